@@ -1,0 +1,85 @@
+"""The REST channel with its input checked before Rasa sees it (credentials.yml).
+
+Rasa's own REST channel answers 500 to a body that is not a JSON object, silently drops a message that is not a
+string, and files every message without a sender under one shared "default" conversation. Here each of those
+gets a clear 4xx in both languages, and text keeps everything but invisible control characters.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from rasa.core.channels.channel import UserMessage
+from rasa.core.channels.rest import RestInput
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from pointe_claire.text_normalization import strip_control_characters
+
+MAX_MESSAGE_CHARACTERS = 50_000
+MAX_SENDER_CHARACTERS = 256
+
+
+def _refusal(status: int, english: str, french: str) -> HTTPResponse:
+    return response.json({"status": status, "error": english, "error_fr": french}, status=status)
+
+
+def check_payload(body: bytes) -> tuple[dict[str, Any] | None, HTTPResponse | None]:
+    """The decoded payload, or the 4xx answer that explains what is wrong with it."""
+    try:
+        payload = json.loads(body.decode("utf-8")) if body else None
+    except (UnicodeDecodeError, ValueError):
+        return None, _refusal(400, "The body must be JSON in UTF-8.", "Le corps doit être du JSON en UTF-8.")
+    if not isinstance(payload, dict):
+        return None, _refusal(
+            400,
+            'The body must be a JSON object: {"sender": "...", "message": "..."}.',
+            'Le corps doit être un objet JSON : {"sender": "...", "message": "..."}.',
+        )
+    sender, message = payload.get("sender"), payload.get("message")
+    if not isinstance(sender, str) or not sender.strip() or len(sender) > MAX_SENDER_CHARACTERS:
+        return None, _refusal(
+            400,
+            f'"sender" must be a non-empty string of at most {MAX_SENDER_CHARACTERS} characters.',
+            f"« sender » doit être une chaîne non vide d'au plus {MAX_SENDER_CHARACTERS} caractères.",
+        )
+    if not isinstance(message, str):
+        return None, _refusal(400, '"message" must be a string.', "« message » doit être une chaîne de caractères.")
+    if len(message) > MAX_MESSAGE_CHARACTERS:
+        return None, _refusal(
+            413,
+            f"The message is longer than {MAX_MESSAGE_CHARACTERS} characters; please shorten it.",
+            f"Le message dépasse {MAX_MESSAGE_CHARACTERS} caractères; veuillez le raccourcir.",
+        )
+    if "metadata" in payload and not isinstance(payload["metadata"], (dict, type(None))):
+        return None, _refusal(400, '"metadata" must be a JSON object.', "« metadata » doit être un objet JSON.")
+    return payload, None
+
+
+class ValidatedRestInput(RestInput):
+    """POST /webhooks/rest/webhook {"sender": "...", "message": "..."}, with its input checked."""
+
+    @classmethod
+    def name(cls) -> str:
+        return "rest"
+
+    def _extract_message(self, req: Request) -> str | None:
+        return strip_control_characters(req.json["message"])
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        webhook = super().blueprint(on_new_message)
+
+        @webhook.middleware("request")
+        async def refuse_malformed(request: Request) -> HTTPResponse | None:
+            if request.method != "POST":
+                return None
+            payload, refusal = check_payload(request.body)
+            if refusal is not None:
+                return refusal
+            request.parsed_json = payload  # type: ignore[assignment]  # Sanic declares it None until parsed
+            return None
+
+        return webhook

@@ -1,0 +1,71 @@
+"""Tokenizer for French and English social-media text, first in the NLU pipeline (config.yml).
+
+Splits French elisions ("l'eau" -> "l'", "eau"; "c'tu" -> "c'", "tu"), keeps emojis as tokens (they carry
+meaning: 🚨, 🙏) and gives each token an accent-folded lemma so "probleme" and "problème" are one feature.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Any
+
+from rasa.engine.graph import ExecutionContext
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.tokenizers.tokenizer import Token, Tokenizer
+from rasa.shared.nlu.training_data.message import Message
+
+from pointe_claire.text_normalization import fold
+
+_TOKEN = re.compile(
+    r"(?:jusqu|lorsqu|puisqu|qu|[cdjlmnst])['’](?=[^\W\d_])"  # French elision: l', qu', c'...
+    r"|[^\W_]+(?:['’-][^\W_]+)*"  # words and numbers, with inner apostrophes and hyphens
+    r"|\S",  # anything else, one character at a time (emojis, symbols, punctuation)
+    re.IGNORECASE,
+)
+
+# Classification needs the start of a message; a 20,000-character message still gets an answer quickly.
+MAX_TOKENS = 300
+
+
+def _is_punctuation(text: str) -> bool:
+    return all(unicodedata.category(ch).startswith("P") or ch in "\ufe0f\u200d" for ch in text)
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER, is_trainable=False)
+class BilingualTokenizer(Tokenizer):
+    """Whitespace-and-punctuation tokenizer aware of French elisions, emojis and missing accents."""
+
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        return {
+            "intent_tokenization_flag": False,
+            "intent_split_symbol": "_",
+            "token_pattern": None,
+            "prefix_separator_symbol": None,
+        }
+
+    @classmethod
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> BilingualTokenizer:
+        return cls(config)
+
+    @staticmethod
+    def supported_languages() -> list[str] | None:
+        return None
+
+    def tokenize(self, message: Message, attribute: str) -> list[Token]:
+        text = message.get(attribute) or ""
+        tokens = [
+            Token(match.group(), match.start(), lemma=fold(match.group()))
+            for match in _TOKEN.finditer(text)
+            if not _is_punctuation(match.group())
+        ]
+        return self._apply_token_pattern(tokens[:MAX_TOKENS])
