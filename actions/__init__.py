@@ -1,0 +1,1 @@
+"""Custom actions of the Pointe-Claire assistant, run by `rasa run actions --actions actions`."""

@@ -1,0 +1,52 @@
+"""Responses are filled with city facts and sent in the resident's language, or in both, French first."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from rasa.shared.core.domain import Domain
+
+from pointe_claire.city_facts import load_city_facts
+from pointe_claire.nlg import BilingualFactsNLG
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def nlg() -> BilingualFactsNLG:
+    return BilingualFactsNLG(domain=Domain.load(str(ROOT / "domain.yml")), facts=load_city_facts())
+
+
+def test_known_language_gets_only_that_variant_with_facts_filled_in(nlg: BilingualFactsNLG):
+    reply = nlg.render("utter_media_contact", {"language": "en"}, "rest")
+    assert reply is not None
+    assert "communications@pointe-claire.ca" in reply["text"] and "514-630-1200" in reply["text"]
+    assert "{" not in reply["text"] and "Les journalistes" not in reply["text"]
+
+
+def test_unknown_language_gets_french_then_english(nlg: BilingualFactsNLG):
+    reply = nlg.render("utter_greet", {"language": None}, "rest")
+    assert reply is not None
+    french, english = reply["text"].split("\n\n")
+    assert french.startswith("Bonjour") and english.startswith("Hello")
+
+
+def test_a_response_written_in_both_languages_is_not_doubled(nlg: BilingualFactsNLG):
+    reply = nlg.render("utter_other_language", {"language": "fr"}, "rest")
+    assert reply is not None
+    assert reply["text"].count("Pointe-Claire") == 2
+
+
+def test_variables_from_an_action_fill_the_template(nlg: BilingualFactsNLG):
+    reply = nlg.render("utter_response_time", {"language": "fr"}, "rest", follow_up_fr="demain", follow_up_en="x")
+    assert reply is not None and "lire votre message demain" in reply["text"]
+
+
+def test_every_response_renders_in_both_languages_without_leftover_placeholders(nlg: BilingualFactsNLG):
+    domain = Domain.load(str(ROOT / "domain.yml"))
+    for name in domain.responses:
+        for language in ("fr", "en"):
+            reply = nlg.render(name, {"language": language}, "rest", follow_up_fr="x", follow_up_en="x")
+            assert reply is not None, name
+            assert "{" not in reply["text"] and "None" not in reply["text"], (name, reply["text"])
