@@ -31,14 +31,19 @@ MIN_WORDS_FOR_STATISTICS = 3
 SURE_CONFIDENCE = 0.70
 # How far one marker word ("svp", "pis", "thx") moves a hesitant verdict.
 MARKER_WEIGHT = 0.12
+# A one- or two-word message outside the hint lists is decided only when the detector is this sure
+# ("farewell", "au revoir"); "ok", "merci", "lol" stay undecided and keep the conversation's language.
+SHORT_MESSAGE_CONFIDENCE = 0.95
 # Another language is declared only for a real sentence that clearly beats French and English together
 # ("gotta go, bye" must not be taken for Tagalog).
 OTHER_LANGUAGE_MIN_WORDS = 4
-OTHER_LANGUAGE_CONFIDENCE = 0.75
+OTHER_LANGUAGE_CONFIDENCE = 0.60
+OTHER_LANGUAGE_MAX_OFFICIAL = 0.20
 
 _NOISE = re.compile(r"https?://\S+|www\.\S+|[\w.+-]+@[\w-]+(?:\.[\w-]+)+|[@#]\w+")
 _LATIN = re.compile(r"[A-Za-zÀ-ÖØ-öø-ÿœŒ]")
 _LETTER = re.compile(r"[^\W\d_]", re.UNICODE)
+_REPEATED_LETTERS = re.compile(r"(.)\1{2,}")
 
 
 @dataclass(frozen=True)
@@ -100,8 +105,9 @@ class LinguaIdentifier:
     """Lingua restricted to French and English, tipped by Québec/English marker words.
 
     Chosen by measurement (bench/language_id.py): on short citizen messages it is right far more often than
-    langdetect. A second, low-accuracy Lingua model over the languages most spoken in Montréal after French
-    and English recognises messages in another language.
+    langdetect. A second Lingua model over the Latin-script languages most spoken in Montréal after French and
+    English recognises messages in another language; other scripts are recognised by their letters. Its
+    high-accuracy mode is needed: the low-accuracy one took "lampadaire brulé près du parc" for Romanian.
     """
 
     def __init__(self, hints: LanguageHints | None = None) -> None:
@@ -121,12 +127,8 @@ class LinguaIdentifier:
                 Language.PORTUGUESE,
                 Language.ITALIAN,
                 Language.GERMAN,
-                Language.TAGALOG,
-                Language.VIETNAMESE,
-                Language.ROMANIAN,
-                Language.POLISH,
             )
-            .with_low_accuracy_mode()
+            .with_preloaded_language_models()
             .build()
         )
 
@@ -138,13 +140,17 @@ class LinguaIdentifier:
         if not original_words:
             return LanguageGuess(None, 0.0, "no words")
         if len(original_words) < MIN_WORDS_FOR_STATISTICS:
-            return self._identify_short([fold(w) for w in original_words])
+            return self._identify_short(original_words)
         return self._identify_long(original_words)
 
-    def _identify_short(self, content: list[str]) -> LanguageGuess:
+    def _identify_short(self, original_words: list[str]) -> LanguageGuess:
+        content = [_REPEATED_LETTERS.sub(r"\1", fold(word)) for word in original_words]  # "heyyy" -> "hey"
         for language in OFFICIAL_LANGUAGES:
             if all(word in self._hints.short_messages[language] for word in content):
                 return LanguageGuess(language, 1.0, "short message, known words")
+        best = self._official.compute_language_confidence_values(" ".join(original_words))[0]
+        if best.value >= SHORT_MESSAGE_CONFIDENCE:
+            return LanguageGuess(best.language.iso_code_639_1.name.lower(), best.value, "short message, sure")
         return LanguageGuess(None, 0.0, "short message, ambiguous")
 
     def _identify_long(self, original_words: list[str]) -> LanguageGuess:
@@ -155,8 +161,7 @@ class LinguaIdentifier:
             for value in self._official.compute_language_confidence_values(sentence)
         }
         markers = {lang: sum(1 for w in content if w in self._hints.markers[lang]) for lang in OFFICIAL_LANGUAGES}
-        # French and English sentences are full of marker words; only a sentence with none may be neither.
-        if markers[FRENCH] + markers[ENGLISH] == 0 and len(content) >= OTHER_LANGUAGE_MIN_WORDS:
+        if len(content) >= OTHER_LANGUAGE_MIN_WORDS:
             other = self._other_language(sentence)
             if other is not None:
                 return other
@@ -174,7 +179,11 @@ class LinguaIdentifier:
         top = values[0]
         code = top.language.iso_code_639_1.name.lower()
         official = sum(v.value for v in values if v.language.iso_code_639_1.name.lower() in OFFICIAL_LANGUAGES)
-        if code not in OFFICIAL_LANGUAGES and top.value >= OTHER_LANGUAGE_CONFIDENCE and official < 0.25:
+        if (
+            code not in OFFICIAL_LANGUAGES
+            and top.value >= OTHER_LANGUAGE_CONFIDENCE
+            and official < OTHER_LANGUAGE_MAX_OFFICIAL
+        ):
             return LanguageGuess(OTHER, top.value, f"looks like {code}")
         return None
 

@@ -32,13 +32,16 @@ def test_quebec_french_with_or_without_accents_is_french(text: str):
         "There's water everywhere on Cedar",
         "water main break on boulevard Saint-Jean near Stewart Hall",
         "thank you",
+        "thanks guys",
+        "farewell",
+        "heyyy",
     ],
 )
-def test_english_with_french_place_names_is_english(text: str):
+def test_english_with_french_place_names_or_few_words_is_english(text: str):
     assert IDENTIFIER.identify(text).language == "en"
 
 
-@pytest.mark.parametrize("text", ["ok", "merci", "lol", "ok merci", "👍", "", "   ", "thanks guys"])
+@pytest.mark.parametrize("text", ["ok", "merci", "lol", "ok merci", "merci bcp", "👍", "", "   ", "bye"])
 def test_short_messages_used_in_both_languages_are_not_decided(text: str):
     assert IDENTIFIER.identify(text).language is None
 

@@ -1,0 +1,1 @@
+"""Benchmarks: language identification, REST latency and throughput, training time."""
