@@ -2,7 +2,8 @@
 
 Rasa's own REST channel answers 500 to a body that is not a JSON object, silently drops a message that is not a
 string, and files every message without a sender under one shared "default" conversation. Here each of those
-gets a clear 4xx in both languages, and text keeps everything but invisible control characters.
+gets a clear 4xx in both languages, and text keeps everything but invisible control characters. A message that
+got no reply at all (action server down) gets the response-only fallback with the emergency numbers.
 """
 
 from __future__ import annotations
@@ -13,10 +14,12 @@ from typing import Any
 
 from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.rest import RestInput
+from rasa.utils.endpoints import bool_arg
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from pointe_claire.channels.reply_guard import ReplyGuard
 from pointe_claire.text_normalization import strip_control_characters
 
 MAX_MESSAGE_CHARACTERS = 50_000
@@ -66,6 +69,10 @@ class ValidatedRestInput(RestInput):
     def name(cls) -> str:
         return "rest"
 
+    def __init__(self) -> None:
+        super().__init__()
+        self._guard = ReplyGuard()
+
     def _extract_message(self, req: Request) -> str | None:
         return strip_control_characters(req.json["message"])
 
@@ -81,5 +88,14 @@ class ValidatedRestInput(RestInput):
                 return refusal
             request.parsed_json = payload  # type: ignore[assignment]  # Sanic declares it None until parsed
             return None
+
+        @webhook.middleware("response")
+        async def never_silent(request: Request, answer: HTTPResponse) -> HTTPResponse | None:
+            if request.method != "POST" or answer.status != 200 or answer.body != b"[]":
+                return None
+            if bool_arg(request, "stream", default=False) or request.json["message"].startswith("/"):
+                return None  # streamed answers, and Rasa's "/intent" commands, which may rightly say nothing
+            messages = await self._guard.fallback_messages(request.app.ctx.agent, request.json["sender"], self.name())
+            return response.json(messages) if messages else None
 
         return webhook

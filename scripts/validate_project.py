@@ -1,0 +1,291 @@
+"""Project checks that `rasa data validate` does not make, run by `make validate` (and so by `make test`).
+
+Each problem names the file and line a trainer must open: missing examples in one language, a response
+without its French or English variant, an unused intent, an example under two intents, an example in the
+wrong language, or a phone number, e-mail or web address that city_facts.yml does not hold.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import string
+import sys
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from actions.follow_up import TEMPLATE_VARIABLES as FOLLOW_UP_VARIABLES
+from pointe_claire.city_facts import CityFacts, contacts_in_text, load_city_facts
+from pointe_claire.language import LanguageIdentifier, LinguaIdentifier
+from scripts.nlu_files import LANGUAGES, PROJECT_ROOT, Example, read_examples
+
+MIN_EXAMPLES_ENV = "MIN_EXAMPLES_PER_LANGUAGE"
+DEFAULT_MIN_EXAMPLES = 25
+LANGUAGE_NAMES = {"fr": "French", "en": "English"}
+# Intents that no trainer writes examples for: the classifier or our components set them.
+UNTRAINED_INTENTS = {"nlu_fallback", "other_language"}
+# Template variables that custom actions pass to their responses, on top of facts and slots.
+ACTION_TEMPLATE_VARIABLES = set(FOLLOW_UP_VARIABLES)
+
+
+@dataclass(frozen=True)
+class Problem:
+    where: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.message}"
+
+
+@dataclass
+class Project:
+    """The files the checks read, from a project folder (the real one, or a copy in a test)."""
+
+    root: Path
+    domain: Mapping
+    examples: dict[str, list[Example]]
+    facts: CityFacts
+
+    @classmethod
+    def load(cls, root: Path = PROJECT_ROOT) -> Project:
+        domain = yaml.safe_load((root / "domain.yml").read_text(encoding="utf-8"))
+        examples = {
+            language: [
+                ex
+                for path in sorted((root / "data" / "nlu" / language).glob("*.yml"))
+                for ex in read_examples(path, language, root)
+            ]
+            for language in LANGUAGES
+        }
+        return cls(root, domain, examples, load_city_facts(root / "city_facts.yml"))
+
+    def where(self, path: Path, line: int) -> str:
+        return f"{path.relative_to(self.root)}:{line}"
+
+    def domain_line(self, needle: str) -> str:
+        lines = (self.root / "domain.yml").read_text(encoding="utf-8").splitlines()
+        line = next((i + 1 for i, text in enumerate(lines) if text.strip().startswith(needle)), 1)
+        return f"domain.yml:{line}"
+
+
+def check_examples_per_language(project: Project, minimum: int) -> list[Problem]:
+    """Every intent has at least `minimum` examples in each language."""
+    problems = []
+    counts: dict[str, dict[str, int]] = {lang: defaultdict(int) for lang in LANGUAGES}
+    first_seen: dict[str, Example] = {}
+    for language, examples in project.examples.items():
+        for ex in examples:
+            counts[language][ex.intent] += 1
+            first_seen.setdefault(ex.intent, ex)
+    intents = set(project.domain.get("intents", [])) - UNTRAINED_INTENTS
+    for intent in sorted(intents):
+        for language in LANGUAGES:
+            count = counts[language].get(intent, 0)
+            if count < minimum:
+                folder = f"data/nlu/{language}/"
+                where = first_seen[intent].where if intent in first_seen else project.domain_line(f"- {intent}")
+                problems.append(
+                    Problem(
+                        where,
+                        f"intent '{intent}' has {count} {LANGUAGE_NAMES[language]} examples in "
+                        f"{folder}; at least {minimum} are needed",
+                    )
+                )
+    for language in LANGUAGES:
+        for intent in sorted(set(counts[language]) - intents):
+            ex = next(e for e in project.examples[language] if e.intent == intent)
+            problems.append(Problem(ex.where, f"intent '{intent}' is not listed under intents in domain.yml"))
+    return problems
+
+
+def _language_of_variation(variation: Mapping) -> str | None:
+    for condition in variation.get("condition") or []:
+        if condition.get("name") == "language":
+            return str(condition.get("value"))
+    return None
+
+
+def check_response_variants(project: Project, identifier: LanguageIdentifier) -> list[Problem]:
+    """Every response has a French and an English variation; a response with neither must hold both languages."""
+    problems = []
+    for name, variations in (project.domain.get("responses") or {}).items():
+        languages = {_language_of_variation(v) for v in variations}
+        where = project.domain_line(f"{name}:")
+        if languages == {None}:
+            found = {identifier.identify(p).language for v in variations for p in str(v.get("text", "")).split("\n\n")}
+            if not {"fr", "en"} <= found:
+                problems.append(
+                    Problem(
+                        where,
+                        f"response '{name}' has no French or English variation "
+                        "(add `condition: [{type: slot, name: language, value: fr}]` "
+                        "and the same for en)",
+                    )
+                )
+            continue
+        for language in LANGUAGES:
+            if language not in languages:
+                problems.append(Problem(where, f"response '{name}' has no {LANGUAGE_NAMES[language]} variation"))
+    return problems
+
+
+def _story_and_rule_intents(root: Path) -> set[str]:
+    used: set[str] = set()
+    for path in list((root / "data" / "rules").glob("*.yml")) + list((root / "data" / "stories").glob("*.yml")):
+        document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        for block in (document.get("rules") or []) + (document.get("stories") or []):
+            for step in block.get("steps") or []:
+                if "intent" in step:
+                    used.add(step["intent"])
+                for option in step.get("or") or []:
+                    if "intent" in option:
+                        used.add(option["intent"])
+    return used
+
+
+def check_intents_used(project: Project) -> list[Problem]:
+    """Every intent leads somewhere: a rule or a story uses it."""
+    used = _story_and_rule_intents(project.root)
+    return [
+        Problem(
+            project.domain_line(f"- {intent}"),
+            f"intent '{intent}' is used by no rule or story in "
+            "data/rules/ or data/stories/: the assistant would not answer it",
+        )
+        for intent in project.domain.get("intents", [])
+        if intent not in used
+    ]
+
+
+def normalise_example(text: str) -> str:
+    return re.sub(r"\s+", " ", text.casefold()).strip(" " + string.punctuation)
+
+
+def check_duplicate_examples(project: Project) -> list[Problem]:
+    """No example is written twice, in any intent or language."""
+    problems = []
+    seen: dict[str, Example] = {}
+    for examples in project.examples.values():
+        for ex in examples:
+            key = normalise_example(ex.text)
+            if key in seen:
+                first = seen[key]
+                same = "the same intent" if first.intent == ex.intent else f"intent '{first.intent}'"
+                problems.append(
+                    Problem(
+                        ex.where, f"example '{ex.text}' ({ex.intent}) already appears under {same} at {first.where}"
+                    )
+                )
+            else:
+                seen[key] = ex
+    return problems
+
+
+def check_example_languages(project: Project, identifier: LanguageIdentifier) -> list[Problem]:
+    """No example is clearly written in the other language than its file's."""
+    problems = []
+    for language, examples in project.examples.items():
+        for ex in examples:
+            found = identifier.identify(ex.text).language
+            if found is not None and found != language:
+                name = LANGUAGE_NAMES.get(found, "another language")
+                problems.append(
+                    Problem(
+                        ex.where,
+                        f"example '{ex.text}' looks {name}, but the file is "
+                        f"data/nlu/{language}/: move it or rewrite it",
+                    )
+                )
+    return problems
+
+
+_TEMPLATE_VARIABLE = re.compile(r"\{(\w+)\}")
+
+
+def check_response_facts(project: Project) -> list[Problem]:
+    """Responses state facts only through city_facts.yml variables, and every contact they state is in it."""
+    problems = []
+    slots = set((project.domain.get("slots") or {}).keys())
+    known = set(project.facts.variables) | slots | ACTION_TEMPLATE_VARIABLES
+    stated = project.facts.stated_contacts()
+    for name, variations in (project.domain.get("responses") or {}).items():
+        where = project.domain_line(f"{name}:")
+        for variation in variations:
+            text = str(variation.get("text", ""))
+            for literal in sorted(contacts_in_text(text)):
+                problems.append(
+                    Problem(
+                        where,
+                        f"response '{name}' writes '{literal}' itself: use its variable "
+                        "from city_facts.yml (docs/city-facts.md)",
+                    )
+                )
+            for variable in sorted(set(_TEMPLATE_VARIABLE.findall(text)) - known):
+                problems.append(
+                    Problem(
+                        where, f"response '{name}' uses {{{variable}}}, which neither city_facts.yml nor a slot defines"
+                    )
+                )
+            rendered = _TEMPLATE_VARIABLE.sub(lambda m: project.facts.variables.get(m.group(1), ""), text)
+            for contact in sorted(contacts_in_text(rendered) - stated):
+                problems.append(
+                    Problem(where, f"response '{name}' states '{contact}', which city_facts.yml does not hold")
+                )
+    return problems
+
+
+def check_evaluation_held_out(project: Project) -> list[Problem]:
+    """The evaluation set stays unseen: none of its messages is a training example."""
+    training = {normalise_example(ex.text) for examples in project.examples.values() for ex in examples}
+    problems = []
+    for language in LANGUAGES:
+        path = project.root / "tests" / "evaluation" / f"nlu_{language}.yml"
+        if not path.exists():
+            continue
+        for ex in read_examples(path, language, project.root):
+            if normalise_example(ex.text) in training:
+                problems.append(
+                    Problem(
+                        project.where(path, ex.line),
+                        f"evaluation message '{ex.text}' is also a training example: the score would flatter",
+                    )
+                )
+    return problems
+
+
+def run_checks(
+    root: Path = PROJECT_ROOT, minimum: int | None = None, identifier: LanguageIdentifier | None = None
+) -> list[Problem]:
+    project = Project.load(root)
+    identifier = identifier or LinguaIdentifier()
+    minimum = minimum if minimum is not None else int(os.environ.get(MIN_EXAMPLES_ENV, DEFAULT_MIN_EXAMPLES))
+    checks: Iterable[list[Problem]] = (
+        check_examples_per_language(project, minimum),
+        check_response_variants(project, identifier),
+        check_intents_used(project),
+        check_duplicate_examples(project),
+        check_example_languages(project, identifier),
+        check_response_facts(project),
+        check_evaluation_held_out(project),
+    )
+    return [problem for problems in checks for problem in problems]
+
+
+def main(argv: list[str]) -> int:
+    root = Path(argv[1]).resolve() if len(argv) > 1 else PROJECT_ROOT
+    problems = run_checks(root)
+    for problem in problems:
+        print(f"error: {problem}")
+    if problems:
+        print(f"{len(problems)} problem(s) found: the build fails until they are fixed.")
+        return 1
+    print("Project checks passed: both languages, responses, intents, examples and facts agree.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
