@@ -10,19 +10,7 @@ from typing import Any
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from pointe_claire import clock
-from pointe_claire.city_facts import cached_city_facts
-from pointe_claire.office_hours import BusinessCalendar, describe_follow_up, follow_up
-
-# Variables this action gives to its response templates (the project checks accept them in domain.yml).
-TEMPLATE_VARIABLES = ("follow_up_fr", "follow_up_en")
-
-
-def follow_up_variables() -> dict[str, str]:
-    """When staff will answer, in words, in both languages (the response picks its language)."""
-    calendar = BusinessCalendar.from_facts(cached_city_facts().office_hours)
-    expected = follow_up(calendar, clock.now())
-    return {"follow_up_fr": describe_follow_up(expected, "fr"), "follow_up_en": describe_follow_up(expected, "en")}
+from actions.follow_up import follow_up_variables
 
 
 class ActionAnswerResponseTime(Action):
