@@ -70,6 +70,15 @@ def _environment() -> dict[str, str]:
     return env
 
 
+def _spawn(command: list[str], cwd: Path, log: Path, ready_url: str) -> subprocess.Popen:
+    """Starts a server in its own process group (so it can be stopped whole) and waits until it answers."""
+    process = subprocess.Popen(
+        command, cwd=cwd, env=_environment(), stdout=log.open("ab"), stderr=subprocess.STDOUT, start_new_session=True
+    )
+    _wait_until_up(ready_url, process, log)
+    return process
+
+
 @dataclass
 class ActionServer:
     """`rasa run actions` on its own port; can be stopped and started again (a failure test needs that)."""
@@ -83,16 +92,12 @@ class ActionServer:
         return f"http://127.0.0.1:{self.port}/webhook"
 
     def start(self) -> None:
-        log = self.workdir / "actions.log"
-        self.process = subprocess.Popen(
+        self.process = _spawn(
             [str(RASA), "run", "actions", "--actions", "actions", "--port", str(self.port)],
-            cwd=PROJECT_ROOT,
-            env=_environment(),
-            stdout=log.open("ab"),
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
+            PROJECT_ROOT,
+            self.workdir / "actions.log",
+            f"http://127.0.0.1:{self.port}/health",
         )
-        _wait_until_up(f"http://127.0.0.1:{self.port}/health", self.process, log)
 
     def stop(self) -> None:
         _terminate(self.process)
@@ -139,8 +144,7 @@ class Assistant:
         return path
 
     def start(self) -> None:
-        log = self.workdir / "rasa.log"
-        self.process = subprocess.Popen(
+        self.process = _spawn(
             [
                 str(RASA),
                 "run",
@@ -155,13 +159,10 @@ class Assistant:
                 "--endpoints",
                 str(self._endpoints_file()),
             ],
-            cwd=self.workdir,
-            env=_environment(),
-            stdout=log.open("ab"),
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
+            self.workdir,
+            self.workdir / "rasa.log",
+            f"{self.base_url}/webhooks/rest/",
         )
-        _wait_until_up(f"{self.base_url}/webhooks/rest/", self.process, log)
 
     def stop(self) -> None:
         _terminate(self.process)
