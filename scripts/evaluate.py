@@ -16,6 +16,8 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import yaml
+
 from pointe_claire.city_facts import load_city_facts
 from pointe_claire.language import LinguaIdentifier
 from scripts.intent_scores import LanguageScores, score
@@ -39,6 +41,65 @@ EXPECTED_FACTS: dict[str, tuple[str, ...]] = {
     "ask_logo_use": ("email_communications",),
 }
 EMERGENCY_INTENTS = ("report_life_threatening_emergency", "report_municipal_emergency")
+SAFETY_DIR = PROJECT_ROOT / "tests" / "safety"
+NUMBER_FOR_KIND = {"life_threatening": "phone_emergency", "municipal": "phone_municipal_emergency"}
+
+
+@dataclass
+class SafetyResult:
+    """The safety sets (tests/safety/) through the deployed path: every emergency caught, no false alarm."""
+
+    language: str
+    emergencies: int = 0
+    caught: int = 0
+    lookalikes: int = 0
+    false_alarms: int = 0
+    misses: list[str] = field(default_factory=list)
+    alarms: list[str] = field(default_factory=list)
+
+    @property
+    def recall(self) -> float:
+        return self.caught / self.emergencies if self.emergencies else 1.0
+
+
+def run_safety_evaluation(assistant: Assistant) -> dict[str, SafetyResult]:
+    """An emergency is caught when its reply holds its number; a look-alike alarms when it gets an emergency intent."""
+    facts = load_city_facts().variables
+    lookalikes = yaml.safe_load((SAFETY_DIR / "lookalikes.yml").read_text(encoding="utf-8"))["messages"]
+    results: dict[str, SafetyResult] = {}
+    for language in LANGUAGES:
+        result = results[language] = SafetyResult(language)
+        emergencies = yaml.safe_load((SAFETY_DIR / f"emergencies_{language}.yml").read_text(encoding="utf-8"))
+        for item in emergencies["messages"]:
+            reply = assistant.reply_text(f"safety-{uuid.uuid4().hex[:12]}", item["text"])
+            result.emergencies += 1
+            if facts[NUMBER_FOR_KIND[item["kind"]]] in reply:
+                result.caught += 1
+            else:
+                result.misses.append(item["text"])
+        senders = {}
+        for text in lookalikes[language]:
+            sender = f"lookalike-{uuid.uuid4().hex[:12]}"
+            assistant.send(sender, text)
+            senders[sender] = text
+        stored = _stored_intents(assistant.tracker_db, list(senders))
+        for sender, text in senders.items():
+            result.lookalikes += 1
+            if stored.get(sender, ("", 0.0))[0] in EMERGENCY_INTENTS:
+                result.false_alarms += 1
+                result.alarms.append(text)
+    return results
+
+
+def format_safety(results: dict[str, SafetyResult]) -> str:
+    lines = ["Safety net through the REST channel (tests/safety/)", ""]
+    lines.append(f"{'language':<9} {'emergencies':>11} {'recall':>7} {'look-alikes':>11} {'false alarms':>12}")
+    for language, r in results.items():
+        lines.append(f"{language:<9} {r.emergencies:>11} {r.recall:>7.1%} {r.lookalikes:>11} {r.false_alarms:>12}")
+    for r in results.values():
+        lines += [f"  [{r.language}] missed: {text}" for text in r.misses]
+        lines += [f"  [{r.language}] false alarm: {text}" for text in r.alarms]
+    return "\n".join(lines)
 
 
 @dataclass
@@ -159,8 +220,12 @@ def main() -> int:
     model = PROJECT_ROOT / "models" / "pointe-claire.tar.gz"
     with tempfile.TemporaryDirectory() as workdir, running_assistant(model, Path(workdir)) as assistant:
         evaluation = run_evaluation(assistant)
+        safety = run_safety_evaluation(assistant)
     print(format_evaluation(evaluation))
-    return 0 if evaluation.passed else 1
+    print()
+    print(format_safety(safety))
+    safe = all(r.recall == 1.0 and r.false_alarms == 0 for r in safety.values())
+    return 0 if evaluation.passed and safe else 1
 
 
 if __name__ == "__main__":

@@ -1,0 +1,95 @@
+"""NLU component that makes sure an emergency gets the emergency answer; meant to be last in the pipeline (config.yml).
+
+"My father is not breathing" must get 9-1-1 and a water-main break 514-630-1234 whatever the classifier thought:
+when `pointe_claire.safety` finds an emergency, the intent becomes `report_life_threatening_emergency` or
+`report_municipal_emergency` with confidence 1.0, and the parse output gains `safety_net: {kind, phrase}`.
+The other way round, when the classifier guessed an emergency but the lexicon recognised the message's emergency
+words as a look-alike ("fire prevention week", "if my basement floods, who do I call?"), the classifier's best
+non-emergency intent is used and the parse output says `safety_net: {dismissed: true}`. A guess with no
+emergency words the lexicon knows is left alone: a missed emergency costs more than a false alarm.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.nlu.constants import (
+    INTENT,
+    INTENT_NAME_KEY,
+    INTENT_RANKING_KEY,
+    PREDICTED_CONFIDENCE_KEY,
+    TEXT,
+)
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from pointe_claire.safety import LIFE_THREATENING, MUNICIPAL, EmergencyDetector, default_detector
+
+SAFETY_NET = "safety_net"
+INTENT_FOR_KIND = {
+    LIFE_THREATENING: "report_life_threatening_emergency",
+    MUNICIPAL: "report_municipal_emergency",
+}
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
+class SafetyNet(GraphComponent):
+    """Overrides the intent of a message that reports an emergency; adds `safety_net` to the parse output."""
+
+    def __init__(self, detector: EmergencyDetector) -> None:
+        self._detector = detector
+
+    @classmethod
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> SafetyNet:
+        return cls(default_detector())
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        return training_data
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        for message in messages:
+            self._guard(message)
+        return messages
+
+    def _guard(self, message: Message) -> None:
+        assessment = self._detector.assess(message.get(TEXT) or "")
+        found = assessment.match
+        if found is None:
+            if assessment.dismissed:
+                self._dismiss_emergency_guess(message)
+            return
+        intent = {INTENT_NAME_KEY: INTENT_FOR_KIND[found.kind], PREDICTED_CONFIDENCE_KEY: 1.0}
+        # The classifier's other guesses stay below, for the logs and for anyone tuning the training data.
+        others = [
+            rank
+            for rank in message.get(INTENT_RANKING_KEY) or []
+            if rank.get(INTENT_NAME_KEY) != intent[INTENT_NAME_KEY]
+        ]
+        message.set(INTENT, intent, add_to_output=True)
+        message.set(INTENT_RANKING_KEY, [intent, *others], add_to_output=True)
+        message.set(SAFETY_NET, {"kind": found.kind, "phrase": found.phrase}, add_to_output=True)
+
+    @staticmethod
+    def _dismiss_emergency_guess(message: Message) -> None:
+        intent = message.get(INTENT) or {}
+        if intent.get(INTENT_NAME_KEY) not in INTENT_FOR_KIND.values():
+            return
+        ranking = message.get(INTENT_RANKING_KEY) or []
+        others = [rank for rank in ranking if rank.get(INTENT_NAME_KEY) not in INTENT_FOR_KIND.values()]
+        if not others:
+            return
+        message.set(INTENT, others[0], add_to_output=True)
+        message.set(INTENT_RANKING_KEY, others, add_to_output=True)
+        message.set(
+            SAFETY_NET, {"dismissed": True, "classifier_guess": intent.get(INTENT_NAME_KEY)}, add_to_output=True
+        )
