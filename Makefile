@@ -69,6 +69,7 @@ evaluate: $(MODEL) ## Intent F1 per language and replies checked through the RES
 
 bench: $(MODEL) ## Latency, throughput and training time, next to Rasa's starter bot; language-ID comparison
 	$(PY) -m bench.language_id
+	$(PY) -m bench.rule_layers
 	$(PY) -m bench.rest_throughput
 
 lock: ## Re-pin every package after changing requirements*.txt
