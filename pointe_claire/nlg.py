@@ -1,8 +1,9 @@
 """The response generator the Rasa server uses (endpoints.yml, `nlg:`).
 
-It renders domain.yml's responses like Rasa's own generator, with two additions: the facts of
-`city_facts.yml` are template variables, and while the resident's language is unknown a response is sent
-in both languages, French first.
+It renders domain.yml's responses like Rasa's own generator, with three additions: the facts of
+`city_facts.yml` are template variables; while the resident's language is unknown a response is sent in both
+languages, French first; and the first answer to a message that breaks the netiquette opens with a reminder of
+each rule broken (never before an emergency answer).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from typing import Any
 
 from rasa.core.nlg.response import TemplatedNaturalLanguageGenerator
 from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import BotUttered, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 
@@ -18,6 +20,29 @@ from pointe_claire.city_facts import LANGUAGES, CityFacts, cached_city_facts
 
 LANGUAGE_SLOT = "language"
 BILINGUAL_SEPARATOR = "\n\n"
+NETIQUETTE = "netiquette"
+EMERGENCY_INTENTS = frozenset({"report_life_threatening_emergency", "report_municipal_emergency"})
+
+
+def netiquette_reminders(tracker: DialogueStateTracker) -> list[str]:
+    """The reminder responses for the resident's latest message, once per turn and never before an emergency."""
+    message = tracker.latest_message
+    records = (message.parse_data or {}).get(NETIQUETTE) if message else None
+    if not message or not records or message.intent.get("name") in EMERGENCY_INTENTS:
+        return []
+    for event in reversed(tracker.events):
+        if isinstance(event, UserUttered):
+            break
+        if isinstance(event, BotUttered):
+            return []  # this turn already opened with the reminders
+    rules: list[str] = []
+    for record in records:
+        rule = "threat" if record.get("threat") else str(record.get("rule"))
+        if rule not in rules:
+            rules.append(rule)
+    if "threat" in rules and "abuse" in rules:
+        rules.remove("abuse")  # the threat reminder says more, and gives 9-1-1
+    return [f"utter_netiquette_{rule}" for rule in rules]
 
 
 class BilingualFactsNLG(TemplatedNaturalLanguageGenerator):
@@ -39,19 +64,36 @@ class BilingualFactsNLG(TemplatedNaturalLanguageGenerator):
         output_channel: str,
         **kwargs: Any,
     ) -> dict[str, Any] | None:
-        return self.render(utter_action, tracker.current_slot_values(), output_channel, **kwargs)
+        return self.render(
+            utter_action, tracker.current_slot_values(), output_channel, netiquette_reminders(tracker), **kwargs
+        )
 
     def render(
-        self, utter_action: str, slots: dict[str, Any], output_channel: str, **kwargs: Any
+        self,
+        utter_action: str,
+        slots: dict[str, Any],
+        output_channel: str,
+        opening: list[str] | None = None,
+        **kwargs: Any,
     ) -> dict[str, Any] | None:
-        """The response for these slot values; variables given by an action win over facts of the same name."""
+        """The response for these slot values, after the `opening` responses; variables given by an action win
+        over facts of the same name."""
         variables = {**self._facts.variables, **kwargs}
         if slots.get(LANGUAGE_SLOT) in LANGUAGES:
-            return self.generate_from_slots(utter_action, slots, output_channel, **variables)
+            return self._render_in(slots, utter_action, opening or [], output_channel, variables)
         french, english = (
-            self.generate_from_slots(utter_action, {**slots, LANGUAGE_SLOT: language}, output_channel, **variables)
+            self._render_in({**slots, LANGUAGE_SLOT: language}, utter_action, opening or [], output_channel, variables)
             for language in LANGUAGES
         )
         if french is None or english is None or french.get("text") == english.get("text"):
             return french or english
         return {**french, "text": f"{french.get('text') or ''}{BILINGUAL_SEPARATOR}{english.get('text') or ''}"}
+
+    def _render_in(
+        self, slots: dict[str, Any], utter_action: str, opening: list[str], channel: str, variables: dict[str, Any]
+    ) -> dict[str, Any] | None:
+        response = self.generate_from_slots(utter_action, slots, channel, **variables)
+        if response is None or not opening:
+            return response
+        texts = [(self.generate_from_slots(name, slots, channel, **variables) or {}).get("text") for name in opening]
+        return {**response, "text": BILINGUAL_SEPARATOR.join([*(t for t in texts if t), response.get("text") or ""])}

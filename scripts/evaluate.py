@@ -216,6 +216,22 @@ def format_evaluation(evaluation: Evaluation) -> str:
     return "\n".join(lines)
 
 
+def format_netiquette() -> str:
+    """Netiquette precision and recall per rule and language on tests/netiquette/ (the checker the assistant runs)."""
+    from pointe_claire.netiquette import default_checker, load_labelled, score
+
+    labelled = [
+        m
+        for lang in LANGUAGES
+        for m in load_labelled(PROJECT_ROOT / "tests" / "netiquette" / f"netiquette_{lang}.yml", lang)
+    ]
+    lines = ["Netiquette on tests/netiquette/ (these sets also shaped the lexicon: see tests/test_netiquette.py)", ""]
+    lines.append(f"{'rule':<22} {'language':<9} {'precision':>9} {'recall':>7}")
+    for (rule, language), result in sorted(score(default_checker(), labelled).items()):
+        lines.append(f"{rule:<22} {language:<9} {result.precision:>9.2f} {result.recall:>7.2f}")
+    return "\n".join(lines)
+
+
 def main() -> int:
     model = PROJECT_ROOT / "models" / "pointe-claire.tar.gz"
     with tempfile.TemporaryDirectory() as workdir, running_assistant(model, Path(workdir)) as assistant:
@@ -224,6 +240,8 @@ def main() -> int:
     print(format_evaluation(evaluation))
     print()
     print(format_safety(safety))
+    print()
+    print(format_netiquette())
     safe = all(r.recall == 1.0 and r.false_alarms == 0 for r in safety.values())
     return 0 if evaluation.passed and safe else 1
 

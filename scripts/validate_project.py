@@ -27,7 +27,7 @@ MIN_EXAMPLES_ENV = "MIN_EXAMPLES_PER_LANGUAGE"
 DEFAULT_MIN_EXAMPLES = 25
 LANGUAGE_NAMES = {"fr": "French", "en": "English"}
 # Intents that no trainer writes examples for: the classifier or our components set them.
-UNTRAINED_INTENTS = {"nlu_fallback", "other_language"}
+UNTRAINED_INTENTS = {"nlu_fallback", "other_language", "netiquette_violation"}
 # Template variables that custom actions pass to their responses, on top of facts and slots.
 ACTION_TEMPLATE_VARIABLES = set(FOLLOW_UP_VARIABLES)
 
