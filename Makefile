@@ -10,11 +10,13 @@ RASA := $(VENV)/bin/rasa
 export PYTHONPATH := $(CURDIR)
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 export SQLALCHEMY_SILENCE_UBER_WARNING ?= 1
+# Rasa reports usage and errors to its servers unless told not to: nothing here may reach the internet.
+export RASA_TELEMETRY_ENABLED := false
 
 RASA_PORT ?= 5005
 ACTIONS_PORT ?= 5055
 MODEL := models/pointe-claire.tar.gz
-TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml') $(wildcard pointe_claire/nlu/*.py)
+TRAINING_INPUTS := config.yml domain.yml $(shell find data -name "*.yml") $(wildcard pointe_claire/nlu/*.py pointe_claire/policies/*.py)
 PYTHON_SOURCES := pointe_claire actions tests bench scripts
 
 .PHONY: help install run shell train test validate lint types evaluate bench lock clean

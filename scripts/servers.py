@@ -67,6 +67,7 @@ def _environment() -> dict[str, str]:
     env["PYTHONPATH"] = str(PROJECT_ROOT) + os.pathsep + env.get("PYTHONPATH", "")
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     env.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
+    env["RASA_TELEMETRY_ENABLED"] = "false"  # no usage or error reports to Rasa's servers: nothing leaves this host
     return env
 
 

@@ -1,0 +1,1 @@
+"""Custom Rasa dialogue policies, referenced by module path in config.yml."""
