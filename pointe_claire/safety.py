@@ -385,11 +385,12 @@ class EmergencyDetector:
             doc = reader.nlp.make_doc(folded)
             readings.append((reader, doc, {token.norm_ for token in doc}))
         emergencies = {item for reader, doc, norms in readings for item in reader.concerns.find(doc, norms)}
-        if not emergencies:
-            return SafetyAssessment(None)
-        # Exclusions and cues are looked for only now: most messages report no emergency and stop above.
         context = {item for reader, doc, norms in readings for item in reader.context.find(doc, norms)}
         exclusions = [item for item in context if item.category == _EXCLUSION]
+        if not emergencies:
+            # No emergency words, but a known look-alike context ("firefighter", "pool water"): say so, so that a
+            # classifier's emergency guess can be taken back.
+            return SafetyAssessment(None, dismissed=bool(exclusions))
         cues = [item for item in context if item.category == _CUE]
         clauses = _Clauses(folded, self._clause_breaks)
         standing = [
