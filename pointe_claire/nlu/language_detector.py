@@ -7,17 +7,12 @@ language gets the intent `other_language`, whatever the classifier thought.
 
 from __future__ import annotations
 
-from typing import Any
-
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
-from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from pointe_claire.language import OTHER, LanguageIdentifier, default_identifier
+from pointe_claire.nlu.message_rule import MessageRule
 
 LANGUAGE_ENTITY = "language"
 OTHER_LANGUAGE_INTENT = "other_language"
@@ -27,31 +22,17 @@ OTHER_LANGUAGE_INTENT = "other_language"
     [DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER],
     is_trainable=False,
 )
-class LanguageDetector(GraphComponent):
+class LanguageDetector(MessageRule):
     """Sets the `language` entity when sure, and the `other_language` intent for other languages."""
 
     def __init__(self, identifier: LanguageIdentifier) -> None:
         self._identifier = identifier
 
     @classmethod
-    def create(
-        cls,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> LanguageDetector:
+    def build(cls) -> LanguageDetector:
         return cls(default_identifier())
 
-    def process_training_data(self, training_data: TrainingData) -> TrainingData:
-        return training_data
-
-    def process(self, messages: list[Message]) -> list[Message]:
-        for message in messages:
-            self._annotate(message)
-        return messages
-
-    def _annotate(self, message: Message) -> None:
+    def annotate(self, message: Message) -> None:
         text = message.get(TEXT) or ""
         guess = self._identifier.identify(text)
         if guess.language == OTHER:

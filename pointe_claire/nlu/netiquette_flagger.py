@@ -8,17 +8,12 @@ violation (no request the classifier is sure of) gets the intent `netiquette_vio
 
 from __future__ import annotations
 
-from typing import Any
-
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
-from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from pointe_claire.netiquette import NetiquetteChecker, default_checker
+from pointe_claire.nlu.message_rule import MessageRule
 
 NETIQUETTE = "netiquette"
 VIOLATION_INTENT = "netiquette_violation"
@@ -29,31 +24,17 @@ SURE_REQUEST_CONFIDENCE = 0.6
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
-class NetiquetteFlagger(GraphComponent):
+class NetiquetteFlagger(MessageRule):
     """Adds `netiquette` records to the parse output; a message that is only a violation gets its own intent."""
 
     def __init__(self, checker: NetiquetteChecker) -> None:
         self._checker = checker
 
     @classmethod
-    def create(
-        cls,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> NetiquetteFlagger:
+    def build(cls) -> NetiquetteFlagger:
         return cls(default_checker())
 
-    def process_training_data(self, training_data: TrainingData) -> TrainingData:
-        return training_data
-
-    def process(self, messages: list[Message]) -> list[Message]:
-        for message in messages:
-            self._flag(message)
-        return messages
-
-    def _flag(self, message: Message) -> None:
+    def annotate(self, message: Message) -> None:
         violations = self._checker.check(message.get(TEXT) or "")
         if not violations:
             return

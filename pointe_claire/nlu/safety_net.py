@@ -11,12 +11,7 @@ emergency words the lexicon knows is left alone: a missed emergency costs more t
 
 from __future__ import annotations
 
-from typing import Any
-
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import (
     INTENT,
     INTENT_NAME_KEY,
@@ -25,8 +20,8 @@ from rasa.shared.nlu.constants import (
     TEXT,
 )
 from rasa.shared.nlu.training_data.message import Message
-from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from pointe_claire.nlu.message_rule import MessageRule
 from pointe_claire.safety import LIFE_THREATENING, MUNICIPAL, EmergencyDetector, default_detector
 
 SAFETY_NET = "safety_net"
@@ -37,31 +32,17 @@ INTENT_FOR_KIND = {
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
-class SafetyNet(GraphComponent):
+class SafetyNet(MessageRule):
     """Overrides the intent of a message that reports an emergency; adds `safety_net` to the parse output."""
 
     def __init__(self, detector: EmergencyDetector) -> None:
         self._detector = detector
 
     @classmethod
-    def create(
-        cls,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> SafetyNet:
+    def build(cls) -> SafetyNet:
         return cls(default_detector())
 
-    def process_training_data(self, training_data: TrainingData) -> TrainingData:
-        return training_data
-
-    def process(self, messages: list[Message]) -> list[Message]:
-        for message in messages:
-            self._guard(message)
-        return messages
-
-    def _guard(self, message: Message) -> None:
+    def annotate(self, message: Message) -> None:
         assessment = self._detector.assess(message.get(TEXT) or "")
         found = assessment.match
         if found is None:
