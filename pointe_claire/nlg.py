@@ -17,11 +17,11 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 
 from pointe_claire.city_facts import LANGUAGES, CityFacts, cached_city_facts
+from pointe_claire.safety import EMERGENCY_INTENTS
 
 LANGUAGE_SLOT = "language"
 BILINGUAL_SEPARATOR = "\n\n"
 NETIQUETTE = "netiquette"
-EMERGENCY_INTENTS = frozenset({"report_life_threatening_emergency", "report_municipal_emergency"})
 
 
 def netiquette_reminders(tracker: DialogueStateTracker) -> list[str]:

@@ -31,6 +31,9 @@ LIFE_THREATENING = "life_threatening"
 MUNICIPAL = "municipal"
 # In order of precedence: someone in danger matters more than a broken pipe in the same message.
 KINDS = (LIFE_THREATENING, MUNICIPAL)
+# The intents of the assistant that answer each kind: the one place that says which intents are emergencies.
+INTENT_FOR_KIND = {LIFE_THREATENING: "report_life_threatening_emergency", MUNICIPAL: "report_municipal_emergency"}
+EMERGENCY_INTENTS = frozenset(INTENT_FOR_KIND.values())
 
 # Kinds of `not_now` cues in the lexicon (see its header for what each does).
 HYPOTHETICAL = "hypothetical"

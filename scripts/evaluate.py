@@ -20,6 +20,7 @@ import yaml
 
 from pointe_claire.city_facts import load_city_facts
 from pointe_claire.language import LinguaIdentifier
+from pointe_claire.safety import EMERGENCY_INTENTS
 from scripts.intent_scores import LanguageScores, score
 from scripts.nlu_files import LANGUAGES, PROJECT_ROOT, Example, evaluation_examples
 from scripts.servers import Assistant, running_assistant
@@ -40,7 +41,6 @@ EXPECTED_FACTS: dict[str, tuple[str, ...]] = {
     "ask_public_notices": ("web_home_{lang}",),
     "ask_logo_use": ("email_communications",),
 }
-EMERGENCY_INTENTS = ("report_life_threatening_emergency", "report_municipal_emergency")
 SAFETY_DIR = PROJECT_ROOT / "tests" / "safety"
 NUMBER_FOR_KIND = {"life_threatening": "phone_emergency", "municipal": "phone_municipal_emergency"}
 

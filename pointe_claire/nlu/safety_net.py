@@ -22,13 +22,9 @@ from rasa.shared.nlu.constants import (
 from rasa.shared.nlu.training_data.message import Message
 
 from pointe_claire.nlu.message_rule import MessageRule
-from pointe_claire.safety import LIFE_THREATENING, MUNICIPAL, EmergencyDetector, default_detector
+from pointe_claire.safety import EMERGENCY_INTENTS, INTENT_FOR_KIND, EmergencyDetector, default_detector
 
 SAFETY_NET = "safety_net"
-INTENT_FOR_KIND = {
-    LIFE_THREATENING: "report_life_threatening_emergency",
-    MUNICIPAL: "report_municipal_emergency",
-}
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
@@ -63,10 +59,10 @@ class SafetyNet(MessageRule):
     @staticmethod
     def _dismiss_emergency_guess(message: Message) -> None:
         intent = message.get(INTENT) or {}
-        if intent.get(INTENT_NAME_KEY) not in INTENT_FOR_KIND.values():
+        if intent.get(INTENT_NAME_KEY) not in EMERGENCY_INTENTS:
             return
         ranking = message.get(INTENT_RANKING_KEY) or []
-        others = [rank for rank in ranking if rank.get(INTENT_NAME_KEY) not in INTENT_FOR_KIND.values()]
+        others = [rank for rank in ranking if rank.get(INTENT_NAME_KEY) not in EMERGENCY_INTENTS]
         if not others:
             return
         message.set(INTENT, others[0], add_to_output=True)

@@ -22,10 +22,10 @@ from rasa.shared.core.generator import TrackerWithCachedStates
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from pointe_claire.redaction import default_redactor
+from pointe_claire.safety import EMERGENCY_INTENTS
 
 REPEATED_RESPONSE = "utter_netiquette_repeated"
 FLAGS_SLOT = "flags"
-EMERGENCY_INTENTS = frozenset({"report_life_threatening_emergency", "report_municipal_emergency"})
 # Actions Rasa runs by itself after a user message; they do not answer it.
 _BOOKKEEPING_ACTIONS = frozenset({ACTION_LISTEN_NAME, "action_extract_slots", "action_session_start"})
 # Above the RulePolicy (6), so the notice wins over the rule that would answer the same message again.
