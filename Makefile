@@ -19,7 +19,7 @@ MODEL := models/pointe-claire.tar.gz
 TRAINING_INPUTS := config.yml domain.yml $(shell find data -name "*.yml") $(wildcard pointe_claire/nlu/*.py pointe_claire/policies/*.py)
 PYTHON_SOURCES := pointe_claire actions tests bench scripts
 
-.PHONY: help install run shell train test validate lint types evaluate bench lock clean
+.PHONY: help install system-packages run shell train test validate lint types evaluate bench lock clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -31,6 +31,15 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt requirements.lock
 	@touch $@
 
 install: $(VENV)/.installed ## Create the virtual environment (Python 3.10) with the pinned packages
+
+# Debian's packages the tests and `make run-cluster` use: Chromium + ChromeDriver (browser tests), HAProxy.
+SYSTEM_PACKAGES := chromium chromium-driver haproxy
+SYSTEM_COMMANDS := /usr/bin/chromium /usr/bin/chromedriver /usr/sbin/haproxy
+system-packages: ## Install Debian's chromium, chromium-driver and haproxy (needs root or sudo; skipped when present)
+	@if ls $(SYSTEM_COMMANDS) >/dev/null 2>&1; then echo "system packages present: $(SYSTEM_PACKAGES)"; else \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); export DEBIAN_FRONTEND=noninteractive; \
+	  $$SUDO apt-get install -y --no-install-recommends $(SYSTEM_PACKAGES) \
+	  || { $$SUDO apt-get update && $$SUDO apt-get install -y --no-install-recommends $(SYSTEM_PACKAGES); }; fi
 
 $(MODEL): $(VENV)/.installed $(TRAINING_INPUTS)
 	$(RASA) train --fixed-model-name pointe-claire --out models
