@@ -72,7 +72,7 @@ lint: $(VENV)/.installed ## Format and lint check (ruff)
 types: $(VENV)/.installed ## Type check (mypy)
 	$(VENV)/bin/mypy $(PYTHON_SOURCES)
 
-test: validate lint types $(MODEL) ## Everything: checks, unit tests, conversation tests through the real model
+test: system-packages validate lint types $(MODEL) ## Everything: checks, unit tests, conversation tests through the real model
 	$(PY) -m pytest
 
 evaluate: $(MODEL) ## Intent F1 per language and replies checked through the REST channel, on the held-out set
