@@ -61,9 +61,10 @@ shell: $(MODEL) ## Talk to the assistant in this terminal (starts its own action
 	$(RASA) run actions --actions actions --port $(ACTIONS_PORT) >/dev/null 2>&1 & \
 	$(RASA) shell --model $(MODEL) --endpoints endpoints.yml
 
-validate: $(VENV)/.installed ## Check the training data, domain and facts
-	$(RASA) data validate --fail-on-warnings
-	$(PY) -m scripts.validate_project
+MIN_EXAMPLES ?= 25
+validate: $(VENV)/.installed ## Check the training data, domain and facts (MIN_EXAMPLES=25 per intent and language)
+	MIN_EXAMPLES_PER_LANGUAGE=$(MIN_EXAMPLES) $(PY) -m scripts.validate_project
+	$(PY) -m scripts.rasa_validate
 
 lint: $(VENV)/.installed ## Format and lint check (ruff)
 	$(VENV)/bin/ruff format --check $(PYTHON_SOURCES)

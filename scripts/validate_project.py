@@ -2,7 +2,9 @@
 
 Each problem names the file and line a trainer must open: missing examples in one language, a response
 without its French or English variant, an unused intent, an example under two intents, an example in the
-wrong language, or a phone number, e-mail or web address that city_facts.yml does not hold.
+wrong language, a placeholder left by `make new-intent`, a response nothing sends, or a phone number, e-mail or
+web address that city_facts.yml does not hold. The minimum number of examples per language is
+MIN_EXAMPLES_PER_LANGUAGE (`make validate MIN_EXAMPLES=30`), 25 by default.
 """
 
 from __future__ import annotations
@@ -87,7 +89,7 @@ def check_examples_per_language(project: Project, minimum: int) -> list[Problem]
             count = counts[language].get(intent, 0)
             if count < minimum:
                 folder = f"data/nlu/{language}/"
-                where = first_seen[intent].where if intent in first_seen else project.domain_line(f"- {intent}")
+                where = _where_examples_go(project, intent, language, first_seen.get(intent))
                 problems.append(
                     Problem(
                         where,
@@ -100,6 +102,17 @@ def check_examples_per_language(project: Project, minimum: int) -> list[Problem]
             ex = next(e for e in project.examples[language] if e.intent == intent)
             problems.append(Problem(ex.where, f"intent '{intent}' is not listed under intents in domain.yml"))
     return problems
+
+
+def _where_examples_go(project: Project, intent: str, language: str, other: Example | None) -> str:
+    """The intent's first example in this language, else the same topic's file of this language, else domain.yml."""
+    own = next((e for e in project.examples[language] if e.intent == intent), None)
+    if own:
+        return own.where
+    if other:
+        mirror = project.root / "data" / "nlu" / language / other.path.name
+        return project.where(mirror, 1) if mirror.exists() else other.where
+    return project.domain_line(f"- {intent}")
 
 
 def _language_of_variation(variation: Mapping) -> str | None:
@@ -158,6 +171,79 @@ def check_intents_used(project: Project) -> list[Problem]:
         )
         for intent in project.domain.get("intents", [])
         if intent not in used
+    ]
+
+
+PLACEHOLDER = "TODO"
+
+
+def check_placeholders(project: Project) -> list[Problem]:
+    """Nothing `make new-intent` left to write is still there: TODO examples and TODO response texts."""
+    problems = [
+        Problem(ex.where, f"example '{ex.text}' ({ex.intent}) is a placeholder: replace it with a real message")
+        for examples in project.examples.values()
+        for ex in examples
+        if PLACEHOLDER in ex.text
+    ]
+    for name, variations in (project.domain.get("responses") or {}).items():
+        for variation in variations:
+            if PLACEHOLDER in str(variation.get("text", "")):
+                language = LANGUAGE_NAMES.get(_language_of_variation(variation) or "", "default")
+                problems.append(
+                    Problem(
+                        project.domain_line(f"{name}:"),
+                        f"response '{name}' still has a placeholder in its {language} text: write the reply",
+                    )
+                )
+    for path in sorted((project.root / "data").glob("*/*.yml")):
+        if path.parent.name in ("rules", "stories"):
+            for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+                if PLACEHOLDER in line:
+                    problems.append(Problem(project.where(path, number), "a placeholder is left here: finish it"))
+    return problems
+
+
+_NAME_IN_CODE = re.compile(r"""["'](utter_\w+)["']""")
+_PREFIX_IN_CODE = re.compile(r"""f["'](utter_\w*)\{""")
+
+
+def responses_sent_by_code(root: Path) -> tuple[set[str], set[str]]:
+    """Response names our Python sends (actions, NLG, policies, channels), and name prefixes it completes."""
+    names: set[str] = set()
+    prefixes: set[str] = set()
+    for folder in ("actions", "pointe_claire"):
+        for path in (root / folder).rglob("*.py"):
+            source = path.read_text(encoding="utf-8")
+            names.update(_NAME_IN_CODE.findall(source))
+            prefixes.update(_PREFIX_IN_CODE.findall(source))
+    return names, prefixes
+
+
+def sent_by_code(name: str, sent: tuple[set[str], set[str]]) -> bool:
+    names, prefixes = sent
+    return name in names or any(name.startswith(prefix) for prefix in prefixes)
+
+
+def _story_and_rule_actions(root: Path) -> set[str]:
+    used: set[str] = set()
+    for path in list((root / "data" / "rules").glob("*.yml")) + list((root / "data" / "stories").glob("*.yml")):
+        document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        for block in (document.get("rules") or []) + (document.get("stories") or []):
+            used.update(step["action"] for step in block.get("steps") or [] if "action" in step)
+    return used
+
+
+def check_responses_used(project: Project) -> list[Problem]:
+    """Every response is sent by a rule, a story or our Python: otherwise no resident ever reads it."""
+    used = _story_and_rule_actions(project.root)
+    sent = responses_sent_by_code(project.root)
+    return [
+        Problem(
+            project.domain_line(f"{name}:"),
+            f"response '{name}' is sent by no rule or story in data/rules/ or data/stories/ (nor by our Python)",
+        )
+        for name in (project.domain.get("responses") or {})
+        if name not in used and not sent_by_code(name, sent)
     ]
 
 
@@ -267,6 +353,8 @@ def run_checks(
         check_examples_per_language(project, minimum),
         check_response_variants(project, identifier),
         check_intents_used(project),
+        check_responses_used(project),
+        check_placeholders(project),
         check_duplicate_examples(project),
         check_example_languages(project, identifier),
         check_response_facts(project),

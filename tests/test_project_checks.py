@@ -1,89 +1,185 @@
-"""`make validate` passes on the project and fails, naming file and problem, on data broken on purpose."""
+"""`make validate` passes on the project and fails, naming file and problem, on a copy broken on purpose.
+
+Each broken case runs the real `make validate` (the Makefile's own commands) in a temporary copy of the project,
+with this checkout's virtual environment.
+"""
 
 from __future__ import annotations
 
 import re
 import shutil
+import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from pointe_claire.language import LinguaIdentifier
+from scripts.rasa_validate import main as rasa_validate
 from scripts.validate_project import run_checks
 
 ROOT = Path(__file__).resolve().parent.parent
-IDENTIFIER = LinguaIdentifier()
+VENV = ROOT / ".venv"
+# What `make validate`, `make new-intent` and `make train` read. Copied with their times, so that make sees the
+# virtual environment as up to date (and `-o` below makes sure it never reinstalls it).
+PROJECT_FILES = (
+    "Makefile",
+    "requirements.txt",
+    "requirements-dev.txt",
+    "requirements.lock",
+    "pyproject.toml",
+    "config.yml",
+    "domain.yml",
+    "city_facts.yml",
+    "endpoints.yml",
+    "credentials.yml",
+)
+PROJECT_FOLDERS = ("data", "lexicons", "pointe_claire", "actions", "scripts", "tests/evaluation")
+IGNORED = shutil.ignore_patterns("__pycache__", "*.pyc")
+
+
+def copy_project(destination: Path) -> Path:
+    """A copy of the project a test may break or extend; /work/main's data is never touched."""
+    for name in PROJECT_FILES:
+        shutil.copy2(ROOT / name, destination / name)
+    for folder in PROJECT_FOLDERS:
+        shutil.copytree(ROOT / folder, destination / folder, ignore=IGNORED)
+    return destination
+
+
+def make(project: Path, *arguments: str, timeout: float = 600) -> subprocess.CompletedProcess[str]:
+    """`make <arguments>` in a project copy, with this checkout's .venv (never reinstalled)."""
+    return subprocess.run(
+        ["make", "-C", str(project), f"VENV={VENV}", "-o", f"{VENV}/.installed", *arguments],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+def errors(run: subprocess.CompletedProcess[str]) -> list[str]:
+    return [line[len("error: ") :] for line in run.stdout.splitlines() if line.startswith("error: ")]
 
 
 @pytest.fixture
 def project_copy(tmp_path: Path) -> Path:
-    for name in ("domain.yml", "city_facts.yml"):
-        shutil.copy(ROOT / name, tmp_path / name)
-    shutil.copytree(ROOT / "data", tmp_path / "data")
-    shutil.copytree(ROOT / "tests" / "evaluation", tmp_path / "tests" / "evaluation")
-    return tmp_path
-
-
-def problems_in(root: Path) -> list[str]:
-    return [str(p) for p in run_checks(root, identifier=IDENTIFIER)]
+    return copy_project(tmp_path)
 
 
 def test_the_project_passes_its_own_checks():
-    assert problems_in(ROOT) == []
+    assert [str(p) for p in run_checks(ROOT, identifier=LinguaIdentifier())] == []
 
 
-def test_removing_the_french_examples_of_an_intent_is_reported(project_copy: Path):
-    path = project_copy / "data/nlu/fr/jobs.yml"
-    path.write_text('version: "3.1"\nnlu: []\n', encoding="utf-8")
-    assert any("intent 'ask_jobs' has 0 French examples" in p for p in problems_in(project_copy))
+def test_make_validate_passes_on_an_unchanged_copy(project_copy: Path):
+    run = make(project_copy, "validate")
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "Project checks passed" in run.stdout
+    assert "rasa data validate passed" in run.stdout
 
 
-def test_dropping_a_response_variant_is_reported(project_copy: Path):
-    domain = (project_copy / "domain.yml").read_text(encoding="utf-8")
-    start = domain.index("  utter_jobs:")
-    english = domain.index("    - condition: [{type: slot, name: language, value: en}]", start)
-    end = domain.index("\n\n", english)
-    (project_copy / "domain.yml").write_text(domain[:english] + domain[end + 1 :], encoding="utf-8")
-    problems = problems_in(project_copy)
-    assert any(re.match(r"domain\.yml:\d+: response 'utter_jobs' has no English variation", p) for p in problems)
+def _edit(path: Path, change: Callable[[str], str]) -> None:
+    path.write_text(change(path.read_text(encoding="utf-8")), encoding="utf-8")
 
 
-def test_a_duplicated_example_is_reported_with_both_places(project_copy: Path):
-    path = project_copy / "data/nlu/en/jobs.yml"
-    path.write_text(
-        path.read_text(encoding="utf-8") + "    - are you hiring lifeguards this summer\n"
-        "- intent: ask_events\n  examples: |\n    - are you hiring lifeguards this summer\n",
-        encoding="utf-8",
+def remove_french_examples(project: Path) -> None:
+    (project / "data/nlu/fr/jobs.yml").write_text('version: "3.1"\nnlu: []\n', encoding="utf-8")
+
+
+def drop_english_variant(project: Path) -> None:
+    def change(domain: str) -> str:
+        start = domain.index("  utter_jobs:")
+        english = domain.index("    - condition: [{type: slot, name: language, value: en}]", start)
+        end = domain.index("\n\n", english)
+        return domain[:english] + domain[end + 1 :]
+
+    _edit(project / "domain.yml", change)
+
+
+def duplicate_example(project: Path) -> None:
+    _edit(
+        project / "data/nlu/en/jobs.yml",
+        lambda text: (
+            text + "    - are you hiring lifeguards this summer\n"
+            "- intent: ask_events\n  examples: |\n    - are you hiring lifeguards this summer\n"
+        ),
     )
-    problems = problems_in(project_copy)
-    assert any(
-        p.startswith("data/nlu/en/jobs.yml:") and "already appears under intent 'ask_jobs'" in p for p in problems
+
+
+def english_in_french_file(project: Path) -> None:
+    _edit(
+        project / "data/nlu/fr/jobs.yml", lambda text: text + "    - where can I apply for a summer job at the city\n"
     )
 
 
-def test_english_in_a_french_file_is_reported(project_copy: Path):
-    path = project_copy / "data/nlu/fr/jobs.yml"
-    path.write_text(
-        path.read_text(encoding="utf-8") + "    - where can I apply for a summer job at the city\n", encoding="utf-8"
-    )
-    problems = problems_in(project_copy)
-    assert any(p.startswith("data/nlu/fr/jobs.yml:") and "looks English" in p for p in problems)
-
-
-def test_a_phone_number_written_into_a_response_is_reported(project_copy: Path):
-    domain = (project_copy / "domain.yml").read_text(encoding="utf-8")
-    (project_copy / "domain.yml").write_text(
-        domain.replace(
+def wrong_phone_in_response(project: Path) -> None:
+    _edit(
+        project / "domain.yml",
+        lambda text: text.replace(
             "{email_communications} or by phone at {phone_general}",
             "{email_communications} or by phone at 514-555-0199",
         ),
-        encoding="utf-8",
     )
-    problems = problems_in(project_copy)
-    assert any("response 'utter_media_contact' writes '514-555-0199' itself" in p for p in problems)
 
 
-def test_an_unused_intent_is_reported(project_copy: Path):
-    rules = project_copy / "data/rules/jobs.yml"
-    rules.write_text('version: "3.1"\nrules: []\n', encoding="utf-8")
-    assert any("intent 'ask_jobs' is used by no rule or story" in p for p in problems_in(project_copy))
+def unused_intent(project: Path) -> None:
+    (project / "data/rules/jobs.yml").write_text('version: "3.1"\nrules: []\n', encoding="utf-8")
+
+
+def unsent_response(project: Path) -> None:
+    _edit(
+        project / "domain.yml",
+        lambda text: text.replace(
+            "responses:\n",
+            "responses:\n  utter_parking:\n"
+            '    - condition: [{type: slot, name: language, value: fr}]\n      text: "Stationnement."\n'
+            '    - condition: [{type: slot, name: language, value: en}]\n      text: "Parking."\n\n',
+            1,
+        ),
+    )
+
+
+# (how the copy is broken, the file the message names, what it says)
+BROKEN = {
+    "french examples removed": (
+        remove_french_examples,
+        r"data/nlu/fr/jobs\.yml:\d+",
+        "intent 'ask_jobs' has 0 French examples in data/nlu/fr/",
+    ),
+    "english variant dropped": (
+        drop_english_variant,
+        r"domain\.yml:\d+",
+        "response 'utter_jobs' has no English variation",
+    ),
+    "example duplicated": (duplicate_example, r"data/nlu/en/jobs\.yml:\d+", "already appears under intent 'ask_jobs'"),
+    "english in a french file": (english_in_french_file, r"data/nlu/fr/jobs\.yml:\d+", "looks English"),
+    "wrong phone number": (
+        wrong_phone_in_response,
+        r"domain\.yml:\d+",
+        "response 'utter_media_contact' states '514-555-0199', which city_facts.yml does not hold",
+    ),
+    "intent in no rule": (unused_intent, r"domain\.yml:\d+", "intent 'ask_jobs' is used by no rule or story"),
+    "response sent by nothing": (unsent_response, r"domain\.yml:\d+", "response 'utter_parking' is sent by no rule"),
+}
+
+
+@pytest.mark.parametrize("case", BROKEN, ids=list(BROKEN))
+def test_make_validate_fails_naming_the_file_and_the_problem(case: str, project_copy: Path):
+    breaks, where, problem = BROKEN[case]
+    breaks(project_copy)
+    run = make(project_copy, "validate")
+    assert run.returncode != 0
+    assert any(re.match(where + ": ", e) and problem in e for e in errors(run)), run.stdout
+
+
+def test_make_validate_min_examples_is_the_trainers_to_set(project_copy: Path):
+    run = make(project_copy, "validate", "MIN_EXAMPLES=1000")
+    assert run.returncode != 0
+    assert any("at least 1000 are needed" in e for e in errors(run))
+
+
+def test_rasa_warnings_fail_the_build_although_rasa_exits_0(project_copy: Path, capsys: pytest.CaptureFixture[str]):
+    """Rasa 3.6 exits 0 on an unused response even with --fail-on-warnings; our wrapper does not."""
+    unsent_response(project_copy)
+    assert rasa_validate(project_copy) == 1
+    output = capsys.readouterr().out
+    assert re.search(r"error: domain\.yml:\d+: The utterance 'utter_parking' is not used in any story or rule", output)
