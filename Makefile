@@ -19,7 +19,7 @@ MODEL := models/pointe-claire.tar.gz
 TRAINING_INPUTS := config.yml domain.yml $(shell find data -name "*.yml") $(wildcard pointe_claire/nlu/*.py pointe_claire/policies/*.py)
 PYTHON_SOURCES := pointe_claire actions tests bench scripts
 
-.PHONY: help install system-packages run shell train test validate lint types evaluate bench lock clean
+.PHONY: help install system-packages run shell train test validate new-intent report lint types evaluate bench lock clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -66,6 +66,9 @@ validate: $(VENV)/.installed ## Check the training data, domain and facts (MIN_E
 	MIN_EXAMPLES_PER_LANGUAGE=$(MIN_EXAMPLES) $(PY) -m scripts.validate_project
 	$(PY) -m scripts.rasa_validate
 
+new-intent: $(VENV)/.installed ## Start an intent: YAML stubs in French and English (NAME=ask_parking [TOPIC=parking])
+	$(PY) -m scripts.new_intent $(NAME) $(if $(TOPIC),--topic $(TOPIC))
+
 lint: $(VENV)/.installed ## Format and lint check (ruff)
 	$(VENV)/bin/ruff format --check $(PYTHON_SOURCES)
 	$(VENV)/bin/ruff check $(PYTHON_SOURCES)
@@ -78,6 +81,9 @@ test: system-packages validate lint types $(MODEL) ## Everything: checks, unit t
 
 evaluate: $(MODEL) ## Intent F1 per language and replies checked through the REST channel, on the held-out set
 	$(PY) -m scripts.evaluate
+
+report: $(MODEL) ## Trainer's report: intent scores per language, confusion, mistakes, vs last time (reports/index.html)
+	$(PY) -m scripts.report
 
 bench: $(MODEL) ## Latency, throughput and training time, next to Rasa's starter bot; language-ID comparison
 	$(PY) -m bench.language_id

@@ -1,0 +1,287 @@
+"""`make report`: how well the trained model recognises intents on the held-out set, as one page a trainer opens.
+
+Loads models/pointe-claire.tar.gz in-process (the same NLU pipeline the deployed assistant runs: classifier,
+fallback, language detector, safety net), parses every message of tests/evaluation/, and writes under reports/:
+index.html (scores per language and intent, confusion matrices, misclassified messages with their top-3 intents,
+better/worse per intent against the previous report), report.json (what the next report compares with), and the
+confusion-matrix PNGs. The previous report is kept in reports/previous/ until a different model is scored.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import hashlib
+import html
+import json
+import logging
+import shutil
+import sys
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from scripts.intent_scores import LanguageScores, score
+from scripts.nlu_files import LANGUAGES, PROJECT_ROOT, Example, evaluation_examples
+
+MODEL = PROJECT_ROOT / "models" / "pointe-claire.tar.gz"
+REPORTS = PROJECT_ROOT / "reports"
+SAME = 0.005  # F1 changes smaller than this are noise, not better or worse
+LANGUAGE_LABELS = {"fr": "Français / French", "en": "English / Anglais"}
+
+Ranking = list[tuple[str, float]]
+
+
+@dataclass
+class LanguageReport:
+    scores: LanguageScores
+    rankings: list[Ranking]  # top-3 intents of each message, in the order of the evaluation file
+    examples: list[Example]
+
+
+async def _rankings(model: Path, texts: list[str]) -> list[Ranking]:
+    from rasa.core.agent import Agent
+    from rasa.utils.log_utils import configure_structlog
+
+    configure_structlog(logging.WARNING)  # not one debug line per parsed message
+    agent = Agent.load(str(model))
+    rankings = []
+    for text in texts:
+        parsed = await agent.parse_message(text)
+        top = [(str(i["name"]), float(i.get("confidence") or 0.0)) for i in parsed.get("intent_ranking") or []]
+        chosen = (str(parsed["intent"]["name"]), float(parsed["intent"].get("confidence") or 0.0))
+        # Components after the classifier (safety net, language detector) may change the intent: show it first.
+        rankings.append([chosen, *[item for item in top if item[0] != chosen[0]]][:3])
+    return rankings
+
+
+def evaluate(model: Path = MODEL) -> dict[str, LanguageReport]:
+    examples = {language: evaluation_examples(language) for language in LANGUAGES}
+    texts = [ex.text for language in LANGUAGES for ex in examples[language]]
+    rankings = asyncio.run(_rankings(model, texts))
+    reports: dict[str, LanguageReport] = {}
+    offset = 0
+    for language in LANGUAGES:
+        own = rankings[offset : offset + len(examples[language])]
+        offset += len(examples[language])
+        reports[language] = LanguageReport(
+            score(examples[language], [r[0] for r in own], language), own, examples[language]
+        )
+    return reports
+
+
+def to_json(reports: dict[str, LanguageReport], model: Path) -> dict[str, Any]:
+    return {
+        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "model": {"path": model.name, "sha256": hashlib.sha256(model.read_bytes()).hexdigest()},
+        "languages": {
+            language: {
+                "messages": len(r.examples),
+                "accuracy": r.scores.accuracy,
+                "weighted_f1": r.scores.weighted_f1,
+                "macro_f1": r.scores.macro_f1,
+                "per_intent": {
+                    intent: {"precision": p, "recall": rc, "f1": f1, "support": n}
+                    for intent, (p, rc, f1, n) in r.scores.per_intent.items()
+                },
+                "misclassified": [
+                    {"text": ex.text, "intent": ex.intent, "where": ex.where, "top3": ranking}
+                    for ex, ranking in zip(r.examples, r.rankings, strict=True)
+                    if ranking[0][0] != ex.intent
+                ],
+            }
+            for language, r in reports.items()
+        },
+    }
+
+
+def change(current: float, previous: float | None) -> tuple[str, str]:
+    """('better'|'worse'|'same'|'new', signed delta) for one F1 against the previous report."""
+    if previous is None:
+        return "new", ""
+    delta = current - previous
+    if abs(delta) < SAME:
+        return "same", f"{delta:+.3f}"
+    return ("better" if delta > 0 else "worse"), f"{delta:+.3f}"
+
+
+def compare(current: dict[str, Any], previous: dict[str, Any] | None) -> dict[str, dict[str, tuple[str, str]]]:
+    """Per language and intent: better, worse, same or new, with the F1 delta."""
+    result: dict[str, dict[str, tuple[str, str]]] = {}
+    for language, data in current["languages"].items():
+        before = (previous or {}).get("languages", {}).get(language, {}).get("per_intent", {})
+        result[language] = {
+            intent: change(scores["f1"], before[intent]["f1"] if intent in before else None)
+            for intent, scores in data["per_intent"].items()
+        }
+    return result
+
+
+def confusion_png(report: LanguageReport, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from sklearn.metrics import confusion_matrix
+
+    gold = [ex.intent for ex in report.examples]
+    predicted = [ranking[0][0] for ranking in report.rankings]
+    labels = sorted(set(gold) | set(predicted))
+    matrix = confusion_matrix(gold, predicted, labels=labels)
+    size = max(6.0, 0.42 * len(labels) + 3)
+    figure, axes = plt.subplots(figsize=(size, size))
+    axes.imshow(matrix, cmap="Blues")
+    axes.set_xticks(range(len(labels)), labels=labels, rotation=90, fontsize=8)
+    axes.set_yticks(range(len(labels)), labels=labels, fontsize=8)
+    axes.set_xlabel("predicted intent / intention prédite")
+    axes.set_ylabel("intended intent / intention attendue")
+    for i in range(len(labels)):
+        for j in range(len(labels)):
+            if matrix[i, j]:
+                colour = "white" if matrix[i, j] > matrix.max() / 2 else "black"
+                axes.text(j, i, str(matrix[i, j]), ha="center", va="center", fontsize=7, color=colour)
+    axes.set_title(f"Confusion matrix / Matrice de confusion — {report.scores.language}")
+    figure.tight_layout()
+    figure.savefig(path, dpi=90)
+    plt.close(figure)
+
+
+def _e(value: object) -> str:
+    return html.escape(str(value))
+
+
+def _row(cells: list[str], header: bool = False) -> str:
+    first = f'<th scope="row">{cells[0]}</th>' if header else f"<td>{cells[0]}</td>"
+    return "<tr>" + first + "".join(f"<td>{c}</td>" for c in cells[1:]) + "</tr>"
+
+
+def render_html(
+    current: dict[str, Any], previous: dict[str, Any] | None, images: dict[str, Path], changes: dict[str, Any]
+) -> str:
+    parts = [
+        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        "<title>Intent report / Rapport des intentions — Pointe-Claire</title>",
+        "<style>body{font-family:system-ui,sans-serif;max-width:70rem;margin:1rem auto;padding:0 1rem;line-height:1.4}"
+        "table{border-collapse:collapse;margin:1rem 0}th,td{border:1px solid #888;padding:.25rem .5rem;text-align:left}"
+        "td.n{text-align:right}.worse{background:#fde2e2}.better{background:#e2f5e2}img{max-width:100%}</style>",
+        "</head>\n<body>\n<main>",
+        '<h1>Intent report <span lang="fr">/ Rapport des intentions</span></h1>',
+        f"<p>Model <code>{_e(current['model']['path'])}</code> scored on the held-out set "
+        f"(<code>tests/evaluation/</code>, never trained on), {_e(current['created'])}. "
+        + (
+            f"Compared with the report of {_e(previous['created'])}."
+            if previous
+            else "No previous report: the next one will be compared with this one."
+        )
+        + ' How to read it: <a href="../docs/trainers.md">docs/trainers.md</a>.</p>',
+        "<table><caption>Summary / Sommaire</caption>",
+        "<tr><th scope='col'>language</th><th scope='col'>messages</th><th scope='col'>accuracy</th>"
+        "<th scope='col'>weighted F1</th><th scope='col'>previous</th><th scope='col'>misclassified</th>"
+        "<th scope='col'>intents better / worse</th></tr>",
+    ]
+    for language, data in current["languages"].items():
+        before = (previous or {}).get("languages", {}).get(language, {}).get("weighted_f1")
+        verdicts = [v for v, _ in changes[language].values()]
+        parts.append(
+            _row(
+                [
+                    _e(LANGUAGE_LABELS.get(language, language)),
+                    str(data["messages"]),
+                    f"{data['accuracy']:.3f}",
+                    f"{data['weighted_f1']:.3f}",
+                    f"{before:.3f}" if before is not None else "—",
+                    str(len(data["misclassified"])),
+                    f"{verdicts.count('better')} / {verdicts.count('worse')}",
+                ],
+                header=True,
+            )
+        )
+    parts.append("</table>")
+    for language, data in current["languages"].items():
+        label = LANGUAGE_LABELS.get(language, language)
+        parts.append(f'<section lang="{language}" aria-labelledby="h-{language}">')
+        parts.append(f'<h2 id="h-{language}">{_e(label)}</h2>')
+        parts.append(f"<table><caption>Per intent ({_e(language)}) / Par intention</caption><tr>")
+        for title in ("intent", "precision", "recall", "F1", "messages", "vs previous", "F1 change"):
+            parts.append(f"<th scope='col'>{title}</th>")
+        parts.append("</tr>")
+        for intent, s in sorted(data["per_intent"].items(), key=lambda item: item[1]["f1"]):
+            verdict, delta = changes[language][intent]
+            parts.append(
+                f'<tr class="{verdict}"><th scope="row"><code>{_e(intent)}</code></th>'
+                f'<td class="n">{s["precision"]:.2f}</td><td class="n">{s["recall"]:.2f}</td>'
+                f'<td class="n">{s["f1"]:.2f}</td><td class="n">{s["support"]}</td>'
+                f'<td>{verdict}</td><td class="n">{delta}</td></tr>'
+            )
+        parts.append("</table>")
+        image = images[language]
+        encoded = base64.b64encode(image.read_bytes()).decode("ascii")
+        parts.append(
+            f"<h3>Confusion matrix / Matrice de confusion</h3><p>Rows: the intent each message was written for; "
+            f"columns: what the model chose. Every number off the diagonal is a mistake "
+            f'(<a href="{_e(image.name)}">{_e(image.name)}</a>).</p>'
+            f'<img src="data:image/png;base64,{encoded}" alt="Confusion matrix of the {_e(label)} held-out messages; '
+            f'the tables above and below give the same numbers.">'
+        )
+        parts.append(
+            f"<table><caption>Misclassified messages ({len(data['misclassified'])}) / Messages mal classés</caption>"
+            "<tr><th scope='col'>message</th><th scope='col'>written for</th>"
+            "<th scope='col'>top 3 intents (confidence)</th><th scope='col'>file</th></tr>"
+        )
+        for item in data["misclassified"]:
+            top3 = "<br>".join(f"<code>{_e(name)}</code> {confidence:.2f}" for name, confidence in item["top3"])
+            parts.append(
+                f"<tr><td>{_e(item['text'])}</td><td><code>{_e(item['intent'])}</code></td><td>{top3}</td>"
+                f"<td><code>{_e(item['where'])}</code></td></tr>"
+            )
+        parts.append("</table></section>")
+    parts.append("</main>\n</body>\n</html>\n")
+    return "\n".join(parts)
+
+
+def write_report(reports: dict[str, LanguageReport], model: Path, folder: Path = REPORTS) -> dict[str, Any]:
+    """Writes index.html, report.json and the PNGs; keeps the last report of a different model in previous/."""
+    folder.mkdir(parents=True, exist_ok=True)
+    current = to_json(reports, model)
+    latest, kept = folder / "report.json", folder / "previous" / "report.json"
+    if latest.exists():
+        last = json.loads(latest.read_text(encoding="utf-8"))
+        if last.get("model", {}).get("sha256") != current["model"]["sha256"]:
+            kept.parent.mkdir(exist_ok=True)
+            shutil.copy2(latest, kept)
+    previous = json.loads(kept.read_text(encoding="utf-8")) if kept.exists() else None
+    images = {}
+    for language, report in reports.items():
+        images[language] = folder / f"confusion_{language}.png"
+        confusion_png(report, images[language])
+    changes = compare(current, previous)
+    current["changes"] = {
+        language: {intent: {"verdict": v, "f1_delta": d} for intent, (v, d) in per.items()}
+        for language, per in changes.items()
+    }
+    latest.write_text(json.dumps(current, ensure_ascii=False, indent=1), encoding="utf-8")
+    (folder / "index.html").write_text(render_html(current, previous, images, changes), encoding="utf-8")
+    return current
+
+
+def main(argv: list[str]) -> int:
+    model = Path(argv[1]) if len(argv) > 1 else MODEL
+    if not model.exists():
+        print(f"error: no model at {model}: run `make train` (or `make report`, which trains first)")
+        return 1
+    current = write_report(evaluate(model), model)
+    for language, data in current["languages"].items():
+        worse = [i for i, c in current["changes"][language].items() if c["verdict"] == "worse"]
+        print(
+            f"[{language}] weighted F1 {data['weighted_f1']:.3f}, accuracy {data['accuracy']:.3f}, "
+            f"{len(data['misclassified'])} misclassified"
+            + (f"; worse than before: {', '.join(worse)}" if worse else "")
+        )
+    print(f"Report: {REPORTS / 'index.html'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

@@ -1,0 +1,143 @@
+"""The trainer's workflow of docs/trainers.md: `make new-intent`, `make validate`, `make report`, on a project copy.
+
+`test_slow_the_guides_worked_example_end_to_end` is the slow one (it trains a model: 3-5 minutes on 2 cores);
+the others take seconds. /work/main's data is never touched: everything runs in a temporary copy.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+from scripts.evaluate import F1_BAR
+from scripts.new_intent import main as new_intent
+from scripts.report import change
+from tests.test_project_checks import ROOT, copy_project, errors, make
+
+GUIDE = ROOT / "docs" / "trainers.md"
+MODEL_NAME = "models/pointe-claire.tar.gz"
+_BLOCK = re.compile(r'```yaml title="([^"]+)"\n(.*?)```', re.DOTALL)
+
+
+def guide_blocks() -> dict[str, str]:
+    """The worked example's YAML, by the title the guide gives it (a file, or a file and what to do with it)."""
+    return dict(_BLOCK.findall(GUIDE.read_text(encoding="utf-8")))
+
+
+def apply_guide(project: Path) -> None:
+    """Does what the guide tells the trainer after `make new-intent`: fill the stubs, add held-out messages."""
+    for title, block in guide_blocks().items():
+        path, _, what = title.partition(": ")
+        target = project / path
+        text = target.read_text(encoding="utf-8")
+        if not what:
+            target.write_text(block, encoding="utf-8")
+        elif what == "add at the end":
+            target.write_text(text.rstrip("\n") + "\n" + block, encoding="utf-8")
+        else:  # a response of domain.yml: its stub, up to the next blank line, is replaced
+            start = text.index(f"  {what}:\n")
+            end = text.find("\n\n", start)
+            target.write_text(text[:start] + block + (text[end + 1 :] if end != -1 else ""), encoding="utf-8")
+
+
+def test_the_guides_blocks_are_yaml_and_name_what_new_intent_writes():
+    blocks = guide_blocks()
+    assert set(blocks) == {
+        "data/nlu/fr/volunteering.yml",
+        "data/nlu/en/volunteering.yml",
+        "domain.yml: utter_volunteering",
+        "tests/evaluation/nlu_fr.yml: add at the end",
+        "tests/evaluation/nlu_en.yml: add at the end",
+    }
+    for block in blocks.values():
+        assert yaml.safe_load(block)
+    for language in ("fr", "en"):
+        examples = yaml.safe_load(blocks[f"data/nlu/{language}/volunteering.yml"])["nlu"][0]["examples"]
+        assert examples.count("\n- ") + 1 >= 25
+
+
+def test_new_intent_writes_stubs_that_validate_reports(tmp_path: Path):
+    project = copy_project(tmp_path)
+    original_domain = (project / "domain.yml").read_text(encoding="utf-8").splitlines()
+    run = make(project, "new-intent", "NAME=ask_volunteering")
+    assert run.returncode == 0, run.stderr
+    for path in ("data/nlu/fr/volunteering.yml", "data/nlu/en/volunteering.yml", "data/rules/volunteering.yml"):
+        assert path in run.stdout and (project / path).exists()
+    domain_text = (project / "domain.yml").read_text(encoding="utf-8")
+    domain = yaml.safe_load(domain_text)
+    assert "ask_volunteering" in domain["intents"]
+    conditions = [v["condition"][0]["value"] for v in domain["responses"]["utter_volunteering"]]
+    assert conditions == ["fr", "en"]
+    # Inserted, not re-dumped: every original line (comments included) is still there, in order.
+    new_lines = iter(domain_text.splitlines())
+    assert all(any(line == new for new in new_lines) for line in original_domain)
+
+    found = errors(make(project, "validate"))
+    assert any(e.startswith("data/nlu/fr/volunteering.yml:") and "has 3 French examples" in e for e in found)
+    assert any(e.startswith("data/nlu/en/volunteering.yml:") and "has 3 English examples" in e for e in found)
+    assert sum("is a placeholder" in e for e in found) == 6
+    assert any(re.match(r"domain\.yml:\d+: response 'utter_volunteering' still has a placeholder", e) for e in found)
+
+
+def test_new_intent_adds_to_an_existing_topic_and_refuses_bad_or_taken_names(tmp_path: Path):
+    project = copy_project(tmp_path)
+    before = yaml.safe_load((project / "data/nlu/fr/requests.yml").read_text(encoding="utf-8"))["nlu"]
+    assert new_intent(["ask_snow_parking", "--topic", "requests", "--root", str(project)]) == 0
+    after = yaml.safe_load((project / "data/nlu/fr/requests.yml").read_text(encoding="utf-8"))["nlu"]
+    assert after[:-1] == before and after[-1]["intent"] == "ask_snow_parking"
+    rules = yaml.safe_load((project / "data/rules/requests.yml").read_text(encoding="utf-8"))["rules"]
+    assert rules[-1]["steps"] == [{"intent": "ask_snow_parking"}, {"action": "utter_requests"}]
+
+    domain = (project / "domain.yml").read_text(encoding="utf-8")
+    for name in ("ask_snow_parking", "Ask-Parking", "ask parking", "ask_jobs", ""):
+        assert new_intent([name, "--root", str(project)]) == 2
+    assert new_intent(["ask_job_fair", "--topic", "jobs", "--root", str(project)]) == 2  # utter_jobs is taken
+    assert (project / "domain.yml").read_text(encoding="utf-8") == domain
+
+
+@pytest.mark.parametrize(
+    ("current", "previous", "verdict"),
+    [(0.9, None, "new"), (0.9, 0.8, "better"), (0.8, 0.9, "worse"), (0.9, 0.898, "same")],
+)
+def test_report_calls_a_change_better_worse_same_or_new(current: float, previous: float | None, verdict: str):
+    assert change(current, previous)[0] == verdict
+
+
+def test_slow_the_guides_worked_example_end_to_end(tmp_path: Path, trained_model: Path):
+    """new-intent, the guide's blocks, validate, train, report: the new intent is recognised in both languages."""
+    project = copy_project(tmp_path)
+    (project / "models").mkdir()
+    shutil.copy2(trained_model, project / MODEL_NAME)
+    # The report of the model as it is (never retrained here, even if data changed since): the one to compare with.
+    first = make(project, "report", "-o", MODEL_NAME)
+    assert first.returncode == 0, first.stdout[-3000:] + first.stderr[-3000:]
+
+    assert make(project, "new-intent", "NAME=ask_volunteering").returncode == 0
+    assert make(project, "validate").returncode != 0
+    apply_guide(project)
+    validate = make(project, "validate")
+    assert validate.returncode == 0, validate.stdout[-3000:]
+
+    report = make(project, "report", timeout=1800)  # trains first: the data changed
+    assert report.returncode == 0, report.stdout[-3000:] + report.stderr[-3000:]
+    assert "rasa train" in report.stdout
+    result = json.loads((project / "reports/report.json").read_text(encoding="utf-8"))
+    previous = json.loads((project / "reports/previous/report.json").read_text(encoding="utf-8"))
+    assert previous["model"]["sha256"] != result["model"]["sha256"]
+    for language in ("fr", "en"):
+        scores = result["languages"][language]
+        volunteering = scores["per_intent"]["ask_volunteering"]
+        assert volunteering["support"] == 8
+        assert volunteering["recall"] >= 0.75, scores["misclassified"]
+        assert volunteering["precision"] >= 0.75, scores["misclassified"]
+        assert scores["weighted_f1"] >= F1_BAR
+        assert result["changes"][language]["ask_volunteering"]["verdict"] == "new"
+        assert result["changes"][language]["ask_jobs"]["verdict"] in {"better", "worse", "same"}
+    page = (project / "reports/index.html").read_text(encoding="utf-8")
+    assert "Compared with the report of" in page and "<code>ask_volunteering</code>" in page
+    assert page.count('<img src="data:image/png;base64,') == 2
