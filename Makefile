@@ -19,7 +19,7 @@ MODEL := models/pointe-claire.tar.gz
 TRAINING_INPUTS := config.yml domain.yml $(shell find data -name "*.yml") $(wildcard pointe_claire/nlu/*.py pointe_claire/policies/*.py)
 PYTHON_SOURCES := pointe_claire actions tests bench scripts
 
-.PHONY: help install system-packages run shell train test validate new-intent report lint types evaluate bench lock clean
+.PHONY: help install system-packages run shell train test validate new-intent report lint types evaluate bench lock clean webchat
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -47,10 +47,20 @@ $(MODEL): $(VENV)/.installed $(TRAINING_INPUTS)
 
 train: $(MODEL) ## Train the model (only when data, config or NLU components changed)
 
-run: $(MODEL) ## Start the action server and the assistant (REST and socket.io on localhost:5005)
+# The web chat page's files: the socket.io client from the npm registry (package-lock.json) and webchat/src,
+# copied into webchat/dist/, which the assistant serves. Rebuilt only when one of them changes.
+WEBCHAT := webchat/dist/.built
+$(WEBCHAT): webchat/package.json webchat/package-lock.json webchat/build.mjs $(wildcard webchat/src/*)
+	cd webchat && npm ci --ignore-scripts --no-audit --no-fund && npm run --silent build
+	@touch $@
+
+webchat: $(WEBCHAT) ## Build the web chat page's files (npm ci + copy into webchat/dist/)
+
+run: $(MODEL) $(WEBCHAT) ## Start the action server and the assistant (REST and the web chat page on localhost:5005)
 	@echo "Action server on :$(ACTIONS_PORT); assistant on http://localhost:$(RASA_PORT)"
 	@echo "Talk to it:  curl -s localhost:$(RASA_PORT)/webhooks/rest/webhook -d '{\"sender\":\"me\",\"message\":\"bonjour\"}'"
-	@echo "or run 'make shell' in another terminal. Ctrl-C stops both."
+	@echo "or run 'make shell' in another terminal, or open the web chat page: http://localhost:$(RASA_PORT)/webhooks/webchat/"
+	@echo "Ctrl-C stops both."
 	@trap 'kill 0' EXIT; \
 	$(RASA) run actions --actions actions --port $(ACTIONS_PORT) & \
 	$(RASA) run --model $(MODEL) --port $(RASA_PORT) --interface 127.0.0.1 --cors "http://localhost:$(RASA_PORT)" \
@@ -76,7 +86,7 @@ lint: $(VENV)/.installed ## Format and lint check (ruff)
 types: $(VENV)/.installed ## Type check (mypy)
 	$(VENV)/bin/mypy $(PYTHON_SOURCES)
 
-test: system-packages validate lint types $(MODEL) ## Everything: checks, unit tests, conversation tests through the real model
+test: system-packages validate lint types $(MODEL) $(WEBCHAT) ## Everything: checks, unit tests, conversation tests through the real model
 	$(PY) -m pytest
 
 evaluate: $(MODEL) ## Intent F1 per language and replies checked through the REST channel, on the held-out set
@@ -98,4 +108,4 @@ lock: ## Re-pin every package after changing requirements*.txt
 	rm -rf $(VENV)-lock
 
 clean: ## Remove the trained models, test output and the local conversation database
-	rm -rf models .pytest_cache tracker.db reports
+	rm -rf models .pytest_cache tracker.db reports webchat/dist webchat/node_modules

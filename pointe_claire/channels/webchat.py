@@ -1,0 +1,230 @@
+"""The web chat page the City can put on its website, and the socket.io channel it talks to (credentials.yml).
+
+One block in credentials.yml gives both, on the assistant's own origin (no CORS, no CDN): the page at
+/webhooks/webchat/, its files (built into webchat/dist/ by `make webchat` from the npm registry) under
+/webhooks/webchat/static/, and Rasa's socket.io endpoint at /socket.io. Compared with Rasa's socket.io channel,
+malformed events are refused instead of raising, and a message that got no reply at all (action server down)
+gets the same response-only fallback with the emergency numbers as the REST channel.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import uuid
+from collections.abc import Awaitable, Callable, Mapping
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import yaml
+from rasa.core.channels.channel import OutputChannel, UserMessage, decode_bearer_token
+from rasa.core.channels.socketio import SocketBlueprint, SocketIOInput, SocketIOOutput
+from sanic import Blueprint, Sanic, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+from socketio import AsyncServer
+
+from pointe_claire.channels.reply_guard import ReplyGuard
+from pointe_claire.channels.rest import MAX_MESSAGE_CHARACTERS
+from pointe_claire.city_facts import cached_city_facts
+from pointe_claire.text_normalization import strip_control_characters
+
+logger = logging.getLogger(__name__)
+
+WEBCHAT_ROOT = Path(__file__).resolve().parents[2] / "webchat"
+DIST = WEBCHAT_ROOT / "dist"
+PAGE_TEXT = WEBCHAT_ROOT / "page_text.yml"
+PAGE_LANGUAGES = ("fr", "en")  # French first: the page opens in French unless ?lang=en
+# The page's note with the emergency numbers appears when no answer came within this delay.
+ANSWER_TIMEOUT_MS = 10_000
+# Session ids are the client's key to its conversation (and its socket.io room): uuid4 hex from us, or similar.
+_SESSION_ID = re.compile(r"[A-Za-z0-9_-]{8,64}")
+_NON_DIGITS = re.compile(r"\D")
+
+# The page's own files are served with a strict policy: no inline script, nothing from another origin.
+PAGE_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'self'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; "
+        "object-src 'none'; base-uri 'none'; form-action 'self'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "Cache-Control": "no-cache",
+}
+
+
+def tel_href(number: str) -> str:
+    """`tel:` link of a number as replies write it: 514-630-1234 -> tel:+15146301234, 9-1-1 -> tel:911."""
+    digits = _NON_DIGITS.sub("", number)
+    return f"tel:+1{digits}" if len(digits) == 10 else f"tel:{digits}"
+
+
+def load_page_text(path: Path = PAGE_TEXT) -> dict[str, dict[str, str]]:
+    """The page's words per language; refuses a file where one language lacks a key the other has."""
+    with path.open(encoding="utf-8") as handle:
+        texts: dict[str, dict[str, str]] = yaml.safe_load(handle)
+    keys = {language: set(texts.get(language) or {}) for language in PAGE_LANGUAGES}
+    if keys["fr"] != keys["en"]:
+        raise ValueError(f"{path}: French and English differ in {sorted(keys['fr'] ^ keys['en'])}")
+    return texts
+
+
+@lru_cache(maxsize=1)
+def _templates() -> jinja2.Environment:
+    environment = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(WEBCHAT_ROOT / "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,  # a missing word or fact is an error, not a blank on the page
+    )
+    environment.filters["tel_href"] = tel_href
+    return environment
+
+
+def render_page(language: str, channel: SocketIOInput, static_url: str) -> str:
+    """The page in `language` (fr or en), with the City's numbers from city_facts.yml."""
+    texts = load_page_text()
+    return (
+        _templates()
+        .get_template("chat.html")
+        .render(
+            lang=language,
+            other_lang="en" if language == "fr" else "fr",
+            t=texts[language],
+            texts=texts,
+            facts=cached_city_facts().variables,
+            static=static_url,
+            socket_path=channel.socketio_path,
+            user_event=channel.user_message_evt,
+            bot_event=channel.bot_message_evt,
+            max_characters=MAX_MESSAGE_CHARACTERS,
+            answer_timeout_ms=ANSWER_TIMEOUT_MS,
+        )
+    )
+
+
+def valid_session_id(value: Any) -> str | None:
+    return value if isinstance(value, str) and _SESSION_ID.fullmatch(value) else None
+
+
+class CountingOutput(SocketIOOutput):
+    """Rasa's socket.io output that counts what it sent, so an empty answer can be noticed."""
+
+    @classmethod
+    def name(cls) -> str:
+        return WebChatInput.name()
+
+    def __init__(self, sio: AsyncServer, bot_message_evt: str) -> None:
+        super().__init__(sio, bot_message_evt)
+        self.sent = 0
+
+    async def _send_message(self, socket_id: str, response: Any) -> None:
+        self.sent += 1
+        await super()._send_message(socket_id, response)
+
+    async def send_custom_json(self, recipient_id: str, json_message: dict[str, Any], **kwargs: Any) -> None:
+        self.sent += 1
+        await super().send_custom_json(recipient_id, json_message, **kwargs)
+
+
+class WebChatInput(SocketIOInput):
+    """Rasa's socket.io channel, named `webchat` (the `input_channel` stored with each message), plus the page."""
+
+    @classmethod
+    def name(cls) -> str:
+        return "webchat"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._guard = ReplyGuard()
+        self._app: Sanic | None = None
+        load_page_text()  # a broken page_text.yml stops the start-up, not a resident's page load
+        if not (DIST / "chat.js").exists() or not (DIST / "socket.io.min.js").exists():
+            logger.error("The web chat page's files are missing from %s: run `make webchat`.", DIST)
+
+    def get_output_channel(self) -> OutputChannel | None:
+        return CountingOutput(self.sio, self.bot_message_evt) if self.sio else super().get_output_channel()
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        sio = AsyncServer(async_mode="sanic", cors_allowed_origins=[])  # as Rasa: Sanic's --cors decides
+        self.sio = sio
+        webchat = SocketBlueprint(sio, self.socketio_path or "/socket.io", "webchat", __name__)
+        webchat.static("/static", str(DIST), name="webchat_static")
+
+        @webchat.listener("before_server_start")
+        async def remember_app(app: Sanic, _: Any) -> None:
+            self._app = app  # the agent can be replaced at run time (model reload): read it from the app each time
+
+        @webchat.route("/", methods=["GET"])
+        async def page(request: Request) -> HTTPResponse:
+            language = request.args.get("lang", "fr")
+            language = language if language in PAGE_LANGUAGES else "fr"
+            html = render_page(language, self, f"{request.path.rstrip('/')}/static")
+            return response.html(html, headers=PAGE_HEADERS)
+
+        @sio.on("connect", namespace=self.namespace)
+        async def connect(sid: str, environ: dict, auth: Any) -> bool:
+            if not self.jwt_key:
+                return True
+            token = auth.get("token") if isinstance(auth, dict) else None
+            return bool(token and decode_bearer_token(token, self.jwt_key, self.jwt_algorithm))
+
+        @sio.on("session_request", namespace=self.namespace)
+        async def session_request(sid: str, data: Any) -> None:
+            requested = data.get("session_id") if isinstance(data, dict) else None
+            session_id = valid_session_id(requested) or uuid.uuid4().hex
+            if self.session_persistence:
+                # Awaited: Rasa 3.6's channel calls it without `await`, which python-socketio 5.x's async
+                # server silently ignores, so replies sent to the session's room never reached the page.
+                await sio.enter_room(sid, session_id, namespace=self.namespace)
+            await sio.emit("session_confirm", session_id, room=sid, namespace=self.namespace)
+
+        @sio.on(self.user_message_evt, namespace=self.namespace)
+        async def handle_message(sid: str, data: Any) -> None:
+            await self._handle_message(sio, sid, data, on_new_message)
+
+        return webchat
+
+    async def _handle_message(
+        self, sio: AsyncServer, sid: str, data: Any, on_new_message: Callable[[UserMessage], Awaitable[Any]]
+    ) -> None:
+        """One resident message: checked, handed to Rasa, and never left without an answer."""
+        if not isinstance(data, Mapping) or not isinstance(data.get("message"), str):
+            logger.warning("Web chat event without a text message ignored (socket %s).", sid)
+            return
+        sender_id = valid_session_id(data.get("session_id")) if self.session_persistence else sid
+        if sender_id is None:
+            logger.warning("Web chat message without a valid session id ignored (socket %s).", sid)
+            return
+        output = CountingOutput(sio, self.bot_message_evt)
+        text = strip_control_characters(data["message"]).strip()
+        if not text:
+            return
+        if len(text) > MAX_MESSAGE_CHARACTERS:
+            texts = load_page_text()
+            await output.send_text_message(sender_id, "\n\n".join(texts[lang]["too_long"] for lang in PAGE_LANGUAGES))
+            return
+        metadata = data.get(self.metadata_key)
+        message = UserMessage(
+            text,
+            output,
+            sender_id,
+            input_channel=self.name(),
+            metadata=metadata if isinstance(metadata, dict) else None,
+        )
+        try:
+            await on_new_message(message)
+        except Exception:  # the resident still gets the emergency numbers below
+            logger.exception("The assistant failed on a web chat message (conversation %s).", sender_id)
+        if output.sent == 0 and not text.startswith("/") and self._app is not None:
+            await self._send_fallback(output, sender_id)
+
+    async def _send_fallback(self, output: CountingOutput, sender_id: str) -> None:
+        try:
+            messages = await self._guard.fallback_messages(self._app.ctx.agent, sender_id, self.name())  # type: ignore[union-attr]
+        except Exception:  # the page shows its own note with the numbers after a delay
+            logger.exception("The response-only fallback could not be sent (conversation %s).", sender_id)
+            return
+        for fallback in messages:
+            await output.send_text_message(sender_id, fallback["text"])

@@ -1,0 +1,229 @@
+"""The web chat page, driven in headless Chromium with the keyboard, against the real assistant.
+
+The page is served by the running Rasa server (credentials.yml's webchat channel) and talks to it over socket.io;
+the replies come from the trained model and the action server (tests/conftest.py), and the conversation is read
+back from the SQLite tracker store.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.remote.webdriver import WebDriver
+from selenium.webdriver.remote.webelement import WebElement
+from selenium.webdriver.support.ui import WebDriverWait
+
+from pointe_claire.channels.webchat import DIST
+from pointe_claire.language import LinguaIdentifier
+from scripts.browser import chromium_missing, headless_chromium
+from scripts.servers import Assistant
+
+pytestmark = pytest.mark.skipif(chromium_missing() is not None, reason=chromium_missing() or "")
+
+IDENTIFIER = LinguaIdentifier()
+ANSWER_SECONDS = 30  # the first message of a run also warms the model up
+
+
+@pytest.fixture(scope="module")
+def page_url(assistant: Assistant) -> str:
+    assert (DIST / "chat.js").exists() and (DIST / "socket.io.min.js").exists(), "run `make webchat` first"
+    return f"{assistant.base_url}/webhooks/webchat/"
+
+
+@pytest.fixture
+def browser() -> Iterator[WebDriver]:
+    with headless_chromium() as driver:
+        yield driver
+
+
+def open_chat(browser: WebDriver, url: str) -> str:
+    """Opens the page and waits for the server to confirm the session; returns the session id."""
+    browser.get(url)
+    return session_confirmed(browser)
+
+
+def session_confirmed(browser: WebDriver) -> str:
+    chat = browser.find_element(By.ID, "chat")
+    WebDriverWait(browser, 20).until(lambda _: chat.get_attribute("data-session-id"))
+    return str(chat.get_attribute("data-session-id"))
+
+
+def bot_messages(browser: WebDriver) -> list[WebElement]:
+    return browser.find_elements(By.CSS_SELECTOR, "#log .message.bot .text")
+
+
+def say(browser: WebDriver, text: str) -> list[WebElement]:
+    """Types the message into the focused field, presses Enter, and returns the assistant's answer (every part)."""
+    before = len(bot_messages(browser))
+    browser.switch_to.active_element.send_keys(text, Keys.ENTER)
+    WebDriverWait(browser, ANSWER_SECONDS).until(lambda _: len(bot_messages(browser)) > before)
+    # Rasa sends a reply in several socket.io messages: wait until none came for a second.
+    count, quiet_since = len(bot_messages(browser)), time.monotonic()
+    while time.monotonic() - quiet_since < 1.0:
+        time.sleep(0.1)
+        if len(bot_messages(browser)) != count:
+            count, quiet_since = len(bot_messages(browser)), time.monotonic()
+    return bot_messages(browser)[before:]
+
+
+def focus_message_field_with_keyboard(browser: WebDriver) -> None:
+    """Tab to the skip link, Enter: the message field has the focus, as for a keyboard-only resident."""
+    browser.find_element(By.TAG_NAME, "body").send_keys(Keys.TAB)
+    skip_link = browser.switch_to.active_element
+    assert skip_link.get_attribute("class") == "skip-link" and skip_link.is_displayed()
+    skip_link.send_keys(Keys.ENTER)
+    WebDriverWait(browser, 5).until(lambda _: browser.switch_to.active_element.get_attribute("id") == "message")
+
+
+def links(answer: list[WebElement]) -> dict[str, str]:
+    """Every link in the answer: text -> href."""
+    return {a.text: str(a.get_attribute("href")) for part in answer for a in part.find_elements(By.TAG_NAME, "a")}
+
+
+def text_of(answer: list[WebElement]) -> str:
+    return "\n".join(part.text for part in answer)
+
+
+def emergency_banner_in_view(browser: WebDriver) -> bool:
+    """The banner with both emergency numbers is on screen (not just in the page), at the current scroll position."""
+    banner = browser.find_element(By.ID, "emergency")
+    box: dict[str, Any] = browser.execute_script("return arguments[0].getBoundingClientRect().toJSON()", banner)
+    numbers = {a.get_attribute("href") for a in banner.find_elements(By.TAG_NAME, "a")}
+    return (
+        banner.is_displayed() and box["top"] >= 0 and box["height"] > 0 and numbers >= {"tel:911", "tel:+15146301234"}
+    )
+
+
+def stored_user_events(assistant: Assistant, session_id: str) -> list[dict[str, Any]]:
+    with sqlite3.connect(assistant.tracker_db) as connection:
+        rows = connection.execute(
+            "SELECT data FROM events WHERE sender_id = ? AND type_name = 'user' ORDER BY id", (session_id,)
+        ).fetchall()
+    return [json.loads(data) for (data,) in rows]
+
+
+def test_french_resident_reports_a_leak_and_gets_a_french_answer_with_the_number_to_tap(
+    assistant: Assistant, page_url: str, browser: WebDriver
+):
+    session_id = open_chat(browser, page_url)
+    assert browser.find_element(By.TAG_NAME, "html").get_attribute("lang") == "fr"
+    assert emergency_banner_in_view(browser)
+    focus_message_field_with_keyboard(browser)
+
+    answer = say(browser, "Bonjour, il y a une fuite d'eau dans ma rue")
+
+    assert IDENTIFIER.identify(text_of(answer)).language == "fr", text_of(answer)
+    assert links(answer).get("514-630-1234") == "tel:+15146301234", text_of(answer)
+    assert emergency_banner_in_view(browser)
+    assert [event["text"] for event in stored_user_events(assistant, session_id)] == [
+        "Bonjour, il y a une fuite d'eau dans ma rue"
+    ]
+    assert {event["input_channel"] for event in stored_user_events(assistant, session_id)} == {"webchat"}
+
+
+def test_english_resident_reports_a_fire_and_gets_an_english_answer_with_9_1_1(
+    assistant: Assistant, page_url: str, browser: WebDriver
+):
+    open_chat(browser, page_url)
+    # The language switch is a link reached with the keyboard: Tab from the message field back to it.
+    switch = browser.find_element(By.CSS_SELECTOR, "nav a[hreflang='en']")
+    assert switch.text == "English" and switch.get_attribute("lang") == "en"
+    browser.find_element(By.TAG_NAME, "body").send_keys(Keys.TAB, Keys.TAB, Keys.TAB, Keys.TAB)
+    assert browser.switch_to.active_element == switch
+    switch.send_keys(Keys.ENTER)
+    WebDriverWait(browser, 10).until(lambda _: browser.find_element(By.TAG_NAME, "html").get_attribute("lang") == "en")
+    session_id = session_confirmed(browser)
+    assert browser.find_element(By.ID, "status").text == "Connected."
+    focus_message_field_with_keyboard(browser)
+
+    answer = say(browser, "My neighbour's house is on fire")
+
+    assert IDENTIFIER.identify(text_of(answer)).language == "en", text_of(answer)
+    assert links(answer).get("9-1-1") == "tel:911", text_of(answer)
+    assert emergency_banner_in_view(browser)
+    assert [(event["text"], event["input_channel"]) for event in stored_user_events(assistant, session_id)] == [
+        ("My neighbour's house is on fire", "webchat")
+    ]
+
+
+def test_a_reload_keeps_the_conversation_and_the_banner_stays_on_screen_as_it_grows(
+    assistant: Assistant, page_url: str, browser: WebDriver
+):
+    session_id = open_chat(browser, page_url)
+    focus_message_field_with_keyboard(browser)
+    say(browser, "Bonjour, mon sous-sol est inondé")
+    shown_before = browser.find_element(By.ID, "log").text
+
+    assert open_chat(browser, page_url) == session_id
+    assert browser.find_element(By.ID, "log").text == shown_before
+    focus_message_field_with_keyboard(browser)
+    for message in ("Merci", "Où puis-je trouver les offres d'emploi de la Ville?", "Et les séances du conseil?"):
+        say(browser, message)
+        assert emergency_banner_in_view(browser)
+
+    assert browser.execute_script("return window.scrollY") > 0, "the conversation should be longer than the window"
+    assert len(stored_user_events(assistant, session_id)) == 4
+
+
+def test_reply_text_is_shown_as_text_with_only_addresses_emails_and_numbers_as_links(page_url: str, browser: WebDriver):
+    open_chat(browser, page_url)
+    shown: dict[str, Any] = browser.execute_script(
+        """
+        const box = document.createElement("div");
+        box.appendChild(PointeClaireLinkify.render(arguments[0], document));
+        return {
+          text: box.textContent,
+          bold: box.querySelectorAll("b, script, img").length,
+          links: Array.from(box.querySelectorAll("a"), (a) => [a.textContent, a.getAttribute("href")]),
+        };
+        """,
+        "<b>Urgent</b> <img src=x onerror=alert(1)> Voir https://www.pointe-claire.ca/fr/. Écrivez à "
+        "communications@pointe-claire.ca, appelez le 514-630-1200 ou le 9-1-1; javascript:alert(1) www.example.ca",
+    )
+    assert shown["bold"] == 0
+    assert shown["text"].startswith("<b>Urgent</b> <img src=x onerror=alert(1)> Voir")
+    assert shown["links"] == [
+        ["https://www.pointe-claire.ca/fr/", "https://www.pointe-claire.ca/fr/"],
+        ["communications@pointe-claire.ca", "mailto:communications@pointe-claire.ca"],
+        ["514-630-1200", "tel:+15146301200"],
+        ["9-1-1", "tel:911"],
+        ["www.example.ca", "https://www.example.ca"],
+    ]
+
+
+def test_page_fits_a_320_pixel_phone_with_the_emergency_numbers_on_screen(page_url: str, browser: WebDriver):
+    browser.execute_cdp_cmd(
+        "Emulation.setDeviceMetricsOverride", {"width": 320, "height": 568, "deviceScaleFactor": 2, "mobile": True}
+    )
+    open_chat(browser, page_url + "?lang=en")
+    assert browser.execute_script("return document.documentElement.scrollWidth") <= 320
+    assert emergency_banner_in_view(browser)
+    banner_height = browser.find_element(By.ID, "emergency").size["height"]
+    assert banner_height < 568 / 3, f"the banner takes {banner_height}px of a 568px screen"
+    send = browser.find_element(By.CSS_SELECTOR, "#composer button[type=submit]")
+    assert send.is_displayed() and send.text == "Send"
+
+
+def test_without_an_answer_the_page_shows_the_emergency_numbers_in_both_languages(page_url: str, browser: WebDriver):
+    open_chat(browser, page_url)
+    browser.execute_cdp_cmd("Network.enable", {})
+    browser.execute_cdp_cmd(
+        "Network.emulateNetworkConditions",
+        {"offline": True, "latency": 0, "downloadThroughput": 0, "uploadThroughput": 0},
+    )
+    focus_message_field_with_keyboard(browser)
+    browser.switch_to.active_element.send_keys("Il y a un arbre tombé sur les fils", Keys.ENTER)
+
+    note = WebDriverWait(browser, 20).until(lambda _: browser.find_element(By.CSS_SELECTOR, "#log .message.note"))
+    paragraphs = note.find_elements(By.CSS_SELECTOR, "p[lang]")
+    assert [p.get_attribute("lang") for p in paragraphs] == ["fr", "en"]
+    for paragraph in paragraphs:
+        hrefs = {a.get_attribute("href") for a in paragraph.find_elements(By.TAG_NAME, "a")}
+        assert hrefs == {"tel:911", "tel:+15146301234", "tel:+15146301200"}

@@ -1,0 +1,173 @@
+// The web chat page's behaviour: talks to the assistant over socket.io (same origin, Rasa's socket.io channel),
+// shows the conversation, and keeps it for the browser tab (sessionStorage) so a reload keeps the conversation.
+// The page's words come from the server (data-* attributes of <main>), in the page's language.
+(function () {
+  "use strict";
+
+  const SESSION_KEY = "pointe-claire-webchat-session";
+  const LOG_KEY = "pointe-claire-webchat-log";
+
+  const chat = document.getElementById("chat");
+  const log = document.getElementById("log");
+  const status = document.getElementById("status");
+  const form = document.getElementById("composer");
+  const input = document.getElementById("message");
+  const noAnswerNote = document.getElementById("no-answer-note");
+  const words = chat.dataset;
+  const answerTimeoutMs = Number(words.answerTimeoutMs) || 10000;
+  const maxCharacters = Number(words.maxCharacters) || 50000;
+  const linkify = globalThis.PointeClaireLinkify;
+
+  let waitingForAnswer = null;
+  let sessionId = load(SESSION_KEY);
+  let confirmed = false;
+  const unsent = []; // typed before the server confirmed the session: sent once it has
+
+  // Storage may be full or disabled (a sandboxed frame): the chat still works, it just won't survive a reload.
+  function load(key) {
+    try {
+      return sessionStorage.getItem(key);
+    } catch (error) {
+      return null;
+    }
+  }
+
+  function save(key, value) {
+    try {
+      sessionStorage.setItem(key, value);
+    } catch (error) {
+      // see load()
+    }
+  }
+
+  function storedLog() {
+    try {
+      const entries = JSON.parse(load(LOG_KEY) || "[]");
+      return Array.isArray(entries) ? entries : [];
+    } catch (error) {
+      return [];
+    }
+  }
+
+  function remember(entry) {
+    const entries = storedLog();
+    entries.push(entry);
+    save(LOG_KEY, JSON.stringify(entries));
+  }
+
+  function labelFor(who) {
+    return { user: words.you, bot: words.assistant, note: words.note }[who];
+  }
+
+  function show(entry) {
+    const item = document.createElement("li");
+    item.className = "message " + entry.who;
+    const label = document.createElement("span");
+    label.className = "who";
+    label.textContent = labelFor(entry.who);
+    item.appendChild(label);
+    const body = document.createElement("div");
+    body.className = "text";
+    if (entry.who === "note") {
+      body.appendChild(noAnswerNote.content.cloneNode(true));
+    } else if (entry.who === "bot") {
+      body.appendChild(linkify.render(entry.text, document));
+    } else {
+      body.textContent = entry.text;
+    }
+    item.appendChild(body);
+    log.appendChild(item);
+    item.scrollIntoView({ block: "end" });
+  }
+
+  function add(entry) {
+    remember(entry);
+    show(entry);
+  }
+
+  function setStatus(text) {
+    status.textContent = text;
+  }
+
+  function stopWaiting() {
+    clearTimeout(waitingForAnswer);
+    waitingForAnswer = null;
+  }
+
+  function waitForAnswer() {
+    if (waitingForAnswer === null) {
+      waitingForAnswer = setTimeout(function () {
+        waitingForAnswer = null;
+        add({ who: "note" });
+      }, answerTimeoutMs);
+    }
+  }
+
+  storedLog().forEach(show);
+
+  const socket = io({ path: words.socketPath });
+
+  socket.on("connect", function () {
+    socket.emit("session_request", { session_id: sessionId });
+  });
+
+  socket.on("session_confirm", function (confirmedId) {
+    sessionId = confirmedId;
+    confirmed = true;
+    save(SESSION_KEY, sessionId);
+    chat.dataset.sessionId = sessionId;
+    setStatus(words.connected);
+    unsent.splice(0).forEach(emit);
+  });
+
+  socket.on("disconnect", function () {
+    confirmed = false;
+    setStatus(words.disconnected);
+  });
+
+  socket.on(words.botEvent, function (message) {
+    if (message && typeof message.text === "string") {
+      stopWaiting();
+      add({ who: "bot", text: message.text });
+    }
+  });
+
+  function emit(text) {
+    socket.emit(words.userEvent, { message: text, session_id: sessionId });
+  }
+
+  function send() {
+    const text = input.value.trim();
+    if (!text) {
+      return;
+    }
+    if (text.length > maxCharacters) {
+      setStatus(words.tooLong);
+      return;
+    }
+    add({ who: "user", text: text });
+    input.value = "";
+    // Kept until the connection (and the session) is back; the note with the emergency numbers appears if no
+    // answer comes in time either way.
+    if (confirmed) {
+      emit(text);
+    } else {
+      unsent.push(text);
+    }
+    waitForAnswer();
+  }
+
+  form.addEventListener("submit", function (event) {
+    event.preventDefault();
+    send();
+    input.focus();
+  });
+
+  // Enter sends; Shift+Enter (or Enter while composing an accented character) adds a line.
+  input.addEventListener("keydown", function (event) {
+    if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+      event.preventDefault();
+      form.requestSubmit();
+    }
+  });
+})();
