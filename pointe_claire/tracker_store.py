@@ -1,15 +1,18 @@
 """SQL tracker store that writes conversations with residents' personal information replaced by placeholders.
 
 Built by Rasa from endpoints.yml (`tracker_store: type: pointe_claire.tracker_store.RedactingSQLTrackerStore`);
-the patterns come from `pointe_claire.redaction`.
+the patterns come from `pointe_claire.redaction`. The same endpoints.yml serves a laptop (SQLite file) and
+production (PostgreSQL): `url_env` names the environment variable that, when set, holds the database URL.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from rasa.core.tracker_store import SQLTrackerStore
+import sqlalchemy as sa
+from rasa.core.tracker_store import SQLTrackerStore, create_engine_kwargs
 from rasa.shared.core.events import BotUttered, Event, UserUttered
 
 from pointe_claire.redaction import Redactor, default_redactor
@@ -19,6 +22,9 @@ if TYPE_CHECKING:
     from rasa.shared.core.domain import Domain
     from rasa.shared.core.trackers import DialogueStateTracker
     from sqlalchemy.orm import Session
+
+# The variable endpoints.yml names (`url_env`); the review app reads the same one.
+DATABASE_URL_VARIABLE = "ASSISTANT_DATABASE_URL"
 
 # Events that carry what someone wrote: the resident's message, and the bot's reply in case it echoes it.
 REDACTED_EVENT_TYPES = frozenset({UserUttered.type_name, BotUttered.type_name})
@@ -55,6 +61,23 @@ def redact_values(value: Any, redactor: Redactor, key: str | None = None) -> Any
     return value
 
 
+def database_url(variable: str = DATABASE_URL_VARIABLE) -> sa.engine.URL | None:
+    """The SQLAlchemy URL held by `variable`, or None when it is unset or empty (then the embedded SQLite is used).
+
+    `postgres://` (the spelling of Heroku, Render and many PaaS) is accepted: SQLAlchemy 1.4 only knows
+    `postgresql://`. Raises ValueError, naming the variable but not the password, when the URL cannot be read.
+    """
+    value = os.environ.get(variable, "").strip()
+    if not value:
+        return None
+    if value.startswith("postgres://"):
+        value = "postgresql://" + value[len("postgres://") :]
+    try:
+        return sa.engine.make_url(value)
+    except sa.exc.ArgumentError as error:
+        raise ValueError(f"{variable} is not a database URL (postgresql://user:password@host:5432/db)") from error
+
+
 class RedactingSQLTrackerStore(SQLTrackerStore):
     """`SQLTrackerStore` whose `events.data` rows never hold a phone number, e-mail, SIN, address... as written.
 
@@ -62,6 +85,8 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
     the turn (NLU has already read them). The next turn reloads the redacted conversation, which the assistant
     does not need verbatim: slots are not redacted, so forms and actions keep the values they stored.
     """
+
+    engine: sa.engine.Engine
 
     def __init__(
         self,
@@ -76,9 +101,14 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
         login_db: str | None = None,
         query: dict[str, Any] | None = None,
         redactor: Redactor | None = None,
+        url_env: str | None = None,
         **kwargs: Any,
     ) -> None:
         # Same parameters as SQLTrackerStore, since Rasa passes endpoints.yml's keys (and `host`) straight through.
+        url = database_url(url_env) if url_env else None
+        if url is not None:
+            # SQLTrackerStore.get_db_url takes a `host` holding "://" as the whole URL: dialect, db... are unused.
+            host = url.render_as_string(hide_password=False)
         super().__init__(
             domain=domain,
             dialect=dialect,
@@ -93,6 +123,15 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
             **kwargs,
         )
         self.redactor = redactor or default_redactor()
+        self._ping_before_use()
+
+    def _ping_before_use(self) -> None:
+        # A pooled connection to a database that restarted is dead: with pre-ping the pool tests it and reconnects,
+        # so service resumes by itself when PostgreSQL returns instead of failing once per stale connection.
+        url = self.engine.url
+        self.engine.dispose()
+        self.engine = sa.create_engine(url, pool_pre_ping=True, **create_engine_kwargs(url))
+        self.sessionmaker = sa.orm.sessionmaker(bind=self.engine)
 
     def redacted(self, event: Event) -> Event:
         """A copy of `event` as it may be stored: same type, timestamp and intent, written words redacted."""

@@ -126,6 +126,7 @@ class Assistant:
     port: int = field(default_factory=free_port)
     extra_endpoints: dict[str, Any] = field(default_factory=dict)
     process: subprocess.Popen | None = None
+    extra_args: list[str] = field(default_factory=list)  # e.g. --enable-api --auth-token (scripts/cluster.py)
 
     @property
     def base_url(self) -> str:
@@ -159,6 +160,7 @@ class Assistant:
                 str(PROJECT_ROOT / "credentials.yml"),
                 "--endpoints",
                 str(self._endpoints_file()),
+                *self.extra_args,
             ],
             self.workdir,
             self.workdir / "rasa.log",

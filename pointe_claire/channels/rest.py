@@ -3,7 +3,8 @@
 Rasa's own REST channel answers 500 to a body that is not a JSON object, silently drops a message that is not a
 string, and files every message without a sender under one shared "default" conversation. Here each of those
 gets a clear 4xx in both languages, and text keeps everything but invisible control characters. A message that
-got no reply at all (action server down) gets the response-only fallback with the emergency numbers.
+got no reply at all (action server down), or could not be handled (PostgreSQL or Redis unreachable), gets the
+response-only fallback with the emergency numbers.
 """
 
 from __future__ import annotations
@@ -77,12 +78,17 @@ class ValidatedRestInput(RestInput):
         return strip_control_characters(req.json["message"])
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        webhook = super().blueprint(on_new_message)
+        async def on_new_message_or_fallback(message: UserMessage) -> None:
+            await self._guard.handle(on_new_message, message)
+
+        webhook = super().blueprint(on_new_message_or_fallback)
 
         @webhook.middleware("request")
         async def refuse_malformed(request: Request) -> HTTPResponse | None:
             if request.method != "POST":
                 return None
+            if getattr(request.app.ctx, "agent", None) is not None:  # the agent changes when a model is replaced
+                self._guard.watch(request.app.ctx.agent)
             payload, refusal = check_payload(request.body)
             if refusal is not None:
                 return refusal

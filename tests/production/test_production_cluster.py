@@ -1,0 +1,236 @@
+"""The production shape, for real: two Rasa instances behind HAProxy (round-robin), sharing PostgreSQL and Redis.
+
+One cluster for the whole module (starting a Rasa instance costs a core for half a minute); the instance-kill
+test runs last.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import threading
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from pointe_claire.city_facts import load_city_facts
+from pointe_claire.language import LinguaIdentifier
+from scripts.cluster import Cluster
+from scripts.servers import Assistant, http
+from tests.production.support import TOKEN, Databases
+
+FACTS = load_city_facts().variables
+IDENTIFIER = LinguaIdentifier()
+
+
+def language_of(reply: str) -> str | None:
+    return IDENTIFIER.identify(reply).language
+
+
+def post(url: str, sender: str, message: str, timeout: float = 90) -> tuple[int, list[dict]]:
+    body = json.dumps({"sender": sender, "message": message}).encode("utf-8")
+    status, answer = http(
+        "POST", f"{url}/webhooks/rest/webhook", body, {"Content-Type": "application/json"}, timeout=timeout
+    )
+    return status, json.loads(answer) if status == 200 else []
+
+
+def text_of(replies: list[dict]) -> str:
+    return "\n".join(reply.get("text", "") for reply in replies)
+
+
+def user_texts(databases: Databases, sender: str) -> list[str]:
+    return [json.loads(data)["text"] for kind, data in databases.events(sender) if kind == "user"]
+
+
+def new_sender() -> str:
+    return f"resident-{uuid.uuid4().hex[:12]}"
+
+
+# --- locked down --------------------------------------------------------------------------------------------------
+
+
+def test_every_instance_refuses_the_http_api_without_the_token(cluster: Cluster):
+    sender = new_sender()
+    for instance in cluster.instances:
+        for path in (f"/conversations/{sender}/tracker", "/status", "/domain"):
+            status, _ = http("GET", instance.base_url + path)
+            assert status == 401, f"{instance.base_url}{path} answered {status} without the token"
+            status, _ = http("GET", f"{instance.base_url}{path}?token=wrong-{TOKEN}")
+            assert status == 401
+        status, _ = http("GET", f"{instance.base_url}/conversations/{sender}/tracker?token={TOKEN}")
+        assert status == 200
+
+
+def test_the_load_balancer_forwards_the_channels_and_refuses_the_http_api(cluster: Cluster):
+    for path in ("/status", f"/conversations/{new_sender()}/tracker", "/model/parse", "/version"):
+        status, _ = http("GET", f"{cluster.url}{path}?token={TOKEN}")
+        assert status == 403, f"HAProxy forwarded {path} ({status})"
+    status, replies = post(cluster.url, new_sender(), "Bonjour, où trouver l'horaire des collectes?")
+    assert status == 200 and replies
+
+
+def listening_addresses(port: int) -> set[str]:
+    """The local addresses of the sockets listening on `port` (IPv4 and IPv6), from /proc/net."""
+    addresses = set()
+    for table, width in (("/proc/net/tcp", 8), ("/proc/net/tcp6", 32)):
+        if not Path(table).exists():
+            continue
+        for line in Path(table).read_text().splitlines()[1:]:
+            local, state = line.split()[1], line.split()[3]
+            address, hex_port = local.split(":")
+            if state == "0A" and int(hex_port, 16) == port:  # 0A: LISTEN
+                addresses.add("127.0.0.1" if address in ("0100007F", "0" * 24 + "01000000") else address[:width])
+    return addresses
+
+
+def test_the_instances_and_the_action_server_listen_on_localhost_only(cluster: Cluster):
+    for port in [instance.port for instance in cluster.instances] + [cluster.actions.port, cluster.balancer.port]:
+        assert listening_addresses(port) == {"127.0.0.1"}, f"port {port} listens on {listening_addresses(port)}"
+
+
+# --- one conversation, several instances ----------------------------------------------------------------------
+
+
+def test_a_conversation_alternating_between_instances_keeps_its_language_slots_and_history(
+    cluster: Cluster, production_environment: Databases
+):
+    first, second = cluster.instances
+    sender = new_sender()
+    turns: list[tuple[Assistant, str]] = [
+        (first, "Bonjour, je voudrais savoir quand ouvre la piscine cet été"),
+        (second, "ok"),  # too short to tell: the conversation's language, stored by the other instance, holds
+        (first, "merci"),
+        (second, "Mon sous-sol est inondé, l'égout refoule!!"),
+    ]
+    replies = []
+    for instance, message in turns:
+        status, answer = post(instance.base_url, sender, message)
+        assert status == 200 and answer
+        replies.append(text_of(answer))
+    assert all(language_of(reply) == "fr" for reply in replies if len(reply) > 20), replies
+    assert not replies[1].startswith("You're") and "You're welcome" not in replies[2]
+    assert FACTS["phone_municipal_emergency"] in replies[3]
+    assert user_texts(production_environment, sender) == [message for _, message in turns]
+    status, body = http("GET", f"{second.base_url}/conversations/{sender}/tracker?token={TOKEN}")
+    tracker = json.loads(body)
+    assert tracker["slots"]["language"] == "fr"
+    assert [e["text"] for e in tracker["events"] if e["event"] == "user"] == [message for _, message in turns]
+
+
+def _turn_structure(databases: Databases, sender: str) -> list[str]:
+    """The stored events as 'user:<text>' / 'bot' / 'action:<name>' / other type names."""
+    structure = []
+    for kind, data in databases.events(sender):
+        event = json.loads(data)
+        if kind == "user":
+            structure.append(f"user:{event['text']}")
+        elif kind == "action":
+            structure.append(f"action:{event['name']}")
+        else:
+            structure.append(kind)
+    return structure
+
+
+@pytest.mark.parametrize("attempt", range(4))
+def test_two_messages_at_the_same_instant_on_two_instances_are_both_answered_in_order(
+    cluster: Cluster, production_environment: Databases, attempt: int
+):
+    first, second = cluster.instances
+    sender = new_sender()
+    assert post(first.base_url, sender, "Hello, I have a question about my tax bill")[0] == 200
+    sends = [(first, "When is the next council meeting?"), (second, "Are you hiring lifeguards this summer?")]
+    start = threading.Barrier(2)
+
+    def send(pair: tuple[Assistant, str]) -> tuple[int, list[dict]]:
+        start.wait()
+        return post(pair[0].base_url, sender, pair[1])
+
+    with ThreadPoolExecutor(2) as pool:
+        answers = list(pool.map(send, sends))
+    assert all(status == 200 and replies for status, replies in answers), answers
+    structure = _turn_structure(production_environment, sender)
+    # Both processed, each once (no lost or duplicated message)...
+    users = [item for item in structure if item.startswith("user:")]
+    assert users[0] == "user:Hello, I have a question about my tax bill"
+    assert sorted(users[1:]) == sorted(f"user:{message}" for _, message in sends)
+    # ...and one after the other: each message's answer and action_listen are stored before the next message.
+    turns = "|".join(structure).split("|user:")[1:]
+    assert len(turns) == 3
+    for turn in turns:
+        assert turn.endswith("action:action_listen") and "|bot" in turn, structure
+
+
+def test_personal_information_is_redacted_in_postgresql(cluster: Cluster, production_environment: Databases):
+    sender = new_sender()
+    status, replies = post(
+        cluster.url, sender, "Rappelez-moi au 514-555-0199 ou marie.tremblay@videotron.ca, j'habite au 14 rue Cedar"
+    )
+    assert status == 200 and replies
+    stored = " ".join(data for _, data in production_environment.events(sender))
+    assert "555-0199" not in stored and "videotron" not in stored and "14 rue Cedar" not in stored
+    (text,) = user_texts(production_environment, sender)
+    assert text == "Rappelez-moi au [PHONE] ou [EMAIL], j'habite au [ADDRESS]"
+
+
+# --- a burst ------------------------------------------------------------------------------------------------------
+
+BURST_CONVERSATIONS = 500
+BURST_CONCURRENCY = 32
+BURST_MESSAGES = (
+    ("Bonjour, il y a un nid de poule sur ma rue", "merci", "C'est quoi l'horaire de la bibliothèque?"),
+    ("Hi, when is the next council meeting?", "ok thanks", "Are you hiring lifeguards this summer?"),
+)
+
+
+def _conversation(url: str, sender: str, messages: tuple[str, ...]) -> list[str]:
+    """Sends the messages one after the other, as a resident does; returns what went wrong."""
+    problems = []
+    for message in messages:
+        try:
+            status, replies = post(url, sender, message)
+        except OSError as error:
+            problems.append(f"{sender}: {error}")
+            continue
+        if status != 200 or not replies:
+            problems.append(f"{sender}: {status} {replies}")
+    return problems
+
+
+def test_a_burst_of_500_conversations_through_the_load_balancer_is_answered_and_stored_exactly(
+    cluster: Cluster, production_environment: Databases
+):
+    senders = {f"burst-{uuid.uuid4().hex[:10]}-{i}": BURST_MESSAGES[i % 2] for i in range(BURST_CONVERSATIONS)}
+    with ThreadPoolExecutor(BURST_CONCURRENCY) as pool:
+        problems = [
+            p for found in pool.map(lambda s: _conversation(cluster.url, s, senders[s]), senders) for p in found
+        ]
+    assert problems == []
+    stored: dict[str, list[str]] = {}
+    for sender, data in production_environment.rows(
+        "SELECT sender_id, data FROM events WHERE type_name = 'user' AND sender_id LIKE 'burst-%%' ORDER BY id"
+    ):
+        stored.setdefault(sender, []).append(json.loads(data)["text"])
+    assert len(stored) == BURST_CONVERSATIONS
+    assert stored == {sender: list(messages) for sender, messages in senders.items()}
+
+
+# --- an instance killed under load (last: the cluster is left with one instance) ------------------------------
+
+
+def test_an_instance_killed_under_load_loses_no_conversation(cluster: Cluster, production_environment: Databases):
+    senders = {f"kill-{uuid.uuid4().hex[:10]}-{i}": BURST_MESSAGES[i % 2] for i in range(60)}
+    victim = cluster.instances[1]
+    assert victim.process is not None
+    with ThreadPoolExecutor(8) as pool:
+        results = pool.map(lambda s: _conversation(cluster.url, s, senders[s]), senders)
+        threading.Event().wait(4)  # load running on both instances
+        os.killpg(victim.process.pid, signal.SIGKILL)
+        problems = [p for found in results for p in found]
+    victim.process.wait()
+    assert problems == []
+    for sender, messages in senders.items():
+        assert user_texts(production_environment, sender) == list(messages), sender
