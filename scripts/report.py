@@ -107,9 +107,12 @@ def change(current: float, previous: float | None) -> tuple[str, str]:
 
 
 def compare(current: dict[str, Any], previous: dict[str, Any] | None) -> dict[str, dict[str, tuple[str, str]]]:
-    """Per language and intent: better, worse, same or new, with the F1 delta."""
+    """Per language and intent: better, worse, same or new, with the F1 delta ('—' with no previous report)."""
     result: dict[str, dict[str, tuple[str, str]]] = {}
     for language, data in current["languages"].items():
+        if previous is None:
+            result[language] = {intent: ("—", "") for intent in data["per_intent"]}
+            continue
         before = (previous or {}).get("languages", {}).get(language, {}).get("per_intent", {})
         result[language] = {
             intent: change(scores["f1"], before[intent]["f1"] if intent in before else None)

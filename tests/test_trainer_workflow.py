@@ -6,6 +6,7 @@ the others take seconds. /work/main's data is never touched: everything runs in 
 
 from __future__ import annotations
 
+import html
 import json
 import re
 import shutil
@@ -15,8 +16,10 @@ import pytest
 import yaml
 
 from scripts.evaluate import F1_BAR
+from scripts.intent_scores import score
 from scripts.new_intent import main as new_intent
-from scripts.report import change
+from scripts.nlu_files import evaluation_examples
+from scripts.report import LanguageReport, change, write_report
 from tests.test_project_checks import ROOT, copy_project, errors, make
 
 GUIDE = ROOT / "docs" / "trainers.md"
@@ -141,3 +144,31 @@ def test_slow_the_guides_worked_example_end_to_end(tmp_path: Path, trained_model
     page = (project / "reports/index.html").read_text(encoding="utf-8")
     assert "Compared with the report of" in page and "<code>ask_volunteering</code>" in page
     assert page.count('<img src="data:image/png;base64,') == 2
+
+
+def test_report_page_shows_what_got_worse_and_each_mistakes_top_3(tmp_path: Path):
+    """The page from given predictions (the model's part is the slow test's): comparison, mistakes, pictures."""
+    examples = [ex for ex in evaluation_examples("fr") if ex.intent in ("ask_jobs", "ask_events")][:20]
+    rankings = [[(ex.intent, 0.9), ("greet", 0.05), ("thank", 0.01)] for ex in examples]
+    wrong = next(i for i, ex in enumerate(examples) if ex.intent == "ask_jobs")
+    rankings[wrong] = [("ask_events", 0.6), ("ask_jobs", 0.35), ("greet", 0.01)]
+    gold = score(examples, [r[0] for r in rankings], "fr")
+    reports = {"fr": LanguageReport(gold, rankings, examples)}
+    model = tmp_path / "model.tar.gz"
+    model.write_bytes(b"first model")
+    folder = tmp_path / "reports"
+    first = write_report(reports, model, folder)
+    assert all(c == {"verdict": "—", "f1_delta": ""} for c in first["changes"]["fr"].values())
+
+    model.write_bytes(b"second model")  # a retrained model: the first report becomes the previous one
+    reports["fr"].scores.per_intent["ask_jobs"] = (1.0, 0.5, 0.667, 10)
+    second = write_report(reports, model, folder)
+    jobs_before = first["languages"]["fr"]["per_intent"]["ask_jobs"]["f1"]
+    assert second["changes"]["fr"]["ask_jobs"] == {"verdict": "worse", "f1_delta": f"{0.667 - jobs_before:+.3f}"}
+    assert second["changes"]["fr"]["ask_events"]["verdict"] == "same"
+    page = (folder / "index.html").read_text(encoding="utf-8")
+    assert re.search(r'<tr class="worse"><th scope="row"><code>ask_jobs</code>', page)
+    assert html.escape(examples[wrong].text) in page
+    assert "<code>ask_events</code> 0.60<br><code>ask_jobs</code> 0.35<br><code>greet</code> 0.01" in page
+    assert page.count('<img src="data:image/png;base64,') == 1 and (folder / "confusion_fr.png").stat().st_size > 0
+    assert (folder / "previous" / "report.json").exists()
