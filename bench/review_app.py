@@ -1,0 +1,396 @@
+"""Staff review app on 10,000 conversations: time to index them, and to render the inbox and a transcript.
+
+Run: `python -m bench.review_app [--conversations 10000]`; writes bench/results/review_app.md. The conversations
+are realistic rows written into a SQLite `events` table of the shape Rasa's SQLTrackerStore creates (about 12
+events each, both languages, with emergencies, handoffs, netiquette flags and fallbacks mixed in), then the app
+runs as `python -m review serve` does and pages are fetched over HTTP by a logged-in client, as a browser would.
+The tests reuse `generate_tracker` and `StaffClient`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import html
+import http.cookiejar
+import json
+import os
+import random
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from email.message import Message
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+
+from scripts.servers import _spawn, _terminate, free_port
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+RESULTS = PROJECT_ROOT / "bench" / "results" / "review_app.md"
+PASSWORD = "correct horse battery staple"
+_CSRF = re.compile(r'name="csrf_token" value="([^"]*)"')
+
+# --- synthetic tracker store ------------------------------------------------------------------------------------
+
+_tracker_metadata = sa.MetaData()
+_events = sa.Table(
+    "events",
+    _tracker_metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("sender_id", sa.String(255), nullable=False, index=True),
+    sa.Column("type_name", sa.String(255), nullable=False),
+    sa.Column("timestamp", sa.Float),
+    sa.Column("intent_name", sa.String(255)),
+    sa.Column("action_name", sa.String(255)),
+    sa.Column("data", sa.Text),
+)
+
+_MESSAGES = {
+    "fr": [
+        ("ask_city_services", "Quand passe la collecte des encombrants sur ma rue?"),
+        ("report_problem", "Il y a un nid-de-poule énorme devant le [ADDRESS]"),
+        ("ask_events", "Quelles activités pour les enfants cette fin de semaine?"),
+        ("ask_jobs", "Est-ce que la Ville embauche des sauveteurs cet été?"),
+        ("greet", "Bonjour"),
+        ("thank", "merci beaucoup"),
+    ],
+    "en": [
+        ("ask_city_services", "When is bulky item pickup on my street?"),
+        ("report_problem", "Streetlight out in front of [ADDRESS], call me at [PHONE]"),
+        ("ask_events", "What's on at the library this weekend?"),
+        ("ask_council", "When is the next council meeting?"),
+        ("greet", "Hi there"),
+        ("thank", "thanks!"),
+    ],
+}
+_EMERGENCY = {
+    "fr": ("report_life_threatening_emergency", "Il y a un feu dans la maison de mon voisin", "life_threatening"),
+    "en": ("report_municipal_emergency", "Water main break on my street, water everywhere", "municipal"),
+}
+_RUDE = {"fr": "Vous êtes une bande d'incompétents", "en": "You are all a bunch of idiots"}
+_FALLBACK = {"fr": "blork zzz qwerty", "en": "asdf ghjk lorem"}
+
+
+def _user(ts: float, text: str, intent: str, language: str, extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    parse_data: dict[str, Any] = {
+        "text": text,
+        "intent": {"name": intent, "confidence": 0.97},
+        "entities": [{"entity": "language", "value": language, "extractor": "LanguageDetector"}],
+        "intent_ranking": [{"name": intent, "confidence": 0.97}],
+        "message_id": f"{random.getrandbits(64):016x}",
+        "metadata": {},
+        **(extra or {}),
+    }
+    return {
+        "event": "user",
+        "timestamp": ts,
+        "text": text,
+        "parse_data": parse_data,
+        "input_channel": "rest",
+        "message_id": parse_data["message_id"],
+        "metadata": {},
+    }
+
+
+def _action(ts: float, name: str) -> dict[str, Any]:
+    return {"event": "action", "timestamp": ts, "name": name, "policy": "RulePolicy", "confidence": 1.0}
+
+
+def _bot(ts: float, text: str) -> dict[str, Any]:
+    return {"event": "bot", "timestamp": ts, "text": text, "data": {}, "metadata": {"utter_action": "utter_x"}}
+
+
+def _slot(ts: float, name: str, value: Any) -> dict[str, Any]:
+    return {"event": "slot", "timestamp": ts, "name": name, "value": value}
+
+
+def conversation_events(rng: random.Random, start: float) -> list[dict[str, Any]]:
+    """About 12 events: session start, two or three resident turns, their replies; some flagged."""
+    language = rng.choice(("fr", "en"))
+    ts = start
+    events = [_action(ts, "action_session_start"), {"event": "session_started", "timestamp": ts}]
+    events.append(_action(ts, "action_listen"))
+    roll = rng.random()
+    intent, text = rng.choice(_MESSAGES[language])
+    turns: list[tuple[str, str, dict[str, Any]]] = [(text, intent, {})]
+    if roll < 0.03:
+        intent, text, kind = _EMERGENCY[language]
+        turns.append((text, intent, {"safety_net": {"kind": kind, "phrase": text.split()[3]}}))
+    elif roll < 0.07:
+        turns.append(
+            (
+                _RUDE[language],
+                "netiquette_violation",
+                {"netiquette": [{"rule": "abuse", "threat": False, "language": language}]},
+            )
+        )
+    elif roll < 0.15:
+        turns.append((_FALLBACK[language], "nlu_fallback", {}))
+    intent, text = rng.choice(_MESSAGES[language])
+    turns.append((text, intent, {}))
+    for text, intent, extra in turns:
+        ts += rng.uniform(5, 90)
+        events.append(_user(ts, text, intent, language, extra))
+        events.append(_slot(ts, "language", language))
+        action = "action_handle_fallback" if intent == "nlu_fallback" else f"utter_{intent}"
+        events.append(_action(ts + 0.2, action))
+        events.append(_bot(ts + 0.2, f"Réponse / answer to {intent}"))
+        events.append(_action(ts + 0.3, "action_listen"))
+    if 0.15 <= roll < 0.20:
+        ts += 30
+        events.append(
+            _user(
+                ts,
+                "Je veux parler à quelqu'un" if language == "fr" else "I want to talk to a human",
+                "ask_for_human",
+                language,
+            )
+        )
+        events.append(_action(ts + 0.2, "action_hand_off_to_staff"))
+        at = time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime(ts))
+        events.append(
+            _slot(
+                ts + 0.2,
+                "flags",
+                [{"kind": "handoff", "reason": "asked_for_person", "status": "open", "language": language, "at": at}],
+            )
+        )
+        events.append(_bot(ts + 0.2, "Un membre du personnel vous répondra / staff will answer"))
+        events.append(_action(ts + 0.3, "action_listen"))
+    return events
+
+
+def _row(sender: str, event: dict[str, Any]) -> dict[str, Any]:
+    """The row Rasa's SQLTrackerStore writes for an event."""
+    return {
+        "sender_id": sender,
+        "type_name": event["event"],
+        "timestamp": event["timestamp"],
+        "intent_name": event["parse_data"]["intent"]["name"] if event["event"] == "user" else None,
+        "action_name": event.get("name") if event["event"] == "action" else None,
+        "data": json.dumps(event),
+    }
+
+
+def write_events(url: str, sender: str, events: list[dict[str, Any]]) -> None:
+    """Appends one conversation's events to a tracker store (tests: a conversation with a given content)."""
+    engine = sa.create_engine(url, future=True)
+    _tracker_metadata.create_all(engine)
+    with engine.begin() as connection:
+        connection.execute(_events.insert(), [_row(sender, event) for event in events])
+    engine.dispose()
+
+
+def resident_message(ts: float, text: str, intent: str, language: str, **parse_data: Any) -> dict[str, Any]:
+    return _user(ts, text, intent, language, parse_data)
+
+
+def slot_event(ts: float, name: str, value: Any) -> dict[str, Any]:
+    return _slot(ts, name, value)
+
+
+def generate_tracker(url: str, conversations: int, seed: int = 7, days: int = 60) -> int:
+    """Writes `conversations` conversations spread over the last `days` days; returns the number of events."""
+    engine = sa.create_engine(url, future=True)
+    _tracker_metadata.create_all(engine)
+    rng = random.Random(seed)
+    random.seed(seed)
+    now = time.time()
+    rows: list[dict[str, Any]] = []
+    written = 0
+    with engine.begin() as connection:
+        for number in range(conversations):
+            sender = f"bench-{seed}-{number:06d}"
+            rows.extend(_row(sender, event) for event in conversation_events(rng, now - rng.uniform(0, days * 86400)))
+            if len(rows) >= 5000:
+                connection.execute(_events.insert(), rows)
+                written += len(rows)
+                rows = []
+        if rows:
+            connection.execute(_events.insert(), rows)
+            written += len(rows)
+    engine.dispose()
+    return written
+
+
+# --- a logged-in staff member, over HTTP ------------------------------------------------------------------------
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+@dataclass
+class Response:
+    status: int
+    body: str
+    headers: Message  # case-insensitive, like HTTP's
+
+    def csrf_token(self) -> str:
+        found = _CSRF.search(self.body)
+        if not found:
+            raise AssertionError(f"no CSRF token in the page:\n{self.body[:1000]}")
+        return html.unescape(found.group(1))
+
+
+class StaffClient:
+    """Cookies kept like a browser's; redirects not followed, so tests see them."""
+
+    def __init__(self, base_url: str) -> None:
+        self.base_url = base_url
+        self.cookies = http.cookiejar.CookieJar()
+        self._opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.cookies), _NoRedirect())
+
+    def request(self, method: str, path: str, fields: dict[str, Any] | None = None) -> Response:
+        body = urllib.parse.urlencode(fields or {}, doseq=True).encode() if method == "POST" else None
+        request = urllib.request.Request(self.base_url + path, data=body, method=method)
+        if body is not None:
+            request.add_header("Content-Type", "application/x-www-form-urlencoded")
+        try:
+            with self._opener.open(request, timeout=60) as answer:
+                return Response(answer.status, answer.read().decode("utf-8"), answer.headers)
+        except urllib.error.HTTPError as error:
+            return Response(error.code, error.read().decode("utf-8", "replace"), error.headers)
+
+    def get(self, path: str) -> Response:
+        return self.request("GET", path)
+
+    def post(self, path: str, fields: dict[str, Any]) -> Response:
+        return self.request("POST", path, fields)
+
+    def log_in(self, name: str, password: str) -> Response:
+        token = self.get("/login").csrf_token()
+        return self.post("/login", {"name": name, "password": password, "csrf_token": token, "next": "/"})
+
+
+# --- the app, as `make review` runs it ------------------------------------------------------------------------
+
+
+@dataclass
+class ReviewServer:
+    base_url: str
+    env: dict[str, str]
+
+
+def review_environment(tracker_url: str, review_url: str) -> dict[str, str]:
+    return {
+        "REVIEW_TRACKER_DB_URL": tracker_url,
+        "REVIEW_DB_URL": review_url,
+        "REVIEW_SECRET_KEY": "bench-and-tests-secret-key-not-for-production",
+    }
+
+
+def run_cli(env: dict[str, str], *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "review", *args],
+        input=stdin,
+        text=True,
+        capture_output=True,
+        cwd=PROJECT_ROOT,
+        env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT), **env},
+        timeout=120,
+    )
+
+
+@contextmanager
+def review_server(tracker_url: str, review_url: str, workdir: Path) -> Iterator[ReviewServer]:
+    """`python -m review serve` on a free port, with its own environment; stopped after the block."""
+    env = review_environment(tracker_url, review_url)
+    port = free_port()
+    saved = {key: os.environ.get(key) for key in env}
+    os.environ.update(env)  # _spawn passes the environment of this process
+    try:
+        process = _spawn(
+            [sys.executable, "-m", "review", "serve", "--port", str(port)],
+            PROJECT_ROOT,
+            workdir / "review.log",
+            f"http://127.0.0.1:{port}/login",
+        )
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+    try:
+        yield ReviewServer(f"http://127.0.0.1:{port}", env)
+    finally:
+        _terminate(process)
+
+
+# --- the benchmark ----------------------------------------------------------------------------------------------
+
+
+def _timed(client: StaffClient, path: str, repeats: int) -> list[float]:
+    durations = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        response = client.get(path)
+        durations.append((time.perf_counter() - started) * 1000)
+        if response.status != 200:
+            raise AssertionError(f"{path}: {response.status}")
+    return durations
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--conversations", type=int, default=10_000)
+    parser.add_argument("--repeats", type=int, default=20)
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="review-bench-") as tmp:
+        workdir = Path(tmp)
+        tracker_url, review_url = f"sqlite:///{workdir / 'tracker.db'}", f"sqlite:///{workdir / 'review.db'}"
+        started = time.perf_counter()
+        events = generate_tracker(tracker_url, args.conversations)
+        generated = time.perf_counter() - started
+        env = review_environment(tracker_url, review_url)
+        created = run_cli(env, "users", "add", "bench", "--role", "admin", "--password-stdin", stdin=PASSWORD + "\n")
+        assert created.returncode == 0, created.stderr
+        started = time.perf_counter()
+        with review_server(tracker_url, review_url, workdir) as server:  # indexes everything before it answers
+            indexed = time.perf_counter() - started
+            client = StaffClient(server.base_url)
+            assert client.log_in("bench", PASSWORD).status == 303
+            sender = f"bench-7-{args.conversations // 2:06d}"
+            pages = {
+                "inbox (default: emergencies and handoffs first)": "/",
+                "inbox, page 50": "/?page=50",
+                "inbox, filter flag=emergency + language=fr": "/?flag=emergency&language=fr",
+                "inbox, free-text search": "/?search=nid-de-poule",
+                "inbox, handoff open, newest": "/?flag=handoff%3Aopen&sort=newest",
+                "transcript": "/conversation?" + urllib.parse.urlencode({"id": sender}),
+                "overview": "/overview",
+            }
+            results = {name: _timed(client, path, args.repeats) for name, path in pages.items()}
+    lines = [
+        "# Staff review app on a large tracker store (`python -m bench.review_app`)",
+        "",
+        f"{args.conversations:,} conversations, {events:,} events in SQLite (generated in {generated:.1f} s); "
+        f"index built at start-up in {indexed:.1f} s (server start included).",
+        f"Each page fetched {args.repeats} times over HTTP by a logged-in client (full server time, HTML included).",
+        "",
+        "| page | median ms | p95 ms | max ms |",
+        "| --- | ---: | ---: | ---: |",
+    ]
+    for name, durations in results.items():
+        ordered = sorted(durations)
+        p95 = ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))]
+        lines.append(f"| {name} | {statistics.median(ordered):.1f} | {p95:.1f} | {ordered[-1]:.1f} |")
+    report = "\n".join(lines) + "\n"
+    RESULTS.write_text(report, encoding="utf-8")
+    print(report)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,7 @@
+"""`python -m review ...`: see review.cli."""
+
+import sys
+
+from review.cli import main
+
+sys.exit(main())

@@ -1,0 +1,212 @@
+"""Read-only access to the assistant's tracker store (Rasa's `events` table) and the transcript staff read.
+
+Rasa's SQLTrackerStore writes one row per event: id, sender_id, type_name, timestamp, intent_name, action_name,
+and `data`, the event as JSON (user text already redacted by pointe_claire.tracker_store). Nothing here writes.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from review.flags import (
+    FALLBACK,
+    FALLBACK_ACTIONS,
+    FLAGS_SLOT,
+    Flag,
+    after_hours,
+    distinct,
+    parse_data_flags,
+    slot_flags,
+)
+
+MONTREAL = ZoneInfo("America/Montreal")
+LANGUAGE_SLOT = "language"
+# Actions every turn runs: shown in the transcript only when staff ask for every action.
+ROUTINE_ACTIONS = frozenset({"action_listen", "action_session_start"})
+
+# The shape Rasa's SQLTrackerStore creates; declared, never created, by this app.
+_tracker_metadata = sa.MetaData()
+events = sa.Table(
+    "events",
+    _tracker_metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("sender_id", sa.String(255)),
+    sa.Column("type_name", sa.String(255)),
+    sa.Column("timestamp", sa.Float),
+    sa.Column("intent_name", sa.String(255)),
+    sa.Column("action_name", sa.String(255)),
+    sa.Column("data", sa.Text),
+)
+
+
+@dataclass(frozen=True)
+class StoredEvent:
+    id: int
+    sender_id: str
+    type_name: str
+    timestamp: float
+    data: Mapping[str, Any]
+
+
+def tracker_engine(url: str) -> Engine:
+    """The tracker store's database; SQLite files are opened read-only so that nothing can write them."""
+    if url.startswith("sqlite:///") and not url.startswith("sqlite:///file:"):
+        path = url[len("sqlite:///") :]
+        if path and path != ":memory:":
+            return sa.create_engine(f"sqlite:///file:{path}?mode=ro&uri=true", future=True)
+    return sa.create_engine(url, future=True, pool_pre_ping=True)
+
+
+def tracker_ready(engine: Engine) -> bool:
+    """Whether the assistant has created its table yet (a fresh install has no conversation)."""
+    try:
+        return sa.inspect(engine).has_table("events")
+    except sa.exc.SQLAlchemyError:
+        return False
+
+
+def _stored(row: Any) -> StoredEvent:
+    try:
+        data = json.loads(row.data or "{}")
+    except (TypeError, ValueError):
+        data = {}
+    return StoredEvent(
+        row.id, row.sender_id, row.type_name, float(row.timestamp or 0), data if isinstance(data, dict) else {}
+    )
+
+
+def events_after(engine: Engine, last_id: int, limit: int) -> list[StoredEvent]:
+    """The next `limit` events stored after event `last_id`, oldest first."""
+    query = sa.select(events).where(events.c.id > last_id).order_by(events.c.id).limit(limit)
+    with engine.connect() as connection:
+        return [_stored(row) for row in connection.execute(query)]
+
+
+def last_event_id(engine: Engine) -> int:
+    with engine.connect() as connection:
+        return int(connection.execute(sa.select(sa.func.max(events.c.id))).scalar() or 0)
+
+
+def conversation_events(engine: Engine, sender_id: str) -> list[StoredEvent]:
+    query = sa.select(events).where(events.c.sender_id == sender_id).order_by(events.c.id)
+    with engine.connect() as connection:
+        return [_stored(row) for row in connection.execute(query)]
+
+
+def events_of(engine: Engine, sender_ids: list[str], chunk: int = 500) -> Iterator[StoredEvent]:
+    """Every event of these conversations, conversation by conversation, in chunks (exports)."""
+    for start in range(0, len(sender_ids), chunk):
+        part = sender_ids[start : start + chunk]
+        query = sa.select(events).where(events.c.sender_id.in_(part)).order_by(events.c.sender_id, events.c.id)
+        with engine.connect() as connection:
+            for row in connection.execute(query):
+                yield _stored(row)
+
+
+def mapping(value: Any) -> Mapping[str, Any]:
+    """`value` if it is a JSON object, else an empty one: stored events are read, never trusted."""
+    return value if isinstance(value, Mapping) else {}
+
+
+def local_time(timestamp: float) -> datetime:
+    return datetime.fromtimestamp(timestamp, timezone.utc).astimezone(MONTREAL)
+
+
+def message_language(parse_data: Mapping[str, Any]) -> str | None:
+    """The language the LanguageDetector was sure of for this message, if any."""
+    for entity in parse_data.get("entities") or []:
+        if isinstance(entity, Mapping) and entity.get("entity") == LANGUAGE_SLOT and entity.get("value"):
+            return str(entity["value"])
+    return None
+
+
+@dataclass
+class Turn:
+    """One line of the transcript: the resident, the assistant, or an action it ran."""
+
+    speaker: str  # "resident", "assistant" or "action"
+    event_id: int
+    at: datetime
+    text: str = ""
+    intent: str | None = None
+    confidence: float | None = None
+    language: str | None = None
+    channel: str | None = None
+    flags: list[Flag] = field(default_factory=list)
+
+
+@dataclass
+class Transcript:
+    sender_id: str
+    turns: list[Turn]
+    flags: list[Flag]
+    language: str | None
+    channels: list[str]
+
+    @property
+    def resident_turns(self) -> list[Turn]:
+        return [turn for turn in self.turns if turn.speaker == "resident"]
+
+
+def transcript(stored: list[StoredEvent], sender_id: str, show_routine_actions: bool = False) -> Transcript:
+    """The conversation as staff read it, with each resident message's intent, confidence, language and flags."""
+    turns: list[Turn] = []
+    all_flags: list[Flag] = []
+    language: str | None = None
+    channels: list[str] = []
+    for event in stored:
+        data = event.data
+        kind = data.get("event") or event.type_name
+        if kind == "slot" and data.get("name") == LANGUAGE_SLOT:
+            language = data.get("value") or language
+        elif kind == "slot" and data.get("name") == FLAGS_SLOT:
+            all_flags.extend(slot_flags(data.get("value")))
+        elif kind == "user":
+            parse_data = mapping(data.get("parse_data"))
+            intent = mapping(parse_data.get("intent"))
+            flags = parse_data_flags(parse_data)
+            if after_hours(event.timestamp):
+                flags.append(Flag("after_hours"))
+            said = message_language(parse_data)
+            language = said or language
+            channel = data.get("input_channel")
+            if channel and channel not in channels:
+                channels.append(str(channel))
+            turns.append(
+                Turn(
+                    "resident",
+                    event.id,
+                    local_time(event.timestamp),
+                    str(data.get("text") or ""),
+                    intent.get("name"),
+                    _confidence(intent.get("confidence")),
+                    said or language,
+                    channel,
+                    flags,
+                )
+            )
+            all_flags.extend(flags)
+        elif kind == "bot":
+            turns.append(Turn("assistant", event.id, local_time(event.timestamp), str(data.get("text") or "")))
+        elif kind == "action":
+            name = str(data.get("name") or "")
+            if name in FALLBACK_ACTIONS:
+                all_flags.append(Flag(FALLBACK))
+            if show_routine_actions or name not in ROUTINE_ACTIONS:
+                turns.append(Turn("action", event.id, local_time(event.timestamp), name))
+    return Transcript(sender_id, turns, distinct(all_flags), language, channels)
+
+
+def _confidence(value: Any) -> float | None:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None

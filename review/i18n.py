@@ -1,0 +1,184 @@
+"""The review app's interface in French (Québec) and English; the choice is remembered in a cookie.
+
+Called by `review.app` and the templates (`t("key")`). Flag kinds without a label show their raw name, so a new
+kind of flag appears on the pages before anyone writes its label.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+LANGUAGES = ("fr", "en")
+DEFAULT_LANGUAGE = "fr"
+COOKIE = "review_lang"
+
+STRINGS: Mapping[str, tuple[str, str]] = {
+    # (French, English)
+    "app_title": ("Révision des conversations", "Conversation review"),
+    "city": ("Ville de Pointe-Claire", "City of Pointe-Claire"),
+    "switch_language": ("English", "Français"),
+    "skip": ("Aller au contenu", "Skip to content"),
+    "inbox": ("Boîte de réception", "Inbox"),
+    "overview": ("Aperçu", "Overview"),
+    "users": ("Utilisateurs", "Users"),
+    "log_in": ("Se connecter", "Log in"),
+    "log_out": ("Se déconnecter", "Log out"),
+    "name": ("Nom d'utilisateur", "User name"),
+    "password": ("Mot de passe", "Password"),
+    "role": ("Rôle", "Role"),
+    "role_reviewer": ("Réviseur", "Reviewer"),
+    "role_admin": ("Administrateur", "Administrator"),
+    "login_failed": ("Nom d'utilisateur ou mot de passe incorrect.", "Wrong user name or password."),
+    "login_limited": (
+        "Trop de tentatives de connexion. Réessayez dans 15 minutes.",
+        "Too many login attempts. Try again in 15 minutes.",
+    ),
+    "csrf_failed": (
+        "Le formulaire a expiré ou ne vient pas de cette application. Rechargez la page et recommencez.",
+        "The form expired or did not come from this app. Reload the page and try again.",
+    ),
+    "not_found": ("Page introuvable.", "Page not found."),
+    "conversation_not_found": ("Conversation introuvable.", "Conversation not found."),
+    "forbidden": ("Réservé aux administrateurs.", "Administrators only."),
+    "error": ("Une erreur est survenue.", "Something went wrong."),
+    "back": ("Retour", "Back"),
+    "signed_in_as": ("Connecté :", "Signed in:"),
+    "filters": ("Filtres", "Filters"),
+    "from": ("Du", "From"),
+    "to": ("Au", "To"),
+    "language": ("Langue", "Language"),
+    "channel": ("Canal", "Channel"),
+    "flag": ("Signalement", "Flag"),
+    "intent": ("Intention", "Intent"),
+    "reviewed": ("Révisée", "Reviewed"),
+    "tag": ("Étiquette", "Tag"),
+    "search": ("Recherche", "Search"),
+    "sort": ("Tri", "Sort"),
+    "sort_priority": ("Urgences et transferts d'abord", "Emergencies and handoffs first"),
+    "sort_newest": ("Plus récentes", "Newest"),
+    "sort_oldest": ("Plus anciennes", "Oldest"),
+    "any": ("Tous", "Any"),
+    "yes": ("Oui", "Yes"),
+    "no": ("Non", "No"),
+    "apply": ("Filtrer", "Filter"),
+    "reset": ("Effacer les filtres", "Clear filters"),
+    "export_csv": ("Exporter en CSV", "Export CSV"),
+    "export_jsonl": ("Exporter en JSON Lines", "Export JSON Lines"),
+    "count": ("{shown} sur {total} conversations", "{shown} of {total} conversations"),
+    "page": ("Page {page} de {pages}", "Page {page} of {pages}"),
+    "previous": ("Précédente", "Previous"),
+    "next": ("Suivante", "Next"),
+    "last_message": ("Dernier message", "Last message"),
+    "conversation": ("Conversation", "Conversation"),
+    "messages": ("Messages", "Messages"),
+    "flags": ("Signalements", "Flags"),
+    "intents": ("Intentions", "Intents"),
+    "none": ("Aucun", "None"),
+    "no_conversation": ("Aucune conversation ne correspond.", "No conversation matches."),
+    "tracker_unavailable": (
+        "La base des conversations est inaccessible pour le moment; les données affichées peuvent dater.",
+        "The conversation database cannot be reached right now; what is shown may be out of date.",
+    ),
+    "resident": ("Résident", "Resident"),
+    "assistant": ("Assistant", "Assistant"),
+    "action": ("Action", "Action"),
+    "confidence": ("confiance", "confidence"),
+    "channels": ("Canaux", "Channels"),
+    "staff": ("Suivi", "Follow-up"),
+    "mark_reviewed": ("Marquer comme révisée", "Mark reviewed"),
+    "mark_unreviewed": ("Marquer comme non révisée", "Mark not reviewed"),
+    "is_reviewed": ("Révisée", "Reviewed"),
+    "not_reviewed": ("Non révisée", "Not reviewed"),
+    "handoff_is_open": ("Transfert au personnel ouvert", "Handoff to staff open"),
+    "handoff_is_closed": ("Transfert fermé", "Handoff closed"),
+    "close_handoff": ("Fermer le transfert", "Close handoff"),
+    "tags": ("Étiquettes", "Tags"),
+    "add_tag": ("Ajouter l'étiquette", "Add tag"),
+    "remove": ("Retirer", "Remove"),
+    "notes": ("Notes", "Notes"),
+    "add_note": ("Ajouter la note", "Add note"),
+    "note": ("Note", "Note"),
+    "history": ("Historique", "History"),
+    "change_reviewed": ("marquée révisée", "marked reviewed"),
+    "change_unreviewed": ("marquée non révisée", "marked not reviewed"),
+    "change_handoff_closed": ("transfert fermé", "handoff closed"),
+    "change_tag_added": ("étiquette ajoutée", "tag added"),
+    "change_tag_removed": ("étiquette retirée", "tag removed"),
+    "change_note_added": ("note ajoutée", "note added"),
+    "training": ("Exporter pour l'entraînement", "Export for training"),
+    "training_help": (
+        "Cochez des messages du résident, choisissez l'intention, puis téléchargez le fichier YAML à ajouter "
+        "dans data/nlu/ (une langue à la fois).",
+        "Tick resident messages, choose the intent, then download the YAML file to add to data/nlu/ "
+        "(one language at a time).",
+    ),
+    "select_message": ("Choisir ce message pour l'entraînement", "Select this message for training"),
+    "download_yaml": ("Télécharger le YAML", "Download YAML"),
+    "training_none": ("Aucun message choisi.", "No message selected."),
+    "training_mixed": (
+        "Les messages choisis sont en plusieurs langues : exportez une langue à la fois.",
+        "The selected messages are in more than one language: export one language at a time.",
+    ),
+    "training_bad_intent": ("Intention inconnue.", "Unknown intent."),
+    "period": ("30 derniers jours", "Last 30 days"),
+    "messages_per_day": ("Messages des résidents par jour", "Resident messages per day"),
+    "by_language": ("Par langue", "By language"),
+    "by_intent": ("Par intention", "By intent"),
+    "top_fallbacks": ("Messages non compris les plus fréquents", "Most frequent messages not understood"),
+    "open_handoffs": ("Transferts ouverts", "Open handoffs"),
+    "total_conversations": ("Conversations", "Conversations"),
+    "total_messages": ("Messages des résidents (30 jours)", "Resident messages (30 days)"),
+    "times": ("Fois", "Times"),
+    "text": ("Texte", "Text"),
+    "add_user": ("Ajouter un utilisateur", "Add a user"),
+    "user_added": ("Utilisateur ajouté.", "User added."),
+    "user_removed": ("Utilisateur retiré.", "User removed."),
+    "cannot_remove_self": ("Vous ne pouvez pas retirer votre propre compte.", "You cannot remove your own account."),
+    "user_invalid": ("Utilisateur refusé : ", "User refused: "),
+    "flag_emergency": ("Urgence (9-1-1)", "Emergency (9-1-1)"),
+    "flag_municipal_emergency": ("Urgence municipale", "Municipal emergency"),
+    "flag_handoff": ("Transfert au personnel", "Handoff to staff"),
+    "flag_handoff:open": ("Transfert ouvert", "Handoff open"),
+    "flag_handoff:closed": ("Transfert fermé", "Handoff closed"),
+    "flag_fallback": ("Non compris", "Not understood"),
+    "flag_after_hours": ("Hors des heures d'ouverture", "After office hours"),
+    "flag_netiquette": ("Nétiquette", "Netiquette"),
+    "flag_netiquette:abuse": ("Nétiquette : propos injurieux", "Netiquette: abuse"),
+    "flag_netiquette:political": ("Nétiquette : partisanerie politique", "Netiquette: partisan politics"),
+    "flag_netiquette:solicitation": ("Nétiquette : sollicitation", "Netiquette: solicitation"),
+    "flag_netiquette:personal_information": (
+        "Nétiquette : renseignements personnels",
+        "Netiquette: personal information",
+    ),
+    "flag_netiquette:illegal": ("Nétiquette : contenu illégal", "Netiquette: illegal content"),
+    "flag_netiquette:threat": ("Nétiquette : menace", "Netiquette: threat"),
+    "flag_netiquette:repeated": ("Nétiquette : commentaire répété", "Netiquette: repeated comment"),
+}
+
+
+def choose_language(cookie: str | None, accept_language: str | None) -> str:
+    """The cookie's choice, else the browser's first of French or English, else French."""
+    if cookie in LANGUAGES:
+        return str(cookie)
+    for part in (accept_language or "").split(","):
+        code = part.split(";")[0].strip().lower()[:2]
+        if code in LANGUAGES:
+            return code
+    return DEFAULT_LANGUAGE
+
+
+class Translator:
+    """`t("key", **values)` in one language; a missing key shows as itself (never an error page)."""
+
+    def __init__(self, language: str) -> None:
+        self.language = language if language in LANGUAGES else DEFAULT_LANGUAGE
+        self._index = LANGUAGES.index(self.language)
+
+    def __call__(self, key: str, **values: object) -> str:
+        pair = STRINGS.get(key)
+        text = pair[self._index] if pair else key
+        return text.format(**values) if values else text
+
+    def flag(self, key: str) -> str:
+        """A flag key's label; an unknown kind is shown as its raw name."""
+        return self(f"flag_{key}") if f"flag_{key}" in STRINGS else key

@@ -1,0 +1,299 @@
+"""The inbox: conversations filtered, ordered (open handoffs and emergencies first) and paged, from the index.
+
+Filters arrive as query-string values and are only ever used as bound parameters: nothing a user types becomes
+SQL. Called by `review.app` (inbox and exports).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+from sqlalchemy.sql.elements import ColumnElement
+
+from review import store
+from review.conversations import MONTREAL
+from review.flags import HANDOFF
+from review.index import as_set
+
+HANDOFF_OPEN = "handoff:open"
+HANDOFF_CLOSED = "handoff:closed"
+SORTS = ("priority", "newest", "oldest")
+MAX_TEXT = 200
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What staff asked for; every field has a harmless default, so bad input gives an unfiltered inbox."""
+
+    start: date | None = None
+    end: date | None = None
+    language: str = ""
+    channel: str = ""
+    flag: str = ""
+    intent: str = ""
+    reviewed: str = ""  # "", "yes" or "no"
+    tag: str = ""
+    search: str = ""
+    sort: str = "priority"
+    page: int = 1
+
+    @classmethod
+    def from_query(cls, args: Mapping[str, Any]) -> Filters:
+        def text(name: str) -> str:
+            value = args.get(name)
+            if isinstance(value, list):
+                value = value[0] if value else ""
+            return str(value or "").strip()[:MAX_TEXT]
+
+        try:
+            page = max(1, min(int(text("page") or 1), 100_000))
+        except ValueError:
+            page = 1
+        return cls(
+            start=_date(text("start")),
+            end=_date(text("end")),
+            language=text("language"),
+            channel=text("channel"),
+            flag=text("flag"),
+            intent=text("intent"),
+            reviewed=text("reviewed") if text("reviewed") in {"yes", "no"} else "",
+            tag=text("tag"),
+            search=text("search"),
+            sort=text("sort") if text("sort") in SORTS else "priority",
+            page=page,
+        )
+
+    def query(self, **changes: Any) -> dict[str, str]:
+        """The filters as query-string values (links to other pages, exports); empty ones left out."""
+        values = replace(self, **changes)
+        pairs = {
+            "start": values.start.isoformat() if values.start else "",
+            "end": values.end.isoformat() if values.end else "",
+            "language": values.language,
+            "channel": values.channel,
+            "flag": values.flag,
+            "intent": values.intent,
+            "reviewed": values.reviewed,
+            "tag": values.tag,
+            "search": values.search,
+            "sort": "" if values.sort == "priority" else values.sort,
+            "page": "" if values.page == 1 else str(values.page),
+        }
+        return {key: value for key, value in pairs.items() if value}
+
+
+def _date(text: str) -> date | None:
+    try:
+        return date.fromisoformat(text) if text else None
+    except ValueError:
+        return None
+
+
+def _like(value: str) -> str:
+    """A LIKE pattern matching `value` literally (its %, _ and \\ escaped)."""
+    escaped = value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _member(column: Any, value: str) -> ColumnElement[bool]:
+    return column.like(_like(f"|{value}|"), escape="\\")
+
+
+def _timestamp(day: date) -> float:
+    return datetime.combine(day, time(0), tzinfo=MONTREAL).timestamp()
+
+
+conversations = store.conversations
+marks = store.marks
+handoffs_closed = sa.func.coalesce(marks.c.handoffs_closed, 0)
+handoff_open = conversations.c.handoffs > handoffs_closed
+reviewed = sa.func.coalesce(marks.c.reviewed, sa.false())
+
+
+def _conditions(filters: Filters) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = []
+    if filters.start:
+        conditions.append(conversations.c.last_ts >= _timestamp(filters.start))
+    if filters.end:
+        conditions.append(conversations.c.first_ts < _timestamp(filters.end + timedelta(days=1)))
+    if filters.language:
+        conditions.append(conversations.c.language == filters.language)
+    if filters.channel:
+        conditions.append(_member(conversations.c.channels, filters.channel))
+    if filters.intent:
+        conditions.append(_member(conversations.c.intents, filters.intent))
+    if filters.flag == HANDOFF_OPEN:
+        conditions.append(handoff_open)
+    elif filters.flag == HANDOFF_CLOSED:
+        conditions.append(sa.and_(conversations.c.handoffs > 0, sa.not_(handoff_open)))
+    elif filters.flag:
+        conditions.append(_member(conversations.c.flags, filters.flag))
+    if filters.reviewed == "yes":
+        conditions.append(reviewed == sa.true())
+    elif filters.reviewed == "no":
+        conditions.append(reviewed == sa.false())
+    if filters.tag:
+        tagged = sa.select(store.tags.c.sender_id).where(store.tags.c.tag == filters.tag)
+        conditions.append(conversations.c.sender_id.in_(tagged))
+    if filters.search:
+        needle = filters.search.lower()
+        conditions.append(
+            sa.or_(
+                conversations.c.search.like(_like(needle), escape="\\"),
+                conversations.c.sender_id.like(_like(filters.search), escape="\\"),
+            )
+        )
+    return conditions
+
+
+def _base(columns: list[Any], filters: Filters) -> Any:
+    query = sa.select(*columns).select_from(
+        conversations.outerjoin(marks, marks.c.sender_id == conversations.c.sender_id)
+    )
+    conditions = _conditions(filters)
+    return query.where(sa.and_(*conditions)) if conditions else query
+
+
+def _order(query: Any, sort: str) -> Any:
+    if sort == "oldest":
+        return query.order_by(conversations.c.last_ts.asc(), conversations.c.sender_id)
+    if sort == "newest":
+        return query.order_by(conversations.c.last_ts.desc(), conversations.c.sender_id)
+    priority = sa.case((sa.or_(handoff_open, conversations.c.urgent == sa.true()), 0), else_=1)
+    return query.order_by(priority, conversations.c.last_ts.desc(), conversations.c.sender_id)
+
+
+@dataclass(frozen=True)
+class Row:
+    sender_id: str
+    first_ts: float
+    last_ts: float
+    user_messages: int
+    language: str | None
+    channels: set[str]
+    intents: set[str]
+    flags: set[str]
+    urgent: bool
+    handoff_open: bool
+    handoffs: int
+    reviewed: bool
+    last_text: str
+
+    @property
+    def display_flags(self) -> list[str]:
+        """The flags to show: "netiquette:abuse" rather than also "netiquette"; handoffs as open or closed."""
+        detailed = {key.split(":")[0] for key in self.flags if ":" in key}
+        keys = sorted(key for key in self.flags if key not in detailed and key != HANDOFF)
+        if self.handoff_open:
+            keys.append(HANDOFF_OPEN)
+        elif self.handoffs:
+            keys.append(HANDOFF_CLOSED)
+        return keys
+
+
+@dataclass(frozen=True)
+class Page:
+    rows: list[Row]
+    total: int
+    page: int
+    pages: int
+
+
+_ROW_COLUMNS = [
+    conversations.c.sender_id,
+    conversations.c.first_ts,
+    conversations.c.last_ts,
+    conversations.c.user_messages,
+    conversations.c.language,
+    conversations.c.channels,
+    conversations.c.intents,
+    conversations.c.flags,
+    conversations.c.urgent,
+    handoff_open.label("handoff_open"),
+    conversations.c.handoffs,
+    reviewed.label("reviewed"),
+    conversations.c.last_text,
+]
+
+
+def _row(row: Any) -> Row:
+    return Row(
+        row.sender_id,
+        row.first_ts,
+        row.last_ts,
+        row.user_messages,
+        row.language,
+        as_set(row.channels),
+        as_set(row.intents),
+        as_set(row.flags),
+        bool(row.urgent),
+        bool(row.handoff_open),
+        row.handoffs,
+        bool(row.reviewed),
+        row.last_text,
+    )
+
+
+def inbox_page(engine: Engine, filters: Filters, page_size: int) -> Page:
+    with engine.connect() as connection:
+        total = int(connection.execute(_base([sa.func.count()], filters)).scalar_one())
+        pages = max(1, -(-total // page_size))
+        page = min(filters.page, pages)
+        query = _order(_base(_ROW_COLUMNS, filters), filters.sort).limit(page_size).offset((page - 1) * page_size)
+        rows = [_row(row) for row in connection.execute(query)]
+    return Page(rows, total, page, pages)
+
+
+def matching_sender_ids(engine: Engine, filters: Filters, limit: int) -> list[str]:
+    """Every conversation the filters select (exports), in inbox order, at most `limit`."""
+    query = _order(_base([conversations.c.sender_id], filters), filters.sort).limit(limit)
+    with engine.connect() as connection:
+        return [row.sender_id for row in connection.execute(query)]
+
+
+def matching_rows(engine: Engine, filters: Filters, limit: int) -> list[Row]:
+    query = _order(_base(_ROW_COLUMNS, filters), filters.sort).limit(limit)
+    with engine.connect() as connection:
+        return [_row(row) for row in connection.execute(query)]
+
+
+def conversation_row(engine: Engine, sender_id: str) -> Row | None:
+    query = _base(_ROW_COLUMNS, Filters()).where(conversations.c.sender_id == sender_id)
+    with engine.connect() as connection:
+        row = connection.execute(query).first()
+    return _row(row) if row else None
+
+
+@dataclass(frozen=True)
+class Choices:
+    """What the filter menus offer: the values present in the data, so a new flag kind appears by itself."""
+
+    flags: list[str]
+    intents: list[str]
+    languages: list[str]
+    channels: list[str]
+    tags: list[str]
+
+
+def filter_choices(engine: Engine) -> Choices:
+    with engine.connect() as connection:
+        flag_sets = connection.execute(sa.select(conversations.c.flags).distinct()).scalars().all()
+        intent_sets = connection.execute(sa.select(conversations.c.intents).distinct()).scalars().all()
+        channel_sets = connection.execute(sa.select(conversations.c.channels).distinct()).scalars().all()
+        languages = connection.execute(sa.select(conversations.c.language).distinct()).scalars().all()
+        tag_names = connection.execute(sa.select(store.tags.c.tag).distinct()).scalars().all()
+    flags = set().union(*(as_set(text) for text in flag_sets)) if flag_sets else set()
+    if HANDOFF in flags:
+        flags |= {HANDOFF_OPEN, HANDOFF_CLOSED}
+    return Choices(
+        flags=sorted(flags),
+        intents=sorted(set().union(*(as_set(text) for text in intent_sets))) if intent_sets else [],
+        languages=sorted(language for language in languages if language),
+        channels=sorted(set().union(*(as_set(text) for text in channel_sets))) if channel_sets else [],
+        tags=sorted(tag_names),
+    )

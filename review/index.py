@@ -1,0 +1,215 @@
+"""The derived conversation index: one row per conversation (dates, language, channels, intents, flags, search
+text) and one per resident message, kept in the review database and refreshed with only the events stored since
+the last refresh.
+
+Why: filtering 10,000 conversations by reading every event's JSON on each request takes seconds; the inbox and the
+overview query these small tables instead. Called by `review.app` before each inbox/overview/export request.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from review import store
+from review.conversations import (
+    FALLBACK_ACTIONS,
+    FLAGS_SLOT,
+    LANGUAGE_SLOT,
+    StoredEvent,
+    events_after,
+    last_event_id,
+    local_time,
+    mapping,
+    message_language,
+    tracker_ready,
+)
+from review.flags import (
+    AFTER_HOURS,
+    FALLBACK,
+    HANDOFF,
+    URGENT_KINDS,
+    Flag,
+    after_hours,
+    parse_data_flags,
+    slot_flags,
+)
+
+BATCH = 5000
+SEARCH_CHARS = 4000  # enough for what residents write; keeps the table small
+STATE_KEY = "last_event_id"
+
+
+def as_set(text: str | None) -> set[str]:
+    return {part for part in (text or "").split("|") if part}
+
+
+def as_text(values: set[str]) -> str:
+    return "|" + "|".join(sorted(values)) + "|" if values else ""
+
+
+@dataclass
+class _Summary:
+    sender_id: str
+    first_ts: float
+    last_ts: float
+    user_messages: int = 0
+    language: str | None = None
+    channels: set[str] = field(default_factory=set)
+    intents: set[str] = field(default_factory=set)
+    flags: set[str] = field(default_factory=set)
+    handoffs: int = 0
+    search: str = ""
+    last_text: str = ""
+
+    @classmethod
+    def from_row(cls, row: Any) -> _Summary:
+        return cls(
+            row.sender_id,
+            row.first_ts,
+            row.last_ts,
+            row.user_messages,
+            row.language,
+            as_set(row.channels),
+            as_set(row.intents),
+            as_set(row.flags),
+            row.handoffs,
+            row.search,
+            row.last_text,
+        )
+
+    def as_row(self) -> dict[str, Any]:
+        return {
+            "sender_id": self.sender_id,
+            "first_ts": self.first_ts,
+            "last_ts": self.last_ts,
+            "user_messages": self.user_messages,
+            "language": self.language,
+            "channels": as_text(self.channels),
+            "intents": as_text(self.intents),
+            "flags": as_text(self.flags),
+            "urgent": bool(self.flags & URGENT_KINDS),
+            "handoffs": self.handoffs,
+            "search": self.search[:SEARCH_CHARS],
+            "last_text": self.last_text[:300],
+        }
+
+
+def _fold(summary: _Summary, event: StoredEvent, messages: list[dict[str, Any]]) -> None:
+    data: Mapping[str, Any] = event.data
+    kind = data.get("event") or event.type_name
+    summary.first_ts = min(summary.first_ts, event.timestamp)
+    summary.last_ts = max(summary.last_ts, event.timestamp)
+    if kind == "slot" and data.get("name") == LANGUAGE_SLOT and data.get("value"):
+        summary.language = str(data["value"])[:10]
+    elif kind == "slot" and data.get("name") == FLAGS_SLOT:
+        records = slot_flags(data.get("value"))
+        summary.flags.update(flag.key for flag in records)
+        summary.flags.update(flag.kind for flag in records)
+        # The slot holds every record so far: its handoff count is the conversation's.
+        summary.handoffs = max(summary.handoffs, sum(flag.kind == HANDOFF for flag in records))
+    elif kind == "user":
+        parse_data = mapping(data.get("parse_data"))
+        intent = mapping(parse_data.get("intent"))
+        name = str(intent.get("name") or "")[:255] or None
+        flags = parse_data_flags(parse_data)
+        if after_hours(event.timestamp):
+            flags.append(Flag(AFTER_HOURS))
+        summary.flags.update(flag.key for flag in flags)
+        summary.flags.update(flag.kind for flag in flags)
+        language = message_language(parse_data) or summary.language
+        summary.language = language[:10] if language else None
+        text = str(data.get("text") or "")
+        summary.user_messages += 1
+        summary.last_text = text
+        summary.search = (summary.search + " " + text.lower())[:SEARCH_CHARS]
+        if name:
+            summary.intents.add(name)
+        if data.get("input_channel"):
+            summary.channels.add(str(data["input_channel"])[:40])
+        messages.append(
+            {
+                "event_id": event.id,
+                "sender_id": event.sender_id,
+                "ts": event.timestamp,
+                "day": local_time(event.timestamp).date().isoformat(),
+                "language": summary.language,
+                "intent": name,
+                "fallback": any(flag.kind == FALLBACK for flag in flags),
+                "text": text[:2000],
+            }
+        )
+    elif kind == "action" and data.get("name") in FALLBACK_ACTIONS:
+        summary.flags.add(FALLBACK)
+
+
+def _state(connection: Connection) -> int:
+    value = connection.execute(
+        sa.select(store.index_state.c.value).where(store.index_state.c.name == STATE_KEY)
+    ).scalar()
+    return int(value or 0)
+
+
+def _set_state(connection: Connection, value: int) -> None:
+    updated = connection.execute(
+        store.index_state.update().where(store.index_state.c.name == STATE_KEY).values(value=value)
+    )
+    if not updated.rowcount:
+        connection.execute(store.index_state.insert().values(name=STATE_KEY, value=value))
+
+
+def _reset(connection: Connection) -> None:
+    connection.execute(store.conversations.delete())
+    connection.execute(store.messages.delete())
+    _set_state(connection, 0)
+
+
+def refresh(tracker: Engine, review: Engine, batch: int = BATCH) -> int:
+    """Adds the events stored since the last refresh to the index; returns how many were read."""
+    if not tracker_ready(tracker):
+        return 0
+    read = 0
+    newest = last_event_id(tracker)
+    with review.begin() as connection:
+        if newest < _state(connection):  # the tracker database was replaced: start over
+            _reset(connection)
+    while True:
+        with review.begin() as connection:
+            last = _state(connection)
+            new_events = events_after(tracker, last, batch)
+            if not new_events:
+                return read
+            _apply(connection, new_events)
+            _set_state(connection, new_events[-1].id)
+            read += len(new_events)
+
+
+def _apply(connection: Connection, new_events: list[StoredEvent]) -> None:
+    senders = sorted({event.sender_id for event in new_events})
+    table = store.conversations
+    existing: dict[str, _Summary] = {}
+    for start in range(0, len(senders), 500):
+        rows = connection.execute(sa.select(table).where(table.c.sender_id.in_(senders[start : start + 500])))
+        existing.update({row.sender_id: _Summary.from_row(row) for row in rows})
+    summaries = dict(existing)
+    messages: list[dict[str, Any]] = []
+    for event in new_events:
+        summary = summaries.get(event.sender_id)
+        if summary is None:
+            summary = summaries[event.sender_id] = _Summary(event.sender_id, event.timestamp, event.timestamp)
+        _fold(summary, event, messages)
+    updates = [summary.as_row() for sender, summary in summaries.items() if sender in existing]
+    inserts = [summary.as_row() for sender, summary in summaries.items() if sender not in existing]
+    if inserts:
+        connection.execute(table.insert(), inserts)
+    if updates:
+        connection.execute(
+            table.update().where(table.c.sender_id == sa.bindparam("key")),
+            [{**row, "key": row["sender_id"]} for row in updates],
+        )
+    if messages:
+        connection.execute(store.messages.insert(), messages)

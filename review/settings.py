@@ -1,0 +1,52 @@
+"""Where the review app finds its databases and its secret key: environment first, then local defaults.
+
+Read once by `review.cli` (serve, users) and handed to `review.app.create_app`; tests build their own.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_TRACKER_DB_URL = "sqlite:///tracker.db"  # the file `make run` writes
+DEFAULT_REVIEW_DB_URL = "sqlite:///review.db"
+SECRET_KEY_FILE = PROJECT_ROOT / "review_secret.key"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the app needs to start; secure_cookies is for deployments behind HTTPS."""
+
+    tracker_db_url: str = DEFAULT_TRACKER_DB_URL
+    review_db_url: str = DEFAULT_REVIEW_DB_URL
+    secret_key: str = ""
+    secure_cookies: bool = False
+    page_size: int = 50
+    # Failed logins allowed per account (and 4x that per address) in the window before refusing.
+    max_failed_logins: int = 5
+    login_window_seconds: int = 900
+    session_hours: int = 12
+
+    @classmethod
+    def from_environment(cls, secret_file: Path = SECRET_KEY_FILE) -> Settings:
+        return cls(
+            tracker_db_url=os.environ.get("REVIEW_TRACKER_DB_URL", DEFAULT_TRACKER_DB_URL),
+            review_db_url=os.environ.get("REVIEW_DB_URL", DEFAULT_REVIEW_DB_URL),
+            secret_key=os.environ.get("REVIEW_SECRET_KEY") or stored_secret_key(secret_file),
+            secure_cookies=os.environ.get("REVIEW_SECURE_COOKIES", "") in {"1", "true", "yes"},
+        )
+
+
+def stored_secret_key(path: Path) -> str:
+    """The key in `path`, created (readable by the owner only) on first use so sessions survive restarts."""
+    if path.exists():
+        key = path.read_text(encoding="utf-8").strip()
+        if key:
+            return key
+    key = secrets.token_urlsafe(48)
+    path.touch(mode=0o600, exist_ok=True)
+    path.write_text(key + "\n", encoding="utf-8")
+    return key

@@ -1,0 +1,147 @@
+"""What staff record about a conversation: reviewed marks, closed handoffs, tags, notes, and who did it when.
+
+Written to the review database only (never to the tracker's `events`). Called by `review.app`'s POST handlers
+and the transcript page.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from review import store
+
+MAX_NOTE = 5000
+MAX_TAG = 60
+
+
+@dataclass(frozen=True)
+class Note:
+    text: str
+    user_name: str
+    at: float
+
+
+@dataclass(frozen=True)
+class Change:
+    change: str
+    detail: str
+    user_name: str
+    at: float
+
+
+@dataclass(frozen=True)
+class StaffRecord:
+    reviewed: bool
+    handoffs_closed: int
+    tags: list[str]
+    notes: list[Note]
+    changes: list[Change]
+
+
+def _log(connection: Connection, sender_id: str, change: str, detail: str, user_name: str) -> None:
+    connection.execute(
+        store.changes.insert().values(
+            sender_id=sender_id, change=change, detail=detail, user_name=user_name, at=time.time()
+        )
+    )
+
+
+def _upsert_mark(connection: Connection, sender_id: str, **values: object) -> None:
+    updated = connection.execute(store.marks.update().where(store.marks.c.sender_id == sender_id).values(**values))
+    if not updated.rowcount:
+        defaults: dict[str, object] = {"reviewed": False, "handoffs_closed": 0}
+        connection.execute(store.marks.insert().values(sender_id=sender_id, **{**defaults, **values}))
+
+
+def set_reviewed(engine: Engine, sender_id: str, reviewed: bool, user_name: str) -> None:
+    with engine.begin() as connection:
+        _upsert_mark(connection, sender_id, reviewed=reviewed)
+        _log(connection, sender_id, "reviewed" if reviewed else "unreviewed", "", user_name)
+
+
+def close_handoffs(engine: Engine, sender_id: str, handoffs: int, user_name: str) -> None:
+    """Closes every handoff asked for so far; a later one opens the conversation again."""
+    with engine.begin() as connection:
+        _upsert_mark(connection, sender_id, handoffs_closed=handoffs)
+        _log(connection, sender_id, "handoff_closed", str(handoffs), user_name)
+
+
+def clean_tag(tag: str) -> str:
+    return " ".join(tag.split())[:MAX_TAG]
+
+
+def add_tag(engine: Engine, sender_id: str, tag: str, user_name: str) -> bool:
+    tag = clean_tag(tag)
+    if not tag:
+        return False
+    with engine.begin() as connection:
+        exists = connection.execute(
+            sa.select(store.tags.c.id).where(store.tags.c.sender_id == sender_id, store.tags.c.tag == tag)
+        ).first()
+        if exists:
+            return False
+        connection.execute(
+            store.tags.insert().values(sender_id=sender_id, tag=tag, user_name=user_name, at=time.time())
+        )
+        _log(connection, sender_id, "tag_added", tag, user_name)
+    return True
+
+
+def remove_tag(engine: Engine, sender_id: str, tag: str, user_name: str) -> None:
+    with engine.begin() as connection:
+        removed = connection.execute(
+            store.tags.delete().where(store.tags.c.sender_id == sender_id, store.tags.c.tag == tag)
+        )
+        if removed.rowcount:
+            _log(connection, sender_id, "tag_removed", tag, user_name)
+
+
+def add_note(engine: Engine, sender_id: str, text: str, user_name: str) -> bool:
+    text = text.strip()[:MAX_NOTE]
+    if not text:
+        return False
+    with engine.begin() as connection:
+        connection.execute(
+            store.notes.insert().values(sender_id=sender_id, text=text, user_name=user_name, at=time.time())
+        )
+        _log(connection, sender_id, "note_added", "", user_name)
+    return True
+
+
+def staff_record(engine: Engine, sender_id: str) -> StaffRecord:
+    with engine.connect() as connection:
+        mark = connection.execute(sa.select(store.marks).where(store.marks.c.sender_id == sender_id)).first()
+        tag_rows = connection.execute(
+            sa.select(store.tags.c.tag).where(store.tags.c.sender_id == sender_id).order_by(store.tags.c.tag)
+        ).scalars()
+        note_rows = connection.execute(
+            sa.select(store.notes).where(store.notes.c.sender_id == sender_id).order_by(store.notes.c.id)
+        )
+        notes = [Note(row.text, row.user_name, row.at) for row in note_rows]
+        change_rows = connection.execute(
+            sa.select(store.changes).where(store.changes.c.sender_id == sender_id).order_by(store.changes.c.id)
+        )
+        changes = [Change(row.change, row.detail, row.user_name, row.at) for row in change_rows]
+        tag_list = list(tag_rows)
+    return StaffRecord(
+        reviewed=bool(mark.reviewed) if mark else False,
+        handoffs_closed=int(mark.handoffs_closed) if mark else 0,
+        tags=tag_list,
+        notes=notes,
+        changes=changes,
+    )
+
+
+def tags_by_conversation(engine: Engine, sender_ids: list[str]) -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {}
+    with engine.connect() as connection:
+        for start in range(0, len(sender_ids), 500):
+            part = sender_ids[start : start + 500]
+            query = sa.select(store.tags.c.sender_id, store.tags.c.tag).where(store.tags.c.sender_id.in_(part))
+            for row in connection.execute(query.order_by(store.tags.c.tag)):
+                found.setdefault(row.sender_id, []).append(row.tag)
+    return found

@@ -1,0 +1,130 @@
+"""The review app's own tables: users, sessions, login attempts, staff marks, tags, notes, the change log, and the
+derived conversation index. The tracker store's `events` table is never written.
+
+Every table is prefixed `review_`, so the review data may live in the tracker's database or in its own.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+metadata = sa.MetaData()
+
+users = sa.Table(
+    "review_users",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("name", sa.String(80), nullable=False, unique=True),
+    sa.Column("role", sa.String(20), nullable=False),
+    sa.Column("password_hash", sa.String(400), nullable=False),
+    sa.Column("created_at", sa.Float, nullable=False),
+)
+
+sessions = sa.Table(
+    "review_sessions",
+    metadata,
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("user_id", sa.Integer, sa.ForeignKey("review_users.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("csrf_token", sa.String(64), nullable=False),
+    sa.Column("expires_at", sa.Float, nullable=False),
+)
+
+login_attempts = sa.Table(
+    "review_login_attempts",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("username", sa.String(80), nullable=False, index=True),
+    sa.Column("address", sa.String(64), nullable=False, index=True),
+    sa.Column("at", sa.Float, nullable=False),
+    sa.Column("succeeded", sa.Boolean, nullable=False),
+)
+
+# Staff state per conversation. `handoffs_closed` counts the handoffs closed so far: a handoff asked for after
+# the last closing (a higher count in the index) opens the conversation again.
+marks = sa.Table(
+    "review_marks",
+    metadata,
+    sa.Column("sender_id", sa.String(255), primary_key=True),
+    sa.Column("reviewed", sa.Boolean, nullable=False, default=False),
+    sa.Column("handoffs_closed", sa.Integer, nullable=False, default=0),
+)
+
+tags = sa.Table(
+    "review_tags",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("sender_id", sa.String(255), nullable=False, index=True),
+    sa.Column("tag", sa.String(60), nullable=False),
+    sa.Column("user_name", sa.String(80), nullable=False),
+    sa.Column("at", sa.Float, nullable=False),
+    sa.UniqueConstraint("sender_id", "tag"),
+)
+
+notes = sa.Table(
+    "review_notes",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("sender_id", sa.String(255), nullable=False, index=True),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("user_name", sa.String(80), nullable=False),
+    sa.Column("at", sa.Float, nullable=False),
+)
+
+# Who changed what, when: every staff action appends one row.
+changes = sa.Table(
+    "review_changes",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("sender_id", sa.String(255), nullable=False, index=True),
+    sa.Column("change", sa.String(40), nullable=False),
+    sa.Column("detail", sa.Text, nullable=False, default=""),
+    sa.Column("user_name", sa.String(80), nullable=False),
+    sa.Column("at", sa.Float, nullable=False),
+)
+
+# --- derived from the tracker store, refreshed incrementally by review.index --------------------------------------
+
+conversations = sa.Table(
+    "review_conversations",
+    metadata,
+    sa.Column("sender_id", sa.String(255), primary_key=True),
+    sa.Column("first_ts", sa.Float, nullable=False),
+    sa.Column("last_ts", sa.Float, nullable=False, index=True),
+    sa.Column("user_messages", sa.Integer, nullable=False),
+    sa.Column("language", sa.String(10)),
+    sa.Column("channels", sa.Text, nullable=False),  # "|rest|socketio|": LIKE-searchable sets
+    sa.Column("intents", sa.Text, nullable=False),
+    sa.Column("flags", sa.Text, nullable=False),
+    sa.Column("urgent", sa.Boolean, nullable=False),  # an emergency, life-threatening or municipal
+    sa.Column("handoffs", sa.Integer, nullable=False),
+    sa.Column("search", sa.Text, nullable=False),  # lower-cased words of both sides, for free-text search
+    sa.Column("last_text", sa.Text, nullable=False),
+)
+
+messages = sa.Table(
+    "review_messages",
+    metadata,
+    sa.Column("event_id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("sender_id", sa.String(255), nullable=False, index=True),
+    sa.Column("ts", sa.Float, nullable=False),
+    sa.Column("day", sa.String(10), nullable=False, index=True),  # local date, America/Montreal
+    sa.Column("language", sa.String(10)),
+    sa.Column("intent", sa.String(255)),
+    sa.Column("fallback", sa.Boolean, nullable=False),
+    sa.Column("text", sa.Text, nullable=False),
+)
+
+index_state = sa.Table(
+    "review_index_state",
+    metadata,
+    sa.Column("name", sa.String(40), primary_key=True),
+    sa.Column("value", sa.Integer, nullable=False),
+)
+
+
+def review_engine(url: str) -> Engine:
+    """The review database, its tables created when missing."""
+    engine = sa.create_engine(url, future=True)
+    metadata.create_all(engine)
+    return engine
