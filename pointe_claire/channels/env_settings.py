@@ -1,0 +1,53 @@
+"""Reads a channel's secrets from environment variables whose NAMES credentials.yml gives, so that no secret is in
+the repository and an unset variable never stops the server (Rasa's `${VAR}` would raise at startup).
+
+Used by the X and Facebook connectors: unconfigured, they answer 503 in both languages and log it once.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Mapping
+from typing import Any
+
+from sanic import response
+from sanic.response import HTTPResponse
+
+logger = logging.getLogger(__name__)
+
+
+def from_environment(credentials: Mapping[str, Any] | None, key: str, default_name: str) -> str:
+    """The value of the variable named by `<key>_env` in credentials.yml (or `default_name`), stripped; "" if unset."""
+    name = str((credentials or {}).get(f"{key}_env") or default_name)
+    return os.environ.get(name, "").strip()
+
+
+class Unconfigured:
+    """Remembers which variables a channel lacks; answers 503 and logs the first time only."""
+
+    def __init__(self, channel: str, missing: list[str]) -> None:
+        self.channel = channel
+        self.missing = missing
+        self._logged = False
+
+    def __bool__(self) -> bool:
+        return bool(self.missing)
+
+    def refusal(self) -> HTTPResponse:
+        if not self._logged:
+            logger.warning(
+                "The %s channel received a request but is not configured: set %s (README, "
+                "'Connecting the City's accounts'). It answers 503 until then.",
+                self.channel,
+                ", ".join(self.missing),
+            )
+            self._logged = True
+        return response.json(
+            {
+                "status": 503,
+                "error": f"The {self.channel} channel is not configured on this server.",
+                "error_fr": f"Le canal {self.channel} n'est pas configuré sur ce serveur.",
+            },
+            status=503,
+        )

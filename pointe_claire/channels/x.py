@@ -1,0 +1,205 @@
+"""The X (Twitter) channel: Account Activity webhooks in, API v2 direct messages and public replies out.
+
+Referenced in credentials.yml (`pointe_claire.channels.x.XInput`), which names the environment variables that
+hold the keys. Routes: GET /webhooks/x/webhook answers X's CRC challenge; POST /webhooks/x/webhook takes events
+signed by X (`x-twitter-webhooks-signature`), answers 200 at once and replies in the background, since X waits
+only a few seconds. Direct messages are answered by direct message; mentions publicly, within 280 characters, or
+by direct message when the answer involves personal information (`pointe_claire.channels.public_reply`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import hashlib
+import hmac
+import json
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
+
+from rasa.core.agent import Agent
+from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from pointe_claire.channels.env_settings import Unconfigured, from_environment
+from pointe_claire.channels.public_reply import PARAGRAPH, plan_public_answer
+from pointe_claire.channels.reply_guard import ReplyGuard
+from pointe_claire.channels.x_api import DEFAULT_API_BASE_URL, RetryPolicy, XApi, XKeys
+from pointe_claire.channels.x_events import DIRECT, SeenEvents, XMessage, messages_to_answer
+from pointe_claire.text_normalization import strip_control_characters
+
+logger = logging.getLogger(__name__)
+
+SIGNATURE_HEADER = "x-twitter-webhooks-signature"
+LANGUAGE_SLOT = "language"
+# Environment variables read when credentials.yml does not name others (`<setting>_env: NAME`).
+DEFAULT_VARIABLES = {
+    "consumer_key": "X_CONSUMER_KEY",
+    "consumer_secret": "X_CONSUMER_SECRET",
+    "access_token": "X_ACCESS_TOKEN",
+    "access_token_secret": "X_ACCESS_TOKEN_SECRET",
+    "account_id": "X_ACCOUNT_ID",
+}
+
+
+def signature(consumer_secret: str, payload: bytes) -> str:
+    """`sha256=<base64 HMAC-SHA256>` of `payload` under the app's consumer secret: X's CRC answer and signature."""
+    digest = hmac.new(consumer_secret.encode("utf-8"), payload, hashlib.sha256).digest()
+    return "sha256=" + base64.b64encode(digest).decode("ascii")
+
+
+class ResponseCollector(CollectingOutputChannel):
+    """Collects the assistant's answers, and the names of the responses they came from."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.responses: list[str] = []
+
+    async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
+        if message.get("utter_action"):
+            self.responses.append(str(message["utter_action"]))
+        await super().send_response(recipient_id, message)
+
+
+class XInput(InputChannel):
+    """Webhook for the City's X account (Account Activity API)."""
+
+    @classmethod
+    def name(cls) -> str:
+        return "x"
+
+    @classmethod
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
+        credentials = credentials or {}
+        values = {key: from_environment(credentials, key, name) for key, name in DEFAULT_VARIABLES.items()}
+        base_url = from_environment(credentials, "api_base_url", "X_API_BASE_URL") or DEFAULT_API_BASE_URL
+        ignored = {str(i) for i in credentials.get("ignored_account_ids") or ()}
+        ignored |= {i.strip() for i in from_environment(credentials, "ignored_account_ids", "").split(",") if i.strip()}
+        retry = RetryPolicy(
+            attempts=int(credentials.get("retry_attempts", RetryPolicy.attempts)),
+            first_wait=float(credentials.get("retry_first_wait_seconds", RetryPolicy.first_wait)),
+            max_wait=float(credentials.get("retry_max_wait_seconds", RetryPolicy.max_wait)),
+        )
+        missing = [
+            str(credentials.get(f"{key}_env") or DEFAULT_VARIABLES[key]) for key, value in values.items() if not value
+        ]
+        return cls(values, base_url, frozenset(ignored), retry, missing)
+
+    def __init__(
+        self,
+        values: Mapping[str, str],
+        api_base_url: str = DEFAULT_API_BASE_URL,
+        ignored_accounts: frozenset[str] = frozenset(),
+        retry: RetryPolicy | None = None,
+        missing: list[str] | None = None,
+    ) -> None:
+        self.consumer_secret = values.get("consumer_secret", "")
+        self.account_id = values.get("account_id", "")
+        self.ignored_accounts = ignored_accounts
+        self.unconfigured = Unconfigured(self.name(), missing or [])
+        keys = XKeys(
+            values.get("consumer_key", ""),
+            self.consumer_secret,
+            values.get("access_token", ""),
+            values.get("access_token_secret", ""),
+        )
+        self.api = XApi(keys, api_base_url, retry)
+        self._seen = SeenEvents()
+        self._guard = ReplyGuard()
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        webhook = Blueprint("x_webhook", __name__)
+
+        @webhook.route("/", methods=["GET"])
+        async def health(request: Request) -> HTTPResponse:
+            return response.json({"status": "ok" if not self.unconfigured else "not configured"})
+
+        @webhook.route("/webhook", methods=["GET"])
+        async def challenge(request: Request) -> HTTPResponse:
+            if self.unconfigured:
+                return self.unconfigured.refusal()
+            token = request.args.get("crc_token")
+            if not token:
+                return response.json(
+                    {"status": 400, "error": "crc_token is missing.", "error_fr": "crc_token est absent."}, status=400
+                )
+            return response.json({"response_token": signature(self.consumer_secret, token.encode("utf-8"))})
+
+        @webhook.route("/webhook", methods=["POST"])
+        async def receive(request: Request) -> HTTPResponse:
+            if self.unconfigured:
+                return self.unconfigured.refusal()
+            given = request.headers.get(SIGNATURE_HEADER, "")
+            if not hmac.compare_digest(given.encode("utf-8"), signature(self.consumer_secret, request.body).encode()):
+                logger.warning("X webhook: refused a POST whose signature is missing or wrong")
+                return response.json(
+                    {"status": 403, "error": "Invalid signature.", "error_fr": "Signature invalide."}, status=403
+                )
+            try:
+                payload = json.loads(request.body)
+            except (UnicodeDecodeError, ValueError):
+                return response.json(
+                    {"status": 400, "error": "The body must be JSON.", "error_fr": "Le corps doit être du JSON."},
+                    status=400,
+                )
+            messages = [
+                m
+                for m in messages_to_answer(payload, self.account_id, self.ignored_accounts)
+                if self._seen.first_time(m.event_id)
+            ]
+            if messages:
+                task = asyncio.create_task(self._answer_all(messages, on_new_message, request.app.ctx.agent))
+                self._tasks.add(task)  # a reference, so the task is not collected before it finishes
+                task.add_done_callback(self._tasks.discard)
+            return response.json({"status": "ok"})
+
+        return webhook
+
+    async def _answer_all(
+        self, messages: list[XMessage], on_new_message: Callable[[UserMessage], Awaitable[Any]], agent: Agent
+    ) -> None:
+        for message in messages:
+            try:
+                await self._answer(message, on_new_message, agent)
+            except Exception:  # one bad event must not stop the others, nor reach Sanic
+                logger.exception("X: could not answer event %s", message.event_id)
+
+    async def _answer(
+        self, message: XMessage, on_new_message: Callable[[UserMessage], Awaitable[Any]], agent: Agent
+    ) -> None:
+        text = strip_control_characters(message.text)
+        collector = ResponseCollector()
+        conversation = message.conversation_id
+        await on_new_message(
+            UserMessage(
+                text,
+                collector,
+                conversation,
+                input_channel=self.name(),
+                metadata={"channel": self.name(), "x_visibility": "private" if message.kind == DIRECT else "public"},
+            )
+        )
+        answers = [str(m["text"]) for m in collector.messages if m.get("text")]
+        if not answers and not text.startswith("/"):
+            answers = [str(m["text"]) for m in await self._guard.fallback_messages(agent, conversation, self.name())]
+        if not answers:
+            return
+        if message.kind == DIRECT:
+            await self.api.send_direct_message(message.user_id, PARAGRAPH.join(answers))
+            return
+        tracker = await agent.tracker_store.retrieve(conversation) if agent.tracker_store else None
+        language = tracker.get_slot(LANGUAGE_SLOT) if tracker else None
+        plan = plan_public_answer(message.text, answers, collector.responses, language)
+        in_reply_to: str | None = str(message.tweet_id)
+        for post in plan.public:  # a thread: each post answers the one before
+            in_reply_to = await self.api.reply_publicly(in_reply_to, post) if in_reply_to else None
+        if plan.direct:
+            await self.api.send_direct_message(message.user_id, plan.direct)
+
+    def get_output_channel(self) -> None:
+        # Answers go out only as replies to what residents wrote: no proactive messages through this channel.
+        return None

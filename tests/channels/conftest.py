@@ -1,0 +1,87 @@
+"""One Rasa server for all channel tests, with the X and Facebook connectors configured (credentials.yml, keys in
+environment variables) and pointed at stand-ins of X's API and the Graph API on localhost."""
+
+from __future__ import annotations
+
+import json
+import random
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from scripts.servers import Assistant, running_assistant
+from tests.channels.standins import StandInApi, graph_answer, x_answer
+from tests.conftest import FROZEN_TIME
+
+# Made-up test values: the real ones live only in the production environment.
+X_ACCOUNT_ID = "1319735427419152385"  # the City's account, as X gives it in `for_user_id`
+X_OTHER_BOT_ID = "900000000000000001"
+X_KEYS = {
+    "X_CONSUMER_KEY": "test-consumer-key",
+    "X_CONSUMER_SECRET": "test-consumer-secret",
+    "X_ACCESS_TOKEN": "1319735427419152385-test-access-token",
+    "X_ACCESS_TOKEN_SECRET": "test-access-token-secret",
+    "X_ACCOUNT_ID": X_ACCOUNT_ID,
+    "X_IGNORED_ACCOUNT_IDS": X_OTHER_BOT_ID,
+}
+FACEBOOK_KEYS = {
+    "FACEBOOK_VERIFY_TOKEN": "test-verify-token",
+    "FACEBOOK_APP_SECRET": "test-app-secret",
+    "FACEBOOK_PAGE_ACCESS_TOKEN": "test-page-access-token",
+}
+
+
+@pytest.fixture(scope="session")
+def x_api() -> Iterator[StandInApi]:
+    standin = StandInApi(x_answer).start()
+    yield standin
+    standin.stop()
+
+
+@pytest.fixture(scope="session")
+def graph_api() -> Iterator[StandInApi]:
+    standin = StandInApi(graph_answer).start()
+    yield standin
+    standin.stop()
+
+
+@pytest.fixture(scope="session")
+def channels_assistant(
+    trained_model: Path, tmp_path_factory: pytest.TempPathFactory, x_api: StandInApi, graph_api: StandInApi
+) -> Iterator[Assistant]:
+    """The real assistant (model, action server, SQLite tracker store) with the X and Facebook channels live."""
+    monkeypatch = pytest.MonkeyPatch()
+    for name, value in {**X_KEYS, **FACEBOOK_KEYS}.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("X_API_BASE_URL", x_api.url)
+    monkeypatch.setenv("FACEBOOK_GRAPH_API_URL", graph_api.url)
+    monkeypatch.setenv("ASSISTANT_FROZEN_TIME", FROZEN_TIME)
+    try:
+        with running_assistant(trained_model, tmp_path_factory.mktemp("channels")) as running:
+            yield running
+    finally:
+        monkeypatch.undo()
+
+
+@pytest.fixture
+def user_id() -> str:
+    """A new resident (numeric id, as X and Facebook give them) for each test."""
+    return str(random.randrange(10**17, 10**18))
+
+
+def stored_user_events(assistant: Assistant, conversation_id: str) -> list[dict[str, Any]]:
+    """The resident's messages as the tracker store holds them."""
+    with sqlite3.connect(assistant.tracker_db) as db:
+        rows = db.execute(
+            "SELECT data FROM events WHERE sender_id = ? AND type_name = 'user' ORDER BY id", (conversation_id,)
+        ).fetchall()
+    return [json.loads(row[0]) for row in rows]
+
+
+def stored_conversations_mentioning(assistant: Assistant, user_id: str) -> list[str]:
+    with sqlite3.connect(assistant.tracker_db) as db:
+        rows = db.execute("SELECT DISTINCT sender_id FROM events WHERE sender_id LIKE ?", (f"%{user_id}%",)).fetchall()
+    return [row[0] for row in rows]

@@ -1,0 +1,141 @@
+"""Stand-ins for X's API and Facebook's Graph API on localhost: they record every request and answer as the real
+APIs do, or with the status a test scripts (a 429 to check that the connector retries).
+
+X's and Facebook's servers cannot be reached from the test machines; the connectors are pointed here through
+their base-URL environment variables (credentials.yml).
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """One request the stand-in received."""
+
+    method: str
+    path: str
+    query: dict[str, list[str]]
+    headers: dict[str, str]
+    body: Any
+    status: int  # what the stand-in answered
+    at: float = field(default_factory=time.monotonic)
+
+
+@dataclass(frozen=True)
+class Scripted:
+    """An answer for the next request whose path starts with `path_prefix`, used once."""
+
+    path_prefix: str
+    status: int
+    headers: dict[str, str]
+    body: Any
+
+
+class StandInApi:
+    """A small HTTP server in a thread; `default_answer(path, body)` gives (status, JSON body) when not scripted."""
+
+    def __init__(self, default_answer: Callable[[str, Any], tuple[int, Any]]) -> None:
+        self.requests: list[Recorded] = []
+        self._scripted: list[Scripted] = []
+        self._lock = threading.Lock()
+        self._default_answer = default_answer
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self._server.server_address[1]}"
+
+    def start(self) -> StandInApi:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def script(self, path_prefix: str, status: int, headers: dict[str, str] | None = None, body: Any = None) -> None:
+        with self._lock:
+            self._scripted.append(Scripted(path_prefix, status, headers or {}, body or {}))
+
+    def received(self, predicate: Callable[[Recorded], bool] = lambda r: True) -> list[Recorded]:
+        with self._lock:
+            return [r for r in self.requests if predicate(r)]
+
+    def wait_for(self, predicate: Callable[[Recorded], bool], count: int = 1, timeout: float = 60.0) -> list[Recorded]:
+        """The matching requests once there are at least `count` of them; fails after `timeout` seconds."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            found = self.received(predicate)
+            if len(found) >= count:
+                return found
+            time.sleep(0.1)
+        raise AssertionError(f"stand-in got {len(self.received(predicate))} matching request(s), expected {count}")
+
+    def _answer(self, method: str, raw_path: str, headers: dict[str, str], raw_body: bytes) -> tuple[int, dict, bytes]:
+        parts = urlsplit(raw_path)
+        try:
+            body = json.loads(raw_body) if raw_body else None
+        except ValueError:
+            body = raw_body.decode("utf-8", "replace")
+        with self._lock:
+            scripted = next((s for s in self._scripted if parts.path.startswith(s.path_prefix)), None)
+            if scripted is not None:
+                self._scripted.remove(scripted)
+                status, extra, answer = scripted.status, scripted.headers, scripted.body
+            else:
+                status, answer = self._default_answer(parts.path, body)
+                extra = {}
+            self.requests.append(Recorded(method, parts.path, parse_qs(parts.query), headers, body, status))
+        return status, extra, json.dumps(answer).encode("utf-8")
+
+    def _handler_class(self) -> type[BaseHTTPRequestHandler]:
+        standin = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def _handle(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                raw_body = self.rfile.read(length) if length else b""
+                headers = {k.lower(): v for k, v in self.headers.items()}
+                status, extra, body = standin._answer(self.command, self.path, headers, raw_body)
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                for name, value in extra.items():
+                    self.send_header(name, value)
+                self.end_headers()
+                self.wfile.write(body)
+
+            do_GET = do_POST = do_DELETE = _handle
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass  # quiet test output
+
+        return Handler
+
+
+def x_answer(path: str, body: Any) -> tuple[int, Any]:
+    """What X API v2 answers to a direct message or a post (201 Created with the new object's ids)."""
+    if path.startswith("/2/dm_conversations/with/"):
+        return 201, {"data": {"dm_conversation_id": "1-2", "dm_event_id": str(int(time.time() * 1000))}}
+    if path == "/2/tweets":
+        text = body.get("text", "") if isinstance(body, dict) else ""
+        return 201, {"data": {"id": str(int(time.time() * 1000)), "text": text}}
+    return 404, {"title": "Not Found Error", "type": "https://api.twitter.com/2/problems/resource-not-found"}
+
+
+def graph_answer(path: str, body: Any) -> tuple[int, Any]:
+    """What the Graph API's Send API answers."""
+    if path.endswith("/me/messages"):
+        recipient = (body or {}).get("recipient", {}).get("id", "") if isinstance(body, dict) else ""
+        return 200, {"recipient_id": recipient, "message_id": f"m_{time.time_ns()}"}
+    return 404, {"error": {"message": "Unknown path", "type": "OAuthException", "code": 803}}

@@ -1,0 +1,273 @@
+"""The X connector through the real Rasa server, model and action server, against a stand-in of X's API that
+records what it receives. Webhook payloads are shaped as X's Account Activity API documentation gives them."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import time
+from typing import Any
+from urllib.parse import quote
+
+import pytest
+
+from scripts.servers import Assistant, http
+from tests.channels.conftest import (
+    X_ACCOUNT_ID,
+    X_KEYS,
+    X_OTHER_BOT_ID,
+    stored_conversations_mentioning,
+    stored_user_events,
+)
+from tests.channels.standins import Recorded, StandInApi
+
+pytestmark = pytest.mark.usefixtures("channels_assistant")
+
+CONSUMER_SECRET = X_KEYS["X_CONSUMER_SECRET"]
+CITY_SCREEN_NAME = "VillePointeClaire"
+
+
+def _sign(body: bytes, secret: str = CONSUMER_SECRET) -> str:
+    return "sha256=" + base64.b64encode(hmac.new(secret.encode(), body, hashlib.sha256).digest()).decode()
+
+
+def post_event(assistant: Assistant, payload: dict[str, Any], signature: str | None = "sign") -> tuple[int, bytes]:
+    body = json.dumps(payload).encode("utf-8")
+    headers = {"Content-Type": "application/json"}
+    if signature == "sign":
+        headers["x-twitter-webhooks-signature"] = _sign(body)
+    elif signature is not None:
+        headers["x-twitter-webhooks-signature"] = signature
+    return http("POST", f"{assistant.base_url}/webhooks/x/webhook", body, headers)
+
+
+def _user(user_id: str, screen_name: str) -> dict[str, Any]:
+    return {"id": user_id, "created_timestamp": "1422556069340", "name": screen_name, "screen_name": screen_name}
+
+
+def direct_message(sender_id: str, text: str, event_id: str | None = None) -> dict[str, Any]:
+    """An Account Activity `direct_message_events` delivery."""
+    return {
+        "for_user_id": X_ACCOUNT_ID,
+        "direct_message_events": [
+            {
+                "type": "message_create",
+                "id": event_id or str(time.time_ns()),
+                "created_timestamp": str(int(time.time() * 1000)),
+                "message_create": {
+                    "target": {"recipient_id": X_ACCOUNT_ID if sender_id != X_ACCOUNT_ID else "3001969357"},
+                    "sender_id": sender_id,
+                    "source_app_id": "13090192",
+                    "message_data": {
+                        "text": text,
+                        "entities": {"hashtags": [], "symbols": [], "user_mentions": [], "urls": []},
+                    },
+                },
+            }
+        ],
+        "apps": {"13090192": {"id": "13090192", "name": "X Web App", "url": "https://x.com"}},
+        "users": {sender_id: _user(sender_id, "resident"), X_ACCOUNT_ID: _user(X_ACCOUNT_ID, CITY_SCREEN_NAME)},
+    }
+
+
+def mention(author_id: str, text: str, tweet_id: str | None = None) -> dict[str, Any]:
+    """An Account Activity `tweet_create_events` delivery: a public post that @mentions the City."""
+    tweet_id = tweet_id or str(time.time_ns())
+    return {
+        "for_user_id": X_ACCOUNT_ID,
+        "user_has_blocked": False,
+        "tweet_create_events": [
+            {
+                "created_at": "Wed Nov 25 19:00:00 +0000 2026",
+                "id": int(tweet_id),
+                "id_str": tweet_id,
+                "text": text,
+                "source": '<a href="https://mobile.twitter.com" rel="nofollow">Twitter Web App</a>',
+                "truncated": False,
+                "in_reply_to_status_id": None,
+                "in_reply_to_status_id_str": None,
+                "in_reply_to_user_id": None,
+                "in_reply_to_user_id_str": None,
+                "in_reply_to_screen_name": None,
+                "user": {"id": int(author_id), "id_str": author_id, "name": "A resident", "screen_name": "resident"},
+                "is_quote_status": False,
+                "retweet_count": 0,
+                "favorite_count": 0,
+                "entities": {
+                    "hashtags": [],
+                    "urls": [],
+                    "user_mentions": [
+                        {
+                            "screen_name": CITY_SCREEN_NAME,
+                            "name": "Ville de Pointe-Claire",
+                            "id": int(X_ACCOUNT_ID),
+                            "id_str": X_ACCOUNT_ID,
+                            "indices": [0, len(CITY_SCREEN_NAME) + 1],
+                        }
+                    ],
+                    "symbols": [],
+                },
+                "favorited": False,
+                "retweeted": False,
+                "filter_level": "low",
+                "lang": "en",
+                "timestamp_ms": str(int(time.time() * 1000)),
+            }
+        ],
+    }
+
+
+def _dm_to(user_id: str) -> Any:
+    return lambda r: r.path == f"/2/dm_conversations/with/{user_id}/messages"
+
+
+def _reply_to(tweet_id: str) -> Any:
+    return lambda r: r.path == "/2/tweets" and r.body.get("reply", {}).get("in_reply_to_tweet_id") == tweet_id
+
+
+def _delivered(requests: list[Recorded]) -> list[Recorded]:
+    return [r for r in requests if r.status < 300]
+
+
+def test_crc_challenge_is_answered_with_the_hmac_of_the_token(channels_assistant: Assistant) -> None:
+    token = "aXRzIGEgY2hhbGxlbmdl+/="
+    status, body = http("GET", f"{channels_assistant.base_url}/webhooks/x/webhook?crc_token={quote(token)}")
+    expected = hmac.new(CONSUMER_SECRET.encode(), token.encode(), hashlib.sha256).digest()
+    assert status == 200
+    assert json.loads(body) == {"response_token": "sha256=" + base64.b64encode(expected).decode()}
+
+
+def test_crc_without_token_is_a_clear_400(channels_assistant: Assistant) -> None:
+    status, body = http("GET", f"{channels_assistant.base_url}/webhooks/x/webhook")
+    assert status == 400 and "crc_token" in json.loads(body)["error_fr"]
+
+
+@pytest.mark.parametrize("signature", [None, "sha256=Zm9yZ2Vk", "forged", "sign-with-another-secret"])
+def test_unsigned_or_forged_posts_are_refused_and_nothing_is_stored(
+    channels_assistant: Assistant, x_api: StandInApi, user_id: str, signature: str | None
+) -> None:
+    payload = direct_message(user_id, "Ma rue est inondée, l'eau monte!")
+    if signature == "sign-with-another-secret":
+        signature = _sign(json.dumps(payload).encode("utf-8"), "not-the-consumer-secret")
+    status, _ = post_event(channels_assistant, payload, signature=signature)
+    assert status == 403
+    time.sleep(1.5)  # ample for an answer to reach the stand-in, had the event been let through
+    assert x_api.received(_dm_to(user_id)) == []
+    assert stored_conversations_mentioning(channels_assistant, user_id) == []
+
+
+def test_french_direct_message_gets_a_french_direct_reply_stored_as_x(
+    channels_assistant: Assistant, x_api: StandInApi, user_id: str
+) -> None:
+    status, _ = post_event(channels_assistant, direct_message(user_id, "Bonjour, il y a de l'eau partout dans ma rue!"))
+    assert status == 200
+    (reply,) = x_api.wait_for(_dm_to(user_id))
+    assert "514-630-1234" in reply.body["text"] and "urgence municipale" in reply.body["text"]
+    assert "municipal emergency" not in reply.body["text"]
+    assert reply.headers["authorization"].startswith("OAuth ")
+    assert f'oauth_consumer_key="{X_KEYS["X_CONSUMER_KEY"]}"' in reply.headers["authorization"]
+    assert 'oauth_signature_method="HMAC-SHA1"' in reply.headers["authorization"]
+    assert x_api.received(lambda r: r.path == "/2/tweets" and user_id in json.dumps(r.body)) == []
+    (stored,) = stored_user_events(channels_assistant, f"x:dm:{user_id}")
+    assert stored["input_channel"] == "x"
+    assert stored["metadata"]["x_visibility"] == "private"
+
+
+def test_english_public_mention_with_a_phone_number_gets_a_public_reply_without_it_then_a_dm(
+    channels_assistant: Assistant, x_api: StandInApi, user_id: str
+) -> None:
+    tweet_id = str(time.time_ns())
+    text = f"@{CITY_SCREEN_NAME} my garbage wasn't picked up again this week, please call me back at 514-555-0187"
+    assert post_event(channels_assistant, mention(user_id, text, tweet_id))[0] == 200
+    (public,) = x_api.wait_for(_reply_to(tweet_id))
+    (direct,) = x_api.wait_for(_dm_to(user_id))
+    assert public.at <= direct.at
+    assert "555" not in public.body["text"] and "0187" not in public.body["text"]
+    assert "direct message" in public.body["text"] and "message privé" not in public.body["text"]
+    assert len(public.body["text"]) <= 280
+    assert "514-630-1200" in direct.body["text"]  # the full answer: how to make a request
+    assert "514-555-0187" not in direct.body["text"]
+    (stored,) = stored_user_events(channels_assistant, f"x:public:{user_id}")
+    assert stored["input_channel"] == "x" and stored["metadata"]["x_visibility"] == "public"
+    assert "514-555-0187" not in json.dumps(stored)  # redacted before storage, as on every channel
+
+
+def test_public_mention_without_personal_information_is_answered_publicly_only(
+    channels_assistant: Assistant, x_api: StandInApi, user_id: str
+) -> None:
+    tweet_id = str(time.time_ns())
+    text = f"@{CITY_SCREEN_NAME} how do I contact the communications team for a media interview?"
+    assert post_event(channels_assistant, mention(user_id, text, tweet_id))[0] == 200
+    (public,) = x_api.wait_for(_reply_to(tweet_id))
+    assert "communications@pointe-claire.ca" in public.body["text"]
+    assert len(public.body["text"]) <= 280
+    time.sleep(1.0)
+    assert x_api.received(_dm_to(user_id)) == []
+
+
+def test_the_citys_own_messages_and_ignored_bots_get_no_reply(
+    channels_assistant: Assistant, x_api: StandInApi, user_id: str
+) -> None:
+    own_dm = direct_message(X_ACCOUNT_ID, "Bonjour! Voici la réponse de la Ville : appelez le 514-630-1200.")
+    own_dm["direct_message_events"][0]["message_create"]["target"]["recipient_id"] = user_id
+    own_post = mention(X_ACCOUNT_ID, f"@{CITY_SCREEN_NAME} Collectes : horaire des fêtes sur notre site.")
+    bot_post = mention(X_OTHER_BOT_ID, f"@{CITY_SCREEN_NAME} Thanks for your message! Our team will reply soon.")
+    before = len(x_api.received())
+    for payload in (own_dm, own_post, bot_post):
+        assert post_event(channels_assistant, payload)[0] == 200
+    # A resident's message sent afterwards is answered: by then the ones before would have been too.
+    assert post_event(channels_assistant, direct_message(user_id, "hello"))[0] == 200
+    x_api.wait_for(_dm_to(user_id))
+    time.sleep(1.0)
+    answered = x_api.received()[before:]
+    assert [r.path for r in answered] == [f"/2/dm_conversations/with/{user_id}/messages"]
+    assert stored_conversations_mentioning(channels_assistant, X_ACCOUNT_ID) == []
+    assert stored_conversations_mentioning(channels_assistant, X_OTHER_BOT_ID) == []
+
+
+def test_an_event_delivered_twice_is_answered_once(
+    channels_assistant: Assistant, x_api: StandInApi, user_id: str
+) -> None:
+    payload = direct_message(user_id, "What are the City Hall office hours?")
+    assert post_event(channels_assistant, payload)[0] == 200
+    assert post_event(channels_assistant, payload)[0] == 200
+    x_api.wait_for(_dm_to(user_id))
+    assert post_event(channels_assistant, direct_message(user_id, "thanks!"))[0] == 200
+    x_api.wait_for(_dm_to(user_id), count=2)
+    time.sleep(1.0)
+    assert len(x_api.received(_dm_to(user_id))) == 2
+    assert len(stored_user_events(channels_assistant, f"x:dm:{user_id}")) == 2
+
+
+def test_a_rate_limited_reply_is_retried_after_the_reset_time(
+    channels_assistant: Assistant, x_api: StandInApi, user_id: str
+) -> None:
+    reset = int(time.time()) + 2
+    x_api.script(
+        f"/2/dm_conversations/with/{user_id}/",
+        429,
+        {"x-rate-limit-limit": "15", "x-rate-limit-remaining": "0", "x-rate-limit-reset": str(reset)},
+        {"title": "Too Many Requests", "detail": "Too Many Requests", "type": "about:blank", "status": 429},
+    )
+    assert (
+        post_event(channels_assistant, direct_message(user_id, "Où trouver les offres d'emploi de la Ville?"))[0] == 200
+    )
+    refused, delivered = x_api.wait_for(_dm_to(user_id), count=2)
+    assert (refused.status, delivered.status) == (429, 201)
+    assert delivered.at - refused.at >= 0.5  # waited for X's reset time, not hammering the API
+    assert delivered.body == refused.body and "emploi" in delivered.body["text"]
+
+
+def test_bad_json_with_a_valid_signature_is_a_400_not_a_crash(channels_assistant: Assistant) -> None:
+    body = b"{not json"
+    status, answer = http(
+        "POST",
+        f"{channels_assistant.base_url}/webhooks/x/webhook",
+        body,
+        {"x-twitter-webhooks-signature": _sign(body), "Content-Type": "application/json"},
+    )
+    assert status == 400 and json.loads(answer)["error_fr"]
+    status, _ = post_event(channels_assistant, {"for_user_id": X_ACCOUNT_ID, "direct_message_events": [{"id": 3}]})
+    assert status == 200
