@@ -7,6 +7,7 @@ production (PostgreSQL): `url_env` names the environment variable that, when set
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
@@ -132,6 +133,36 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
         self.engine.dispose()
         self.engine = sa.create_engine(url, pool_pre_ping=True, **create_engine_kwargs(url))
         self.sessionmaker = sa.orm.sessionmaker(bind=self.engine)
+
+    def stored_answer(self, sender_id: str, message_id: str) -> list[str] | None:
+        """The bot's texts stored after the resident's message `message_id`, or None when it is not stored.
+
+        A load balancer that retries a request whose instance died cannot know whether that instance had already
+        stored the turn; the REST channel asks here first, so a retried message is answered, not processed twice.
+        """
+        SQLEvent = self.SQLEvent
+        with self.session_scope() as session:
+            marker = f'"message_id": {json.dumps(message_id)}'
+            found = (
+                session.query(SQLEvent.id)
+                .filter(SQLEvent.sender_id == sender_id, SQLEvent.type_name == UserUttered.type_name)
+                .filter(SQLEvent.data.contains(marker, autoescape=True))
+                .first()
+            )
+            if found is None:
+                return None
+            later = (
+                session.query(SQLEvent.type_name, SQLEvent.data)
+                .filter(SQLEvent.sender_id == sender_id, SQLEvent.id > found.id)
+                .order_by(SQLEvent.id)
+            )
+            texts = []
+            for type_name, data in later:
+                if type_name == UserUttered.type_name:
+                    break
+                if type_name == BotUttered.type_name and json.loads(data).get("text"):
+                    texts.append(str(json.loads(data)["text"]))
+            return texts
 
     def redacted(self, event: Event) -> Event:
         """A copy of `event` as it may be stored: same type, timestamp and intent, written words redacted."""

@@ -88,9 +88,10 @@ class ReplyGuard:
         try:
             await on_new_message(message)
         except STORE_ERRORS as error:
+            store = "Lock store (Redis)" if isinstance(error, (LockError, redis.RedisError)) else "Tracker store"
             self._log_once_per_burst(
-                "store",
-                "PostgreSQL or Redis unreachable (%s): the response-only fallback was sent for %d message(s).",
+                store,
+                store + " unreachable (%s): the response-only fallback was sent for %d message(s).",
                 _first_line(error),
             )
             await self._send_fallback(message, self.agent)

@@ -10,7 +10,9 @@ response-only fallback with the emergency numbers.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
 from typing import Any
 
 from rasa.core.channels.channel import UserMessage
@@ -22,6 +24,14 @@ from sanic.response import HTTPResponse
 
 from pointe_claire.channels.reply_guard import ReplyGuard
 from pointe_claire.text_normalization import strip_control_characters
+from pointe_claire.tracker_store import RedactingSQLTrackerStore
+
+# HAProxy names each request once (scripts/cluster.py) and keeps the name when it retries the request on another
+# instance: the message is stored under that id, and a retry of a stored message is answered from the store.
+REQUEST_ID_HEADER = "X-Request-ID"
+REQUEST_ID = re.compile(r"[0-9A-Za-z:._-]{8,128}")
+# Set by the request middleware, read while the same request's message is handled (same task).
+_request_id: ContextVar[str | None] = ContextVar("request_id", default=None)
 
 MAX_MESSAGE_CHARACTERS = 50_000
 MAX_SENDER_CHARACTERS = 256
@@ -78,10 +88,21 @@ class ValidatedRestInput(RestInput):
         return strip_control_characters(req.json["message"])
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        async def on_new_message_or_fallback(message: UserMessage) -> None:
-            await self._guard.handle(on_new_message, message)
+        async def answer_once(message: UserMessage) -> None:
+            request_id = _request_id.get()
+            if request_id is not None:
+                message.message_id = request_id
+                earlier = self._stored_answer(message.sender_id, request_id)
+                if earlier is not None:  # a retry of a message an instance stored before it died
+                    for text in earlier:
+                        await message.output_channel.send_text_message(message.sender_id, text)
+                    return
+            await on_new_message(message)
 
-        webhook = super().blueprint(on_new_message_or_fallback)
+        async def answer_once_or_fallback(message: UserMessage) -> None:
+            await self._guard.handle(answer_once, message)
+
+        webhook = super().blueprint(answer_once_or_fallback)
 
         @webhook.middleware("request")
         async def refuse_malformed(request: Request) -> HTTPResponse | None:
@@ -89,6 +110,8 @@ class ValidatedRestInput(RestInput):
                 return None
             if getattr(request.app.ctx, "agent", None) is not None:  # the agent changes when a model is replaced
                 self._guard.watch(request.app.ctx.agent)
+            request_id = request.headers.get(REQUEST_ID_HEADER, "")
+            _request_id.set(request_id if REQUEST_ID.fullmatch(request_id) else None)
             payload, refusal = check_payload(request.body)
             if refusal is not None:
                 return refusal
@@ -105,3 +128,8 @@ class ValidatedRestInput(RestInput):
             return response.json(messages) if messages else None
 
         return webhook
+
+    def _stored_answer(self, sender_id: str, request_id: str) -> list[str] | None:
+        agent = self._guard.agent
+        store = getattr(agent.tracker_store, "_tracker_store", None) if agent else None  # inside Rasa's FailSafe
+        return store.stored_answer(sender_id, request_id) if isinstance(store, RedactingSQLTrackerStore) else None

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import socket
+import threading
 from dataclasses import dataclass
+from typing import Any
 
 import psycopg2
 import pytest
+
+from scripts.servers import free_port
 
 POSTGRES_ADMIN = dict(host="127.0.0.1", port=5432, user="postgres", dbname="test")
 REDIS_HOST, REDIS_PORT = "127.0.0.1", 6379
@@ -68,3 +73,68 @@ def admin(sql: str) -> None:
     with connection.cursor() as cursor:
         cursor.execute(sql)
     connection.close()
+
+
+class TcpProxy:
+    """A TCP forwarder in front of PostgreSQL or Redis that a test can cut and restore, so a server "goes down"
+    for one assistant without stopping the machine's real one (other engineers use it)."""
+
+    def __init__(self, target_host: str, target_port: int) -> None:
+        self.target = (target_host, target_port)
+        self.port = free_port()
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
+        self._thread.start()
+        self._server: asyncio.AbstractServer | None = None
+        self._connections: set[asyncio.StreamWriter] = set()
+        self.open()
+
+    def _run(self, coroutine: Any) -> Any:
+        return asyncio.run_coroutine_threadsafe(coroutine, self._loop).result(timeout=10)
+
+    async def _pipe(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while data := await reader.read(65536):
+                writer.write(data)
+                await writer.drain()
+        except (ConnectionError, asyncio.CancelledError):
+            pass
+        finally:
+            writer.close()
+
+    async def _handle(self, client_reader: asyncio.StreamReader, client_writer: asyncio.StreamWriter) -> None:
+        try:
+            server_reader, server_writer = await asyncio.open_connection(*self.target)
+        except OSError:
+            client_writer.close()
+            return
+        self._connections |= {client_writer, server_writer}
+        await asyncio.gather(self._pipe(client_reader, server_writer), self._pipe(server_reader, client_writer))
+        self._connections -= {client_writer, server_writer}
+
+    def open(self) -> None:
+        """Accepts connections again (the server is back)."""
+
+        async def start() -> asyncio.AbstractServer:
+            return await asyncio.start_server(self._handle, "127.0.0.1", self.port, reuse_address=True)
+
+        self._server = self._run(start())
+
+    def cut(self) -> None:
+        """Refuses new connections and breaks the open ones, as a server that died."""
+
+        async def stop() -> None:
+            if self._server is not None:
+                self._server.close()
+                await self._server.wait_closed()
+                self._server = None
+            for writer in list(self._connections):
+                writer.transport.abort()
+            self._connections.clear()
+
+        self._run(stop())
+
+    def shutdown(self) -> None:
+        self.cut()
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(timeout=10)

@@ -30,11 +30,12 @@ def language_of(reply: str) -> str | None:
     return IDENTIFIER.identify(reply).language
 
 
-def post(url: str, sender: str, message: str, timeout: float = 90) -> tuple[int, list[dict]]:
+def post(
+    url: str, sender: str, message: str, timeout: float = 90, headers: dict[str, str] | None = None
+) -> tuple[int, list[dict]]:
     body = json.dumps({"sender": sender, "message": message}).encode("utf-8")
-    status, answer = http(
-        "POST", f"{url}/webhooks/rest/webhook", body, {"Content-Type": "application/json"}, timeout=timeout
-    )
+    headers = {"Content-Type": "application/json", **(headers or {})}
+    status, answer = http("POST", f"{url}/webhooks/rest/webhook", body, headers, timeout=timeout)
     return status, json.loads(answer) if status == 200 else []
 
 
@@ -176,6 +177,24 @@ def test_personal_information_is_redacted_in_postgresql(cluster: Cluster, produc
     assert text == "Rappelez-moi au [PHONE] ou [EMAIL], j'habite au [ADDRESS]"
 
 
+def test_a_retried_request_is_answered_from_the_store_not_processed_twice(
+    cluster: Cluster, production_environment: Databases
+):
+    # What HAProxy does when an instance dies after storing a message but before answering: the same request,
+    # with the same X-Request-ID, on the other instance.
+    first, second = cluster.instances
+    sender, request = new_sender(), {"X-Request-ID": f"7F000001{uuid.uuid4().hex}"}
+    status, original = post(first.base_url, sender, "Are you hiring lifeguards this summer?", headers=request)
+    assert status == 200 and original
+    status, retried = post(second.base_url, sender, "Are you hiring lifeguards this summer?", headers=request)
+    assert status == 200
+    assert [reply["text"] for reply in retried] == [reply["text"] for reply in original]
+    assert user_texts(production_environment, sender) == ["Are you hiring lifeguards this summer?"]
+    # A new request id is a new message, even with the same words.
+    status, _ = post(second.base_url, sender, "Are you hiring lifeguards this summer?")
+    assert user_texts(production_environment, sender) == ["Are you hiring lifeguards this summer?"] * 2
+
+
 # --- a burst ------------------------------------------------------------------------------------------------------
 
 BURST_CONVERSATIONS = 500
@@ -225,11 +244,20 @@ def test_an_instance_killed_under_load_loses_no_conversation(cluster: Cluster, p
     senders = {f"kill-{uuid.uuid4().hex[:10]}-{i}": BURST_MESSAGES[i % 2] for i in range(60)}
     victim = cluster.instances[1]
     assert victim.process is not None
+    finished: list[str] = []
+
+    def converse(sender: str) -> list[str]:
+        problems = _conversation(cluster.url, sender, senders[sender])
+        finished.append(sender)
+        return problems
+
     with ThreadPoolExecutor(8) as pool:
-        results = pool.map(lambda s: _conversation(cluster.url, s, senders[s]), senders)
+        results = pool.map(converse, senders)
         threading.Event().wait(4)  # load running on both instances
         os.killpg(victim.process.pid, signal.SIGKILL)
+        finished_before_the_kill = len(finished)
         problems = [p for found in results for p in found]
+    assert 0 < finished_before_the_kill < len(senders) - 8, "the instance was not killed under load"
     victim.process.wait()
     assert problems == []
     for sender, messages in senders.items():
