@@ -61,6 +61,7 @@ def channels_assistant(
     monkeypatch.setenv("ASSISTANT_FROZEN_TIME", FROZEN_TIME)
     try:
         with running_assistant(trained_model, tmp_path_factory.mktemp("channels")) as running:
+            monkeypatch.undo()  # the servers have their environment; other servers of the run start without keys
             yield running
     finally:
         monkeypatch.undo()

@@ -271,3 +271,22 @@ def test_bad_json_with_a_valid_signature_is_a_400_not_a_crash(channels_assistant
     assert status == 400 and json.loads(answer)["error_fr"]
     status, _ = post_event(channels_assistant, {"for_user_id": X_ACCOUNT_ID, "direct_message_events": [{"id": 3}]})
     assert status == 200
+
+
+def test_with_the_action_server_down_x_and_messenger_residents_still_get_the_emergency_numbers(
+    channels_assistant: Assistant, x_api: StandInApi, graph_api: StandInApi, user_id: str
+) -> None:
+    from tests.channels.test_facebook_channel import delivery, post_delivery
+
+    channels_assistant.actions.stop()
+    try:
+        question = "Quand est-ce que quelqu'un va me répondre?"  # answered by a custom action
+        assert post_event(channels_assistant, direct_message(user_id, question))[0] == 200
+        (reply,) = x_api.wait_for(_dm_to(user_id))
+        assert all(number in reply.body["text"] for number in ("514-630-1234", "9-1-1", "514-630-1200"))
+        assert post_delivery(channels_assistant, delivery(user_id, question)) == 200
+        sent = graph_api.received(lambda r: isinstance(r.body, dict) and "message" in r.body)
+        texts = [r.body["message"]["text"] for r in sent if r.body["recipient"]["id"] == user_id]
+        assert texts and all(number in texts[-1] for number in ("514-630-1234", "9-1-1"))
+    finally:
+        channels_assistant.actions.start()
