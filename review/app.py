@@ -34,7 +34,7 @@ logger = logging.getLogger(__name__)
 HERE = Path(__file__).resolve().parent
 SESSION_COOKIE = "review_session"
 LOGIN_COOKIE = "review_login"  # CSRF token of the login form, before any session exists
-PUBLIC_PATHS = frozenset({"/login", "/static/style.css"})
+PUBLIC_PATHS = frozenset({"/login", "/static/style.css", "/favicon.ico"})
 MAX_EXPORT_CONVERSATIONS = 20_000
 Handler = Callable[..., Coroutine[Any, Any, HTTPResponse]]
 
@@ -162,7 +162,9 @@ def create_app(settings: Settings) -> Sanic:
     async def login_form(request: Request) -> HTTPResponse:
         if request.ctx.session is not None:
             return redirect(safe_next(request.args.get("next")), status=303)
-        token = secrets.token_urlsafe(32)
+        # The same token while the cookie lasts: a second tab, or the browser's favicon request, must not
+        # invalidate the form already on screen.
+        token = auth.unsign(request.cookies.get(LOGIN_COOKIE), settings.secret_key) or secrets.token_urlsafe(32)
         response = render(request, "login.html", login_token=token, next=safe_next(request.args.get("next")))
         set_cookie(response, LOGIN_COOKIE, auth.sign(token, settings.secret_key))
         return response

@@ -11,7 +11,7 @@ import urllib.parse
 
 import sqlalchemy as sa
 import yaml
-from conftest import AFTER_HOURS_TS, REVIEWER, ReviewSite
+from review_fixtures import AFTER_HOURS_TS, REVIEWER, ReviewSite
 
 from bench.review_app import StaffClient, resident_message, write_events
 from review import store

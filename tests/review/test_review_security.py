@@ -4,7 +4,7 @@ login rate limit, password storage."""
 from __future__ import annotations
 
 import sqlalchemy as sa
-from conftest import ADMIN, REVIEWER, SCRIPT_MESSAGE, ReviewSite
+from review_fixtures import ADMIN, REVIEWER, SCRIPT_MESSAGE, ReviewSite
 
 from bench.review_app import PASSWORD, StaffClient, run_cli
 from review import auth, store
