@@ -57,12 +57,16 @@ class StoredEvent:
 
 
 def tracker_engine(url: str) -> Engine:
-    """The tracker store's database; SQLite files are opened read-only so that nothing can write them."""
+    """The tracker store's database, opened read-only where the driver allows (SQLite files, PostgreSQL)."""
     if url.startswith("sqlite:///") and not url.startswith("sqlite:///file:"):
         path = url[len("sqlite:///") :]
         if path and path != ":memory:":
             return sa.create_engine(f"sqlite:///file:{path}?mode=ro&uri=true", future=True)
-    return sa.create_engine(url, future=True, pool_pre_ping=True)
+    engine = sa.create_engine(url, future=True, pool_pre_ping=True)
+    if engine.dialect.name == "postgresql" and engine.dialect.driver == "psycopg2":
+        # Read-only transactions: the server itself refuses any write through this connection.
+        return engine.execution_options(postgresql_readonly=True)
+    return engine
 
 
 def tracker_ready(engine: Engine) -> bool:

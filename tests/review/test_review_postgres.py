@@ -1,0 +1,90 @@
+"""The review app on PostgreSQL (production's database): the assistant's tracker store and the review tables in a
+throwaway database, pages read through the running app, and the conversations left untouched."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg2
+import pytest
+import sqlalchemy as sa
+from review_fixtures import ADMIN, known_conversations
+
+from bench.review_app import PASSWORD, StaffClient, generate_tracker, review_environment, review_server, run_cli
+from review.conversations import tracker_engine
+
+SERVER = "postgresql://postgres@127.0.0.1:5432"
+
+
+def _admin_command(sql: str) -> None:
+    connection = psycopg2.connect(f"{SERVER}/test")
+    connection.autocommit = True  # CREATE/DROP DATABASE cannot run in a transaction
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(sql)
+    finally:
+        connection.close()
+
+
+@pytest.fixture(scope="module")
+def database() -> Iterator[str]:
+    try:
+        psycopg2.connect(f"{SERVER}/test", connect_timeout=3).close()
+    except psycopg2.OperationalError as error:
+        pytest.skip(f"PostgreSQL not reachable at 127.0.0.1:5432: {error}")
+    name = f"review_test_{uuid.uuid4().hex[:10]}"
+    _admin_command(f"CREATE DATABASE {name}")
+    try:
+        yield f"{SERVER}/{name}"
+    finally:
+        _admin_command(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+def _event_rows(url: str) -> list[tuple]:
+    engine = sa.create_engine(url)
+    with engine.connect() as connection:
+        rows = connection.execute(sa.text("SELECT id, sender_id, data FROM events ORDER BY id")).all()
+    engine.dispose()
+    return [tuple(row) for row in rows]
+
+
+def test_review_app_reads_a_postgresql_tracker_store_and_never_writes_it(database: str, tmp_path: Path) -> None:
+    generate_tracker(database, 40, seed=11)
+    known_conversations(database)
+    before = _event_rows(database)
+    env = review_environment(database, database)  # review tables next to Rasa's, as a one-database deployment
+    created = run_cli(env, "users", "add", ADMIN, "--role", "admin", "--password-stdin", stdin=PASSWORD + "\n")
+    assert created.returncode == 0, created.stderr
+    with review_server(database, database, tmp_path) as server:
+        client = StaffClient(server.base_url)
+        assert client.log_in(ADMIN, PASSWORD).status == 303
+        inbox = client.get("/").body
+        assert "45 sur 45 conversations" in inbox  # 40 generated + 5 known, one page
+        flagged = client.get("/?flag=emergency&language=fr").body
+        assert 'href="/conversation?id=emergency-fr"' in flagged
+        assert "0 sur" in client.get("/?search=%27%20OR%201%3D1--").body
+        assert "sur" in client.get("/?search=100%25").body  # a literal %, escaped the same way on PostgreSQL
+        page = client.get("/conversation?id=emergency-fr")
+        assert "Il y a un feu dans la maison de mon voisin" in page.body
+        token = page.csrf_token()
+        assert (
+            client.post("/conversation/notes", {"id": "emergency-fr", "note": "vu", "csrf_token": token}).status == 303
+        )
+        assert (
+            client.post("/conversation/reviewed", {"id": "emergency-fr", "reviewed": "yes", "csrf_token": token}).status
+            == 303
+        )
+        assert "emergency-fr" in client.get("/?reviewed=yes").body
+        assert client.get("/export.csv?flag=emergency").body.count("emergency-fr") >= 1
+        assert client.get("/overview").status == 200
+    assert _event_rows(database) == before  # the conversations themselves were never written
+
+
+def test_tracker_connection_refuses_writes_on_postgresql(database: str) -> None:
+    generate_tracker(database, 1, seed=12)
+    engine = tracker_engine(database)
+    with pytest.raises(sa.exc.InternalError, match="read-only"), engine.connect() as connection:
+        connection.execute(sa.text("DELETE FROM events"))
+    engine.dispose()
