@@ -17,7 +17,7 @@ RASA_PORT ?= 5005
 ACTIONS_PORT ?= 5055
 MODEL := models/pointe-claire.tar.gz
 TRAINING_INPUTS := config.yml domain.yml $(shell find data -name "*.yml") $(wildcard pointe_claire/nlu/*.py pointe_claire/policies/*.py)
-PYTHON_SOURCES := pointe_claire actions tests bench scripts
+PYTHON_SOURCES := pointe_claire actions tests bench scripts review
 
 .PHONY: help install system-packages run shell train test validate new-intent report lint types evaluate bench lock clean webchat
 
@@ -95,10 +95,21 @@ evaluate: $(MODEL) ## Intent F1 per language and replies checked through the RES
 report: $(MODEL) ## Trainer's report: intent scores per language, confusion, mistakes, vs last time (reports/index.html)
 	$(PY) -m scripts.report
 
+.PHONY: review review-user
+REVIEW_PORT ?= 5006
+review: $(VENV)/.installed ## Staff review app on http://127.0.0.1:5006 (reads tracker.db; accounts: make review-user)
+	$(PY) -m review serve --port $(REVIEW_PORT)
+
+ROLE ?= reviewer
+review-user: $(VENV)/.installed ## Create a review app account: make review-user NAME=alice ROLE=admin (asks the password)
+	@test -n "$(NAME)" || { echo "usage: make review-user NAME=alice ROLE=admin|reviewer"; exit 2; }
+	$(PY) -m review users add "$(NAME)" --role "$(ROLE)"
+
 bench: $(MODEL) ## Latency, throughput and training time, next to Rasa's starter bot; language-ID comparison
 	$(PY) -m bench.language_id
 	$(PY) -m bench.rule_layers
 	$(PY) -m bench.rest_throughput
+	$(PY) -m bench.review_app
 
 lock: ## Re-pin every package after changing requirements*.txt
 	rm -rf $(VENV)-lock && $(PYTHON_310) -m venv $(VENV)-lock
