@@ -10,16 +10,19 @@ import html
 import json
 import re
 import shutil
+import uuid
 from pathlib import Path
 
 import pytest
 import yaml
 
+from pointe_claire.city_facts import load_city_facts
 from scripts.evaluate import F1_BAR
 from scripts.intent_scores import score
 from scripts.new_intent import main as new_intent
 from scripts.nlu_files import evaluation_examples
 from scripts.report import LanguageReport, change, write_report
+from scripts.servers import running_assistant
 from tests.test_project_checks import ROOT, copy_project, errors, make
 
 GUIDE = ROOT / "docs" / "trainers.md"
@@ -144,6 +147,16 @@ def test_slow_the_guides_worked_example_end_to_end(tmp_path: Path, trained_model
     page = (project / "reports/index.html").read_text(encoding="utf-8")
     assert "Compared with the report of" in page and "<code>ask_volunteering</code>" in page
     assert page.count('<img src="data:image/png;base64,') == 2
+
+    # What a resident receives from the retrained assistant: the guide's reply, in their language, with the facts.
+    facts = load_city_facts().variables
+    with running_assistant(project / MODEL_NAME, tmp_path / "assistant") as assistant:
+        french = assistant.reply_text(f"trainer-{uuid.uuid4().hex[:12]}", "j'aimerais devenir bénévole pour la ville")
+        english = assistant.reply_text(f"trainer-{uuid.uuid4().hex[:12]}", "how do I become a volunteer with the city")
+    assert "Merci de vouloir donner de votre temps!" in french and facts["web_home_fr"] in french
+    assert "Thank you for wanting to give your time!" in english and facts["web_home_en"] in english
+    assert facts["phone_general"] in french and facts["phone_general"] in english
+    assert "Thank you" not in french and "Merci" not in english
 
 
 def test_report_page_shows_what_got_worse_and_each_mistakes_top_3(tmp_path: Path):
