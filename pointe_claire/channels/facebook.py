@@ -125,8 +125,10 @@ class _Messenger(Messenger):
         await out_channel.send_action(sender_id, sender_action="mark_seen")
         await out_channel.send_action(sender_id, sender_action="typing_on")
         try:
-            await self.on_new_message(
-                UserMessage(text, out_channel, sender_id, input_channel=self.name(), metadata=metadata)
+            # Through the guard: with PostgreSQL or Redis unreachable, the resident still gets the emergency numbers.
+            await self._guard.handle(
+                self.on_new_message,
+                UserMessage(text, out_channel, sender_id, input_channel=self.name(), metadata=metadata),
             )
         except Exception:
             logger.exception("Facebook: the assistant could not handle a message from %s", sender_id)
@@ -208,6 +210,8 @@ class FacebookMessengerInput(FacebookInput):
                     status=400,
                 )
             agent = getattr(request.app.ctx, "agent", None)
+            if agent is not None:
+                self._guard.watch(agent)
             messenger = _Messenger(self.fb_access_token, on_new_message, self.graph_url, self._guard, agent)
             await messenger.handle(payload, self.get_metadata(request))
             return response.text("success")

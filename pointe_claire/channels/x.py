@@ -152,6 +152,7 @@ class XInput(InputChannel):
                 if self._seen.first_time(m.event_id)
             ]
             if messages:
+                self._guard.watch(request.app.ctx.agent)
                 task = asyncio.create_task(self._answer_all(messages, on_new_message, request.app.ctx.agent))
                 self._tasks.add(task)  # a reference, so the task is not collected before it finishes
                 task.add_done_callback(self._tasks.discard)
@@ -174,14 +175,16 @@ class XInput(InputChannel):
         text = strip_control_characters(message.text)
         collector = ResponseCollector()
         conversation = message.conversation_id
-        await on_new_message(
+        # Through the guard: with PostgreSQL or Redis unreachable, the resident still gets the emergency numbers.
+        await self._guard.handle(
+            on_new_message,
             UserMessage(
                 text,
                 collector,
                 conversation,
                 input_channel=self.name(),
                 metadata={"channel": self.name(), "x_visibility": "private" if message.kind == DIRECT else "public"},
-            )
+            ),
         )
         answers = [str(m["text"]) for m in collector.messages if m.get("text")]
         if not answers and not text.startswith("/"):

@@ -7,6 +7,7 @@ import base64
 import hashlib
 import hmac
 import json
+import sqlite3
 import time
 from typing import Any
 from urllib.parse import quote
@@ -290,3 +291,20 @@ def test_with_the_action_server_down_x_and_messenger_residents_still_get_the_eme
         assert texts and all(number in texts[-1] for number in ("514-630-1234", "9-1-1"))
     finally:
         channels_assistant.actions.start()
+
+
+def test_with_the_conversation_store_failing_an_x_resident_still_gets_the_emergency_numbers(
+    channels_assistant: Assistant, x_api: StandInApi, user_id: str
+) -> None:
+    with sqlite3.connect(channels_assistant.tracker_db) as db:
+        db.execute("ALTER TABLE events RENAME TO events_unreachable")  # every read and write of Rasa now fails
+    try:
+        question = "I'm a journalist, who handles media requests?"  # normally: the Communications e-mail
+        assert post_event(channels_assistant, direct_message(user_id, question))[0] == 200
+        (reply,) = x_api.wait_for(_dm_to(user_id))
+    finally:
+        with sqlite3.connect(channels_assistant.tracker_db) as db:
+            db.execute("ALTER TABLE events_unreachable RENAME TO events")
+    assert "514-630-1234" in reply.body["text"] and "9-1-1" in reply.body["text"]
+    assert "communications@" not in reply.body["text"]  # not an answer from a conversation kept nowhere
+    assert stored_conversations_mentioning(channels_assistant, user_id) == []

@@ -156,3 +156,7 @@ def test_channel_texts_exist_in_both_languages(tmp_path: Path) -> None:
     broken.write_text("moved_to_direct_message: {fr: 'Message privé.'}\nmore_by_phone_or_web: {fr: a, en: b}\n")
     with pytest.raises(ValueError, match="moved_to_direct_message.*en"):
         type(texts).load(broken)
+
+
+def test_responses_listed_for_direct_messages_exist_in_the_domain() -> None:
+    assert default_texts().direct_message_responses <= set(RESPONSES)
