@@ -19,7 +19,7 @@ MODEL := models/pointe-claire.tar.gz
 TRAINING_INPUTS := config.yml domain.yml $(shell find data -name "*.yml") $(wildcard pointe_claire/nlu/*.py pointe_claire/policies/*.py)
 PYTHON_SOURCES := pointe_claire actions tests bench scripts review
 
-.PHONY: help install system-packages run shell train test validate new-intent report lint types evaluate bench lock clean webchat
+.PHONY: help install system-packages run shell train test validate new-intent report lint types evaluate bench lock clean webchat run-cluster bench-cluster
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -71,6 +71,10 @@ shell: $(MODEL) ## Talk to the assistant in this terminal (starts its own action
 	$(RASA) run actions --actions actions --port $(ACTIONS_PORT) >/dev/null 2>&1 & \
 	$(RASA) shell --model $(MODEL) --endpoints endpoints.yml
 
+N ?= 2
+run-cluster: $(MODEL) $(WEBCHAT) ## N Rasa instances (N=2) behind HAProxy on :5005, PostgreSQL + Redis from the environment (README, "Production")
+	$(PY) -m scripts.cluster --instances $(N) --port $(RASA_PORT)
+
 MIN_EXAMPLES ?= 25
 validate: $(VENV)/.installed ## Check the training data, domain and facts (MIN_EXAMPLES=25 per intent and language)
 	MIN_EXAMPLES_PER_LANGUAGE=$(MIN_EXAMPLES) $(PY) -m scripts.validate_project
@@ -110,6 +114,9 @@ bench: $(MODEL) ## Latency, throughput and training time, next to Rasa's starter
 	$(PY) -m bench.rule_layers
 	$(PY) -m bench.rest_throughput
 	$(PY) -m bench.review_app
+
+bench-cluster: $(MODEL) ## 1 and 2 instances on PostgreSQL + Redis behind HAProxy vs one SQLite instance (bench/results/cluster.md)
+	$(PY) -m bench.cluster
 
 lock: ## Re-pin every package after changing requirements*.txt
 	rm -rf $(VENV)-lock && $(PYTHON_310) -m venv $(VENV)-lock

@@ -49,8 +49,12 @@ def docker_servers(service: str, port: int, most: int) -> list[str]:
     return [f"server-template {service} 1-{most} {service}:{port} check resolvers docker init-addr none"]
 
 
-def haproxy_config(bind: str, servers: list[str], health_interval: str = "1s") -> str:
+def haproxy_config(bind: str, servers: list[str], health_interval: str = "2s") -> str:
     """HAProxy's configuration: round-robin over `servers` (local_servers or docker_servers), health-checked.
+
+    Health: an instance busy with a burst answers its health page late (NLU holds its event loop), so a check
+    may take up to 10 s before it counts as failed; a dead instance refuses the connection at once and is out
+    after 3 checks. Meanwhile requests sent to it fail to connect and are retried elsewhere.
 
     Retries: a request whose connection failed, or that got no answer at all because the instance died, is sent
     again to another instance (`retry-on conn-failure empty-response`, `option redispatch`). The second case may
@@ -74,6 +78,7 @@ def haproxy_config(bind: str, servers: list[str], health_interval: str = "1s") -
             "    timeout client 60s",
             "    timeout server 60s",
             "    timeout queue 30s",
+            "    timeout check 10s",
             "    retries 3",
             "    option redispatch 1",
             "    retry-on conn-failure empty-response",
@@ -94,14 +99,14 @@ def haproxy_config(bind: str, servers: list[str], health_interval: str = "1s") -
             "    balance roundrobin",
             "    option httpchk GET /",
             "    http-check expect status 200",
-            f"    default-server inter {health_interval} fall 2 rise 2",
+            f"    default-server inter {health_interval} fall 3 rise 2",
             *backend,
             "",
             "backend socketio",
             "    # socket.io's polling transport needs each browser kept on one instance: hashed by address.",
             "    balance source",
             "    option httpchk GET /",
-            f"    default-server inter {health_interval} fall 2 rise 2",
+            f"    default-server inter {health_interval} fall 3 rise 2",
             *backend,
             "",
         ]
