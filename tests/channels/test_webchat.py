@@ -7,6 +7,8 @@ back from the SQLite tracker store.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import sqlite3
 import time
@@ -14,6 +16,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+import socketio
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.remote.webdriver import WebDriver
@@ -227,3 +230,84 @@ def test_without_an_answer_the_page_shows_the_emergency_numbers_in_both_language
     for paragraph in paragraphs:
         hrefs = {a.get_attribute("href") for a in paragraph.find_elements(By.TAG_NAME, "a")}
         assert hrefs == {"tel:911", "tel:+15146301234", "tel:+15146301200"}
+
+
+def test_action_server_down_the_page_still_gets_the_emergency_numbers_in_french(
+    assistant: Assistant, page_url: str, browser: WebDriver
+):
+    open_chat(browser, page_url)
+    focus_message_field_with_keyboard(browser)
+    say(browser, "Bonjour, ma question porte sur les taxes")
+    assistant.actions.stop()
+    try:
+        answer = say(browser, "Quand est-ce que quelqu'un va me répondre?")
+    finally:
+        assistant.actions.start()
+
+    assert IDENTIFIER.identify(text_of(answer)).language == "fr", text_of(answer)
+    assert links(answer).get("514-630-1234") == "tel:+15146301234" and links(answer).get("9-1-1") == "tel:911"
+    assert browser.find_elements(By.CSS_SELECTOR, "#log .message.note") == [], "the server's answer came in time"
+
+
+async def _misbehaving_client(base_url: str) -> tuple[str, list[list[str]]]:
+    """Sends malformed socket.io events, then a long and a normal message; returns the session id and the answers
+    to the last three (each a list of socket.io messages)."""
+    client = socketio.AsyncClient(reconnection=False)
+    received: asyncio.Queue[str] = asyncio.Queue()
+    confirmed: asyncio.Queue[str] = asyncio.Queue()
+    client.on("bot_uttered", lambda data: received.put_nowait(data.get("text", "")))
+    client.on("session_confirm", confirmed.put_nowait)
+
+    async def answer(event: Any, wait: float = ANSWER_SECONDS) -> list[str]:
+        await client.emit("user_uttered", event)
+        parts: list[str] = []
+        with contextlib.suppress(asyncio.TimeoutError):
+            parts.append(await asyncio.wait_for(received.get(), wait))
+            while True:  # the other parts of the same answer follow within a second
+                parts.append(await asyncio.wait_for(received.get(), 1.0))
+        return parts
+
+    # Long-polling: python-socketio 5.18's websocket client needs a newer aiohttp than Rasa 3.6 pins (3.9.5).
+    await client.connect(base_url, socketio_path="/socket.io", transports=["polling"])
+    try:
+        await client.emit("session_request", "not an object")
+        session_id = await asyncio.wait_for(confirmed.get(), 10)
+        await client.emit("session_request", {"session_id": "<script>alert(1)</script>"})
+        assert await asyncio.wait_for(confirmed.get(), 10) != "<script>alert(1)</script>"
+        await client.emit("session_request", {"session_id": session_id})
+        assert await asyncio.wait_for(confirmed.get(), 10) == session_id
+        for malformed in (
+            "just a string",
+            ["a", "list"],
+            {"message": 5, "session_id": session_id},
+            {"message": "no session id"},
+            {"message": "bad session id", "session_id": "../../etc/passwd"},
+        ):
+            await client.emit("user_uttered", malformed)
+        answers = [
+            await answer({"message": "   \u200b  ", "session_id": session_id}, wait=2.0),
+            await answer({"message": "b" * 60_000, "session_id": session_id}),
+            await answer({"message": "Bonjour!", "session_id": session_id, "metadata": "{not json"}),
+        ]
+    finally:
+        # Closed without waiting for the pending long-poll to end (up to the server's 25 s ping interval).
+        await client.eio.disconnect(abort=True)
+    return session_id, answers
+
+
+def test_malformed_socket_events_are_ignored_and_the_next_message_is_answered(assistant: Assistant):
+    log = assistant.workdir / "rasa.log"
+    log_before = log.stat().st_size
+    session_id, answers = asyncio.run(_misbehaving_client(assistant.base_url))
+
+    blank, too_long, greeting = answers
+    assert blank == []
+    assert too_long == [
+        "Votre message est trop long; veuillez le raccourcir.",
+        "Your message is too long; please shorten it.",
+    ]
+    assert greeting and greeting[0].startswith("Bonjour"), greeting
+    assert [event["text"] for event in stored_user_events(assistant, session_id)] == ["Bonjour!"]
+    with log.open(errors="replace") as server_log:
+        server_log.seek(log_before)
+        assert "Traceback" not in server_log.read()
