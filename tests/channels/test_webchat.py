@@ -83,6 +83,7 @@ def focus_message_field_with_keyboard(browser: WebDriver) -> None:
     assert skip_link.get_attribute("class") == "skip-link" and skip_link.is_displayed()
     skip_link.send_keys(Keys.ENTER)
     WebDriverWait(browser, 5).until(lambda _: browser.switch_to.active_element.get_attribute("id") == "message")
+    assert browser.switch_to.active_element.value_of_css_property("outline-style") == "solid", "focus must show"
 
 
 def links(answer: list[WebElement]) -> dict[str, str]:
