@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import Select, WebDriverWait
@@ -65,18 +66,23 @@ def _wait_for_file(folder: Path, suffix: str, timeout: float = 20) -> Path:
     raise AssertionError(f"no {suffix} downloaded into {folder}: {os.listdir(folder)}")
 
 
+def _wait(driver: WebDriver) -> WebDriverWait:
+    """Waits through the moment a click's navigation replaces the page (elements found just before go stale)."""
+    return WebDriverWait(driver, 15, ignored_exceptions=(NoSuchElementException, StaleElementReferenceException))
+
+
 def _filter(driver: WebDriver, flag: str) -> list[str]:
     """Chooses a flag in the inbox filters, applies it, and returns the conversations listed."""
     Select(driver.find_element(By.ID, "flag")).select_by_value(flag)
     driver.find_element(By.ID, "apply-filters").click()
     wanted = "flag=" + urllib.parse.quote(flag, safe="")
-    WebDriverWait(driver, 15).until(lambda d: wanted in d.current_url)
+    _wait(driver).until(lambda d: wanted in d.current_url)
     return [link.text for link in driver.find_elements(By.CLASS_NAME, "conversation-link")]
 
 
 def _click_and_wait(driver: WebDriver, element_id: str, condition: Callable[[WebDriver], bool]) -> None:
     driver.find_element(By.ID, element_id).click()
-    WebDriverWait(driver, 15).until(condition)
+    _wait(driver).until(condition)
 
 
 def _log_in(driver: WebDriver, base_url: str) -> None:
@@ -108,7 +114,7 @@ def test_staff_member_logs_in_filters_reads_notes_exports_and_logs_out(
 
         _filter(driver, "emergency")
         driver.find_element(By.LINK_TEXT, conversations["fire"]).click()
-        WebDriverWait(driver, 15).until(lambda d: bool(d.find_elements(By.ID, "sender-id")))
+        _wait(driver).until(lambda d: bool(d.find_elements(By.ID, "sender-id")))
         page = driver.find_element(By.TAG_NAME, "main").text
         assert FIRE in page and "9-1-1" in page  # both sides of the conversation
         assert "report_life_threatening_emergency" in page and "Urgence (9-1-1)" in page
@@ -119,7 +125,7 @@ def test_staff_member_logs_in_filters_reads_notes_exports_and_logs_out(
         assert "claire" in driver.find_element(By.ID, "notes").text
 
         driver.find_element(By.LINK_TEXT, "Retour").click()
-        WebDriverWait(driver, 15).until(lambda d: bool(d.find_elements(By.ID, "apply-filters")))
+        _wait(driver).until(lambda d: bool(d.find_elements(By.ID, "apply-filters")))
         _filter(driver, "emergency")
         driver.find_element(By.ID, "export-csv").click()
         exported = _wait_for_file(downloads, ".csv")
