@@ -17,6 +17,7 @@ from typing import Any
 import yaml
 
 from pointe_claire.city_facts import LANGUAGES, PROJECT_ROOT, URL_PATTERN, cached_city_facts, contacts_in_text
+from pointe_claire.language import LanguageIdentifier, default_identifier
 from pointe_claire.redaction import Redactor, default_redactor
 
 DEFAULT_TEXTS_PATH = PROJECT_ROOT / "lexicons" / "channel_texts.yml"
@@ -151,18 +152,17 @@ class XReplies:
     direct: str | None
 
 
-def _by_language(answers: list[str]) -> dict[str, str]:
-    """A bilingual answer split into its French and English halves: the response generator writes each answer
-    in French then in English, with the same number of paragraphs (reminders, then the answer) in each."""
-    halves: dict[str, list[str]] = {code: [] for code in LANGUAGES}
-    for answer in answers:
-        paragraphs = [part.strip() for part in answer.split(PARAGRAPH) if part.strip()]
-        middle = len(paragraphs) // 2
-        if len(paragraphs) % 2:
-            return {}  # not a French-then-English answer: kept whole
-        halves["fr"] += paragraphs[:middle]
-        halves["en"] += paragraphs[middle:]
-    return {code: PARAGRAPH.join(parts) for code, parts in halves.items()}
+def _by_language(answers: list[str], identifier: LanguageIdentifier) -> dict[str, str]:
+    """A bilingual answer's French and English paragraphs, each group in its order; {} unless every paragraph is
+    surely French or English and both languages are there."""
+    paragraphs = [part.strip() for answer in answers for part in answer.split(PARAGRAPH) if part.strip()]
+    languages = [identifier.identify(paragraph).language for paragraph in paragraphs]
+    if set(languages) != set(LANGUAGES):
+        return {}
+    return {
+        code: PARAGRAPH.join(p for p, found in zip(paragraphs, languages, strict=True) if found == code)
+        for code in LANGUAGES
+    }
 
 
 def plan_public_answer(
@@ -172,6 +172,7 @@ def plan_public_answer(
     language: str | None,
     texts: ChannelTexts | None = None,
     redactor: Redactor | None = None,
+    identifier: LanguageIdentifier | None = None,
 ) -> XReplies:
     """Public reply and direct message for a mention: the answer moves to a direct message when the resident's
     post or the answer holds personal information, or the answer is one that asks for personal details."""
@@ -186,7 +187,9 @@ def plan_public_answer(
     )
     if private:
         return XReplies(public=(texts.in_language(texts.moved_to_direct_message, language),), direct=full or None)
-    halves = _by_language(answers) if language not in LANGUAGES and weighted_length(full) > POST_LIMIT else {}
+    halves: dict[str, str] = {}
+    if language not in LANGUAGES and weighted_length(full) > POST_LIMIT:
+        halves = _by_language(answers, identifier or default_identifier())
     if halves:
         return XReplies(tuple(shorten_for_post(halves[code], texts.more[code]) for code in LANGUAGES), direct=None)
     return XReplies(public=(shorten_for_post(full, texts.in_language(texts.more, language)),), direct=None)

@@ -26,7 +26,8 @@ class Recorded:
     query: dict[str, list[str]]
     headers: dict[str, str]
     body: Any
-    status: int  # what the stand-in answered
+    status: int  # what the stand-in answered, with `answer` as its JSON body
+    answer: Any = None
     at: float = field(default_factory=time.monotonic)
 
 
@@ -95,7 +96,7 @@ class StandInApi:
             else:
                 status, answer = self._default_answer(parts.path, body)
                 extra = {}
-            self.requests.append(Recorded(method, parts.path, parse_qs(parts.query), headers, body, status))
+            self.requests.append(Recorded(method, parts.path, parse_qs(parts.query), headers, body, status, answer))
         return status, extra, json.dumps(answer).encode("utf-8")
 
     def _handler_class(self) -> type[BaseHTTPRequestHandler]:
@@ -129,7 +130,7 @@ def x_answer(path: str, body: Any) -> tuple[int, Any]:
         return 201, {"data": {"dm_conversation_id": "1-2", "dm_event_id": str(int(time.time() * 1000))}}
     if path == "/2/tweets":
         text = body.get("text", "") if isinstance(body, dict) else ""
-        return 201, {"data": {"id": str(int(time.time() * 1000)), "text": text}}
+        return 201, {"data": {"id": str(time.time_ns()), "text": text}}
     return 404, {"title": "Not Found Error", "type": "https://api.twitter.com/2/problems/resource-not-found"}
 
 

@@ -308,3 +308,15 @@ def test_with_the_conversation_store_failing_an_x_resident_still_gets_the_emerge
     assert "514-630-1234" in reply.body["text"] and "9-1-1" in reply.body["text"]
     assert "communications@" not in reply.body["text"]  # not an answer from a conversation kept nowhere
     assert stored_conversations_mentioning(channels_assistant, user_id) == []
+
+
+def test_a_mention_in_no_clear_language_gets_a_french_then_english_thread(
+    channels_assistant: Assistant, x_api: StandInApi, user_id: str
+) -> None:
+    tweet_id = str(time.time_ns())
+    assert post_event(channels_assistant, mention(user_id, f"@{CITY_SCREEN_NAME} recyclage?", tweet_id))[0] == 200
+    (first,) = x_api.wait_for(_reply_to(tweet_id))
+    (second,) = x_api.wait_for(_reply_to(first.answer["data"]["id"]))  # threaded under the first
+    assert "Ville" in first.body["text"] and "City" not in first.body["text"]
+    assert "City" in second.body["text"] and "Ville de" not in second.body["text"]
+    assert all(len(post.body["text"]) <= 280 for post in (first, second))

@@ -57,8 +57,11 @@ def test_every_answer_fits_public_posts_and_keeps_its_emergency_numbers(name: st
             assert number in post, post
 
 
-def test_an_answer_in_both_languages_too_long_for_one_post_becomes_french_then_english() -> None:
-    plan = plan_public_answer("allo", [_answer("utter_municipal_emergency", None)], [], None)
+@pytest.mark.parametrize("split", [False, True])
+def test_an_answer_in_both_languages_too_long_for_one_post_becomes_french_then_english(split: bool) -> None:
+    answer = _answer("utter_municipal_emergency", None)
+    # Rasa's collecting output channel hands each paragraph over as a message of its own.
+    plan = plan_public_answer("allo", answer.split("\n\n") if split else [answer], [], None)
     french, english = plan.public
     assert "urgence municipale" in french and "Détails" in french and "emergency" not in french
     assert english == _answer("utter_municipal_emergency", "en")  # it fits whole
