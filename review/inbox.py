@@ -6,13 +6,14 @@ SQL. Called by `review.app` (inbox and exports).
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.sql.elements import ColumnElement
 
 from review import store
@@ -269,31 +270,49 @@ def conversation_row(engine: Engine, sender_id: str) -> Row | None:
     return _row(row) if row else None
 
 
+Counted = list[tuple[str, int]]  # (value, conversations that have it)
+
+
 @dataclass(frozen=True)
 class Choices:
-    """What the filter menus offer: the values present in the data, so a new flag kind appears by itself."""
+    """What the filter menus offer, with how many conversations have each: the values present in the data, so a
+    new flag kind appears by itself."""
 
-    flags: list[str]
-    intents: list[str]
-    languages: list[str]
-    channels: list[str]
-    tags: list[str]
+    flags: Counted
+    intents: Counted
+    languages: Counted
+    channels: Counted
+    tags: Counted
+
+
+def _counted_members(connection: Connection, column: Any) -> Counter[str]:
+    """Members of a "|a|b|" set column and how many rows hold each, from one GROUP BY over the distinct sets."""
+    counts: Counter[str] = Counter()
+    for text, count in connection.execute(sa.select(column, sa.func.count()).group_by(column)):
+        for member in as_set(text):
+            counts[member] += count
+    return counts
 
 
 def filter_choices(engine: Engine) -> Choices:
     with engine.connect() as connection:
-        flag_sets = connection.execute(sa.select(conversations.c.flags).distinct()).scalars().all()
-        intent_sets = connection.execute(sa.select(conversations.c.intents).distinct()).scalars().all()
-        channel_sets = connection.execute(sa.select(conversations.c.channels).distinct()).scalars().all()
-        languages = connection.execute(sa.select(conversations.c.language).distinct()).scalars().all()
-        tag_names = connection.execute(sa.select(store.tags.c.tag).distinct()).scalars().all()
-    flags = set().union(*(as_set(text) for text in flag_sets)) if flag_sets else set()
-    if HANDOFF in flags:
-        flags |= {HANDOFF_OPEN, HANDOFF_CLOSED}
+        flags = _counted_members(connection, conversations.c.flags)
+        intents = _counted_members(connection, conversations.c.intents)
+        channels = _counted_members(connection, conversations.c.channels)
+        languages = connection.execute(
+            sa.select(conversations.c.language, sa.func.count())
+            .where(conversations.c.language.is_not(None))
+            .group_by(conversations.c.language)
+        ).all()
+        tags = connection.execute(sa.select(store.tags.c.tag, sa.func.count()).group_by(store.tags.c.tag)).all()
+        if flags.get(HANDOFF):
+            opened = connection.execute(_base([sa.func.count()], Filters(flag=HANDOFF_OPEN))).scalar_one()
+            flags[HANDOFF_OPEN] = int(opened)
+            flags[HANDOFF_CLOSED] = flags[HANDOFF] - int(opened)
     return Choices(
-        flags=sorted(flags),
-        intents=sorted(set().union(*(as_set(text) for text in intent_sets))) if intent_sets else [],
-        languages=sorted(language for language in languages if language),
-        channels=sorted(set().union(*(as_set(text) for text in channel_sets))) if channel_sets else [],
-        tags=sorted(tag_names),
+        flags=sorted(flags.items()),
+        intents=sorted(intents.items()),
+        languages=sorted((str(name), int(count)) for name, count in languages),
+        channels=sorted(channels.items()),
+        tags=sorted((str(name), int(count)) for name, count in tags),
     )

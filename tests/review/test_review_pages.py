@@ -53,9 +53,18 @@ def test_each_filter_selects_the_conversations_it_names(admin: StaffClient) -> N
     assert 0 < english < count_of(admin) and english + count_of(admin, "language=fr") == count_of(admin)
 
 
+def test_filter_menus_count_the_conversations_of_each_choice(admin: StaffClient) -> None:
+    inbox = admin.get("/").body
+    for flag in ("emergency", "netiquette:abuse", "handoff:open", "after_hours", "fallback"):
+        option = inbox.split(f'<option value="{flag}">')[1].split("</option>")[0]
+        assert option.endswith(f"({count_of(admin, 'flag=' + urllib.parse.quote(flag))})"), (flag, option)
+    fr_option = inbox.split('<option value="fr">')[1].split("</option>")[0]
+    assert fr_option == f"fr ({count_of(admin, 'language=fr')})"
+
+
 def test_a_flag_kind_without_code_shows_by_its_raw_name_and_filters(admin: StaffClient) -> None:
     inbox = admin.get("/").body
-    assert '<option value="press_deadline">press_deadline</option>' in inbox
+    assert '<option value="press_deadline">press_deadline (1)</option>' in inbox
     assert inbox_ids(admin, "flag=press_deadline") == ["new-kind"]
     transcript = admin.get("/conversation?id=new-kind").body
     assert "press_deadline" in transcript and "due: today" in transcript

@@ -3,6 +3,9 @@ login rate limit, password storage."""
 
 from __future__ import annotations
 
+import urllib.error
+import urllib.request
+
 import sqlalchemy as sa
 from review_fixtures import ADMIN, REVIEWER, SCRIPT_MESSAGE, ReviewSite
 
@@ -194,3 +197,37 @@ def test_language_switch_only_redirects_inside_the_app(review_site: ReviewSite, 
     assert "Log out" in admin.get("/").body
     admin.get("/lang/fr?next=/")
     assert "Se déconnecter" in admin.get("/").body
+
+
+def test_bad_input_never_produces_a_server_error(review_site: ReviewSite, admin: StaffClient) -> None:
+    token = admin.get("/").csrf_token()
+    requests = [
+        ("GET", "/conversation?id=" + "x" * 5000, None),
+        ("GET", "/conversation", None),
+        ("GET", "/?start=%ff%fe&search=%00%01", None),
+        ("GET", "/lang/xx?next=%0d%0aSet-Cookie:%20x=1", None),
+        ("POST", "/conversation/notes", {"id": "emergency-fr", "note": "", "csrf_token": token}),
+        ("POST", "/conversation/notes", {"id": "no-such-conversation", "note": "x", "csrf_token": token}),
+        ("POST", "/conversation/tags", {"id": "emergency-fr", "tag": "   ", "csrf_token": token}),
+        ("POST", "/conversation/reviewed", {"csrf_token": token}),
+        (
+            "POST",
+            "/export/training",
+            {"id": "emergency-fr", "event": ["abc", "-1"], "intent": "greet", "csrf_token": token},
+        ),
+        ("POST", "/users", {"name": "bad name!", "password": "short", "role": "god", "csrf_token": token}),
+    ]
+    for method, path, fields in requests:
+        response = admin.request(method, path, fields)
+        assert response.status < 500, (method, path, response.status)
+    garbage = urllib.request.Request(
+        review_site.base_url + "/login",
+        data=b"--x\r\nContent-Disposition: form-data; name=\x00\r\n\r\n\xff\xfe",
+        headers={"Content-Type": "multipart/form-data; boundary=x"},
+        method="POST",
+    )
+    try:
+        status = urllib.request.urlopen(garbage, timeout=30).status
+    except urllib.error.HTTPError as error:
+        status = error.code
+    assert status < 500
