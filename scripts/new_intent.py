@@ -20,7 +20,7 @@ from scripts.nlu_files import PROJECT_ROOT
 from scripts.validate_project import PLACEHOLDER, UNTRAINED_INTENTS
 
 INTENT_NAME = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)*$")
-# A leading verb names what the resident does, not the topic: ask_parking -> parking, utter_parking.
+# A leading verb names what the resident does: ask_parking is answered by utter_parking, in parking.yml files.
 VERBS = ("ask_", "report_", "request_")
 
 EXAMPLE_STUBS = {
@@ -48,11 +48,17 @@ class NewIntentError(ValueError):
 @dataclass(frozen=True)
 class NewIntent:
     name: str
-    topic: str
+    topic: str  # names the files: data/nlu/<language>/<topic>.yml, data/rules/<topic>.yml
+
+    @property
+    def subject(self) -> str:
+        """The name without its leading verb: ask_parking -> parking."""
+        verb = next((v for v in VERBS if self.name.startswith(v) and len(self.name) > len(v)), "")
+        return self.name[len(verb) :]
 
     @property
     def response(self) -> str:
-        return f"utter_{self.topic}"
+        return f"utter_{self.subject}"
 
     @classmethod
     def named(cls, name: str, topic: str | None = None) -> NewIntent:
@@ -60,10 +66,9 @@ class NewIntent:
             raise NewIntentError(
                 f"'{name}' is not a snake_case name: use lower-case words joined by _, e.g. ask_parking"
             )
-        topic = topic or next((name[len(v) :] for v in VERBS if name.startswith(v) and len(name) > len(v)), name)
-        if not INTENT_NAME.match(topic):
+        if topic is not None and not INTENT_NAME.match(topic):
             raise NewIntentError(f"topic '{topic}' is not a snake_case name, e.g. parking")
-        return cls(name, topic)
+        return cls(name, topic or cls(name, "").subject)
 
 
 def _nlu_block(intent: NewIntent, language: str) -> str:
@@ -79,7 +84,7 @@ def _response_block(intent: NewIntent) -> str:
         f'      text: "{RESPONSE_STUBS[language]}"\n'
         for language in ("fr", "en")
     )
-    title = f"  # --- {intent.topic.replace('_', ' ')} (make new-intent) "
+    title = f"  # --- {intent.subject.replace('_', ' ')} (make new-intent) "
     return f"{title}{'-' * max(3, 110 - len(title))}\n  {intent.response}:\n{variations}"
 
 
@@ -122,7 +127,7 @@ def create(intent: NewIntent, root: Path = PROJECT_ROOT) -> list[Path]:
     if intent.name in (domain.get("intents") or []):
         raise NewIntentError(f"intent '{intent.name}' already exists in domain.yml: edit its examples instead")
     if intent.response in (domain.get("responses") or {}):
-        raise NewIntentError(f"response '{intent.response}' already exists in domain.yml: choose another TOPIC=")
+        raise NewIntentError(f"response '{intent.response}' already exists in domain.yml: choose another NAME")
 
     touched = []
     for language in ("fr", "en"):
@@ -150,7 +155,7 @@ def create(intent: NewIntent, root: Path = PROJECT_ROOT) -> list[Path]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("name", nargs="?", default="", help="the intent, e.g. ask_parking")
-    parser.add_argument("--topic", default="", help="file and response name; default: the name without ask_")
+    parser.add_argument("--topic", default="", help="the files to write to; default: the name without ask_")
     parser.add_argument("--root", type=Path, default=PROJECT_ROOT, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     try:

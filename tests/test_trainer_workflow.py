@@ -97,12 +97,13 @@ def test_new_intent_adds_to_an_existing_topic_and_refuses_bad_or_taken_names(tmp
     after = yaml.safe_load((project / "data/nlu/fr/requests.yml").read_text(encoding="utf-8"))["nlu"]
     assert after[:-1] == before and after[-1]["intent"] == "ask_snow_parking"
     rules = yaml.safe_load((project / "data/rules/requests.yml").read_text(encoding="utf-8"))["rules"]
-    assert rules[-1]["steps"] == [{"intent": "ask_snow_parking"}, {"action": "utter_requests"}]
+    assert rules[-1]["steps"] == [{"intent": "ask_snow_parking"}, {"action": "utter_snow_parking"}]
 
     domain = (project / "domain.yml").read_text(encoding="utf-8")
     for name in ("ask_snow_parking", "Ask-Parking", "ask parking", "ask_jobs", ""):
         assert new_intent([name, "--root", str(project)]) == 2
-    assert new_intent(["ask_job_fair", "--topic", "jobs", "--root", str(project)]) == 2  # utter_jobs is taken
+    assert new_intent(["ask_job_fair", "--topic", "Jobs!", "--root", str(project)]) == 2
+    assert new_intent(["request_jobs", "--root", str(project)]) == 2  # utter_jobs is taken
     assert (project / "domain.yml").read_text(encoding="utf-8") == domain
 
 
