@@ -38,6 +38,7 @@ from scripts.servers import _spawn, _terminate, free_port
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 RESULTS = PROJECT_ROOT / "bench" / "results" / "review_app.md"
 PASSWORD = "correct horse battery staple"
+NEW_CONVERSATIONS = 100
 _CSRF = re.compile(r'name="csrf_token" value="([^"]*)"')
 
 # --- synthetic tracker store ------------------------------------------------------------------------------------
@@ -373,6 +374,9 @@ def main(argv: list[str] | None = None) -> None:
                 "overview": "/overview",
             }
             results = {name: _timed(client, path, args.repeats) for name, path in pages.items()}
+            # The assistant keeps writing while staff read: the next request indexes what arrived since the last.
+            generate_tracker(tracker_url, NEW_CONVERSATIONS, seed=8, days=1)
+            results[f"inbox, first request after {NEW_CONVERSATIONS} new conversations"] = _timed(client, "/", 1)
     lines = [
         "# Staff review app on a large tracker store (`python -m bench.review_app`)",
         "",
