@@ -3,8 +3,9 @@
 One block in credentials.yml gives both, on the assistant's own origin (no CORS, no CDN): the page at
 /webhooks/webchat/, its files (built into webchat/dist/ by `make webchat` from the npm registry) under
 /webhooks/webchat/static/, and Rasa's socket.io endpoint at /socket.io. Compared with Rasa's socket.io channel,
-malformed events are refused instead of raising, and a message that got no reply at all (action server down)
-gets the same response-only fallback with the emergency numbers as the REST channel.
+malformed events are refused instead of raising, and a message that got no reply at all (action server down) or
+could not be handled (PostgreSQL or Redis unreachable) gets the same response-only fallback with the emergency
+numbers as the REST channel.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from typing import Any
 
 import jinja2
 import yaml
+from rasa.core.agent import Agent
 from rasa.core.channels.channel import OutputChannel, UserMessage, decode_bearer_token
 from rasa.core.channels.socketio import SocketBlueprint, SocketIOInput, SocketIOOutput
 from sanic import Blueprint, Sanic, response
@@ -213,16 +215,21 @@ class WebChatInput(SocketIOInput):
             input_channel=self.name(),
             metadata=metadata if isinstance(metadata, dict) else None,
         )
+        agent = getattr(self._app.ctx, "agent", None) if self._app else None
+        if agent is not None:
+            self._guard.watch(agent)  # follows a replaced model; tracker-store errors then fail the message
         try:
-            await on_new_message(message)
+            # Through the guard: with PostgreSQL or Redis unreachable, the resident still gets the emergency numbers.
+            await self._guard.handle(on_new_message, message)
         except Exception:  # the resident still gets the emergency numbers below
             logger.exception("The assistant failed on a web chat message (conversation %s).", sender_id)
-        if output.sent == 0 and not text.startswith("/") and self._app is not None:
-            await self._send_fallback(output, sender_id)
+        if output.sent == 0 and not text.startswith("/") and agent is not None:
+            await self._send_fallback(agent, output, sender_id)
 
-    async def _send_fallback(self, output: CountingOutput, sender_id: str) -> None:
+    async def _send_fallback(self, agent: Agent, output: CountingOutput, sender_id: str) -> None:
+        """The reply guard's response-only message, for a message that got no reply (action server down)."""
         try:
-            messages = await self._guard.fallback_messages(self._app.ctx.agent, sender_id, self.name())  # type: ignore[union-attr]
+            messages = await self._guard.fallback_messages(agent, sender_id, self.name())
         except Exception:  # the page shows its own note with the numbers after a delay
             logger.exception("The response-only fallback could not be sent (conversation %s).", sender_id)
             return

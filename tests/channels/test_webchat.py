@@ -312,3 +312,21 @@ def test_malformed_socket_events_are_ignored_and_the_next_message_is_answered(as
     with log.open(errors="replace") as server_log:
         server_log.seek(log_before)
         assert "Traceback" not in server_log.read()
+
+
+def test_conversation_store_down_the_page_still_gets_the_emergency_numbers(
+    assistant: Assistant, page_url: str, browser: WebDriver
+):
+    session_id = open_chat(browser, page_url)
+    focus_message_field_with_keyboard(browser)
+    with sqlite3.connect(assistant.tracker_db) as db:
+        db.execute("ALTER TABLE events RENAME TO events_unreachable")  # every read and write of Rasa now fails
+    try:
+        answer = say(browser, "Bonjour, je suis journaliste : à qui dois-je m'adresser?")
+    finally:
+        with sqlite3.connect(assistant.tracker_db) as db:
+            db.execute("ALTER TABLE events_unreachable RENAME TO events")
+
+    assert links(answer).get("514-630-1234") == "tel:+15146301234" and links(answer).get("9-1-1") == "tel:911"
+    assert "communications@" not in text_of(answer), "not an answer from a conversation kept nowhere"
+    assert stored_user_events(assistant, session_id) == []
