@@ -94,6 +94,16 @@ def events_after(engine: Engine, last_id: int, limit: int) -> list[StoredEvent]:
         return [_stored(row) for row in connection.execute(query)]
 
 
+def events_with_ids(engine: Engine, ids: list[int], chunk: int = 500) -> list[StoredEvent]:
+    """Those of these events that are stored now, oldest first."""
+    found: list[StoredEvent] = []
+    with engine.connect() as connection:
+        for start in range(0, len(ids), chunk):
+            query = sa.select(events).where(events.c.id.in_(ids[start : start + chunk]))
+            found.extend(_stored(row) for row in connection.execute(query))
+    return sorted(found, key=lambda event: event.id)
+
+
 def last_event_id(engine: Engine) -> int:
     with engine.connect() as connection:
         return int(connection.execute(sa.select(sa.func.max(events.c.id))).scalar() or 0)

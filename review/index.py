@@ -8,6 +8,7 @@ overview query these small tables instead. Called by `review.app` before each in
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,6 +23,7 @@ from review.conversations import (
     LANGUAGE_SLOT,
     StoredEvent,
     events_after,
+    events_with_ids,
     last_event_id,
     local_time,
     mapping,
@@ -42,6 +44,8 @@ from review.flags import (
 BATCH = 5000
 SEARCH_CHARS = 4000  # enough for what residents write; keeps the table small
 STATE_KEY = "last_event_id"
+MAX_GAPS = 10_000
+GAP_EXPIRY_SECONDS = 3600
 
 
 def as_set(text: str | None) -> set[str]:
@@ -165,6 +169,7 @@ def _set_state(connection: Connection, value: int) -> None:
 def _reset(connection: Connection) -> None:
     connection.execute(store.conversations.delete())
     connection.execute(store.messages.delete())
+    connection.execute(store.index_gaps.delete())
     _set_state(connection, 0)
 
 
@@ -172,11 +177,11 @@ def refresh(tracker: Engine, review: Engine, batch: int = BATCH) -> int:
     """Adds the events stored since the last refresh to the index; returns how many were read."""
     if not tracker_ready(tracker):
         return 0
-    read = 0
     newest = last_event_id(tracker)
     with review.begin() as connection:
         if newest < _state(connection):  # the tracker database was replaced: start over
             _reset(connection)
+    read = _fill_gaps(tracker, review)
     while True:
         with review.begin() as connection:
             last = _state(connection)
@@ -184,8 +189,32 @@ def refresh(tracker: Engine, review: Engine, batch: int = BATCH) -> int:
             if not new_events:
                 return read
             _apply(connection, new_events)
+            _remember_gaps(connection, last, new_events)
             _set_state(connection, new_events[-1].id)
             read += len(new_events)
+
+
+def _remember_gaps(connection: Connection, last: int, new_events: list[StoredEvent]) -> None:
+    present = {event.id for event in new_events}
+    missing = [number for number in range(last + 1, new_events[-1].id) if number not in present]
+    if 0 < len(missing) <= MAX_GAPS:  # more is a pruned or imported store, not transactions in flight
+        now = time.time()
+        connection.execute(store.index_gaps.insert(), [{"event_id": number, "noticed_at": now} for number in missing])
+
+
+def _fill_gaps(tracker: Engine, review: Engine) -> int:
+    """Indexes the events that were skipped because they were not committed yet when their successors were read."""
+    gaps = store.index_gaps
+    with review.begin() as connection:
+        connection.execute(gaps.delete().where(gaps.c.noticed_at < time.time() - GAP_EXPIRY_SECONDS))
+        waiting = list(connection.execute(sa.select(gaps.c.event_id)).scalars())
+        if not waiting:
+            return 0
+        arrived = events_with_ids(tracker, waiting)
+        if arrived:
+            _apply(connection, arrived)
+            connection.execute(gaps.delete().where(gaps.c.event_id.in_([event.id for event in arrived])))
+        return len(arrived)
 
 
 def _apply(connection: Connection, new_events: list[StoredEvent]) -> None:

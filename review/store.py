@@ -115,6 +115,17 @@ messages = sa.Table(
     sa.Column("text", sa.Text, nullable=False),
 )
 
+# Event ids skipped over by the index: on PostgreSQL an id is taken when an event is written but visible only once
+# its transaction commits, so with several Rasa instances id 101 can be read while id 100 is still on its way.
+# The skipped ids are looked for again on each refresh, and forgotten after GAP_EXPIRY_SECONDS (a rolled-back
+# transaction leaves an id that never comes).
+index_gaps = sa.Table(
+    "review_index_gaps",
+    metadata,
+    sa.Column("event_id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("noticed_at", sa.Float, nullable=False),
+)
+
 index_state = sa.Table(
     "review_index_state",
     metadata,

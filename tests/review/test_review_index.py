@@ -1,0 +1,83 @@
+"""The review app's derived index: new events merged into the conversations they belong to, an event committed
+after its successors (several Rasa instances on PostgreSQL) still indexed, a replaced tracker store re-indexed."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+
+from bench.review_app import resident_message, slot_event
+from review import index, store
+from review.conversations import events, tracker_engine
+from review.store import review_engine
+
+
+def _write(url: str, rows: list[tuple[int, str, dict[str, Any]]]) -> None:
+    engine = sa.create_engine(url)
+    events.metadata.create_all(engine)
+    with engine.begin() as connection:
+        for event_id, sender, event in rows:
+            connection.execute(
+                events.insert().values(
+                    id=event_id,
+                    sender_id=sender,
+                    type_name=event["event"],
+                    timestamp=event["timestamp"],
+                    data=json.dumps(event),
+                )
+            )
+    engine.dispose()
+
+
+def _conversations(review: sa.engine.Engine) -> dict[str, Any]:
+    with review.connect() as connection:
+        return {row.sender_id: row for row in connection.execute(sa.select(store.conversations))}
+
+
+def test_index_merges_new_events_and_picks_up_an_event_committed_late(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'tracker.db'}"
+    ts = 1795014000.0
+    _write(
+        url,
+        [
+            (1, "anne", resident_message(ts, "Bonjour", "greet", "fr")),
+            (2, "anne", slot_event(ts, "language", "fr")),
+            (4, "bill", resident_message(ts + 5, "When is pickup?", "ask_city_services", "en")),
+        ],
+    )
+    tracker, review = tracker_engine(url), review_engine(f"sqlite:///{tmp_path / 'review.db'}")
+    assert index.refresh(tracker, review) == 3
+    assert set(_conversations(review)) == {"anne", "bill"}
+
+    # Event 3 was taken by another instance before event 4 but committed after it was read.
+    _write(url, [(3, "carl", resident_message(ts + 3, "Il y a un feu", "report_life_threatening_emergency", "fr"))])
+    _write(url, [(5, "anne", resident_message(ts + 60, "Merci", "thank", "fr"))])
+    assert index.refresh(tracker, review) == 2
+    conversations = _conversations(review)
+    assert conversations["carl"].urgent and "|emergency|" in conversations["carl"].flags
+    assert conversations["anne"].user_messages == 2 and conversations["anne"].last_text == "Merci"
+    assert conversations["anne"].intents == "|greet|thank|"
+    with review.connect() as connection:
+        assert connection.execute(sa.select(sa.func.count()).select_from(store.index_gaps)).scalar_one() == 0
+        assert connection.execute(sa.select(sa.func.count()).select_from(store.messages)).scalar_one() == 4
+    assert index.refresh(tracker, review) == 0  # nothing new: nothing read
+
+
+def test_a_replaced_tracker_store_is_indexed_again_from_scratch(tmp_path: Path) -> None:
+    first, second = tmp_path / "first.db", tmp_path / "second.db"
+    ts = 1795014000.0
+    _write(f"sqlite:///{first}", [(n, f"old-{n}", resident_message(ts, "allo", "greet", "fr")) for n in (1, 2, 3)])
+    _write(f"sqlite:///{second}", [(1, "new-1", resident_message(ts, "hello", "greet", "en"))])
+    review = review_engine(f"sqlite:///{tmp_path / 'review.db'}")
+    index.refresh(tracker_engine(f"sqlite:///{first}"), review)
+    index.refresh(tracker_engine(f"sqlite:///{second}"), review)
+    assert set(_conversations(review)) == {"new-1"}
+
+
+def test_no_tracker_table_yet_is_an_empty_index_not_an_error(tmp_path: Path) -> None:
+    review = review_engine(f"sqlite:///{tmp_path / 'review.db'}")
+    assert index.refresh(tracker_engine(f"sqlite:///{tmp_path / 'missing.db'}"), review) == 0
+    assert _conversations(review) == {}
