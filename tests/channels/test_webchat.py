@@ -12,6 +12,7 @@ import contextlib
 import json
 import sqlite3
 import time
+import urllib.request
 from collections.abc import Iterator
 from typing import Any
 
@@ -26,9 +27,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 from pointe_claire.channels.webchat import DIST
 from pointe_claire.language import LinguaIdentifier
 from scripts.browser import chromium_missing, headless_chromium
-from scripts.servers import Assistant
-
-pytestmark = pytest.mark.skipif(chromium_missing() is not None, reason=chromium_missing() or "")
+from scripts.servers import Assistant, http
 
 IDENTIFIER = LinguaIdentifier()
 ANSWER_SECONDS = 30  # the first message of a run also warms the model up
@@ -42,6 +41,10 @@ def page_url(assistant: Assistant) -> str:
 
 @pytest.fixture
 def browser() -> Iterator[WebDriver]:
+    """Headless Chromium; the tests that need it are skipped only where Debian's chromium is not installed."""
+    missing = chromium_missing()
+    if missing:
+        pytest.skip(missing)
     with headless_chromium() as driver:
         yield driver
 
@@ -330,3 +333,33 @@ def test_conversation_store_down_the_page_still_gets_the_emergency_numbers(
     assert links(answer).get("514-630-1234") == "tel:+15146301234" and links(answer).get("9-1-1") == "tel:911"
     assert "communications@" not in text_of(answer), "not an answer from a conversation kept nowhere"
     assert stored_user_events(assistant, session_id) == []
+
+
+@pytest.mark.parametrize(
+    ("path", "status"),
+    [
+        ("?lang=en", 200),
+        ("?lang=de", 200),  # any other value: the French page
+        ("?lang=%ff%00", 200),
+        ("static/chat.js", 200),
+        ("static/socket.io.min.js", 200),
+        ("static/..%2f..%2f..%2fcredentials.yml", 404),
+        ("static/%2e%2e/page_text.yml", 404),
+        ("static/nothing.js", 404),
+    ],
+)
+def test_page_and_files_answer_bad_paths_with_4xx_and_never_serve_what_is_outside_dist(
+    page_url: str, path: str, status: int
+):
+    answered, body = http("GET", page_url + path)
+    assert answered == status
+    assert b"user_message_evt" not in body and b"fr:" not in body
+
+
+def test_page_is_sent_with_a_policy_that_allows_only_its_own_origin(page_url: str):
+    request = urllib.request.Request(page_url + "?lang=de")
+    with urllib.request.urlopen(request, timeout=10) as response:
+        policy = response.headers["Content-Security-Policy"]
+        page = response.read().decode("utf-8")
+    assert "script-src 'self'" in policy and "default-src 'self'" in policy
+    assert '<html lang="fr">' in page and "<script>" not in page and "http://" not in page.replace("https://", "")
