@@ -7,7 +7,6 @@ They use the machine's real PostgreSQL (127.0.0.1:5432, trust authentication, da
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -56,6 +55,6 @@ def cluster(
     if not HAPROXY.exists():
         pytest.skip(f"HAProxy is not installed ({HAPROXY}); `make system-packages` installs it")
     with pytest.MonkeyPatch.context() as environment:
-        environment.setenv("TICKET_LOCK_LIFETIME", os.environ.get("TICKET_LOCK_LIFETIME", "15"))
+        environment.delenv("TICKET_LOCK_LIFETIME", raising=False)  # scripts/cluster.py's default, as shipped
         with running_cluster(trained_model, tmp_path_factory.mktemp("cluster"), instances=2) as running:
             yield running

@@ -10,6 +10,7 @@ import json
 import os
 import signal
 import threading
+import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -241,7 +242,7 @@ def test_a_burst_of_500_conversations_through_the_load_balancer_is_answered_and_
 
 
 def test_an_instance_killed_under_load_loses_no_conversation(cluster: Cluster, production_environment: Databases):
-    senders = {f"kill-{uuid.uuid4().hex[:10]}-{i}": BURST_MESSAGES[i % 2] for i in range(60)}
+    senders = {f"kill-{uuid.uuid4().hex[:10]}-{i}": BURST_MESSAGES[i % 2] for i in range(80)}
     victim = cluster.instances[1]
     assert victim.process is not None
     finished: list[str] = []
@@ -253,7 +254,9 @@ def test_an_instance_killed_under_load_loses_no_conversation(cluster: Cluster, p
 
     with ThreadPoolExecutor(8) as pool:
         results = pool.map(converse, senders)
-        threading.Event().wait(4)  # load running on both instances
+        deadline = time.monotonic() + 120
+        while len(finished) < 10 and time.monotonic() < deadline:  # load running on both instances
+            time.sleep(0.05)
         os.killpg(victim.process.pid, signal.SIGKILL)
         finished_before_the_kill = len(finished)
         problems = [p for found in results for p in found]
