@@ -15,6 +15,7 @@ import hashlib
 import hmac
 import json
 import logging
+import os
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
@@ -29,6 +30,7 @@ from pointe_claire.channels.public_reply import PARAGRAPH, plan_public_answer
 from pointe_claire.channels.reply_guard import ReplyGuard
 from pointe_claire.channels.x_api import DEFAULT_API_BASE_URL, RetryPolicy, XApi, XKeys
 from pointe_claire.channels.x_events import DIRECT, SeenEvents, XMessage, messages_to_answer
+from pointe_claire.lock_store import DEFAULT_KEY_PREFIX, KEY_PREFIX_VARIABLE, redis_client
 from pointe_claire.text_normalization import strip_control_characters
 
 logger = logging.getLogger(__name__)
@@ -107,7 +109,9 @@ class XInput(InputChannel):
             values.get("access_token_secret", ""),
         )
         self.api = XApi(keys, api_base_url, retry)
-        self._seen = SeenEvents()
+        self._seen = SeenEvents(
+            shared=redis_client(), key_prefix=os.environ.get(KEY_PREFIX_VARIABLE) or DEFAULT_KEY_PREFIX
+        )
         self._guard = ReplyGuard()
         self._tasks: set[asyncio.Task[None]] = set()
 
@@ -149,7 +153,7 @@ class XInput(InputChannel):
             messages = [
                 m
                 for m in messages_to_answer(payload, self.account_id, self.ignored_accounts)
-                if self._seen.first_time(m.event_id)
+                if await asyncio.to_thread(self._seen.first_time, m.event_id)  # Redis, when shared, off the loop
             ]
             if messages:
                 self._guard.watch(request.app.ctx.agent)

@@ -2,17 +2,22 @@
 
 Used by the X connector. Left out: anything the City's own account wrote (its replies come back as events), any
 account on the ignore list (other bots), retweets, posts that neither mention the City nor reply to it, and
-events already seen (X may deliver one twice).
+events already seen (X may deliver one twice, possibly to another instance).
 """
 
 from __future__ import annotations
 
+import logging
 import re
 import time
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
+
+import redis
+
+logger = logging.getLogger(__name__)
 
 DIRECT: Literal["dm"] = "dm"
 PUBLIC: Literal["public"] = "public"
@@ -75,19 +80,37 @@ def messages_to_answer(payload: Any, account_id: str, ignored_accounts: frozense
 
 
 class SeenEvents:
-    """Event ids seen in the last `ttl` seconds, at most `capacity` of them (oldest forgotten first).
-
-    In memory, so one per Rasa process: several instances behind a load balancer would need a shared store.
+    """Event ids seen in the last `ttl` seconds. With `shared` (the Redis that holds the conversation locks when
+    several Rasa instances run), an id seen by any instance counts; else this process's memory, at most
+    `capacity` ids (oldest forgotten first). Redis unreachable: memory, logged once per burst, so nothing is lost.
     """
 
-    def __init__(self, ttl: float = 24 * 3600, capacity: int = 50_000) -> None:
+    def __init__(
+        self,
+        ttl: float = 24 * 3600,
+        capacity: int = 50_000,
+        shared: redis.Redis | None = None,
+        key_prefix: str = "pointeclaire",
+    ) -> None:
         self._ttl = ttl
         self._capacity = capacity
         self._seen: OrderedDict[str, float] = OrderedDict()
+        self._shared = shared
+        self._key_prefix = f"{key_prefix}:x:event:"
+        self._last_warning = float("-inf")
 
     def first_time(self, event_id: str, now: float | None = None) -> bool:
         """True the first time an id is offered within the window, False for a repeat."""
         now = time.monotonic() if now is None else now
+        if self._shared is not None:
+            try:
+                return bool(self._shared.set(self._key_prefix + event_id, 1, nx=True, ex=max(1, int(self._ttl))))
+            except redis.RedisError as error:
+                if now - self._last_warning >= 60:
+                    logger.warning(
+                        "X: Redis unreachable for duplicate events (%s); using this instance's memory", error
+                    )
+                    self._last_warning = now
         while self._seen and (len(self._seen) >= self._capacity or next(iter(self._seen.values())) < now - self._ttl):
             self._seen.popitem(last=False)
         if event_id in self._seen:
