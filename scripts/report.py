@@ -85,6 +85,7 @@ def to_json(reports: dict[str, LanguageReport], model: Path) -> dict[str, Any]:
                     intent: {"precision": p, "recall": rc, "f1": f1, "support": n}
                     for intent, (p, rc, f1, n) in r.scores.per_intent.items()
                 },
+                "confused_pairs": confused_pairs(r),
                 "misclassified": [
                     {"text": ex.text, "intent": ex.intent, "where": ex.where, "top3": ranking}
                     for ex, ranking in zip(r.examples, r.rankings, strict=True)
@@ -94,6 +95,19 @@ def to_json(reports: dict[str, LanguageReport], model: Path) -> dict[str, Any]:
             for language, r in reports.items()
         },
     }
+
+
+def confused_pairs(report: LanguageReport) -> list[dict[str, Any]]:
+    """Pairs of intents the model mixes up, most mistakes first: both directions together, since they overlap."""
+    counts: dict[tuple[str, str], int] = {}
+    for ex, ranking in zip(report.examples, report.rankings, strict=True):
+        if ranking[0][0] != ex.intent:
+            counts[(ex.intent, ranking[0][0])] = counts.get((ex.intent, ranking[0][0]), 0) + 1
+    pairs = {(min(pair), max(pair)) for pair in counts}
+    return sorted(
+        ({"intents": [a, b], "a_as_b": counts.get((a, b), 0), "b_as_a": counts.get((b, a), 0)} for a, b in pairs),
+        key=lambda p: (-(p["a_as_b"] + p["b_as_a"]), p["intents"]),
+    )
 
 
 def change(current: float, previous: float | None) -> tuple[str, str]:
@@ -228,6 +242,18 @@ def render_html(
             f'<img src="data:image/png;base64,{encoded}" alt="Confusion matrix of the {_e(label)} held-out messages; '
             f'the tables above and below give the same numbers.">'
         )
+        if data["confused_pairs"]:
+            parts.append(
+                "<table><caption>Intents mixed up / Intentions confondues</caption><tr><th scope='col'>intents</th>"
+                "<th scope='col'>first taken for second</th><th scope='col'>second taken for first</th></tr>"
+            )
+            for pair in data["confused_pairs"]:
+                a, b = pair["intents"]
+                parts.append(
+                    f"<tr><td><code>{_e(a)}</code> ↔ <code>{_e(b)}</code></td>"
+                    f'<td class="n">{pair["a_as_b"]}</td><td class="n">{pair["b_as_a"]}</td></tr>'
+                )
+            parts.append("</table>")
         parts.append(
             f"<table><caption>Misclassified messages ({len(data['misclassified'])}) / Messages mal classés</caption>"
             "<tr><th scope='col'>message</th><th scope='col'>written for</th>"

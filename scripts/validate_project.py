@@ -23,6 +23,7 @@ import yaml
 from actions.follow_up import TEMPLATE_VARIABLES as FOLLOW_UP_VARIABLES
 from pointe_claire.city_facts import CityFacts, contacts_in_text, load_city_facts
 from pointe_claire.language import LanguageIdentifier, LinguaIdentifier
+from pointe_claire.text_normalization import fold
 from scripts.nlu_files import LANGUAGES, PROJECT_ROOT, Example, read_examples
 
 MIN_EXAMPLES_ENV = "MIN_EXAMPLES_PER_LANGUAGE"
@@ -252,12 +253,18 @@ def normalise_example(text: str) -> str:
 
 
 def check_duplicate_examples(project: Project) -> list[Problem]:
-    """No example is written twice, in any intent or language."""
+    """No example is written twice, in any intent or language; nor twice under two intents but for its accents.
+
+    Accent-less variants under the same intent are good practice ("bénévole", "benevole"); under two intents
+    they are the same message with two answers.
+    """
     problems = []
     seen: dict[str, Example] = {}
+    folded: dict[str, Example] = {}
     for examples in project.examples.values():
         for ex in examples:
             key = normalise_example(ex.text)
+            loose = fold(key)
             if key in seen:
                 first = seen[key]
                 same = "the same intent" if first.intent == ex.intent else f"intent '{first.intent}'"
@@ -266,8 +273,17 @@ def check_duplicate_examples(project: Project) -> list[Problem]:
                         ex.where, f"example '{ex.text}' ({ex.intent}) already appears under {same} at {first.where}"
                     )
                 )
-            else:
-                seen[key] = ex
+                continue
+            seen[key] = ex
+            other = folded.setdefault(loose, ex)
+            if other.intent != ex.intent:
+                problems.append(
+                    Problem(
+                        ex.where,
+                        f"example '{ex.text}' ({ex.intent}) differs only by accents from '{other.text}' under "
+                        f"intent '{other.intent}' at {other.where}",
+                    )
+                )
     return problems
 
 

@@ -105,6 +105,13 @@ def duplicate_example(project: Path) -> None:
     )
 
 
+def accent_twin_under_another_intent(project: Path) -> None:
+    _edit(
+        project / "data/nlu/fr/events.yml",
+        lambda text: text.rstrip("\n") + "\n- intent: ask_events\n  examples: |\n    - emplois d'ete a la ville\n",
+    )
+
+
 def english_in_french_file(project: Path) -> None:
     _edit(
         project / "data/nlu/fr/jobs.yml", lambda text: text + "    - where can I apply for a summer job at the city\n"
@@ -151,6 +158,11 @@ BROKEN = {
         "response 'utter_jobs' has no English variation",
     ),
     "example duplicated": (duplicate_example, r"data/nlu/en/jobs\.yml:\d+", "already appears under intent 'ask_jobs'"),
+    "accent-less twin under another intent": (
+        accent_twin_under_another_intent,
+        r"data/nlu/fr/jobs\.yml:\d+",  # both places are named: the later file's line, the earlier in the message
+        "differs only by accents from 'emplois d'ete a la ville' under intent 'ask_events' at data/nlu/fr/events.yml:",
+    ),
     "english in a french file": (english_in_french_file, r"data/nlu/fr/jobs\.yml:\d+", "looks English"),
     "wrong phone number": (
         wrong_phone_in_response,

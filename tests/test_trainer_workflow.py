@@ -186,3 +186,7 @@ def test_report_page_shows_what_got_worse_and_each_mistakes_top_3(tmp_path: Path
     assert "<code>ask_events</code> 0.60<br><code>ask_jobs</code> 0.35<br><code>greet</code> 0.01" in page
     assert page.count('<img src="data:image/png;base64,') == 1 and (folder / "confusion_fr.png").stat().st_size > 0
     assert (folder / "previous" / "report.json").exists()
+    assert second["languages"]["fr"]["confused_pairs"] == [
+        {"intents": ["ask_events", "ask_jobs"], "a_as_b": 0, "b_as_a": 1}
+    ]
+    assert "<code>ask_events</code> ↔ <code>ask_jobs</code>" in page
