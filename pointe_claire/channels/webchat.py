@@ -63,8 +63,13 @@ def tel_href(number: str) -> str:
     return f"tel:+1{digits}" if len(digits) == 10 else f"tel:{digits}"
 
 
-def load_page_text(path: Path = PAGE_TEXT) -> dict[str, dict[str, str]]:
+# What can go wrong with the page's files after staff edit them: missing, not YAML, a word missing in one language.
+PAGE_ERRORS = (OSError, ValueError, AttributeError, KeyError, TypeError, yaml.YAMLError, jinja2.TemplateError)
+
+
+def load_page_text(path: Path | None = None) -> dict[str, dict[str, str]]:
     """The page's words per language; refuses a file where one language lacks a key the other has."""
+    path = path or PAGE_TEXT
     with path.open(encoding="utf-8") as handle:
         texts: dict[str, dict[str, str]] = yaml.safe_load(handle)
     keys = {language: set(texts.get(language) or {}) for language in PAGE_LANGUAGES}
@@ -106,6 +111,18 @@ def render_page(language: str, channel: SocketIOInput, static_url: str) -> str:
     )
 
 
+def unavailable_text() -> str:
+    """What the page's address shows when its files are broken: still the numbers, in both languages."""
+    facts = cached_city_facts().variables
+    emergency, municipal, general = facts["phone_emergency"], facts["phone_municipal_emergency"], facts["phone_general"]
+    return (
+        f"La page de clavardage est indisponible. Urgence : {emergency}. Urgence municipale (24 h sur 24) : "
+        f"{municipal}. Autres questions : {general}.\n"
+        f"The chat page is unavailable. Emergency: {emergency}. Municipal emergency (24/7): {municipal}. "
+        f"Other questions: {general}.\n"
+    )
+
+
 def valid_session_id(value: Any) -> str | None:
     return value if isinstance(value, str) and _SESSION_ID.fullmatch(value) else None
 
@@ -141,7 +158,11 @@ class WebChatInput(SocketIOInput):
         super().__init__(*args, **kwargs)
         self._guard = ReplyGuard()
         self._app: Sanic | None = None
-        load_page_text()  # a broken page_text.yml stops the start-up, not a resident's page load
+        try:
+            load_page_text()  # checked now, so that a broken file shows in the start-up log
+        except PAGE_ERRORS:
+            # Logged, not raised: a typo in the page's words must not take the REST, X and Facebook channels down.
+            logger.exception("webchat/page_text.yml is broken: the web chat page answers 503 until it is fixed.")
         if not (DIST / "chat.js").exists() or not (DIST / "socket.io.min.js").exists():
             logger.error("The web chat page's files are missing from %s: run `make webchat`.", DIST)
 
@@ -162,7 +183,11 @@ class WebChatInput(SocketIOInput):
         async def page(request: Request) -> HTTPResponse:
             language = request.args.get("lang", "fr")
             language = language if language in PAGE_LANGUAGES else "fr"
-            html = render_page(language, self, f"{request.path.rstrip('/')}/static")
+            try:
+                html = render_page(language, self, f"{request.path.rstrip('/')}/static")
+            except PAGE_ERRORS:
+                logger.exception("The web chat page could not be rendered: check webchat/page_text.yml and templates/.")
+                return response.text(unavailable_text(), status=503, headers={"Retry-After": "60"})
             return response.html(html, headers=PAGE_HEADERS)
 
         @sio.on("connect", namespace=self.namespace)
@@ -204,8 +229,11 @@ class WebChatInput(SocketIOInput):
         if not text:
             return
         if len(text) > MAX_MESSAGE_CHARACTERS:
-            texts = load_page_text()
-            await output.send_text_message(sender_id, "\n\n".join(texts[lang]["too_long"] for lang in PAGE_LANGUAGES))
+            try:
+                notice = "\n\n".join(load_page_text()[lang]["too_long"] for lang in PAGE_LANGUAGES)
+            except PAGE_ERRORS:
+                notice = unavailable_text()
+            await output.send_text_message(sender_id, notice)
             return
         metadata = data.get(self.metadata_key)
         message = UserMessage(

@@ -14,17 +14,21 @@ import sqlite3
 import time
 import urllib.request
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 import socketio
+import yaml
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support.ui import WebDriverWait
 
-from pointe_claire.channels.webchat import DIST
+from pointe_claire.channels import webchat
+from pointe_claire.channels.webchat import DIST, load_page_text
+from pointe_claire.city_facts import cached_city_facts
 from pointe_claire.language import LinguaIdentifier
 from scripts.browser import chromium_missing, headless_chromium
 from scripts.servers import Assistant, http
@@ -363,3 +367,27 @@ def test_page_is_sent_with_a_policy_that_allows_only_its_own_origin(page_url: st
         page = response.read().decode("utf-8")
     assert "script-src 'self'" in policy and "default-src 'self'" in policy
     assert '<html lang="fr">' in page and "<script>" not in page and "http://" not in page.replace("https://", "")
+
+
+def test_page_words_exist_in_both_languages_and_a_word_missing_in_one_is_refused(tmp_path: Path):
+    texts = load_page_text()
+    assert set(texts["fr"]) == set(texts["en"]) and all(texts["fr"].values()) and all(texts["en"].values())
+    broken = tmp_path / "page_text.yml"
+    broken.write_text(yaml.safe_dump({"fr": texts["fr"], "en": {**texts["en"], "extra": "x"}}))
+    with pytest.raises(ValueError, match="extra"):
+        load_page_text(broken)
+
+
+@pytest.mark.parametrize("content", ["fr: [unclosed", "just text", "fr: {title: x}\n", ""])
+def test_a_broken_page_text_file_gives_a_page_error_and_the_503_text_still_has_the_numbers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, content: str
+):
+    broken = tmp_path / "page_text.yml"
+    broken.write_text(content)
+    monkeypatch.setattr(webchat, "PAGE_TEXT", broken)
+    with pytest.raises(webchat.PAGE_ERRORS):
+        webchat.render_page("fr", webchat.WebChatInput(), "/static")
+    facts = cached_city_facts().variables
+    notice = webchat.unavailable_text()
+    for number in (facts["phone_emergency"], facts["phone_municipal_emergency"], facts["phone_general"]):
+        assert notice.count(number) == 2  # once in French, once in English
