@@ -22,7 +22,15 @@ from sanic.exceptions import NotFound, SanicException
 from sanic.response import HTTPResponse, file, html, redirect, text
 
 from review import auth, exports, index, staff
-from review.conversations import MONTREAL, conversation_events, local_time, tracker_engine, transcript
+from review.conversations import (
+    MONTREAL,
+    StoredEvent,
+    conversation_events,
+    events_of,
+    local_time,
+    tracker_engine,
+    transcript,
+)
 from review.i18n import COOKIE, LANGUAGES, Translator, choose_language
 from review.inbox import Filters, conversation_row, filter_choices, inbox_page, matching_rows
 from review.overview import bar_chart_svg, overview
@@ -36,6 +44,8 @@ SESSION_COOKIE = "review_session"
 LOGIN_COOKIE = "review_login"  # CSRF token of the login form, before any session exists
 PUBLIC_PATHS = frozenset({"/login", "/static/style.css", "/favicon.ico"})
 MAX_EXPORT_CONVERSATIONS = 20_000
+EXPORT_CHUNK = 500
+USER_NOTICES = frozenset({"user_added", "user_removed"})
 Handler = Callable[..., Coroutine[Any, Any, HTTPResponse]]
 
 
@@ -289,9 +299,18 @@ def create_app(settings: Settings) -> Sanic:
     def _filtered_transcripts(filters: Filters) -> Iterator[tuple[Any, dict[str, Any]]]:
         rows = matching_rows(review, filters, MAX_EXPORT_CONVERSATIONS)
         tags = staff.tags_by_conversation(review, [row.sender_id for row in rows])
-        for row in rows:
-            extra = {"reviewed": row.reviewed, "handoff_open": row.handoff_open, "tags": tags.get(row.sender_id, [])}
-            yield transcript(conversation_events(tracker, row.sender_id), row.sender_id), extra
+        for start in range(0, len(rows), EXPORT_CHUNK):  # one query per chunk of conversations, in inbox order
+            chunk = rows[start : start + EXPORT_CHUNK]
+            stored: dict[str, list[StoredEvent]] = {}
+            for event in events_of(tracker, [row.sender_id for row in chunk]):
+                stored.setdefault(event.sender_id, []).append(event)
+            for row in chunk:
+                extra = {
+                    "reviewed": row.reviewed,
+                    "handoff_open": row.handoff_open,
+                    "tags": tags.get(row.sender_id, []),
+                }
+                yield transcript(stored.get(row.sender_id, []), row.sender_id), extra
 
     def _download(body: str, content_type: str, filename: str) -> HTTPResponse:
         return text(
@@ -351,11 +370,22 @@ def create_app(settings: Settings) -> Sanic:
 
     # --- users (admin) -------------------------------------------------------------------------------------------
 
+    def users_view(request: Request, status: int = 200, notice: str = "", error_key: str = "") -> HTTPResponse:
+        return render(
+            request,
+            "users.html",
+            status=status,
+            users=auth.list_users(review),
+            roles=auth.ROLES,
+            notice=notice if notice in USER_NOTICES else "",
+            error_key=error_key,
+        )
+
     @app.get("/users")
     async def users_page(request: Request) -> HTTPResponse:
         if not request.ctx.session.user.is_admin:
             return message_page(request, "forbidden", 403)
-        return render(request, "users.html", users=auth.list_users(review), roles=auth.ROLES, notice="", error="")
+        return users_view(request, notice=str(request.args.get("done") or ""))
 
     @app.post("/users")
     async def add_user(request: Request) -> HTTPResponse:
@@ -365,19 +395,9 @@ def create_app(settings: Settings) -> Sanic:
             auth.add_user(
                 review, _form_value(request, "name"), _form_value(request, "password"), _form_value(request, "role")
             )
-        except ValueError as refused:
-            return render(
-                request,
-                "users.html",
-                status=400,
-                users=auth.list_users(review),
-                roles=auth.ROLES,
-                notice="",
-                error=str(refused),
-            )
-        return render(
-            request, "users.html", users=auth.list_users(review), roles=auth.ROLES, notice="user_added", error=""
-        )
+        except auth.AccountRefused as refused:
+            return users_view(request, 400, error_key=f"refused_{refused.key}")
+        return redirect("/users?done=user_added", status=303)
 
     @app.post("/users/remove")
     async def remove_user(request: Request) -> HTTPResponse:
@@ -386,20 +406,9 @@ def create_app(settings: Settings) -> Sanic:
             return message_page(request, "forbidden", 403)
         name = _form_value(request, "name")
         if name == user.name:
-            return render(
-                request,
-                "users.html",
-                status=400,
-                users=auth.list_users(review),
-                roles=auth.ROLES,
-                notice="",
-                error="",
-                error_key="cannot_remove_self",
-            )
+            return users_view(request, 400, error_key="cannot_remove_self")
         auth.remove_user(review, name)
-        return render(
-            request, "users.html", users=auth.list_users(review), roles=auth.ROLES, notice="user_removed", error=""
-        )
+        return redirect("/users?done=user_removed", status=303)
 
     @app.before_server_start
     async def build_index(app: Sanic, _loop: Any) -> None:

@@ -75,17 +75,32 @@ def valid_name(name: str) -> bool:
     return 0 < len(name) <= MAX_NAME_LENGTH and all(c.isalnum() or c in "._-@" for c in name)
 
 
+class AccountRefused(ValueError):
+    """Why an account change was refused: `key` names the reason for the pages (review.i18n `refused_<key>`)."""
+
+    MESSAGES = {
+        "name": "name: letters, digits, . _ - @ only, at most 80 characters",
+        "role": f"role must be one of {ROLES}",
+        "password": f"password: at least {MIN_PASSWORD_LENGTH} characters",
+        "taken": "this user name already exists",
+    }
+
+    def __init__(self, key: str) -> None:
+        super().__init__(self.MESSAGES[key])
+        self.key = key
+
+
 def add_user(engine: Engine, name: str, password: str, role: str = "reviewer") -> User:
-    """A new account; raises ValueError on a bad name, role, short password or a name already taken."""
+    """A new account; raises AccountRefused on a bad name, role, short password or a name already taken."""
     if not valid_name(name):
-        raise ValueError("name: letters, digits, . _ - @ only, at most 80 characters")
+        raise AccountRefused("name")
     if role not in ROLES:
-        raise ValueError(f"role must be one of {ROLES}")
+        raise AccountRefused("role")
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise ValueError(f"password: at least {MIN_PASSWORD_LENGTH} characters")
+        raise AccountRefused("password")
     with engine.begin() as connection:
         if connection.execute(sa.select(store.users.c.id).where(store.users.c.name == name)).first():
-            raise ValueError(f"user {name!r} already exists")
+            raise AccountRefused("taken")
         result = connection.execute(
             store.users.insert().values(
                 name=name, role=role, password_hash=hash_password(password), created_at=time.time()
@@ -112,7 +127,7 @@ def remove_user(engine: Engine, name: str) -> bool:
 
 def set_password(engine: Engine, name: str, password: str) -> bool:
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise ValueError(f"password: at least {MIN_PASSWORD_LENGTH} characters")
+        raise AccountRefused("password")
     with engine.begin() as connection:
         result = connection.execute(
             store.users.update().where(store.users.c.name == name).values(password_hash=hash_password(password))

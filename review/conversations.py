@@ -115,14 +115,12 @@ def conversation_events(engine: Engine, sender_id: str) -> list[StoredEvent]:
         return [_stored(row) for row in connection.execute(query)]
 
 
-def events_of(engine: Engine, sender_ids: list[str], chunk: int = 500) -> Iterator[StoredEvent]:
-    """Every event of these conversations, conversation by conversation, in chunks (exports)."""
-    for start in range(0, len(sender_ids), chunk):
-        part = sender_ids[start : start + chunk]
-        query = sa.select(events).where(events.c.sender_id.in_(part)).order_by(events.c.sender_id, events.c.id)
-        with engine.connect() as connection:
-            for row in connection.execute(query):
-                yield _stored(row)
+def events_of(engine: Engine, sender_ids: list[str]) -> Iterator[StoredEvent]:
+    """Every event of these conversations in one query, each conversation's in order (exports)."""
+    query = sa.select(events).where(events.c.sender_id.in_(sender_ids)).order_by(events.c.sender_id, events.c.id)
+    with engine.connect() as connection:
+        for row in connection.execute(query):
+            yield _stored(row)
 
 
 def mapping(value: Any) -> Mapping[str, Any]:

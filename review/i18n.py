@@ -134,7 +134,16 @@ STRINGS: Mapping[str, tuple[str, str]] = {
     "user_added": ("Utilisateur ajouté.", "User added."),
     "user_removed": ("Utilisateur retiré.", "User removed."),
     "cannot_remove_self": ("Vous ne pouvez pas retirer votre propre compte.", "You cannot remove your own account."),
-    "user_invalid": ("Utilisateur refusé : ", "User refused: "),
+    "refused_name": (
+        "Nom refusé : lettres, chiffres et . _ - @ seulement, 80 caractères au plus.",
+        "Name refused: letters, digits and . _ - @ only, at most 80 characters.",
+    ),
+    "refused_role": ("Rôle inconnu.", "Unknown role."),
+    "refused_password": (
+        "Mot de passe trop court : 10 caractères au moins.",
+        "Password too short: 10 characters at least.",
+    ),
+    "refused_taken": ("Ce nom d'utilisateur existe déjà.", "This user name already exists."),
     "flag_emergency": ("Urgence (9-1-1)", "Emergency (9-1-1)"),
     "flag_municipal_emergency": ("Urgence municipale", "Municipal emergency"),
     "flag_handoff": ("Transfert au personnel", "Handoff to staff"),

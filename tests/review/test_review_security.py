@@ -175,7 +175,10 @@ def test_a_reviewer_cannot_manage_users_but_an_admin_can(
     added = admin.post(
         "/users", {"name": "dave", "password": "long enough pw", "role": "reviewer", "csrf_token": token}
     )
-    assert added.status == 200 and "dave" in added.body
+    assert added.status == 303 and "dave" in admin.get("/users?done=user_added").body
+    token = admin.get("/users").csrf_token()
+    again = admin.post("/users", {"name": "dave", "password": "long enough pw", "role": "admin", "csrf_token": token})
+    assert again.status == 400 and "Ce nom d&#39;utilisateur existe déjà." in again.body
     assert StaffClient(review_site.base_url).log_in("dave", "long enough pw").status == 303
 
 
