@@ -75,6 +75,7 @@ def create_app(settings: Settings) -> Sanic:
     app = Sanic(f"review_{secrets.token_hex(4)}")
     app.config.REQUEST_MAX_SIZE = 1_000_000
     app.config.ACCESS_LOG = False
+    app.config.PROXIES_COUNT = settings.proxies_count
     review = review_engine(settings.review_db_url)
     tracker = tracker_engine(settings.tracker_db_url)
     templates = Environment(
@@ -187,7 +188,7 @@ def create_app(settings: Settings) -> Sanic:
         name = _form_value(request, "name")[: auth.MAX_NAME_LENGTH]
         password = _form_value(request, "password")
         target = safe_next(_form_value(request, "next"))
-        address = request.ip or "unknown"
+        address = request.remote_addr or request.ip or "unknown"  # remote_addr: forwarded by a trusted proxy
         if auth.login_refused(review, name, address, settings.max_failed_logins, settings.login_window_seconds):
             auth.record_login(review, name, address, succeeded=False)
             return _login_again(request, expected, target, "login_limited", 429)

@@ -29,6 +29,9 @@ class Settings:
     max_failed_logins: int = 5
     login_window_seconds: int = 900
     session_hours: int = 12
+    # Reverse proxies in front of the app (HTTPS in production): their X-Forwarded-For names the staff member's
+    # address, which the login rate limit counts by. 0 = nothing trusted.
+    proxies_count: int = 0
 
     @classmethod
     def from_environment(cls, secret_file: Path = SECRET_KEY_FILE) -> Settings:
@@ -37,6 +40,7 @@ class Settings:
             review_db_url=os.environ.get("REVIEW_DB_URL", DEFAULT_REVIEW_DB_URL),
             secret_key=os.environ.get("REVIEW_SECRET_KEY") or stored_secret_key(secret_file),
             secure_cookies=os.environ.get("REVIEW_SECURE_COOKIES", "") in {"1", "true", "yes"},
+            proxies_count=int(os.environ.get("REVIEW_PROXIES_COUNT") or 0),
         )
 
 
