@@ -120,10 +120,14 @@
     unsent.splice(0).forEach(emit);
   });
 
-  socket.on("disconnect", function () {
+  // Lost, or never reached (the assistant restarting): socket.io keeps trying; the resident is told meanwhile.
+  function disconnected() {
     confirmed = false;
     setStatus(words.disconnected);
-  });
+  }
+
+  socket.on("disconnect", disconnected);
+  socket.on("connect_error", disconnected);
 
   socket.on(words.botEvent, function (message) {
     if (message && typeof message.text === "string") {
