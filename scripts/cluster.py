@@ -220,6 +220,7 @@ def main() -> None:
             print(f"{name} is not set; for example {name}={REQUIRED_VARIABLES[name]}", file=sys.stderr)
         sys.exit("make run-cluster needs PostgreSQL, Redis and an API token: see README.md, 'Production'.")
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # Ctrl-C, even when started from a script
     workdir = Path(tempfile.mkdtemp(prefix="pointe-claire-cluster-"))
     print(f"Starting {args.instances} Rasa instance(s), the action server and HAProxy (logs in {workdir}) ...")
     with running_cluster(args.model, workdir, args.instances, args.port, args.interface) as cluster:
