@@ -73,6 +73,9 @@ def test_the_load_balancer_forwards_the_channels_and_refuses_the_http_api(cluste
         assert status == 403, f"HAProxy forwarded {path} ({status})"
     status, replies = post(cluster.url, new_sender(), "Bonjour, où trouver l'horaire des collectes?")
     assert status == 200 and replies
+    # The web chat's socket.io handshake (polling transport) reaches an instance too.
+    status, body = http("GET", f"{cluster.url}/socket.io/?EIO=4&transport=polling")
+    assert status == 200 and b'"sid"' in body
 
 
 def listening_addresses(port: int) -> set[str]:
@@ -236,6 +239,18 @@ def test_a_burst_of_500_conversations_through_the_load_balancer_is_answered_and_
         stored.setdefault(sender, []).append(json.loads(data)["text"])
     assert len(stored) == BURST_CONVERSATIONS
     assert stored == {sender: list(messages) for sender, messages in senders.items()}
+    # Each message's turn is whole and in place: answered, then back to listening, before the next message.
+    kinds: dict[str, list[str]] = {}
+    for sender, kind, data in production_environment.rows(
+        "SELECT sender_id, type_name, data FROM events WHERE sender_id LIKE 'burst-%%' ORDER BY id"
+    ):
+        kinds.setdefault(sender, []).append(f"action:{json.loads(data)['name']}" if kind == "action" else kind)
+    for sender, sequence in kinds.items():
+        turns = "|".join(sequence).split("|user|")[1:]
+        assert len(turns) == 3 and all("bot" in turn and turn.endswith("action:action_listen") for turn in turns), (
+            sender,
+            sequence,
+        )
 
 
 # --- an instance killed under load (last: the cluster is left with one instance) ------------------------------
