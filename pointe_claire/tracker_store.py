@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from rasa.shared.core.trackers import DialogueStateTracker
     from sqlalchemy.orm import Session
 
-# The variable endpoints.yml names (`url_env`); the review app reads the same one.
+# The variable endpoints.yml names (`url_env`). The review app reads the same URL from REVIEW_TRACKER_DB_URL.
 DATABASE_URL_VARIABLE = "ASSISTANT_DATABASE_URL"
 
 # Events that carry what someone wrote: the resident's message, and the bot's reply in case it echoes it.
