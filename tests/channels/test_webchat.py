@@ -391,3 +391,23 @@ def test_a_broken_page_text_file_gives_a_page_error_and_the_503_text_still_has_t
     notice = webchat.unavailable_text()
     for number in (facts["phone_emergency"], facts["phone_municipal_emergency"], facts["phone_general"]):
         assert notice.count(number) == 2  # once in French, once in English
+
+
+AXE = DIST.parent / "node_modules" / "axe-core" / "axe.min.js"  # devDependency of webchat/package.json
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_axe_finds_no_accessibility_problem_in_a_conversation(page_url: str, browser: WebDriver, language: str):
+    open_chat(browser, f"{page_url}?lang={language}")
+    focus_message_field_with_keyboard(browser)
+    say(browser, "Il y a un arbre tombé sur ma rue" if language == "fr" else "A tree fell on my street")
+    browser.execute_script(AXE.read_text(encoding="utf-8"))
+    violations: list[dict[str, Any]] = browser.execute_async_script(
+        """
+        const done = arguments[arguments.length - 1];
+        axe.run(document, { runOnly: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"] })
+          .then((result) => done(result.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.length,
+            targets: v.nodes.map((n) => n.target.join(" ")) }))));
+        """
+    )
+    assert violations == [], violations
