@@ -195,15 +195,15 @@ class WebChatInput(SocketIOInput):
             if not self.jwt_key:
                 return True
             token = auth.get("token") if isinstance(auth, dict) else None
-            return bool(token and decode_bearer_token(token, self.jwt_key, self.jwt_algorithm))
+            return isinstance(token, str) and bool(decode_bearer_token(token, self.jwt_key, self.jwt_algorithm))
 
         @sio.on("session_request", namespace=self.namespace)
         async def session_request(sid: str, data: Any) -> None:
             requested = data.get("session_id") if isinstance(data, dict) else None
             session_id = valid_session_id(requested) or uuid.uuid4().hex
             if self.session_persistence:
-                # Awaited: Rasa 3.6's channel calls it without `await`, which python-socketio 5.x's async
-                # server silently ignores, so replies sent to the session's room never reached the page.
+                # Awaited: Rasa 3.6's channel calls this coroutine (python-socketio 5.18) without `await`, so it
+                # never ran, and replies sent to the session's room never reached the page.
                 await sio.enter_room(sid, session_id, namespace=self.namespace)
             await sio.emit("session_confirm", session_id, room=sid, namespace=self.namespace)
 
