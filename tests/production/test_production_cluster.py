@@ -19,6 +19,7 @@ import pytest
 
 from pointe_claire.city_facts import load_city_facts
 from pointe_claire.language import LinguaIdentifier
+from review.conversations import conversation_events, tracker_engine, transcript
 from scripts.cluster import Cluster
 from scripts.servers import Assistant, http
 from tests.production.support import TOKEN, Databases
@@ -124,6 +125,20 @@ def test_a_conversation_alternating_between_instances_keeps_its_language_slots_a
     tracker = json.loads(body)
     assert tracker["slots"]["language"] == "fr"
     assert [e["text"] for e in tracker["events"] if e["event"] == "user"] == [message for _, message in turns]
+
+
+def test_the_review_app_reads_the_conversations_the_instances_stored_in_postgresql(
+    cluster: Cluster, production_environment: Databases
+):
+    sender = new_sender()
+    for instance, message in zip(cluster.instances, ("Bonjour, la piscine ouvre quand?", "ok merci"), strict=True):
+        assert post(instance.base_url, sender, message)[0] == 200
+    # docker-compose gives the review app the instances' URL (REVIEW_TRACKER_DB_URL); it opens it read-only.
+    engine = tracker_engine(production_environment.url)
+    shown = transcript(conversation_events(engine, sender), sender)
+    assert [turn.text for turn in shown.resident_turns] == ["Bonjour, la piscine ouvre quand?", "ok merci"]
+    assert shown.language == "fr"
+    assert any(turn.speaker == "assistant" for turn in shown.turns)
 
 
 def _turn_structure(databases: Databases, sender: str) -> list[str]:
