@@ -36,7 +36,11 @@ class Settings:
     @classmethod
     def from_environment(cls, secret_file: Path = SECRET_KEY_FILE) -> Settings:
         return cls(
-            tracker_db_url=os.environ.get("REVIEW_TRACKER_DB_URL", DEFAULT_TRACKER_DB_URL),
+            # The assistant's own variable (endpoints.yml) serves when the review app is not told otherwise, so
+            # setting ASSISTANT_DATABASE_URL once points the assistant and its review pages at the same PostgreSQL.
+            tracker_db_url=os.environ.get("REVIEW_TRACKER_DB_URL")
+            or os.environ.get("ASSISTANT_DATABASE_URL")
+            or DEFAULT_TRACKER_DB_URL,
             review_db_url=os.environ.get("REVIEW_DB_URL", DEFAULT_REVIEW_DB_URL),
             secret_key=os.environ.get("REVIEW_SECRET_KEY") or stored_secret_key(secret_file),
             secure_cookies=os.environ.get("REVIEW_SECURE_COOKIES", "") in {"1", "true", "yes"},

@@ -2,7 +2,8 @@
 action failed) or could not handle the message at all (PostgreSQL or Redis unreachable), a response-only message
 with the emergency numbers and the general line is sent instead.
 
-Called by the REST channel for each message; needs nothing but domain.yml and city_facts.yml. Each kind of
+Called by every input channel (REST, web chat, X, Messenger) for each message; needs nothing but domain.yml and
+city_facts.yml. Each kind of
 failure is logged once per burst, not once per message.
 """
 
@@ -44,7 +45,7 @@ STORE_ERRORS: tuple[type[BaseException], ...] = (
     sqlalchemy.exc.InterfaceError,
 )
 
-# True while the REST channel handles a message: a tracker-store error then fails the message (and the resident
+# True while a guarded channel handles a message: a tracker-store error then fails the message (and the resident
 # gets the fallback) instead of Rasa's default, which answers from an empty in-memory conversation and keeps it
 # nowhere durable.
 _in_guarded_message: ContextVar[bool] = ContextVar("in_guarded_message", default=False)
@@ -75,7 +76,7 @@ class ReplyGuard:
     def _on_tracker_store_error(self, error: Exception) -> None:
         if _in_guarded_message.get():
             raise StoreUnavailable(f"{type(error).__name__}: {error}".strip()) from error
-        # Other channels and the HTTP API keep Rasa's behaviour (an in-memory conversation), logged per burst.
+        # Rasa's HTTP API (and any unguarded channel) keeps Rasa's behaviour (an in-memory conversation), logged per burst.
         self._log_once_per_burst(
             "tracker store",
             "The conversation store failed (%s); Rasa kept the conversation in memory for %d call(s).",

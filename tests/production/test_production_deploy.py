@@ -79,3 +79,12 @@ def test_the_image_ships_the_trained_model_and_runs_as_a_plain_user():
     assert re.search(r"^USER assistant$", dockerfile, re.MULTILINE)
     ignored = (PROJECT_ROOT / ".dockerignore").read_text(encoding="utf-8").splitlines()
     assert "!models/pointe-claire.tar.gz" in ignored and ".venv" in ignored and "tracker.db" in ignored
+
+
+def test_the_image_builds_the_web_chat_page_from_the_npm_lock_file():
+    dockerfile = (PROJECT_ROOT / "Dockerfile").read_text(encoding="utf-8")
+    assert "COPY webchat/package.json webchat/package-lock.json" in dockerfile
+    assert "npm ci --ignore-scripts" in dockerfile
+    assert "COPY --from=webchat /webchat/dist webchat/dist" in dockerfile
+    ignored = (PROJECT_ROOT / ".dockerignore").read_text(encoding="utf-8").splitlines()
+    assert "webchat/node_modules" in ignored  # the build stage installs its own, for the image's platform

@@ -1,0 +1,31 @@
+"""The review app reads the conversations the assistant writes: the same database URL serves both."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from review.settings import DEFAULT_TRACKER_DB_URL, Settings
+
+
+def test_without_any_setting_the_review_app_reads_make_runs_sqlite_file(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+):
+    for name in ("REVIEW_TRACKER_DB_URL", "ASSISTANT_DATABASE_URL", "REVIEW_SECRET_KEY"):
+        monkeypatch.delenv(name, raising=False)
+    assert Settings.from_environment(tmp_path / "key").tracker_db_url == DEFAULT_TRACKER_DB_URL
+
+
+def test_the_assistants_database_url_points_the_review_app_at_the_same_postgresql(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+):
+    monkeypatch.delenv("REVIEW_TRACKER_DB_URL", raising=False)
+    monkeypatch.setenv("ASSISTANT_DATABASE_URL", "postgresql://assistant@db:5432/assistant")
+    assert Settings.from_environment(tmp_path / "key").tracker_db_url == "postgresql://assistant@db:5432/assistant"
+
+
+def test_the_review_apps_own_setting_wins(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
+    monkeypatch.setenv("ASSISTANT_DATABASE_URL", "postgresql://assistant@db:5432/assistant")
+    monkeypatch.setenv("REVIEW_TRACKER_DB_URL", "postgresql://reader@replica:5432/assistant")
+    assert Settings.from_environment(tmp_path / "key").tracker_db_url == "postgresql://reader@replica:5432/assistant"
