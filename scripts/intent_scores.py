@@ -6,6 +6,7 @@ Used by `make evaluate`, `make report` and the evaluation test.
 from __future__ import annotations
 
 import asyncio
+import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -45,29 +46,45 @@ def score(examples: list[Example], predictions: list[tuple[str, float]], languag
     )
 
 
-async def _predict(model_path: Path, texts: list[str]) -> list[tuple[str, float]]:
-    from rasa.core.agent import Agent
+Ranking = list[tuple[str, float]]  # a message's top intents with their confidences, the chosen one first
 
+
+async def parse_rankings(model_path: Path, texts: list[str]) -> list[Ranking]:
+    """Each text's top-3 intents from the trained model, in-process: the pipeline the assistant runs."""
+    from rasa.core.agent import Agent
+    from rasa.utils.log_utils import configure_structlog
+
+    configure_structlog(logging.WARNING)  # not one debug line per parsed message
     agent = Agent.load(str(model_path))
-    results = []
+    rankings = []
     for text in texts:
         parsed = await agent.parse_message(text)
-        results.append((parsed["intent"]["name"], float(parsed["intent"].get("confidence") or 0.0)))
-    return results
+        top = [(str(i["name"]), float(i.get("confidence") or 0.0)) for i in parsed.get("intent_ranking") or []]
+        chosen = (str(parsed["intent"]["name"]), float(parsed["intent"].get("confidence") or 0.0))
+        # Components after the classifier (safety net, language detector) may change the intent: show it first.
+        rankings.append([chosen, *[item for item in top if item[0] != chosen[0]]][:3])
+    return rankings
 
 
-def evaluate_model(model_path: Path) -> dict[str, LanguageScores]:
-    """Loads the model once and scores it on both languages' held-out examples."""
+def held_out_rankings(model_path: Path) -> dict[str, tuple[list[Example], list[Ranking]]]:
+    """Loads the model once and ranks both languages' held-out examples: {language: (examples, rankings)}."""
     examples = {language: evaluation_examples(language) for language in LANGUAGES}
-    texts = [ex.text for language in LANGUAGES for ex in examples[language]]
-    predictions = asyncio.run(_predict(model_path, texts))
-    scores: dict[str, LanguageScores] = {}
+    rankings = asyncio.run(parse_rankings(model_path, [ex.text for lang in LANGUAGES for ex in examples[lang]]))
+    result = {}
     offset = 0
     for language in LANGUAGES:
         count = len(examples[language])
-        scores[language] = score(examples[language], predictions[offset : offset + count], language)
+        result[language] = (examples[language], rankings[offset : offset + count])
         offset += count
-    return scores
+    return result
+
+
+def evaluate_model(model_path: Path) -> dict[str, LanguageScores]:
+    """Intent scores of both languages on the held-out examples."""
+    return {
+        language: score(examples, [ranking[0] for ranking in rankings], language)
+        for language, (examples, rankings) in held_out_rankings(model_path).items()
+    }
 
 
 def format_scores(scores: dict[str, LanguageScores]) -> str:

@@ -9,12 +9,10 @@ confusion-matrix PNGs. The previous report is kept in reports/previous/ until a 
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import hashlib
 import html
 import json
-import logging
 import shutil
 import sys
 from dataclasses import dataclass
@@ -22,15 +20,13 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from scripts.intent_scores import LanguageScores, score
-from scripts.nlu_files import LANGUAGES, PROJECT_ROOT, Example, evaluation_examples
+from scripts.intent_scores import LanguageScores, Ranking, held_out_rankings, score
+from scripts.nlu_files import PROJECT_ROOT, Example
 
 MODEL = PROJECT_ROOT / "models" / "pointe-claire.tar.gz"
 REPORTS = PROJECT_ROOT / "reports"
 SAME = 0.005  # F1 changes smaller than this are noise, not better or worse
 LANGUAGE_LABELS = {"fr": "Français / French", "en": "English / Anglais"}
-
-Ranking = list[tuple[str, float]]
 
 
 @dataclass
@@ -40,35 +36,11 @@ class LanguageReport:
     examples: list[Example]
 
 
-async def _rankings(model: Path, texts: list[str]) -> list[Ranking]:
-    from rasa.core.agent import Agent
-    from rasa.utils.log_utils import configure_structlog
-
-    configure_structlog(logging.WARNING)  # not one debug line per parsed message
-    agent = Agent.load(str(model))
-    rankings = []
-    for text in texts:
-        parsed = await agent.parse_message(text)
-        top = [(str(i["name"]), float(i.get("confidence") or 0.0)) for i in parsed.get("intent_ranking") or []]
-        chosen = (str(parsed["intent"]["name"]), float(parsed["intent"].get("confidence") or 0.0))
-        # Components after the classifier (safety net, language detector) may change the intent: show it first.
-        rankings.append([chosen, *[item for item in top if item[0] != chosen[0]]][:3])
-    return rankings
-
-
 def evaluate(model: Path = MODEL) -> dict[str, LanguageReport]:
-    examples = {language: evaluation_examples(language) for language in LANGUAGES}
-    texts = [ex.text for language in LANGUAGES for ex in examples[language]]
-    rankings = asyncio.run(_rankings(model, texts))
-    reports: dict[str, LanguageReport] = {}
-    offset = 0
-    for language in LANGUAGES:
-        own = rankings[offset : offset + len(examples[language])]
-        offset += len(examples[language])
-        reports[language] = LanguageReport(
-            score(examples[language], [r[0] for r in own], language), own, examples[language]
-        )
-    return reports
+    return {
+        language: LanguageReport(score(examples, [r[0] for r in rankings], language), rankings, examples)
+        for language, (examples, rankings) in held_out_rankings(model).items()
+    }
 
 
 def to_json(reports: dict[str, LanguageReport], model: Path) -> dict[str, Any]:
