@@ -22,7 +22,7 @@ PYTHON_SOURCES := pointe_claire actions tests bench scripts review
 .PHONY: help install system-packages run shell train test validate new-intent report lint types evaluate bench lock clean webchat run-cluster bench-cluster
 
 help: ## List the targets
-	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt requirements.lock
 	@test -x $(PY) || $(PYTHON_310) -m venv $(VENV)
