@@ -62,6 +62,9 @@ def safe_next(target: str | None) -> str:
     """Only a path of this app: a login link must not send staff to another site."""
     if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
         return "/"
+    # Browsers drop tabs and line breaks from link addresses: "/\t/evil.example" would become "//evil.example".
+    if any(ord(character) < 0x21 or ord(character) == 0x7F for character in target):
+        return "/"
     return target
 
 
@@ -190,7 +193,7 @@ def create_app(settings: Settings) -> Sanic:
         target = safe_next(_form_value(request, "next"))
         address = request.remote_addr or request.ip or "unknown"  # remote_addr: forwarded by a trusted proxy
         if auth.login_refused(review, name, address, settings.max_failed_logins, settings.login_window_seconds):
-            auth.record_login(review, name, address, succeeded=False)
+            # Not recorded: a refused attempt must not extend the lock, or anyone could keep an account locked.
             return _login_again(request, expected, target, "login_limited", 429)
         user = auth.authenticate(review, name, password)
         auth.record_login(review, name, address, succeeded=user is not None)
@@ -240,7 +243,10 @@ def create_app(settings: Settings) -> Sanic:
             tags=tags,
             choices=filter_choices(review),
             query=lambda **changes: urlencode(filters.query(**changes)),
-            conversation_link=lambda sender_id: "/conversation?" + urlencode({"id": sender_id}),
+            # "Back" on the transcript returns to this page of the inbox, filters kept.
+            conversation_link=lambda sender_id: (
+                "/conversation?" + urlencode({"id": sender_id, "back": "/?" + urlencode(filters.query())})
+            ),
         )
 
     @app.get("/conversation")
@@ -353,9 +359,12 @@ def create_app(settings: Settings) -> Sanic:
         if len(languages) != 1:
             return message_page(request, "training_mixed", 400)
         language = languages.pop()
-        body = exports.training_yaml(
-            intent, language, [turn.text for turn in turns], request.ctx.session.user.name, datetime.now(MONTREAL)
-        )
+        try:
+            body = exports.training_yaml(
+                intent, language, [turn.text for turn in turns], request.ctx.session.user.name, datetime.now(MONTREAL)
+            )
+        except ValueError:  # nothing left once control characters and blanks are dropped
+            return message_page(request, "training_none", 400)
         return _download(body, "application/yaml; charset=utf-8", f"{language}-{intent}.yml")
 
     # --- overview ------------------------------------------------------------------------------------------------

@@ -126,13 +126,18 @@ def remove_user(engine: Engine, name: str) -> bool:
 
 
 def set_password(engine: Engine, name: str, password: str) -> bool:
+    """A new password; the account's open sessions end with the old one (a suspected leak must lock it out)."""
     if len(password) < MIN_PASSWORD_LENGTH:
         raise AccountRefused("password")
     with engine.begin() as connection:
-        result = connection.execute(
-            store.users.update().where(store.users.c.name == name).values(password_hash=hash_password(password))
+        user_id = connection.execute(sa.select(store.users.c.id).where(store.users.c.name == name)).scalar()
+        if user_id is None:
+            return False
+        connection.execute(
+            store.users.update().where(store.users.c.id == user_id).values(password_hash=hash_password(password))
         )
-        return bool(result.rowcount)
+        connection.execute(store.sessions.delete().where(store.sessions.c.user_id == user_id))
+        return True
 
 
 # --- login rate limit -----------------------------------------------------------------------------------------

@@ -29,7 +29,7 @@ from review.flags import (
 
 MONTREAL = ZoneInfo("America/Montreal")
 LANGUAGE_SLOT = "language"
-# Actions every turn runs: shown in the transcript only when staff ask for every action.
+# Actions every turn runs: left out of the transcript, where they would only hide the ones that matter.
 ROUTINE_ACTIONS = frozenset({"action_listen", "action_session_start"})
 
 # The shape Rasa's SQLTrackerStore creates; declared, never created, by this app.
@@ -168,7 +168,7 @@ class Transcript:
         return [turn for turn in self.turns if turn.speaker == "resident"]
 
 
-def transcript(stored: list[StoredEvent], sender_id: str, show_routine_actions: bool = False) -> Transcript:
+def transcript(stored: list[StoredEvent], sender_id: str) -> Transcript:
     """The conversation as staff read it, with each resident message's intent, confidence, language and flags."""
     turns: list[Turn] = []
     all_flags: list[Flag] = []
@@ -212,7 +212,7 @@ def transcript(stored: list[StoredEvent], sender_id: str, show_routine_actions: 
             name = str(data.get("name") or "")
             if name in FALLBACK_ACTIONS:
                 all_flags.append(Flag(FALLBACK))
-            if show_routine_actions or name not in ROUTINE_ACTIONS:
+            if name not in ROUTINE_ACTIONS:
                 turns.append(Turn("action", event.id, local_time(event.timestamp), name))
     return Transcript(sender_id, turns, distinct(all_flags), language, channels)
 

@@ -147,6 +147,12 @@ def _conditions(filters: Filters) -> list[ColumnElement[bool]]:
             sa.or_(
                 conversations.c.search.like(_like(needle), escape="\\"),
                 conversations.c.sender_id.like(_like(filters.search), escape="\\"),
+                # The summary keeps the first SEARCH_CHARS characters: later messages of a long conversation are
+                # found in the per-message table.
+                sa.exists().where(
+                    store.messages.c.sender_id == conversations.c.sender_id,
+                    sa.func.lower(store.messages.c.text).like(_like(needle), escape="\\"),
+                ),
             )
         )
     return conditions
@@ -248,13 +254,6 @@ def inbox_page(engine: Engine, filters: Filters, page_size: int) -> Page:
         query = _order(_base(_ROW_COLUMNS, filters), filters.sort).limit(page_size).offset((page - 1) * page_size)
         rows = [_row(row) for row in connection.execute(query)]
     return Page(rows, total, page, pages)
-
-
-def matching_sender_ids(engine: Engine, filters: Filters, limit: int) -> list[str]:
-    """Every conversation the filters select (exports), in inbox order, at most `limit`."""
-    query = _order(_base([conversations.c.sender_id], filters), filters.sort).limit(limit)
-    with engine.connect() as connection:
-        return [row.sender_id for row in connection.execute(query)]
 
 
 def matching_rows(engine: Engine, filters: Filters, limit: int) -> list[Row]:

@@ -81,3 +81,25 @@ def test_no_tracker_table_yet_is_an_empty_index_not_an_error(tmp_path: Path) -> 
     review = review_engine(f"sqlite:///{tmp_path / 'review.db'}")
     assert index.refresh(tracker_engine(f"sqlite:///{tmp_path / 'missing.db'}"), review) == 0
     assert _conversations(review) == {}
+
+
+def test_search_finds_a_message_written_after_the_summarys_search_text_is_full(tmp_path: Path) -> None:
+    from review.inbox import Filters, inbox_page
+
+    url = f"sqlite:///{tmp_path / 'tracker.db'}"
+    ts = 1795014000.0
+    long_message = "Je voudrais signaler un problème de déneigement dans ma rue. " * 80  # > index.SEARCH_CHARS
+    _write(
+        url,
+        [
+            (1, "dora", resident_message(ts, long_message, "report_problem", "fr")),
+            (2, "dora", resident_message(ts + 60, "Aussi: lampadaire brisé au coin", "report_problem", "fr")),
+            (3, "emil", resident_message(ts + 5, "Bonjour", "greet", "fr")),
+        ],
+    )
+    tracker, review = tracker_engine(url), review_engine(f"sqlite:///{tmp_path / 'review.db'}")
+    index.refresh(tracker, review)
+    assert len(_conversations(review)["dora"].search) <= index.SEARCH_CHARS
+    found = inbox_page(review, Filters.from_query({"search": ["LAMPADAIRE"]}), 50)
+    assert [row.sender_id for row in found.rows] == ["dora"]
+    assert inbox_page(review, Filters.from_query({"search": ["%"]}), 50).total == 0  # a literal %, not a wildcard

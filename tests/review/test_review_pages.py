@@ -19,7 +19,9 @@ from review import store
 
 def inbox_ids(client: StaffClient, query: str = "") -> list[str]:
     body = client.get("/?" + query).body
-    return [urllib.parse.unquote(part.split('"')[0]) for part in body.split('href="/conversation?id=')[1:]]
+    return [
+        urllib.parse.unquote(part.split('"')[0].split("&amp;")[0]) for part in body.split('href="/conversation?id=')[1:]
+    ]
 
 
 def count_of(client: StaffClient, query: str = "") -> int:

@@ -63,9 +63,10 @@ def test_review_app_reads_a_postgresql_tracker_store_and_never_writes_it(databas
         inbox = client.get("/").body
         assert "45 sur 45 conversations" in inbox  # 40 generated + 5 known, one page
         flagged = client.get("/?flag=emergency&language=fr").body
-        assert 'href="/conversation?id=emergency-fr"' in flagged
-        assert "0 sur" in client.get("/?search=%27%20OR%201%3D1--").body
-        assert "sur" in client.get("/?search=100%25").body  # a literal %, escaped the same way on PostgreSQL
+        assert 'href="/conversation?id=emergency-fr&amp;back=' in flagged
+        assert ">0 sur 0 conversations" in client.get("/?search=%27%20OR%201%3D1--").body
+        # A literal %, escaped the same way on PostgreSQL: no message holds "%", a wildcard would match them all.
+        assert ">0 sur 0 conversations" in client.get("/?search=%25").body
         page = client.get("/conversation?id=emergency-fr")
         assert "Il y a un feu dans la maison de mon voisin" in page.body
         token = page.csrf_token()
