@@ -1,6 +1,7 @@
 """Scores the trained model's intent classification on the held-out evaluation set, per language.
 
-Used by `make evaluate`, `make report` and the evaluation test.
+`score` serves `make evaluate` (through the REST channel) and `make report`; `held_out_rankings` parses in-process
+for `make report`; `python -m scripts.intent_scores [model]` prints the scores of any trained model.
 """
 
 from __future__ import annotations

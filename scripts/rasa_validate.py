@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 from scripts.nlu_files import PROJECT_ROOT
-from scripts.validate_project import UNTRAINED_INTENTS, responses_sent_by_code, sent_by_code
+from scripts.validate_project import UNTRAINED_INTENTS, domain_line_number, responses_sent_by_code, sent_by_code
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 _RASA_WARNING = re.compile(r"/rasa/[\w/]+\.py:\d+: UserWarning: (.+)")
@@ -31,10 +31,9 @@ def rasa_warnings(output: str) -> list[str]:
 def unexplained(warnings: list[str], root: Path) -> list[str]:
     """Warnings that point at a real problem, each prefixed with the domain.yml line it is about."""
     sent = responses_sent_by_code(root)
-    domain_lines = (root / "domain.yml").read_text(encoding="utf-8").splitlines()
 
     def where(needle: str) -> str:
-        line = next((i + 1 for i, text in enumerate(domain_lines) if text.strip().startswith(needle)), None)
+        line = domain_line_number(root, needle)
         return f"domain.yml:{line}" if line else "rasa data validate"
 
     problems = []

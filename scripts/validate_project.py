@@ -70,9 +70,18 @@ class Project:
         return f"{path.relative_to(self.root)}:{line}"
 
     def domain_line(self, needle: str) -> str:
-        lines = (self.root / "domain.yml").read_text(encoding="utf-8").splitlines()
-        line = next((i + 1 for i, text in enumerate(lines) if text.strip().startswith(needle)), 1)
-        return f"domain.yml:{line}"
+        return f"domain.yml:{domain_line_number(self.root, needle) or 1}"
+
+
+def domain_line_number(root: Path, needle: str) -> int | None:
+    """The line of domain.yml that holds `needle` ("- ask_jobs", "utter_jobs:") as a whole entry, not a prefix
+    ("- ask_jobs" must not find "- ask_jobs_fair")."""
+    lines = (root / "domain.yml").read_text(encoding="utf-8").splitlines()
+    for number, text in enumerate(lines, start=1):
+        entry = text.strip()
+        if entry == needle or (entry.startswith(needle) and entry[len(needle)] in " :#"):
+            return number
+    return None
 
 
 def check_examples_per_language(project: Project, minimum: int) -> list[Problem]:
