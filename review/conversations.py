@@ -57,7 +57,7 @@ class StoredEvent:
 
 
 def tracker_engine(url: str) -> Engine:
-    """The tracker store's database, opened read-only where the driver allows (SQLite files; PostgreSQL via psycopg2)."""
+    """The tracker store's database, opened read-only where the driver allows (SQLite; PostgreSQL via psycopg2)."""
     if url.startswith("sqlite:///") and not url.startswith("sqlite:///file:"):
         path = url[len("sqlite:///") :]
         if path and path != ":memory:":
