@@ -15,6 +15,7 @@ import hashlib
 import hmac
 import json
 import logging
+import re
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
@@ -40,8 +41,25 @@ DEFAULT_VARIABLES = {
     "secret": "FACEBOOK_APP_SECRET",
     "page_access_token": "FACEBOOK_PAGE_ACCESS_TOKEN",
 }
+# fbmessenger passes the Page access token as a query parameter: never let it reach the log with a URL.
+_ACCESS_TOKEN = re.compile(r"access_token=[^&\s'\"]+")
 # Meta signs each delivery with the app secret: X-Hub-Signature (sha1) and X-Hub-Signature-256.
 SIGNATURE_HEADERS = (("X-Hub-Signature-256", "sha256"), ("X-Hub-Signature", "sha1"))
+
+
+def redacted(text: str) -> str:
+    """`text` with any `access_token=...` query parameter replaced, so that the Page token is never logged."""
+    return _ACCESS_TOKEN.sub("access_token=<redacted>", text)
+
+
+def _graph_error(answer: Any) -> str | None:
+    """The Graph API's error (code and message) when its answer is `{"error": ...}`; None for a success."""
+    if not isinstance(answer, dict) or "error" not in answer:
+        return None
+    error = answer["error"]
+    if isinstance(error, dict):
+        return redacted(f"code {error.get('code')}: {str(error.get('message') or '')[:300]}")
+    return redacted(str(error)[:300])
 
 
 def hub_signature_valid(app_secret: str, body: bytes, headers: Mapping[str, str]) -> bool:
@@ -63,10 +81,22 @@ class _GraphBot(MessengerBot):
 
     def send(self, recipient_id: str, element: Any) -> None:
         try:
-            self.messenger_client.send(element.to_dict(), recipient_id, "RESPONSE", timeout=GRAPH_TIMEOUT_SECONDS)
-            self.sent += 1
-        except Exception:  # the Graph API unreachable or refusing: logged, the server carries on
-            logger.exception("Facebook: a reply to %s could not be sent", recipient_id)
+            answer = self.messenger_client.send(
+                element.to_dict(), recipient_id, "RESPONSE", timeout=GRAPH_TIMEOUT_SECONDS
+            )
+        except Exception as error:  # the Graph API unreachable: logged (no traceback: it holds the token), carry on
+            logger.error(
+                "Facebook: a reply to %s could not be sent: %s: %s",
+                recipient_id,
+                type(error).__name__,
+                redacted(str(error))[:500],
+            )
+            return
+        problem = _graph_error(answer)
+        if problem is not None:  # fbmessenger does not raise on an HTTP error: the Graph API's answer says it
+            logger.error("Facebook: the Graph API refused a reply to %s (%s)", recipient_id, problem)
+            return
+        self.sent += 1
 
     async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
         def call() -> None:
@@ -78,11 +108,26 @@ class _GraphBot(MessengerBot):
     async def send_action(self, recipient_id: str, sender_action: str) -> None:
         def call() -> None:
             try:
-                self.messenger_client.send_action(sender_action, recipient_id, timeout=GRAPH_TIMEOUT_SECONDS)
-            except Exception:
-                logger.warning("Facebook: sender action %s to %s failed", sender_action, recipient_id)
+                answer = self.messenger_client.send_action(sender_action, recipient_id, timeout=GRAPH_TIMEOUT_SECONDS)
+            except Exception as error:
+                logger.warning(
+                    "Facebook: sender action %s to %s failed (%s)", sender_action, recipient_id, type(error).__name__
+                )
+                return
+            problem = _graph_error(answer)
+            if problem is not None:
+                logger.warning("Facebook: sender action %s to %s refused (%s)", sender_action, recipient_id, problem)
 
         await asyncio.to_thread(call)
+
+
+def _dicts(value: Any) -> list[dict[str, Any]]:
+    """The dict items of a list; [] for anything else (a signed but oddly shaped delivery)."""
+    return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
+
+
+def _mapping(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
 
 
 def _text_elements(text: str) -> list[Any]:
@@ -109,15 +154,27 @@ class _Messenger(Messenger):
         self._agent = agent
 
     async def handle(self, payload: dict, metadata: dict[str, Any] | None) -> None:
-        for entry in payload.get("entry") or []:
-            for message in (entry or {}).get("messaging") or []:
-                if not isinstance(message, dict) or (message.get("message") or {}).get("is_echo"):
+        for entry in _dicts(payload.get("entry")):
+            for message in _dicts(entry.get("messaging")):
+                body = message.get("message")
+                if isinstance(body, dict) and body.get("is_echo"):
                     continue  # the Page's own messages come back as echoes: never answered
-                self.last_message = message
-                if message.get("message"):
-                    await self.message(message, metadata)
-                elif message.get("postback"):
-                    await self.postback(message, metadata)
+                if not isinstance(_mapping(message.get("sender")).get("id"), str):
+                    continue  # no one to answer
+                try:
+                    await self._handle_event(message, body, metadata)
+                except Exception:  # one odd event must not stop the others, nor make the webhook answer 500
+                    logger.exception("Facebook: could not handle a messaging event")
+
+    async def _handle_event(self, message: dict[str, Any], body: Any, metadata: dict[str, Any] | None) -> None:
+        self.last_message = message
+        if isinstance(body, dict):
+            if body.get("text") is not None and not isinstance(body.get("text"), str):
+                return  # a text that is not a string: nothing to read
+            if body:
+                await self.message(message, metadata)
+        elif isinstance(_mapping(message.get("postback")).get("payload"), str):
+            await self.postback(message, metadata)
 
     async def _handle_user_message(self, text: str, sender_id: str, metadata: dict[str, Any] | None) -> None:
         text = strip_control_characters(text)
@@ -213,7 +270,10 @@ class FacebookMessengerInput(FacebookInput):
             if agent is not None:
                 self._guard.watch(agent)
             messenger = _Messenger(self.fb_access_token, on_new_message, self.graph_url, self._guard, agent)
-            await messenger.handle(payload, self.get_metadata(request))
+            try:
+                await messenger.handle(payload, self.get_metadata(request))
+            except Exception as error:  # logged; Meta would retry a 500 delivery again and again
+                logger.error("Facebook: could not handle a delivery (%s)", type(error).__name__)
             return response.text("success")
 
         return webhook

@@ -37,6 +37,7 @@ logger = logging.getLogger(__name__)
 
 SIGNATURE_HEADER = "x-twitter-webhooks-signature"
 LANGUAGE_SLOT = "language"
+_RESPONSE_KEY = "response"  # in a collected message: the name of the response it came from
 # Environment variables read when credentials.yml does not name others (`<setting>_env: NAME`).
 DEFAULT_VARIABLES = {
     "consumer_key": "X_CONSUMER_KEY",
@@ -56,14 +57,19 @@ def signature(consumer_secret: str, payload: bytes) -> str:
 class ResponseCollector(CollectingOutputChannel):
     """Collects the assistant's answers, and the names of the responses they came from."""
 
-    def __init__(self) -> None:
-        super().__init__()
-        self.responses: list[str] = []
+    @property
+    def responses(self) -> list[str]:
+        """Read from the collected messages themselves: when they are cleared (the reply guard clears them on a store
+        failure before sending the fallback), the names go with them and cannot push the fallback into a DM."""
+        return [str(m[_RESPONSE_KEY]) for m in self.messages if m.get(_RESPONSE_KEY)]
 
     async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
-        if message.get("utter_action"):
-            self.responses.append(str(message["utter_action"]))
+        name = message.get("utter_action")
+        before = len(self.messages)
         await super().send_response(recipient_id, message)
+        if name:
+            for collected in self.messages[before:]:
+                collected[_RESPONSE_KEY] = str(name)
 
 
 class XInput(InputChannel):
@@ -79,9 +85,13 @@ class XInput(InputChannel):
         values = {key: from_environment(credentials, key, name) for key, name in DEFAULT_VARIABLES.items()}
         base_url = from_environment(credentials, "api_base_url", "X_API_BASE_URL") or DEFAULT_API_BASE_URL
         ignored = {str(i) for i in credentials.get("ignored_account_ids") or ()}
-        ignored |= {i.strip() for i in from_environment(credentials, "ignored_account_ids", "").split(",") if i.strip()}
+        ignored |= {
+            i.strip()
+            for i in from_environment(credentials, "ignored_account_ids", "X_IGNORED_ACCOUNT_IDS").split(",")
+            if i.strip()
+        }
         retry = RetryPolicy(
-            attempts=int(credentials.get("retry_attempts", RetryPolicy.attempts)),
+            attempts=max(1, int(credentials.get("retry_attempts", RetryPolicy.attempts))),
             first_wait=float(credentials.get("retry_first_wait_seconds", RetryPolicy.first_wait)),
             max_wait=float(credentials.get("retry_max_wait_seconds", RetryPolicy.max_wait)),
         )

@@ -97,7 +97,9 @@ class XApi:
         """X's `data` object once it accepted the message; None (logged) after the last failed attempt."""
         url = self.base_url + path
         problem = ""
-        for attempt in range(1, self.retry.attempts + 1):
+        attempts = max(1, self.retry.attempts)  # 0 or fewer in credentials.yml: still one attempt
+        attempt = 1
+        for attempt in range(1, attempts + 1):
             headers = None
             try:
                 async with aiohttp.ClientSession(timeout=self._timeout) as session:
@@ -115,7 +117,7 @@ class XApi:
                         headers = answer.headers
             except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as error:
                 problem = f"{type(error).__name__}: {error}"
-            if attempt < self.retry.attempts:
+            if attempt < attempts:
                 wait = self.retry.wait_before(attempt + 1, headers)
                 logger.info("X API %s failed (%s); attempt %d in %.1f s", path, problem, attempt + 1, wait)
                 await asyncio.sleep(wait)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 import time
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Mapping
@@ -98,6 +99,8 @@ class SeenEvents:
         self._shared = shared
         self._key_prefix = f"{key_prefix}:x:event:"
         self._last_warning = float("-inf")
+        # first_time runs in worker threads (asyncio.to_thread): the memory must be read and changed by one at a time.
+        self._lock = threading.Lock()
 
     def first_time(self, event_id: str, now: float | None = None) -> bool:
         """True the first time an id is offered within the window, False for a repeat."""
@@ -111,9 +114,12 @@ class SeenEvents:
                         "X: Redis unreachable for duplicate events (%s); using this instance's memory", error
                     )
                     self._last_warning = now
-        while self._seen and (len(self._seen) >= self._capacity or next(iter(self._seen.values())) < now - self._ttl):
-            self._seen.popitem(last=False)
-        if event_id in self._seen:
-            return False
-        self._seen[event_id] = now
-        return True
+        with self._lock:
+            while self._seen and (
+                len(self._seen) >= self._capacity or next(iter(self._seen.values())) < now - self._ttl
+            ):
+                self._seen.popitem(last=False)
+            if event_id in self._seen:
+                return False
+            self._seen[event_id] = now
+            return True

@@ -6,10 +6,14 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import logging
 import time
 from typing import Any
 
-from scripts.servers import Assistant, http
+import pytest
+
+from pointe_claire.channels.facebook import _GraphBot
+from scripts.servers import Assistant, free_port, http
 from tests.channels.conftest import FACEBOOK_KEYS, stored_conversations_mentioning, stored_user_events
 from tests.channels.standins import StandInApi
 
@@ -113,3 +117,47 @@ def test_meta_verification_challenge(channels_assistant: Assistant) -> None:
     assert (status, body) == (200, b"1158201444")
     status, _ = http("GET", f"{url}&hub.verify_token=wrong")
     assert status == 403
+
+
+def test_an_unreachable_graph_api_is_logged_without_the_page_token(caplog: pytest.LogCaptureFixture) -> None:
+    from fbmessenger import MessengerClient
+    from fbmessenger.elements import Text
+
+    token = "secret-page-token-123"
+    client = MessengerClient(token, api_version=21.0)
+    client.graph_url = f"http://127.0.0.1:{free_port()}/v21.0"  # nothing listens there
+    bot = _GraphBot(client)
+    with caplog.at_level(logging.DEBUG, logger="pointe_claire.channels.facebook"):
+        bot.send("1234", Text(text="Bonjour"))
+    assert bot.sent == 0
+    assert "could not be sent" in caplog.text and "ConnectionError" in caplog.text
+    assert token not in caplog.text
+    assert all(record.exc_info is None for record in caplog.records)  # no traceback with the URL in it
+
+
+def test_a_graph_api_error_answer_is_a_failure_logged_without_the_token(caplog: pytest.LogCaptureFixture) -> None:
+    class RefusingClient:
+        def send(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
+            return {"error": {"message": "Invalid OAuth access_token=abc123 (#190)", "code": 190, "type": "OAuth"}}
+
+    bot = _GraphBot(RefusingClient())
+    with caplog.at_level(logging.ERROR, logger="pointe_claire.channels.facebook"):
+        bot.send("1234", type("Element", (), {"to_dict": lambda self: {"text": "x"}})())
+    assert bot.sent == 0  # so the emergency fallback is still tried
+    assert "code 190" in caplog.text and "abc123" not in caplog.text
+
+
+def test_signed_but_oddly_shaped_deliveries_are_not_a_500(channels_assistant: Assistant, user_id: str) -> None:
+    sender = {"sender": {"id": user_id}, "recipient": {"id": PAGE_ID}}
+    for payload in (
+        {"entry": [5]},
+        {"entry": "ab"},
+        {"entry": [{"messaging": "ab"}]},
+        {"messaging": [{"message": "hi"}]},
+        {"entry": [{"messaging": [{**sender, "message": "hi"}]}]},
+        {"entry": [{"messaging": [{**sender, "message": {"text": 5}}]}]},
+        {"entry": [{"messaging": [{**sender, "message": {"text": ["a"]}}, {"message": {"text": "no sender"}}]}]},
+        {"entry": [{"messaging": [{**sender, "message": {"attachments": "x"}}, {**sender, "postback": 3}]}]},
+    ):
+        assert post_delivery(channels_assistant, payload) == 200, payload
+    assert stored_conversations_mentioning(channels_assistant, user_id) == []

@@ -3,18 +3,23 @@ records what it receives. Webhook payloads are shaped as X's Account Activity AP
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import hmac
 import json
 import sqlite3
 import time
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 from urllib.parse import quote
 
 import pytest
 
-from scripts.servers import Assistant, http
+from pointe_claire.channels.x import ResponseCollector, XInput
+from pointe_claire.channels.x_api import RetryPolicy, XApi, XKeys
+from pointe_claire.channels.x_events import SeenEvents
+from scripts.servers import Assistant, free_port, http
 from tests.channels.conftest import (
     X_ACCOUNT_ID,
     X_KEYS,
@@ -320,3 +325,34 @@ def test_a_mention_in_no_clear_language_gets_a_french_then_english_thread(
     assert "Ville" in first.body["text"] and "City" not in first.body["text"]
     assert "City" in second.body["text"] and "Ville de" not in second.body["text"]
     assert all(len(post.body["text"]) <= 280 for post in (first, second))
+
+
+def test_the_collector_forgets_response_names_when_its_messages_are_cleared() -> None:
+    collector = ResponseCollector()
+    asyncio.run(collector.send_response("42", {"text": "Votre dossier: 514-555-0199", "utter_action": "utter_file"}))
+    assert collector.responses == ["utter_file"]
+    collector.messages.clear()  # as the reply guard does on a store failure, before sending the fallback
+    asyncio.run(collector.send_text_message("42", "Urgence: 911"))
+    assert collector.responses == [] and [m["text"] for m in collector.messages] == ["Urgence: 911"]
+
+
+def test_zero_or_negative_retry_attempts_still_make_one_attempt(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name, value in X_KEYS.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("X_IGNORED_ACCOUNT_IDS", "7, 8")
+    channel = XInput.from_credentials({"retry_attempts": 0})
+    assert isinstance(channel, XInput) and channel.api.retry.attempts == 1
+    assert channel.ignored_accounts == frozenset({"7", "8"})  # the default variable name, as for the other keys
+    api = XApi(XKeys("k", "s", "t", "ts"), f"http://127.0.0.1:{free_port()}", RetryPolicy(attempts=-2), timeout=2)
+    assert asyncio.run(api.send_direct_message("42", "allo")) is False  # logged, not an UnboundLocalError
+
+
+def test_seen_events_in_memory_are_safe_across_threads() -> None:
+    seen = SeenEvents(ttl=60, capacity=100)
+    ids = [str(i % 300) for i in range(3000)]
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        firsts = list(pool.map(lambda event_id: seen.first_time(event_id, now=0), ids))
+    assert firsts.count(True) >= 300  # evicted ids may come back; nothing crashes
+    seen = SeenEvents(ttl=60)
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        assert sum(pool.map(lambda _: seen.first_time("same", now=0), range(200))) == 1
