@@ -27,6 +27,9 @@ if TYPE_CHECKING:
 # The variable endpoints.yml names (`url_env`). The review app reads the same URL from REVIEW_TRACKER_DB_URL.
 DATABASE_URL_VARIABLE = "ASSISTANT_DATABASE_URL"
 
+# How long opening a PostgreSQL connection may take before it fails (and the resident gets the fallback).
+POSTGRESQL_CONNECT_TIMEOUT_SECONDS = 5
+
 # Events that carry what someone wrote: the resident's message, and the bot's reply in case it echoes it.
 REDACTED_EVENT_TYPES = frozenset({UserUttered.type_name, BotUttered.type_name})
 
@@ -129,9 +132,17 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
     def _ping_before_use(self) -> None:
         # A pooled connection to a database that restarted is dead: with pre-ping the pool tests it and reconnects,
         # so service resumes by itself when PostgreSQL returns instead of failing once per stale connection.
+        # A PostgreSQL host that stops answering (rather than refusing) would block the event loop for the OS TCP
+        # timeout: psycopg2 has no connect timeout of its own, so one is set here (seconds).
         url = self.engine.url
+        kwargs = create_engine_kwargs(url)
+        if url.get_backend_name() == "postgresql":
+            kwargs["connect_args"] = {
+                "connect_timeout": POSTGRESQL_CONNECT_TIMEOUT_SECONDS,
+                **kwargs.get("connect_args", {}),
+            }
         self.engine.dispose()
-        self.engine = sa.create_engine(url, pool_pre_ping=True, **create_engine_kwargs(url))
+        self.engine = sa.create_engine(url, pool_pre_ping=True, **kwargs)
         self.sessionmaker = sa.orm.sessionmaker(bind=self.engine)
 
     def stored_answer(self, sender_id: str, message_id: str) -> list[str] | None:

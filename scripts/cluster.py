@@ -181,8 +181,23 @@ def running_cluster(
         raise RuntimeError("set " + ", ".join(f"{name} (e.g. {REQUIRED_VARIABLES[name]})" for name in missing))
     if not HAPROXY.exists():
         raise RuntimeError(f"HAProxy not found at {HAPROXY}: make system-packages installs it")
+    # Set for the servers started here, and put back as they were when they stop (tests run in one process).
+    previous = {name: os.environ.get(name) for name in ("SANIC_HOST", "TICKET_LOCK_LIFETIME")}
     os.environ["SANIC_HOST"] = "127.0.0.1"  # the action server's interface (rasa_sdk reads it; default 0.0.0.0)
     os.environ.setdefault("TICKET_LOCK_LIFETIME", DEFAULT_TICKET_LOCK_LIFETIME)
+    try:
+        with _servers(model, workdir, instances, port, interface) as cluster:
+            yield cluster
+    finally:
+        for name, value in previous.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+@contextmanager
+def _servers(model: Path, workdir: Path, instances: int, port: int | None, interface: str) -> Iterator[Cluster]:
     workdir.mkdir(parents=True, exist_ok=True)
     actions = ActionServer(workdir)
     token = os.environ[TOKEN_VARIABLE]

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 
 import pytest
 
+from pointe_claire.channels.reply_guard import without_command_prefix
 from scripts.servers import Assistant
 
 
@@ -57,3 +59,33 @@ def test_a_malformed_request_does_not_break_the_next_one(assistant: Assistant, s
 def test_control_characters_are_removed_but_the_words_are_kept(assistant: Assistant, sender: str):
     reply = assistant.reply_text(sender, "my\x00 basement\u200b is flooded\x1b from the sewer")
     assert "514-630-1234" in reply
+
+
+@pytest.mark.parametrize("sender_id", ["x:dm:1234567890", "x:public:1234567890"])
+def test_the_rest_channel_cannot_write_into_an_x_conversation(assistant: Assistant, sender_id: str):
+    answered, content = assistant.post_raw(json.dumps({"sender": sender_id, "message": "hello"}).encode())
+    assert answered == 400
+    explanation = json.loads(content)
+    assert "x:" in explanation["error"] and "x:" in explanation["error_fr"]
+    with sqlite3.connect(assistant.tracker_db) as connection:
+        assert connection.execute("SELECT COUNT(*) FROM events WHERE sender_id = ?", (sender_id,)).fetchone() == (0,)
+
+
+def test_a_message_starting_with_a_slash_goes_through_nlu_not_rasa_commands(assistant: Assistant, sender: str):
+    # Rasa runs "/intent{...}" as a command: no NLU, the intent forced and the entities (hence slots) set as given.
+    assert assistant.send(sender, '/ask_jobs{"language": "en"}')  # answered, like any text
+    with sqlite3.connect(assistant.tracker_db) as connection:
+        [(data,)] = connection.execute(
+            "SELECT data FROM events WHERE sender_id = ? AND type_name = 'user'", (sender,)
+        ).fetchall()
+    parse_data = json.loads(data)["parse_data"]
+    assert not parse_data["text"].startswith("/")
+    assert len(parse_data["intent_ranking"]) > 1  # the classifier ranked the intents; a command has one, at 1.0
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("/ask_jobs", "ask_jobs"), (' / /greet{"language": "en"}', 'greet{"language": "en"}'), ("a/b", "a/b"), ("/", "")],
+)
+def test_the_command_prefix_is_removed_from_residents_text(text: str, expected: str):
+    assert without_command_prefix(text) == expected

@@ -3,13 +3,15 @@ action failed) or could not handle the message at all (PostgreSQL or Redis unrea
 with the emergency numbers and the general line is sent instead.
 
 Called by every input channel (REST, web chat, X, Messenger) for each message; needs nothing but domain.yml and
-city_facts.yml. Each kind of
-failure is logged once per burst, not once per message.
+city_facts.yml. Each kind of failure is logged at its first occurrence and then at most once a minute, with the
+number of messages affected since the previous line; for PostgreSQL and Redis, the first message handled again logs
+how many more were affected.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
@@ -24,6 +26,9 @@ from rasa.core.lock_store import LockError
 from rasa.core.tracker_store import FailSafeTrackerStore
 
 logger = logging.getLogger(__name__)
+
+# Rasa's INTENT_MESSAGE_PREFIX, with the spaces UserMessage strips around it.
+_COMMAND_PREFIX = re.compile(r"^[\s/]+")
 
 SERVICE_UNAVAILABLE_RESPONSE = "utter_service_unavailable"
 # One log line per burst of failures, not one per message.
@@ -44,6 +49,10 @@ STORE_ERRORS: tuple[type[BaseException], ...] = (
     sqlalchemy.exc.OperationalError,
     sqlalchemy.exc.InterfaceError,
 )
+
+# The kinds of failure `handle` logs; a message handled again reports how many more messages each affected.
+LOCK_STORE, TRACKER_STORE = "Lock store (Redis)", "Tracker store"
+STORE_KINDS = (LOCK_STORE, TRACKER_STORE)
 
 # True while a guarded channel handles a message: a tracker-store error then fails the message (and the resident
 # gets the fallback) instead of Rasa's default, which answers from an empty in-memory conversation and keeps it
@@ -76,7 +85,8 @@ class ReplyGuard:
     def _on_tracker_store_error(self, error: Exception) -> None:
         if _in_guarded_message.get():
             raise StoreUnavailable(f"{type(error).__name__}: {error}".strip()) from error
-        # Rasa's HTTP API (and any unguarded channel) keeps Rasa's behaviour (an in-memory conversation), logged per burst.
+        # Rasa's HTTP API (and any unguarded channel) keeps Rasa's behaviour (an in-memory conversation), logged per
+        # burst.
         self._log_once_per_burst(
             "tracker store",
             "The conversation store failed (%s); Rasa kept the conversation in memory for %d call(s).",
@@ -89,23 +99,30 @@ class ReplyGuard:
         try:
             await on_new_message(message)
         except STORE_ERRORS as error:
-            store = "Lock store (Redis)" if isinstance(error, (LockError, redis.RedisError)) else "Tracker store"
+            lock_store = isinstance(error, (LockError, redis.RedisError))
+            store = LOCK_STORE if lock_store else TRACKER_STORE
             self._log_once_per_burst(
                 store,
                 store + " unreachable (%s): the response-only fallback was sent for %d message(s).",
                 _first_line(error),
             )
-            await self._send_fallback(message, self.agent)
+            # With the tracker store down, asking it the conversation's language would only fail (or wait) again.
+            await self._send_fallback(message, self.agent, ask_store=lock_store)
+        else:
+            self._report_recovery()
         finally:
             _in_guarded_message.reset(token)
 
-    async def _send_fallback(self, message: UserMessage, agent: Agent | None) -> None:
+    async def _send_fallback(self, message: UserMessage, agent: Agent | None, ask_store: bool = True) -> None:
         output = message.output_channel
         if isinstance(getattr(output, "messages", None), list):
-            output.messages.clear()  # a reply computed but not stored is not sent
+            # Collecting channels (REST, X) send nothing before the turn ends: a reply computed but not stored is
+            # dropped. Channels that send as they go (web chat, Messenger) may already have sent part of it.
+            output.messages.clear()
         if agent is None or not isinstance(output, OutputChannel):
             return
-        for reply in await self._rendered_fallback(agent, message.sender_id, message.input_channel or output.name()):
+        channel = message.input_channel or output.name()
+        for reply in await self._rendered_fallback(agent, message.sender_id, channel, ask_store):
             await output.send_text_message(message.sender_id, reply["text"])
 
     async def fallback_messages(self, agent: Agent, sender_id: str, channel: str) -> list[dict[str, Any]]:
@@ -119,17 +136,34 @@ class ReplyGuard:
         )
         return await self._rendered_fallback(agent, sender_id, channel)
 
-    async def _rendered_fallback(self, agent: Agent, sender_id: str, channel: str) -> list[dict[str, Any]]:
-        try:
-            tracker = await agent.tracker_store.retrieve(sender_id) if agent.tracker_store else None
-        except STORE_ERRORS:
-            tracker = None  # the store is down: the language is unknown, so both languages, French first
+    async def _rendered_fallback(
+        self, agent: Agent, sender_id: str, channel: str, ask_store: bool = True
+    ) -> list[dict[str, Any]]:
+        # Without the conversation (store down, or not asked) the language is unknown: both languages, French first.
+        tracker = None
+        if ask_store and agent.tracker_store:
+            try:
+                tracker = await agent.tracker_store.retrieve(sender_id)
+            except STORE_ERRORS:
+                tracker = None
         slots = tracker.current_slot_values() if tracker else {}
         nlg = agent.nlg
         rendered = nlg.render(SERVICE_UNAVAILABLE_RESPONSE, slots, channel) if hasattr(nlg, "render") else None
         if not rendered:
             return []
         return [{"recipient_id": sender_id, "text": rendered["text"]}]
+
+    def _report_recovery(self) -> None:
+        # A message was handled, so both stores answer: the failures counted since the last log line are reported.
+        for kind in STORE_KINDS:
+            burst = self._bursts.get(kind)
+            if burst is not None and burst.since_last_log:
+                logger.warning(
+                    "%s answering again: %d more message(s) got the response-only fallback since the last log line.",
+                    kind,
+                    burst.since_last_log,
+                )
+                burst.since_last_log = 0
 
     def _log_once_per_burst(self, kind: str, template: str, detail: str, count_first: bool = False) -> None:
         burst = self._bursts.setdefault(kind, _Burst())
@@ -140,6 +174,13 @@ class ReplyGuard:
             logger.error(template, *arguments)
             burst.last_logged = now
             burst.since_last_log = 0
+
+
+def without_command_prefix(text: str) -> str:
+    """`text` without the leading "/" (and spaces) that would make Rasa run it as an `/intent{"slot": "value"}`
+    command, skipping NLU and setting slots. Residents' channels call it on every message: a resident's words
+    always go through NLU. (Staff tools that need commands use Rasa's HTTP API, which needs the token.)"""
+    return _COMMAND_PREFIX.sub("", text)
 
 
 def _first_line(error: BaseException) -> str:

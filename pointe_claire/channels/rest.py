@@ -22,7 +22,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from pointe_claire.channels.reply_guard import ReplyGuard
+from pointe_claire.channels.reply_guard import ReplyGuard, without_command_prefix
 from pointe_claire.text_normalization import strip_control_characters
 from pointe_claire.tracker_store import RedactingSQLTrackerStore
 
@@ -35,6 +35,9 @@ _request_id: ContextVar[str | None] = ContextVar("request_id", default=None)
 
 MAX_MESSAGE_CHARACTERS = 50_000
 MAX_SENDER_CHARACTERS = 256
+# Conversation ids other channels build from public account ids (X: "x:dm:<id>", "x:public:<id>"): the public REST
+# channel must not write into a resident's conversation there.
+RESERVED_SENDER_PREFIXES = ("x:",)
 
 
 def _refusal(status: int, english: str, french: str) -> HTTPResponse:
@@ -59,6 +62,12 @@ def check_payload(body: bytes) -> tuple[dict[str, Any] | None, HTTPResponse | No
             400,
             f'"sender" must be a non-empty string of at most {MAX_SENDER_CHARACTERS} characters.',
             f"« sender » doit être une chaîne non vide d'au plus {MAX_SENDER_CHARACTERS} caractères.",
+        )
+    if sender.startswith(RESERVED_SENDER_PREFIXES):
+        return None, _refusal(
+            400,
+            '"sender" must not start with "x:": those conversations belong to the X channel.',
+            "« sender » ne doit pas commencer par « x: » : ces conversations appartiennent au canal X.",
         )
     if not isinstance(message, str):
         return None, _refusal(400, '"message" must be a string.', "« message » doit être une chaîne de caractères.")
@@ -85,7 +94,7 @@ class ValidatedRestInput(RestInput):
         self._guard = ReplyGuard()
 
     def _extract_message(self, req: Request) -> str | None:
-        return strip_control_characters(req.json["message"])
+        return without_command_prefix(strip_control_characters(req.json["message"]))
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         async def answer_once(message: UserMessage) -> None:
@@ -122,8 +131,8 @@ class ValidatedRestInput(RestInput):
         async def never_silent(request: Request, answer: HTTPResponse) -> HTTPResponse | None:
             if request.method != "POST" or answer.status != 200 or answer.body != b"[]":
                 return None
-            if bool_arg(request, "stream", default=False) or request.json["message"].startswith("/"):
-                return None  # streamed answers, and Rasa's "/intent" commands, which may rightly say nothing
+            if bool_arg(request, "stream", default=False):
+                return None  # streamed answers are not checked (there are no "/intent" commands: see _extract_message)
             messages = await self._guard.fallback_messages(request.app.ctx.agent, request.json["sender"], self.name())
             return response.json(messages) if messages else None
 

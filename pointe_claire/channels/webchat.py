@@ -28,7 +28,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from socketio import AsyncServer
 
-from pointe_claire.channels.reply_guard import ReplyGuard
+from pointe_claire.channels.reply_guard import ReplyGuard, without_command_prefix
 from pointe_claire.channels.rest import MAX_MESSAGE_CHARACTERS
 from pointe_claire.city_facts import cached_city_facts
 from pointe_claire.text_normalization import strip_control_characters
@@ -225,7 +225,7 @@ class WebChatInput(SocketIOInput):
             logger.warning("Web chat message without a valid session id ignored (socket %s).", sid)
             return
         output = CountingOutput(sio, self.bot_message_evt)
-        text = strip_control_characters(data["message"]).strip()
+        text = without_command_prefix(strip_control_characters(data["message"])).strip()  # never an "/intent" command
         if not text:
             return
         if len(text) > MAX_MESSAGE_CHARACTERS:
@@ -251,7 +251,7 @@ class WebChatInput(SocketIOInput):
             await self._guard.handle(on_new_message, message)
         except Exception:  # the resident still gets the emergency numbers below
             logger.exception("The assistant failed on a web chat message (conversation %s).", sender_id)
-        if output.sent == 0 and not text.startswith("/") and agent is not None:
+        if output.sent == 0 and agent is not None:
             await self._send_fallback(agent, output, sender_id)
 
     async def _send_fallback(self, agent: Agent, output: CountingOutput, sender_id: str) -> None:

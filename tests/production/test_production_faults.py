@@ -1,5 +1,5 @@
 """PostgreSQL or Redis unreachable: the resident still gets the emergency numbers, the error is logged once per
-burst, and service resumes by itself when the server returns.
+burst (and the rest of the burst when service resumes), and service resumes by itself when the server returns.
 
 One assistant (action server + Rasa) reaches the machine's real PostgreSQL and Redis through TCP forwarders the
 test cuts and restores: the real servers keep running for everyone else.
@@ -99,3 +99,6 @@ def test_a_store_down_still_gives_the_emergency_numbers_logs_once_and_recovers(
     after = assistant.reply_text(sender, "Quand est-ce que quelqu'un va me répondre?")
     assert "le prochain jour ouvrable" in after
     assert user_texts(databases, sender)[-1] == "Quand est-ce que quelqu'un va me répondre?"
+    # ... and the rest of the burst, not in the first line, is reported then.
+    store = log_words.removesuffix(" unreachable")
+    assert log_lines(assistant, f"{store} answering again: {BURST - 1} more message(s)") == 1
