@@ -27,7 +27,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from pointe_claire.channels.env_settings import Unconfigured, from_environment
-from pointe_claire.channels.reply_guard import ReplyGuard
+from pointe_claire.channels.reply_guard import ReplyGuard, without_command_prefix
 from pointe_claire.text_normalization import strip_control_characters
 
 logger = logging.getLogger(__name__)
@@ -177,7 +177,7 @@ class _Messenger(Messenger):
             await self.postback(message, metadata)
 
     async def _handle_user_message(self, text: str, sender_id: str, metadata: dict[str, Any] | None) -> None:
-        text = strip_control_characters(text)
+        text = without_command_prefix(strip_control_characters(text))  # always through NLU, never a command
         out_channel = _GraphBot(self.client)
         await out_channel.send_action(sender_id, sender_action="mark_seen")
         await out_channel.send_action(sender_id, sender_action="typing_on")
@@ -189,7 +189,7 @@ class _Messenger(Messenger):
             )
         except Exception:
             logger.exception("Facebook: the assistant could not handle a message from %s", sender_id)
-        if out_channel.sent == 0 and not text.startswith("/") and self._agent is not None:
+        if out_channel.sent == 0 and self._agent is not None:
             for reply in await self._guard.fallback_messages(self._agent, sender_id, self.name()):
                 await out_channel.send_text_message(sender_id, reply["text"])
         await out_channel.send_action(sender_id, sender_action="typing_off")

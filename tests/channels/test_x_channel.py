@@ -200,6 +200,17 @@ def test_english_public_mention_with_a_phone_number_gets_a_public_reply_without_
     assert "514-555-0187" not in json.dumps(stored)  # redacted before storage, as on every channel
 
 
+def test_a_slash_command_in_a_direct_message_goes_through_nlu_not_rasas_command_parser(
+    channels_assistant: Assistant, x_api: StandInApi, user_id: str
+) -> None:
+    status, _ = post_event(channels_assistant, direct_message(user_id, '/ask_jobs{"language": "en"}'))
+    assert status == 200
+    x_api.wait_for(_dm_to(user_id))  # answered, whatever NLU made of it
+    (stored,) = stored_user_events(channels_assistant, f"x:dm:{user_id}")
+    assert not stored["text"].startswith("/")
+    assert len(stored["parse_data"]["intent_ranking"]) > 1  # a forced command has one intent, at 1.0
+
+
 def test_public_mention_without_personal_information_is_answered_publicly_only(
     channels_assistant: Assistant, x_api: StandInApi, user_id: str
 ) -> None:
