@@ -1,4 +1,4 @@
-"""Small text helpers shared by the tokenizer, the language detector and the checks.
+"""Small text helpers shared by the tokenizer, the language detector, the checks and the input channels.
 
 People write "probleme" for "problème" and "ALLO" for "allô": folding makes them the same word.
 """
@@ -11,6 +11,8 @@ import unicodedata
 # C0/C1 control characters except tab and newline, plus zero-width and bidirectional marks.
 _CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*", re.UNICODE)
+# Rasa's INTENT_MESSAGE_PREFIX, with the spaces UserMessage strips around it.
+_COMMAND_PREFIX = re.compile(r"^[\s/]+")
 
 
 def fold(text: str) -> str:
@@ -22,6 +24,18 @@ def fold(text: str) -> str:
 def strip_control_characters(text: str) -> str:
     """Removes characters that carry no meaning but can break logs, YAML or HTML (NUL, zero-width, bidi)."""
     return _CONTROL_CHARACTERS.sub("", text)
+
+
+def without_command_prefix(text: str) -> str:
+    """`text` without the leading "/" (and spaces) that would make Rasa run it as an `/intent{"slot": "value"}`
+    command, skipping NLU and setting slots. (Staff tools that need commands use Rasa's HTTP API, behind a token.)"""
+    return _COMMAND_PREFIX.sub("", text)
+
+
+def resident_text(raw: str) -> str:
+    """What a channel hands Rasa of a resident's message: no control characters, and never a command — a
+    resident's words always go through NLU. Every input channel (REST, web chat, X, Messenger) calls it."""
+    return without_command_prefix(strip_control_characters(raw))
 
 
 def words(text: str) -> list[str]:

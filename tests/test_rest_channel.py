@@ -7,7 +7,7 @@ import sqlite3
 
 import pytest
 
-from pointe_claire.channels.reply_guard import without_command_prefix
+from pointe_claire.text_normalization import without_command_prefix
 from scripts.servers import Assistant
 
 

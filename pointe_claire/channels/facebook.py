@@ -27,8 +27,8 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from pointe_claire.channels.env_settings import Unconfigured, from_environment
-from pointe_claire.channels.reply_guard import ReplyGuard, without_command_prefix
-from pointe_claire.text_normalization import strip_control_characters
+from pointe_claire.channels.reply_guard import ReplyGuard
+from pointe_claire.text_normalization import resident_text
 
 logger = logging.getLogger(__name__)
 
@@ -177,7 +177,7 @@ class _Messenger(Messenger):
             await self.postback(message, metadata)
 
     async def _handle_user_message(self, text: str, sender_id: str, metadata: dict[str, Any] | None) -> None:
-        text = without_command_prefix(strip_control_characters(text))  # always through NLU, never a command
+        text = resident_text(text)
         out_channel = _GraphBot(self.client)
         await out_channel.send_action(sender_id, sender_action="mark_seen")
         await out_channel.send_action(sender_id, sender_action="typing_on")

@@ -11,7 +11,6 @@ how many more were affected.
 from __future__ import annotations
 
 import logging
-import re
 import time
 from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
@@ -26,9 +25,6 @@ from rasa.core.lock_store import LockError
 from rasa.core.tracker_store import FailSafeTrackerStore
 
 logger = logging.getLogger(__name__)
-
-# Rasa's INTENT_MESSAGE_PREFIX, with the spaces UserMessage strips around it.
-_COMMAND_PREFIX = re.compile(r"^[\s/]+")
 
 SERVICE_UNAVAILABLE_RESPONSE = "utter_service_unavailable"
 # One log line per burst of failures, not one per message.
@@ -174,13 +170,6 @@ class ReplyGuard:
             logger.error(template, *arguments)
             burst.last_logged = now
             burst.since_last_log = 0
-
-
-def without_command_prefix(text: str) -> str:
-    """`text` without the leading "/" (and spaces) that would make Rasa run it as an `/intent{"slot": "value"}`
-    command, skipping NLU and setting slots. Residents' channels call it on every message: a resident's words
-    always go through NLU. (Staff tools that need commands use Rasa's HTTP API, which needs the token.)"""
-    return _COMMAND_PREFIX.sub("", text)
 
 
 def _first_line(error: BaseException) -> str:

@@ -22,8 +22,8 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from pointe_claire.channels.reply_guard import ReplyGuard, without_command_prefix
-from pointe_claire.text_normalization import strip_control_characters
+from pointe_claire.channels.reply_guard import ReplyGuard
+from pointe_claire.text_normalization import resident_text
 from pointe_claire.tracker_store import RedactingSQLTrackerStore
 
 # HAProxy names each request once (scripts/cluster.py) and keeps the name when it retries the request on another
@@ -94,7 +94,7 @@ class ValidatedRestInput(RestInput):
         self._guard = ReplyGuard()
 
     def _extract_message(self, req: Request) -> str | None:
-        return without_command_prefix(strip_control_characters(req.json["message"]))
+        return resident_text(req.json["message"])
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         async def answer_once(message: UserMessage) -> None:

@@ -28,10 +28,10 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from socketio import AsyncServer
 
-from pointe_claire.channels.reply_guard import ReplyGuard, without_command_prefix
+from pointe_claire.channels.reply_guard import ReplyGuard
 from pointe_claire.channels.rest import MAX_MESSAGE_CHARACTERS
 from pointe_claire.city_facts import cached_city_facts
-from pointe_claire.text_normalization import strip_control_characters
+from pointe_claire.text_normalization import resident_text
 
 logger = logging.getLogger(__name__)
 
@@ -225,7 +225,7 @@ class WebChatInput(SocketIOInput):
             logger.warning("Web chat message without a valid session id ignored (socket %s).", sid)
             return
         output = CountingOutput(sio, self.bot_message_evt)
-        text = without_command_prefix(strip_control_characters(data["message"])).strip()  # never an "/intent" command
+        text = resident_text(data["message"]).strip()
         if not text:
             return
         if len(text) > MAX_MESSAGE_CHARACTERS:

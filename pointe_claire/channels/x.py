@@ -27,11 +27,11 @@ from sanic.response import HTTPResponse
 
 from pointe_claire.channels.env_settings import Unconfigured, from_environment
 from pointe_claire.channels.public_reply import PARAGRAPH, plan_public_answer
-from pointe_claire.channels.reply_guard import ReplyGuard, without_command_prefix
+from pointe_claire.channels.reply_guard import ReplyGuard
 from pointe_claire.channels.x_api import DEFAULT_API_BASE_URL, RetryPolicy, XApi, XKeys
 from pointe_claire.channels.x_events import DIRECT, SeenEvents, XMessage, messages_to_answer
 from pointe_claire.lock_store import DEFAULT_KEY_PREFIX, KEY_PREFIX_VARIABLE, redis_client
-from pointe_claire.text_normalization import strip_control_characters
+from pointe_claire.text_normalization import resident_text
 
 logger = logging.getLogger(__name__)
 
@@ -186,8 +186,7 @@ class XInput(InputChannel):
     async def _answer(
         self, message: XMessage, on_new_message: Callable[[UserMessage], Awaitable[Any]], agent: Agent
     ) -> None:
-        # A resident's words always go through NLU: no `/intent{...}` command from a public post or a message.
-        text = without_command_prefix(strip_control_characters(message.text))
+        text = resident_text(message.text)
         collector = ResponseCollector()
         conversation = message.conversation_id
         # Through the guard: with PostgreSQL or Redis unreachable, the resident still gets the emergency numbers.
