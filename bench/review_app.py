@@ -32,8 +32,9 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
+from rasa.core.tracker_store import SQLTrackerStore
 
-from scripts.servers import _spawn, _terminate, free_port
+from scripts.servers import _spawn, _terminate, environment, free_port
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 RESULTS = PROJECT_ROOT / "bench" / "results" / "review_app.md"
@@ -43,18 +44,8 @@ _CSRF = re.compile(r'name="csrf_token" value="([^"]*)"')
 
 # --- synthetic tracker store ------------------------------------------------------------------------------------
 
-_tracker_metadata = sa.MetaData()
-_events = sa.Table(
-    "events",
-    _tracker_metadata,
-    sa.Column("id", sa.Integer, primary_key=True),
-    sa.Column("sender_id", sa.String(255), nullable=False, index=True),
-    sa.Column("type_name", sa.String(255), nullable=False),
-    sa.Column("timestamp", sa.Float),
-    sa.Column("intent_name", sa.String(255)),
-    sa.Column("action_name", sa.String(255)),
-    sa.Column("data", sa.Text),
-)
+# The assistant's own table, as Rasa's SQL tracker store defines it (columns, index on sender_id).
+_events = SQLTrackerStore.SQLEvent.__table__
 
 _MESSAGES = {
     "fr": [
@@ -186,7 +177,7 @@ def _row(sender: str, event: dict[str, Any]) -> dict[str, Any]:
 def write_events(url: str, sender: str, events: list[dict[str, Any]]) -> None:
     """Appends one conversation's events to a tracker store (tests: a conversation with a given content)."""
     engine = sa.create_engine(url, future=True)
-    _tracker_metadata.create_all(engine)
+    _events.create(engine, checkfirst=True)
     with engine.begin() as connection:
         connection.execute(_events.insert(), [_row(sender, event) for event in events])
     engine.dispose()
@@ -203,7 +194,7 @@ def slot_event(ts: float, name: str, value: Any) -> dict[str, Any]:
 def generate_tracker(url: str, conversations: int, seed: int = 7, days: int = 60) -> int:
     """Writes `conversations` conversations spread over the last `days` days; returns the number of events."""
     engine = sa.create_engine(url, future=True)
-    _tracker_metadata.create_all(engine)
+    _events.create(engine, checkfirst=True)
     rng = random.Random(seed)
     random.seed(seed)
     now = time.time()
@@ -309,21 +300,13 @@ def review_server(tracker_url: str, review_url: str, workdir: Path) -> Iterator[
     """`python -m review serve` on a free port, with its own environment; stopped after the block."""
     env = review_environment(tracker_url, review_url)
     port = free_port()
-    saved = {key: os.environ.get(key) for key in env}
-    os.environ.update(env)  # _spawn passes the environment of this process
-    try:
+    with environment(env):  # _spawn passes the environment of this process
         process = _spawn(
             [sys.executable, "-m", "review", "serve", "--port", str(port)],
             PROJECT_ROOT,
             workdir / "review.log",
             f"http://127.0.0.1:{port}/login",
         )
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
     try:
         yield ReviewServer(f"http://127.0.0.1:{port}", env)
     finally:

@@ -25,7 +25,7 @@ from pathlib import Path
 from pointe_claire.lock_store import REDIS_URL_VARIABLE
 from pointe_claire.tracker_store import DATABASE_URL_VARIABLE
 from scripts.nlu_files import PROJECT_ROOT
-from scripts.servers import ActionServer, Assistant, _spawn, _terminate, free_port
+from scripts.servers import ActionServer, Assistant, _spawn, _terminate, environment, free_port
 
 HAPROXY = Path(shutil.which("haproxy") or "/usr/sbin/haproxy")
 TOKEN_VARIABLE = "RASA_API_TOKEN"
@@ -182,18 +182,12 @@ def running_cluster(
     if not HAPROXY.exists():
         raise RuntimeError(f"HAProxy not found at {HAPROXY}: make system-packages installs it")
     # Set for the servers started here, and put back as they were when they stop (tests run in one process).
-    previous = {name: os.environ.get(name) for name in ("SANIC_HOST", "TICKET_LOCK_LIFETIME")}
-    os.environ["SANIC_HOST"] = "127.0.0.1"  # the action server's interface (rasa_sdk reads it; default 0.0.0.0)
-    os.environ.setdefault("TICKET_LOCK_LIFETIME", DEFAULT_TICKET_LOCK_LIFETIME)
-    try:
-        with _servers(model, workdir, instances, port, interface) as cluster:
-            yield cluster
-    finally:
-        for name, value in previous.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
+    settings = {
+        "SANIC_HOST": "127.0.0.1",  # the action server's interface (rasa_sdk reads it; default 0.0.0.0)
+        "TICKET_LOCK_LIFETIME": os.environ.get("TICKET_LOCK_LIFETIME", DEFAULT_TICKET_LOCK_LIFETIME),
+    }
+    with environment(settings), _servers(model, workdir, instances, port, interface) as cluster:
+        yield cluster
 
 
 @contextmanager

@@ -71,6 +71,22 @@ def _environment() -> dict[str, str]:
     return env
 
 
+@contextmanager
+def environment(values: dict[str, str]) -> Iterator[None]:
+    """`values` set in this process's environment (which `_spawn` passes on) for the block, then put back as they
+    were: servers started inside get them, and the rest of a test run does not."""
+    previous = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in previous.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
 def _spawn(command: list[str], cwd: Path, log: Path, ready_url: str) -> subprocess.Popen:
     """Starts a server in its own process group (so it can be stopped whole) and waits until it answers."""
     process = subprocess.Popen(
