@@ -46,7 +46,7 @@ from pointe_claire.lock_store import KEY_PREFIX_VARIABLE, REDIS_URL_VARIABLE
 from pointe_claire.tracker_store import DATABASE_URL_VARIABLE
 from scripts.cluster import TOKEN_VARIABLE, running_cluster
 from scripts.nlu_files import PROJECT_ROOT
-from scripts.servers import running_assistant
+from scripts.servers import environment, running_assistant
 
 MODEL = PROJECT_ROOT / "models" / "pointe-claire.tar.gz"
 DEFAULT_OUTPUT = PROJECT_ROOT / "bench" / "results" / "cluster.md"
@@ -83,25 +83,6 @@ def scratch_database(admin_url: str) -> Iterator[str]:
         with connection.cursor() as cursor:
             cursor.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
         connection.close()
-
-
-@contextmanager
-def environment(values: dict[str, str | None]) -> Iterator[None]:
-    """Sets (or, for None, removes) environment variables for the servers started in the block."""
-    saved = {name: os.environ.get(name) for name in values}
-    try:
-        _apply(values)
-        yield
-    finally:
-        _apply(saved)
-
-
-def _apply(values: dict[str, str | None]) -> None:
-    for name, value in values.items():
-        if value is None:
-            os.environ.pop(name, None)
-        else:
-            os.environ[name] = value
 
 
 def bench_sqlite(workdir: Path, settings: LoadSettings) -> ConfigurationReport:

@@ -15,7 +15,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -72,19 +72,23 @@ def _environment() -> dict[str, str]:
 
 
 @contextmanager
-def environment(values: dict[str, str]) -> Iterator[None]:
-    """`values` set in this process's environment (which `_spawn` passes on) for the block, then put back as they
-    were: servers started inside get them, and the rest of a test run does not."""
+def environment(values: Mapping[str, str | None]) -> Iterator[None]:
+    """`values` set (None: removed) in this process's environment, which `_spawn` passes on, for the block, then
+    put back as they were: servers started inside get them, and the rest of a test run or benchmark does not."""
     previous = {name: os.environ.get(name) for name in values}
-    os.environ.update(values)
     try:
+        _set_environment(values)
         yield
     finally:
-        for name, value in previous.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
+        _set_environment(previous)
+
+
+def _set_environment(values: Mapping[str, str | None]) -> None:
+    for name, value in values.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
 
 
 def _spawn(command: list[str], cwd: Path, log: Path, ready_url: str) -> subprocess.Popen:
