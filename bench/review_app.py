@@ -34,6 +34,7 @@ from typing import Any
 import sqlalchemy as sa
 from rasa.core.tracker_store import SQLTrackerStore
 
+from pointe_claire.clock import FROZEN_TIME_ENV
 from scripts.servers import _spawn, _terminate, environment, free_port
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -191,19 +192,20 @@ def slot_event(ts: float, name: str, value: Any) -> dict[str, Any]:
     return _slot(ts, name, value)
 
 
-def generate_tracker(url: str, conversations: int, seed: int = 7, days: int = 60) -> int:
-    """Writes `conversations` conversations spread over the last `days` days; returns the number of events."""
+def generate_tracker(url: str, conversations: int, seed: int = 7, days: int = 60, end: float | None = None) -> int:
+    """Writes `conversations` conversations spread over the `days` days before `end` (default: now); returns the
+    number of events. Tests pass a fixed `end`, so the data never depends on the day they run."""
     engine = sa.create_engine(url, future=True)
     _events.create(engine, checkfirst=True)
     rng = random.Random(seed)
     random.seed(seed)
-    now = time.time()
+    end = time.time() if end is None else end
     rows: list[dict[str, Any]] = []
     written = 0
     with engine.begin() as connection:
         for number in range(conversations):
             sender = f"bench-{seed}-{number:06d}"
-            rows.extend(_row(sender, event) for event in conversation_events(rng, now - rng.uniform(0, days * 86400)))
+            rows.extend(_row(sender, event) for event in conversation_events(rng, end - rng.uniform(0, days * 86400)))
             if len(rows) >= 5000:
                 connection.execute(_events.insert(), rows)
                 written += len(rows)
@@ -296,9 +298,16 @@ def run_cli(env: dict[str, str], *args: str, stdin: str = "") -> subprocess.Comp
 
 
 @contextmanager
-def review_server(tracker_url: str, review_url: str, workdir: Path) -> Iterator[ReviewServer]:
-    """`python -m review serve` on a free port, with its own environment; stopped after the block."""
+def review_server(
+    tracker_url: str, review_url: str, workdir: Path, frozen_time: str | None = None
+) -> Iterator[ReviewServer]:
+    """`python -m review serve` on a free port, with its own environment; stopped after the block.
+
+    `frozen_time` (ISO 8601 with offset) pins the app's clock, so pages that count "the last 30 days" do not
+    depend on the day the tests run."""
     env = review_environment(tracker_url, review_url)
+    if frozen_time:
+        env[FROZEN_TIME_ENV] = frozen_time
     port = free_port()
     with environment(env):  # _spawn passes the environment of this process
         process = _spawn(

@@ -9,7 +9,6 @@ from __future__ import annotations
 import logging
 import secrets
 from collections.abc import Callable, Coroutine, Iterator
-from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -21,9 +20,9 @@ from sanic import Request, Sanic
 from sanic.exceptions import NotFound, SanicException
 from sanic.response import HTTPResponse, file, html, redirect, text
 
+from pointe_claire import clock
 from review import auth, exports, index, staff
 from review.conversations import (
-    MONTREAL,
     StoredEvent,
     conversation_events,
     events_of,
@@ -330,14 +329,14 @@ def create_app(settings: Settings) -> Sanic:
     async def export_csv(request: Request) -> HTTPResponse:
         refresh_index()
         body = "".join(exports.csv_rows(_filtered_transcripts(Filters.from_query(request.args))))
-        stamp = datetime.now(MONTREAL).strftime("%Y%m%d-%H%M")
+        stamp = clock.now().strftime("%Y%m%d-%H%M")
         return _download(body, "text/csv; charset=utf-8", f"conversations-{stamp}.csv")
 
     @app.get("/export.jsonl")
     async def export_jsonl(request: Request) -> HTTPResponse:
         refresh_index()
         body = "".join(exports.jsonl_lines(_filtered_transcripts(Filters.from_query(request.args))))
-        stamp = datetime.now(MONTREAL).strftime("%Y%m%d-%H%M")
+        stamp = clock.now().strftime("%Y%m%d-%H%M")
         return _download(body, "application/jsonl; charset=utf-8", f"conversations-{stamp}.jsonl")
 
     @app.post("/export/training")
@@ -361,7 +360,7 @@ def create_app(settings: Settings) -> Sanic:
         language = languages.pop()
         try:
             body = exports.training_yaml(
-                intent, language, [turn.text for turn in turns], request.ctx.session.user.name, datetime.now(MONTREAL)
+                intent, language, [turn.text for turn in turns], request.ctx.session.user.name, clock.now()
             )
         except ValueError:  # nothing left once control characters and blanks are dropped
             return message_page(request, "training_none", 400)
@@ -372,7 +371,7 @@ def create_app(settings: Settings) -> Sanic:
     @app.get("/overview")
     async def overview_page(request: Request) -> HTTPResponse:
         fresh = refresh_index()
-        stats = overview(review, datetime.now(MONTREAL).date())
+        stats = overview(review, clock.now().date())
         t = Translator(language_of(request))
         return render(
             request, "overview.html", fresh=fresh, stats=stats, chart=bar_chart_svg(stats.days, t("messages_per_day"))

@@ -19,6 +19,10 @@ SCRIPT_MESSAGE = '<script>alert("pwned")</script><b>gras</b> <img src=x onerror=
 ADMIN, REVIEWER = "alice", "bob"
 OFFICE_HOURS_TS = 1795014000.0  # Wednesday 2026-11-18 10:00 in Montréal: offices open
 AFTER_HOURS_TS = 1795316400.0  # Saturday 2026-11-21 22:00: closed
+# The review app's clock in these tests, and the end of the window the generated conversations fill (the 60 days
+# before Tuesday 2026-11-17 00:00): the known conversations' days hold no generated one, whatever day tests run.
+FIXTURE_NOW = "2026-11-25T12:00:00-05:00"
+GENERATED_UNTIL_TS = 1794891600.0
 
 
 @dataclass

@@ -10,10 +10,12 @@ from pathlib import Path
 import psycopg2
 import pytest
 import sqlalchemy as sa
-from review_fixtures import ADMIN, known_conversations
+from review_fixtures import ADMIN, FIXTURE_NOW, GENERATED_UNTIL_TS, known_conversations
 
 from bench.review_app import PASSWORD, StaffClient, generate_tracker, review_environment, review_server, run_cli
 from review.conversations import tracker_engine
+
+pytestmark = pytest.mark.dates  # also run under other clocks by `make test-dates`
 
 SERVER = "postgresql://postgres@127.0.0.1:5432"
 
@@ -51,13 +53,13 @@ def _event_rows(url: str) -> list[tuple]:
 
 
 def test_review_app_reads_a_postgresql_tracker_store_and_never_writes_it(database: str, tmp_path: Path) -> None:
-    generate_tracker(database, 40, seed=11)
+    generate_tracker(database, 40, seed=11, end=GENERATED_UNTIL_TS)
     known_conversations(database)
     before = _event_rows(database)
     env = review_environment(database, database)  # review tables next to Rasa's, as a one-database deployment
     created = run_cli(env, "users", "add", ADMIN, "--role", "admin", "--password-stdin", stdin=PASSWORD + "\n")
     assert created.returncode == 0, created.stderr
-    with review_server(database, database, tmp_path) as server:
+    with review_server(database, database, tmp_path, frozen_time=FIXTURE_NOW) as server:
         client = StaffClient(server.base_url)
         assert client.log_in(ADMIN, PASSWORD).status == 303
         inbox = client.get("/").body
@@ -84,7 +86,7 @@ def test_review_app_reads_a_postgresql_tracker_store_and_never_writes_it(databas
 
 
 def test_tracker_connection_refuses_writes_on_postgresql(database: str) -> None:
-    generate_tracker(database, 1, seed=12)
+    generate_tracker(database, 1, seed=12, end=GENERATED_UNTIL_TS)
     engine = tracker_engine(database)
     with pytest.raises(sa.exc.InternalError, match="read-only"), engine.connect() as connection:
         connection.execute(sa.text("DELETE FROM events"))
