@@ -16,10 +16,9 @@ export RASA_TELEMETRY_ENABLED := false
 RASA_PORT ?= 5005
 ACTIONS_PORT ?= 5055
 MODEL := models/pointe-claire.tar.gz
-TRAINING_INPUTS := config.yml domain.yml $(shell find data -name "*.yml") $(wildcard pointe_claire/nlu/*.py pointe_claire/policies/*.py)
 PYTHON_SOURCES := pointe_claire actions tests bench scripts review
 
-.PHONY: help install system-packages run shell train test validate new-intent report lint types evaluate bench lock clean webchat run-cluster bench-cluster
+.PHONY: help install system-packages run shell train test test-fast test-dates validate new-intent report lint types evaluate bench lock clean webchat run-cluster bench-cluster
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -32,20 +31,20 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt requirements.lock
 
 install: $(VENV)/.installed ## Create the virtual environment (Python 3.10) with the pinned packages
 
-# Debian's packages the tests and `make run-cluster` use: Chromium + ChromeDriver (browser tests), HAProxy.
-SYSTEM_PACKAGES := chromium chromium-driver haproxy
-SYSTEM_COMMANDS := /usr/bin/chromium /usr/bin/chromedriver /usr/sbin/haproxy
-system-packages: ## Install Debian's chromium, chromium-driver and haproxy (needs root or sudo; skipped when present)
+# Debian's packages the tests and `make run-cluster` use: Chromium + ChromeDriver (browser tests), HAProxy,
+# faketime (the date-sensitive tests under other clocks).
+SYSTEM_PACKAGES := chromium chromium-driver haproxy faketime
+SYSTEM_COMMANDS := /usr/bin/chromium /usr/bin/chromedriver /usr/sbin/haproxy /usr/bin/faketime
+system-packages: ## Install Debian's chromium, chromium-driver, haproxy and faketime (needs root or sudo; skipped when present)
 	@if ls $(SYSTEM_COMMANDS) >/dev/null 2>&1; then echo "system packages present: $(SYSTEM_PACKAGES)"; else \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); export DEBIAN_FRONTEND=noninteractive; \
 	  $$SUDO apt-get install -y --no-install-recommends $(SYSTEM_PACKAGES) \
 	  || { $$SUDO apt-get update && $$SUDO apt-get install -y --no-install-recommends $(SYSTEM_PACKAGES); }; fi
 
-$(MODEL): $(VENV)/.installed $(TRAINING_INPUTS)
-	$(RASA) train --fixed-model-name pointe-claire --out models
-	@touch $@
-
-train: $(MODEL) ## Train the model (only when data, config or NLU components changed)
+# Retrained exactly when data, config, domain or a module the custom components import changed: the fingerprint
+# rule of scripts/model_freshness.py, which the tests use too.
+train: $(VENV)/.installed ## Train the model (only when data, config or code the pipeline imports changed)
+	@$(PY) -m scripts.model_freshness train
 
 # The web chat page's files: the socket.io client from the npm registry (package-lock.json) and webchat/src,
 # copied into webchat/dist/, which the assistant serves. Rebuilt only when one of them changes.
@@ -56,7 +55,7 @@ $(WEBCHAT): webchat/package.json webchat/package-lock.json webchat/build.mjs $(w
 
 webchat: $(WEBCHAT) ## Build the web chat page's files (npm ci + copy into webchat/dist/)
 
-run: $(MODEL) $(WEBCHAT) ## Start the action server and the assistant (REST and the web chat page on localhost:5005)
+run: train $(WEBCHAT) ## Start the action server and the assistant (REST and the web chat page on localhost:5005)
 	@echo "Action server on :$(ACTIONS_PORT); assistant on http://localhost:$(RASA_PORT)"
 	@echo "Talk to it:  curl -s localhost:$(RASA_PORT)/webhooks/rest/webhook -d '{\"sender\":\"me\",\"message\":\"bonjour\"}'"
 	@echo "or run 'make shell' in another terminal, or open the web chat page: http://localhost:$(RASA_PORT)/webhooks/webchat/"
@@ -66,13 +65,13 @@ run: $(MODEL) $(WEBCHAT) ## Start the action server and the assistant (REST and 
 	$(RASA) run --model $(MODEL) --port $(RASA_PORT) --interface 127.0.0.1 --cors "http://localhost:$(RASA_PORT)" \
 	  --credentials credentials.yml --endpoints endpoints.yml
 
-shell: $(MODEL) ## Talk to the assistant in this terminal (starts its own action server)
+shell: train ## Talk to the assistant in this terminal (starts its own action server)
 	@trap 'kill 0' EXIT; \
 	$(RASA) run actions --actions actions --port $(ACTIONS_PORT) >/dev/null 2>&1 & \
 	$(RASA) shell --model $(MODEL) --endpoints endpoints.yml
 
 N ?= 2
-run-cluster: $(MODEL) $(WEBCHAT) ## N Rasa instances (N=2) behind HAProxy on :5005, PostgreSQL + Redis from the environment (README, "Production")
+run-cluster: train $(WEBCHAT) ## N Rasa instances (N=2) behind HAProxy on :5005, PostgreSQL + Redis from the environment (README, "Production")
 	$(PY) -m scripts.cluster --instances $(N) --port $(RASA_PORT)
 
 MIN_EXAMPLES ?= 25
@@ -90,13 +89,29 @@ lint: $(VENV)/.installed ## Format and lint check (ruff)
 types: $(VENV)/.installed ## Type check (mypy)
 	$(VENV)/bin/mypy $(PYTHON_SOURCES)
 
-test: system-packages validate lint types $(MODEL) $(WEBCHAT) ## Everything: checks, unit tests, conversation tests through the real model
+test: system-packages validate lint types train $(WEBCHAT) ## Everything: checks, unit tests, conversation tests through the real model
 	$(PY) -m pytest
+	$(MAKE) --no-print-directory test-dates
 
-evaluate: $(MODEL) ## Intent F1 per language and replies checked through the REST channel, on the held-out set
+test-fast: $(VENV)/.installed ## The unit tier: no trained model, browser or production stack (under 3 minutes)
+	$(PY) -m pytest -m unit -q
+
+# The date-sensitive tests (marked `dates`) under a faked system clock, in every process they start (libfaketime,
+# one fixed offset from the real clock, so processes agree): the day CI once failed, Saint-Jean-Baptiste (a Québec
+# holiday), the minute before the spring DST change, the last minutes of December 31 (Montréal time).
+CLOCK_DATES := 2026-12-01T09:00 2026-06-24T10:00 2026-03-08T01:59 2026-12-31T23:58
+DATE_TESTS = $(shell grep -rl --include='test_*.py' "pytest.mark.dates" tests)
+test-dates: system-packages $(VENV)/.installed ## The date-sensitive tests with the clock set to several dates
+	@for when in $(CLOCK_DATES); do \
+	  offset=$$(( $$(TZ=America/Montreal date -d "$${when/T/ }" +%s) - $$(date +%s) )); \
+	  echo "--- clock set to $$when (America/Montreal)"; \
+	  FAKETIME_DONT_FAKE_MONOTONIC=1 faketime -f "$$( [ $$offset -ge 0 ] && echo + )$${offset}" \
+	    $(PY) -m pytest $(DATE_TESTS) -m dates -q --no-header -p no:cacheprovider || exit 1; done
+
+evaluate: train ## Intent F1 per language and replies checked through the REST channel, on the held-out set
 	$(PY) -m scripts.evaluate
 
-report: $(MODEL) ## Trainer's report: intent scores per language, confusion, mistakes, vs last time (reports/index.html)
+report: train ## Trainer's report: intent scores per language, confusion, mistakes, vs last time (reports/index.html)
 	$(PY) -m scripts.report
 
 .PHONY: review review-user
@@ -109,13 +124,13 @@ review-user: $(VENV)/.installed ## Create a review app account: make review-user
 	@test -n "$(NAME)" || { echo "usage: make review-user NAME=alice ROLE=admin|reviewer"; exit 2; }
 	$(PY) -m review users add "$(NAME)" --role "$(ROLE)"
 
-bench: $(MODEL) ## Latency, throughput and training time, next to Rasa's starter bot; language-ID comparison
+bench: train ## Latency, throughput and training time, next to Rasa's starter bot; language-ID comparison
 	$(PY) -m bench.language_id
 	$(PY) -m bench.rule_layers
 	$(PY) -m bench.rest_throughput
 	$(PY) -m bench.review_app
 
-bench-cluster: $(MODEL) ## 1 and 2 instances on PostgreSQL + Redis behind HAProxy vs one SQLite instance (bench/results/cluster.md)
+bench-cluster: train ## 1 and 2 instances on PostgreSQL + Redis behind HAProxy vs one SQLite instance (bench/results/cluster.md)
 	$(PY) -m bench.cluster
 
 lock: ## Re-pin every package after changing requirements*.txt

@@ -1,34 +1,27 @@
 """Shared fixtures: one trained model and one running assistant (action server + Rasa server) per test run.
 
-The model is `make train`'s models/pointe-claire.tar.gz when it is up to date; otherwise it is trained once here.
+The model is `make train`'s models/pointe-claire.tar.gz when it is up to date (the same fingerprint rule as
+`make train`, scripts/model_freshness.py); otherwise it is trained once here.
 """
 
 from __future__ import annotations
 
-import subprocess
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from scripts.nlu_files import PROJECT_ROOT
-from scripts.servers import RASA, Assistant, running_assistant
+from scripts.model_freshness import ensure_fresh_model
+from scripts.servers import Assistant, running_assistant
 
-MODEL = PROJECT_ROOT / "models" / "pointe-claire.tar.gz"
 # Actions see this time (a Friday evening after office hours), so replies about follow-up are predictable.
 FROZEN_TIME = "2026-11-27T17:45:00-05:00"
 
 
 @pytest.fixture(scope="session")
 def trained_model() -> Path:
-    if not MODEL.exists():
-        subprocess.run(
-            [str(RASA), "train", "--fixed-model-name", "pointe-claire", "--out", str(MODEL.parent)],
-            cwd=PROJECT_ROOT,
-            check=True,
-        )
-    return MODEL
+    return ensure_fresh_model()
 
 
 @pytest.fixture(scope="session")
@@ -45,3 +38,27 @@ def assistant(trained_model: Path, tmp_path_factory: pytest.TempPathFactory) -> 
 def sender() -> str:
     """A new conversation for each test."""
     return f"resident-{uuid.uuid4().hex[:12]}"
+
+
+# --- test tiers -------------------------------------------------------------------------------------------------
+# Every test gets its tier from what it uses, so a new test needs no marker: `make test-fast` runs the `unit` tier
+# (no trained model, no browser, no production stack); `make test` runs them all.
+TIERS = ("unit", "conversation", "browser", "production", "slow")
+
+
+def _tiers_of(item: pytest.Item) -> set[str]:
+    tiers = {marker.name for marker in item.iter_markers() if marker.name in TIERS}
+    if "production" in Path(str(item.fspath)).parts:
+        tiers.add("production")
+    if "trained_model" in getattr(item, "fixturenames", ()):
+        tiers.add("conversation")
+    module = getattr(item, "module", None)
+    if module is not None and "headless_chromium" in vars(module):
+        tiers.add("browser")
+    return tiers or {"unit"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        for tier in _tiers_of(item):
+            item.add_marker(tier)

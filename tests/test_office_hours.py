@@ -13,6 +13,8 @@ import pytest
 from pointe_claire.city_facts import load_city_facts
 from pointe_claire.office_hours import BusinessCalendar, describe_follow_up, follow_up
 
+pytestmark = pytest.mark.dates  # also run under other clocks by `make test-dates`
+
 MONTREAL = ZoneInfo("America/Montreal")
 UTC = ZoneInfo("UTC")
 

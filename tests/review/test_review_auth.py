@@ -10,6 +10,8 @@ from review import auth
 from review.app import safe_next
 from review.store import review_engine
 
+pytestmark = pytest.mark.dates  # also run under other clocks by `make test-dates`
+
 PASSWORD = "correct horse battery"
 
 

@@ -11,6 +11,8 @@ import pytest
 from review.flags import after_hours, parse_data_flags, slot_flags
 from review.i18n import Translator
 
+pytestmark = pytest.mark.dates  # also run under other clocks by `make test-dates`
+
 MONTREAL = ZoneInfo("America/Montreal")
 
 

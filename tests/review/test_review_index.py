@@ -7,12 +7,15 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
 import sqlalchemy as sa
 
 from bench.review_app import resident_message, slot_event
 from review import index, store
 from review.conversations import events, tracker_engine
 from review.store import review_engine
+
+pytestmark = pytest.mark.dates  # also run under other clocks by `make test-dates`
 
 
 def _write(url: str, rows: list[tuple[int, str, dict[str, Any]]]) -> None:

@@ -9,12 +9,15 @@ import json
 import time
 import urllib.parse
 
+import pytest
 import sqlalchemy as sa
 import yaml
 from review_fixtures import AFTER_HOURS_TS, REVIEWER, ReviewSite
 
 from bench.review_app import StaffClient, resident_message, write_events
 from review import store
+
+pytestmark = pytest.mark.dates  # also run under other clocks by `make test-dates`
 
 
 def inbox_ids(client: StaffClient, query: str = "") -> list[str]:

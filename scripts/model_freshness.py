@@ -1,0 +1,123 @@
+"""Trains the model exactly when something that shapes it changed: one rule for `make train` and the tests.
+
+The fingerprint covers config.yml, domain.yml, every YAML file under data/, and every project module that a
+custom pipeline component or policy imports (followed through the imports, so a helper such as
+text_normalization.py counts). It is written beside the model after a successful training; a model whose
+stored fingerprint differs from today's files is stale.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import hashlib
+import subprocess
+import sys
+from collections.abc import Iterable
+from pathlib import Path
+
+import yaml
+
+from scripts.nlu_files import PROJECT_ROOT
+
+MODEL = PROJECT_ROOT / "models" / "pointe-claire.tar.gz"
+RASA = Path(sys.executable).parent / "rasa"
+
+
+def _module_file(name: str, root: Path) -> Path | None:
+    """The project file of a dotted module name, or None for a module from outside the project."""
+    base = root.joinpath(*name.split("."))
+    for candidate in (base.with_suffix(".py"), base / "__init__.py"):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _imported_names(path: Path) -> Iterable[str]:
+    """Dotted names a module imports, relative imports resolved against its package."""
+    package = ".".join(path.relative_to(PROJECT_ROOT).with_suffix("").parts[:-1])
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), filename=str(path))):
+        if isinstance(node, ast.Import):
+            yield from (alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                parent = package.split(".")[: len(package.split(".")) - node.level + 1]
+                stem = ".".join(part for part in [*parent, node.module or ""] if part)
+            else:
+                stem = node.module or ""
+            yield stem
+            yield from (f"{stem}.{alias.name}" for alias in node.names)  # `from package import module`
+
+
+def component_modules(config_path: Path, root: Path = PROJECT_ROOT) -> list[Path]:
+    """Project modules the custom components and policies of `config_path` import, directly or not."""
+    config = yaml.safe_load(config_path.read_text(encoding="utf-8")) or {}
+    entries = [*(config.get("pipeline") or []), *(config.get("policies") or [])]
+    pending = [entry["name"].rsplit(".", 1)[0] for entry in entries if "." in str(entry.get("name", ""))]
+    found: set[Path] = set()
+    while pending:
+        name = pending.pop()
+        for prefix in _prefixes(name):  # importing a.b.c runs a/__init__.py and a/b/__init__.py too
+            path = _module_file(prefix, root)
+            if path and path not in found:
+                found.add(path)
+                pending.extend(_imported_names(path))
+    return sorted(found)
+
+
+def _prefixes(name: str) -> list[str]:
+    parts = name.split(".")
+    return [".".join(parts[: end + 1]) for end in range(len(parts))]
+
+
+def training_inputs(root: Path = PROJECT_ROOT) -> list[Path]:
+    """Every file whose content shapes the trained model."""
+    config = root / "config.yml"
+    data = sorted((root / "data").rglob("*.yml"))
+    return [config, root / "domain.yml", *data, *component_modules(config, root)]
+
+
+def fingerprint(root: Path = PROJECT_ROOT) -> str:
+    digest = hashlib.sha256()
+    for path in training_inputs(root):
+        digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def _stamp(model: Path) -> Path:
+    return model.with_name(model.name + ".fingerprint")
+
+
+def is_fresh(model: Path = MODEL, root: Path = PROJECT_ROOT) -> bool:
+    stamp = _stamp(model)
+    return model.is_file() and stamp.is_file() and stamp.read_text().strip() == fingerprint(root)
+
+
+def ensure_fresh_model(model: Path = MODEL, root: Path = PROJECT_ROOT) -> Path:
+    """Trains into `model` unless it is fresh; returns its path."""
+    if is_fresh(model, root):
+        return model
+    current = fingerprint(root)
+    name = model.name.removesuffix(".tar.gz")
+    subprocess.run([str(RASA), "train", "--fixed-model-name", name, "--out", str(model.parent)], cwd=root, check=True)
+    _stamp(model).write_text(current + "\n")
+    return model
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("command", choices=["train", "check", "inputs"], help="train if stale | exit 1 if stale | list")
+    args = parser.parse_args(argv)
+    if args.command == "inputs":
+        print("\n".join(str(path.relative_to(PROJECT_ROOT)) for path in training_inputs()))
+        return 0
+    if args.command == "check":
+        fresh = is_fresh()
+        print("model is up to date" if fresh else "model is stale or missing")
+        return 0 if fresh else 1
+    ensure_fresh_model()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
