@@ -33,9 +33,9 @@ def _module_file(name: str, root: Path) -> Path | None:
     return None
 
 
-def _imported_names(path: Path) -> Iterable[str]:
+def _imported_names(path: Path, root: Path) -> Iterable[str]:
     """Dotted names a module imports, relative imports resolved against its package."""
-    package = ".".join(path.relative_to(PROJECT_ROOT).with_suffix("").parts[:-1])
+    package = ".".join(path.relative_to(root).with_suffix("").parts[:-1])
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), filename=str(path))):
         if isinstance(node, ast.Import):
             yield from (alias.name for alias in node.names)
@@ -61,7 +61,7 @@ def component_modules(config_path: Path, root: Path = PROJECT_ROOT) -> list[Path
             path = _module_file(prefix, root)
             if path and path not in found:
                 found.add(path)
-                pending.extend(_imported_names(path))
+                pending.extend(_imported_names(path, root))
     return sorted(found)
 
 
