@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import datetime
-import os
 import secrets
 import shutil
 import sys
@@ -42,6 +41,7 @@ from bench.rest_throughput import (
     percentile,
     tree_rss_mb,
 )
+from pointe_claire import settings
 from pointe_claire.lock_store import KEY_PREFIX_VARIABLE, REDIS_URL_VARIABLE
 from pointe_claire.tracker_store import DATABASE_URL_VARIABLE
 from scripts.cluster import TOKEN_VARIABLE, running_cluster
@@ -50,8 +50,6 @@ from scripts.servers import environment, running_assistant
 
 MODEL = PROJECT_ROOT / "models" / "pointe-claire.tar.gz"
 DEFAULT_OUTPUT = PROJECT_ROOT / "bench" / "results" / "cluster.md"
-DEFAULT_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/test"
-DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
 
 
 @dataclass
@@ -190,25 +188,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--instances", type=int, nargs="+", default=[1, 2], help="cluster sizes to measure")
     parser.add_argument("--senders-per-worker", type=int, default=50)
     parser.add_argument("--time-limit", type=float, default=300)
-    parser.add_argument("--postgres-admin-url", default=os.environ.get("BENCH_POSTGRES_ADMIN_URL", DEFAULT_ADMIN_URL))
-    parser.add_argument("--redis-url", default=os.environ.get("BENCH_REDIS_URL", DEFAULT_REDIS_URL))
+    parser.add_argument("--postgres-admin-url", default=settings.text("BENCH_POSTGRES_ADMIN_URL"))
+    parser.add_argument("--redis-url", default=settings.text("BENCH_REDIS_URL"))
     parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT)
     arguments = parser.parse_args(argv)
-    settings = LoadSettings(
+    load = LoadSettings(
         arguments.messages, arguments.warmup, arguments.concurrency, arguments.senders_per_worker,
         arguments.time_limit, request_timeout=120,
     )  # fmt: skip
     machine = machine_description()
     workdir = Path(tempfile.mkdtemp(prefix="bench-cluster-"))
     try:
-        configurations = [bench_sqlite(workdir, settings)]
+        configurations = [bench_sqlite(workdir, load)]
         for instances in arguments.instances:
             configurations.append(
-                bench_cluster(instances, workdir, settings, arguments.postgres_admin_url, arguments.redis_url)
+                bench_cluster(instances, workdir, load, arguments.postgres_admin_url, arguments.redis_url)
             )
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
-    text = markdown(configurations, settings, machine)
+    text = markdown(configurations, load, machine)
     print(text, end="")
     arguments.output.parent.mkdir(parents=True, exist_ok=True)
     arguments.output.write_text(text, encoding="utf-8")

@@ -5,7 +5,6 @@ Used by the response generator (template variables), the actions, the checks and
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -15,6 +14,7 @@ from typing import Any
 
 import yaml
 
+from pointe_claire import settings
 from pointe_claire.hours_text import describe_week
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -77,7 +77,7 @@ def flatten_variables(raw: Mapping[str, Any]) -> dict[str, str]:
 
 def load_city_facts(path: Path | str | None = None) -> CityFacts:
     """Reads the facts file (CITY_FACTS_FILE overrides the default location)."""
-    facts_path = Path(path or os.environ.get(FACTS_PATH_ENV) or DEFAULT_FACTS_PATH)
+    facts_path = Path(path or settings.text(FACTS_PATH_ENV) or DEFAULT_FACTS_PATH)
     with facts_path.open(encoding="utf-8") as handle:
         raw = yaml.safe_load(handle)
     return CityFacts(raw=raw, variables=flatten_variables(raw))

@@ -5,9 +5,10 @@ Called by the custom actions; `ASSISTANT_FROZEN_TIME` (ISO 8601 with offset) pin
 
 from __future__ import annotations
 
-import os
 from datetime import datetime
 from zoneinfo import ZoneInfo
+
+from pointe_claire import settings
 
 FROZEN_TIME_ENV = "ASSISTANT_FROZEN_TIME"
 MONTREAL = ZoneInfo("America/Montreal")
@@ -15,7 +16,7 @@ MONTREAL = ZoneInfo("America/Montreal")
 
 def now() -> datetime:
     """Timezone-aware now, in America/Montreal, unless frozen by the environment."""
-    frozen = os.environ.get(FROZEN_TIME_ENV)
+    frozen = settings.text(FROZEN_TIME_ENV)
     if frozen:
         return datetime.fromisoformat(frozen).astimezone(MONTREAL)
     return datetime.now(MONTREAL)

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 from collections.abc import AsyncGenerator, Callable
 from contextlib import asynccontextmanager
 from typing import Any, TypeVar
@@ -21,6 +20,8 @@ import redis
 from rasa.core.lock import TicketLock
 from rasa.core.lock_store import LOCK_LIFETIME, LockError, LockStore
 from rasa.utils.endpoints import EndpointConfig
+
+from pointe_claire import settings
 
 logger = logging.getLogger(__name__)
 
@@ -38,7 +39,7 @@ T = TypeVar("T")
 
 def redis_client(variable: str = REDIS_URL_VARIABLE) -> redis.Redis | None:
     """A client for the URL held by `variable` (redis://[:password@]host:6379/0), or None when it is unset."""
-    url = os.environ.get(variable, "").strip()
+    url = settings.text(variable)
     if not url:
         return None
     # redis-py reconnects by itself on the next command after Redis returns: nothing to do for recovery.
@@ -51,9 +52,9 @@ class ConversationLockStore(LockStore):
     """Ticket locks per conversation: Redis when the URL variable is set, this process's memory otherwise."""
 
     def __init__(self, endpoint_config: EndpointConfig | None = None, client: redis.Redis | None = None) -> None:
-        settings: dict[str, Any] = dict(endpoint_config.kwargs) if endpoint_config else {}
-        self.red = client if client is not None else redis_client(settings.get("url_env", REDIS_URL_VARIABLE))
-        prefix = os.environ.get(KEY_PREFIX_VARIABLE) or settings.get("key_prefix") or DEFAULT_KEY_PREFIX
+        configured: dict[str, Any] = dict(endpoint_config.kwargs) if endpoint_config else {}
+        self.red = client if client is not None else redis_client(configured.get("url_env", REDIS_URL_VARIABLE))
+        prefix = settings.given(KEY_PREFIX_VARIABLE) or configured.get("key_prefix") or DEFAULT_KEY_PREFIX
         self.key_prefix = f"{prefix}:lock:"
         self._memory: dict[str, TicketLock] = {}
         super().__init__()

@@ -8,7 +8,6 @@ production (PostgreSQL): `url_env` names the environment variable that, when set
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -16,6 +15,7 @@ import sqlalchemy as sa
 from rasa.core.tracker_store import SQLTrackerStore, create_engine_kwargs
 from rasa.shared.core.events import BotUttered, Event, UserUttered
 
+from pointe_claire import settings
 from pointe_claire.redaction import Redactor, default_redactor
 
 if TYPE_CHECKING:
@@ -71,11 +71,9 @@ def database_url(variable: str = DATABASE_URL_VARIABLE) -> sa.engine.URL | None:
     `postgres://` (the spelling of Heroku, Render and many PaaS) is accepted: SQLAlchemy 1.4 only knows
     `postgresql://`. Raises ValueError, naming the variable but not the password, when the URL cannot be read.
     """
-    value = os.environ.get(variable, "").strip()
+    value = settings.database_url(variable)
     if not value:
         return None
-    if value.startswith("postgres://"):
-        value = "postgresql://" + value[len("postgres://") :]
     try:
         return sa.engine.make_url(value)
     except sa.exc.ArgumentError as error:

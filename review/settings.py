@@ -5,14 +5,15 @@ Read once by `review.cli` (serve, users) and handed to `review.app.create_app`; 
 
 from __future__ import annotations
 
-import os
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
+from pointe_claire import settings
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_TRACKER_DB_URL = "sqlite:///tracker.db"  # the file `make run` writes
-DEFAULT_REVIEW_DB_URL = "sqlite:///review.db"
+DEFAULT_REVIEW_DB_URL = settings.VARIABLES["REVIEW_DB_URL"].default
 SECRET_KEY_FILE = PROJECT_ROOT / "review_secret.key"
 
 
@@ -38,13 +39,13 @@ class Settings:
         return cls(
             # The assistant's own variable (endpoints.yml) serves when the review app is not told otherwise, so
             # setting ASSISTANT_DATABASE_URL once points the assistant and its review pages at the same PostgreSQL.
-            tracker_db_url=os.environ.get("REVIEW_TRACKER_DB_URL")
-            or os.environ.get("ASSISTANT_DATABASE_URL")
+            tracker_db_url=settings.database_url("REVIEW_TRACKER_DB_URL")
+            or settings.database_url("ASSISTANT_DATABASE_URL")
             or DEFAULT_TRACKER_DB_URL,
-            review_db_url=os.environ.get("REVIEW_DB_URL", DEFAULT_REVIEW_DB_URL),
-            secret_key=os.environ.get("REVIEW_SECRET_KEY") or stored_secret_key(secret_file),
-            secure_cookies=os.environ.get("REVIEW_SECURE_COOKIES", "") in {"1", "true", "yes"},
-            proxies_count=int(os.environ.get("REVIEW_PROXIES_COUNT") or 0),
+            review_db_url=settings.database_url("REVIEW_DB_URL"),
+            secret_key=settings.text("REVIEW_SECRET_KEY") or stored_secret_key(secret_file),
+            secure_cookies=settings.flag("REVIEW_SECURE_COOKIES"),
+            proxies_count=settings.integer("REVIEW_PROXIES_COUNT"),
         )
 
 

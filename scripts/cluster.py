@@ -9,7 +9,6 @@ forwards only the channels (/webhooks/, /socket.io/) and the health page.
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
 import signal
 import subprocess
@@ -22,6 +21,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pointe_claire import settings
 from pointe_claire.lock_store import REDIS_URL_VARIABLE
 from pointe_claire.tracker_store import DATABASE_URL_VARIABLE
 from scripts.nlu_files import PROJECT_ROOT
@@ -34,9 +34,6 @@ REQUIRED_VARIABLES = {
     REDIS_URL_VARIABLE: "redis://127.0.0.1:6379/0",
     TOKEN_VARIABLE: "a long random string: openssl rand -hex 32",
 }
-# A ticket of a conversation whose message was on an instance that died blocks that conversation this long
-# (Rasa's default: 60 s). It must outlast the slowest message: 11 s at p95 with one instance at concurrency 32.
-DEFAULT_TICKET_LOCK_LIFETIME = "30"
 
 
 def local_servers(servers: dict[str, str]) -> list[str]:
@@ -114,7 +111,7 @@ def haproxy_config(bind: str, servers: list[str], health_interval: str = "2s") -
 
 
 def missing_variables() -> list[str]:
-    return [name for name in REQUIRED_VARIABLES if not os.environ.get(name, "").strip()]
+    return [name for name in REQUIRED_VARIABLES if not settings.given(name)]
 
 
 @dataclass
@@ -182,11 +179,11 @@ def running_cluster(
     if not HAPROXY.exists():
         raise RuntimeError(f"HAProxy not found at {HAPROXY}: make system-packages installs it")
     # Set for the servers started here, and put back as they were when they stop (tests run in one process).
-    settings = {
+    server_environment = {
         "SANIC_HOST": "127.0.0.1",  # the action server's interface (rasa_sdk reads it; default 0.0.0.0)
-        "TICKET_LOCK_LIFETIME": os.environ.get("TICKET_LOCK_LIFETIME", DEFAULT_TICKET_LOCK_LIFETIME),
+        "TICKET_LOCK_LIFETIME": settings.text("TICKET_LOCK_LIFETIME"),
     }
-    with environment(settings), _servers(model, workdir, instances, port, interface) as cluster:
+    with environment(server_environment), _servers(model, workdir, instances, port, interface) as cluster:
         yield cluster
 
 
@@ -194,7 +191,7 @@ def running_cluster(
 def _servers(model: Path, workdir: Path, instances: int, port: int | None, interface: str) -> Iterator[Cluster]:
     workdir.mkdir(parents=True, exist_ok=True)
     actions = ActionServer(workdir)
-    token = os.environ[TOKEN_VARIABLE]
+    token = settings.given(TOKEN_VARIABLE)
     rasa = [
         Assistant(workdir / f"rasa{i}", model, actions, extra_args=["--enable-api", "--auth-token", token])
         for i in range(1, instances + 1)

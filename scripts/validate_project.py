@@ -9,7 +9,6 @@ MIN_EXAMPLES_PER_LANGUAGE (`make validate MIN_EXAMPLES=30`), 25 by default.
 
 from __future__ import annotations
 
-import os
 import re
 import string
 import sys
@@ -21,13 +20,13 @@ from pathlib import Path
 import yaml
 
 from actions.follow_up import TEMPLATE_VARIABLES as FOLLOW_UP_VARIABLES
+from pointe_claire import settings
 from pointe_claire.city_facts import CityFacts, contacts_in_text, load_city_facts
 from pointe_claire.language import LanguageIdentifier, LinguaIdentifier
 from pointe_claire.text_normalization import fold
 from scripts.nlu_files import LANGUAGES, PROJECT_ROOT, Example, read_examples
 
 MIN_EXAMPLES_ENV = "MIN_EXAMPLES_PER_LANGUAGE"
-DEFAULT_MIN_EXAMPLES = 25
 LANGUAGE_NAMES = {"fr": "French", "en": "English"}
 # Intents that no trainer writes examples for: the classifier or our components set them.
 UNTRAINED_INTENTS = {"nlu_fallback", "other_language", "netiquette_violation"}
@@ -373,7 +372,7 @@ def run_checks(
 ) -> list[Problem]:
     project = Project.load(root)
     identifier = identifier or LinguaIdentifier()
-    minimum = minimum if minimum is not None else int(os.environ.get(MIN_EXAMPLES_ENV, DEFAULT_MIN_EXAMPLES))
+    minimum = minimum if minimum is not None else settings.integer(MIN_EXAMPLES_ENV)
     checks: Iterable[list[Problem]] = (
         check_examples_per_language(project, minimum),
         check_response_variants(project, identifier),

@@ -7,12 +7,13 @@ Used by the X and Facebook connectors: unconfigured, they answer 503 in both lan
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Mapping
 from typing import Any
 
 from sanic import response
 from sanic.response import HTTPResponse
+
+from pointe_claire import settings
 
 logger = logging.getLogger(__name__)
 
@@ -20,7 +21,7 @@ logger = logging.getLogger(__name__)
 def from_environment(credentials: Mapping[str, Any] | None, key: str, default_name: str) -> str:
     """The value of the variable named by `<key>_env` in credentials.yml (or `default_name`), stripped; "" if unset."""
     name = str((credentials or {}).get(f"{key}_env") or default_name)
-    return os.environ.get(name, "").strip()
+    return settings.given(name)
 
 
 class Unconfigured:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import psycopg2
@@ -14,6 +15,7 @@ from review_fixtures import ADMIN, FIXTURE_NOW, GENERATED_UNTIL_TS, known_conver
 
 from bench.review_app import PASSWORD, StaffClient, generate_tracker, review_environment, review_server, run_cli
 from review.conversations import tracker_engine
+from scripts.servers import environment
 
 pytestmark = pytest.mark.dates  # also run under other clocks by `make test-dates`
 
@@ -30,8 +32,8 @@ def _admin_command(sql: str) -> None:
         connection.close()
 
 
-@pytest.fixture(scope="module")
-def database() -> Iterator[str]:
+@contextmanager
+def _throwaway_database() -> Iterator[str]:
     try:
         psycopg2.connect(f"{SERVER}/test", connect_timeout=3).close()
     except psycopg2.OperationalError as error:
@@ -42,6 +44,12 @@ def database() -> Iterator[str]:
         yield f"{SERVER}/{name}"
     finally:
         _admin_command(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+@pytest.fixture(scope="module")
+def database() -> Iterator[str]:
+    with _throwaway_database() as url:
+        yield url
 
 
 def _event_rows(url: str) -> list[tuple]:
@@ -91,3 +99,21 @@ def test_tracker_connection_refuses_writes_on_postgresql(database: str) -> None:
     with pytest.raises(sa.exc.InternalError, match="read-only"), engine.connect() as connection:
         connection.execute(sa.text("DELETE FROM events"))
     engine.dispose()
+
+
+def test_review_app_reads_the_assistants_postgres_url_in_the_paas_spelling(tmp_path: Path) -> None:
+    """ASSISTANT_DATABASE_URL=postgres://… alone (REVIEW_TRACKER_DB_URL blank, as unset) points the review app at
+    the assistant's PostgreSQL, as it points the assistant's tracker store there."""
+    with _throwaway_database() as url:
+        known_conversations(url)
+        paas_spelling = url.replace("postgresql://", "postgres://", 1)
+        with environment({"ASSISTANT_DATABASE_URL": paas_spelling}):
+            env = review_environment("", f"sqlite:///{tmp_path / 'review.db'}")
+            created = run_cli(env, "users", "add", ADMIN, "--role", "admin", "--password-stdin", stdin=PASSWORD + "\n")
+            assert created.returncode == 0, created.stderr
+            with review_server("", f"sqlite:///{tmp_path / 'review.db'}", tmp_path, frozen_time=FIXTURE_NOW) as server:
+                client = StaffClient(server.base_url)
+                assert client.log_in(ADMIN, PASSWORD).status == 303
+                assert "5 sur 5 conversations" in client.get("/").body
+                page = client.get("/conversation?id=emergency-fr").body
+                assert "Il y a un feu dans la maison de mon voisin" in page
