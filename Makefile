@@ -71,7 +71,7 @@ shell: train ## Talk to the assistant in this terminal (starts its own action se
 	$(RASA) shell --model $(MODEL) --endpoints endpoints.yml
 
 N ?= 2
-run-cluster: train $(WEBCHAT) ## N Rasa instances (N=2) behind HAProxy on :5005, PostgreSQL + Redis from the environment (README, "Production")
+run-cluster: train $(WEBCHAT) ## N Rasa instances (N=2) behind HAProxy on :5005, PostgreSQL + Redis from the environment (docs/production.md)
 	$(PY) -m scripts.cluster --instances $(N) --port $(RASA_PORT)
 
 MIN_EXAMPLES ?= 25

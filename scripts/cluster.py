@@ -224,7 +224,7 @@ def main() -> None:
     if missing:
         for name in missing:
             print(f"{name} is not set; for example {name}={REQUIRED_VARIABLES[name]}", file=sys.stderr)
-        sys.exit("make run-cluster needs PostgreSQL, Redis and an API token: see README.md, 'Production'.")
+        sys.exit("make run-cluster needs PostgreSQL, Redis and an API token: see docs/production.md.")
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     signal.signal(signal.SIGINT, signal.default_int_handler)  # Ctrl-C, even when started from a script
     workdir = Path(tempfile.mkdtemp(prefix="pointe-claire-cluster-"))

@@ -38,7 +38,7 @@ class Unconfigured:
     def refusal(self) -> HTTPResponse:
         if not self._logged:
             logger.warning(
-                "The %s channel received a request but is not configured: set %s (README, "
+                "The %s channel received a request but is not configured: set %s (docs/channels.md, "
                 "'Connecting the City's accounts'). It answers 503 until then.",
                 self.channel,
                 ", ".join(self.missing),

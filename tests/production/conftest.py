@@ -36,7 +36,7 @@ def databases() -> Iterator[Databases]:
 
 @pytest.fixture(scope="module")
 def production_environment(databases: Databases) -> Iterator[Databases]:
-    """The environment variables of README's "Production" section, for the servers this module starts."""
+    """The environment variables of docs/production.md, for the servers this module starts."""
     with pytest.MonkeyPatch.context() as environment:
         environment.setenv("ASSISTANT_DATABASE_URL", databases.url)
         environment.setenv("ASSISTANT_REDIS_URL", databases.redis_url)
