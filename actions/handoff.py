@@ -12,14 +12,14 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.follow_up import follow_up_variables
 from pointe_claire import clock
+from pointe_claire.names import FLAGS_SLOT, LANGUAGE_SLOT, FlagRecord
 
-FLAGS_SLOT = "flags"
 FALLBACK_INTENT = "nlu_fallback"
 ASKED_FOR_PERSON = "asked_for_person"
 NOT_UNDERSTOOD_TWICE = "not_understood_twice"
 
 
-def handoff_flag(reason: str, language: str | None, at: str) -> dict[str, Any]:
+def handoff_flag(reason: str, language: str | None, at: str) -> FlagRecord:
     """The record staff pages filter on: an open handoff, why, in which language, since when."""
     return {"kind": "handoff", "reason": reason, "status": "open", "language": language, "at": at}
 
@@ -42,7 +42,7 @@ def not_understood_twice(events: list[dict[str, Any]]) -> bool:
 def hand_off(dispatcher: CollectingDispatcher, tracker: Tracker, reason: str) -> list[dict[str, Any]]:
     dispatcher.utter_message(response="utter_handoff", **follow_up_variables())
     flags = list(tracker.get_slot(FLAGS_SLOT) or [])
-    flags.append(handoff_flag(reason, tracker.get_slot("language"), clock.now().isoformat(timespec="seconds")))
+    flags.append(handoff_flag(reason, tracker.get_slot(LANGUAGE_SLOT), clock.now().isoformat(timespec="seconds")))
     return [SlotSet(FLAGS_SLOT, flags)]
 
 

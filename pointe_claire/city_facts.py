@@ -16,12 +16,11 @@ import yaml
 
 from pointe_claire import settings
 from pointe_claire.hours_text import describe_week
+from pointe_claire.names import LANGUAGES
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_FACTS_PATH = PROJECT_ROOT / "city_facts.yml"
 FACTS_PATH_ENV = "CITY_FACTS_FILE"
-
-LANGUAGES = ("fr", "en")
 
 
 @dataclass(frozen=True)

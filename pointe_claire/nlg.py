@@ -2,8 +2,9 @@
 
 It renders domain.yml's responses like Rasa's own generator, with three additions: the facts of
 `city_facts.yml` are template variables; while the resident's language is unknown a response is sent in both
-languages, French first; and the first answer to a message that breaks the netiquette opens with a reminder of
-each rule broken (never before an emergency answer).
+languages, French first (the text both parts joined, and each part under `BILINGUAL_PARTS_KEY` for channels that
+lay them out: one X post per language, one web chat bubble each); and the first answer to a message that breaks
+the netiquette opens with a reminder of each rule broken (never before an emergency answer).
 """
 
 from __future__ import annotations
@@ -16,18 +17,17 @@ from rasa.shared.core.events import BotUttered, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 
-from pointe_claire.city_facts import LANGUAGES, CityFacts, cached_city_facts
+from pointe_claire.city_facts import CityFacts, cached_city_facts
+from pointe_claire.names import BILINGUAL_PARTS_KEY, ENGLISH, FRENCH, LANGUAGE_SLOT, LANGUAGES, NETIQUETTE_KEY
 from pointe_claire.safety import EMERGENCY_INTENTS
 
-LANGUAGE_SLOT = "language"
 BILINGUAL_SEPARATOR = "\n\n"
-NETIQUETTE = "netiquette"
 
 
 def netiquette_reminders(tracker: DialogueStateTracker) -> list[str]:
     """The reminder responses for the resident's latest message, once per turn and never before an emergency."""
     message = tracker.latest_message
-    records = (message.parse_data or {}).get(NETIQUETTE) if message else None
+    records = (message.parse_data or {}).get(NETIQUETTE_KEY) if message else None
     if not message or not records or message.intent.get("name") in EMERGENCY_INTENTS:
         return []
     for event in reversed(tracker.events):
@@ -87,7 +87,8 @@ class BilingualFactsNLG(TemplatedNaturalLanguageGenerator):
         )
         if french is None or english is None or french.get("text") == english.get("text"):
             return french or english
-        return {**french, "text": f"{french.get('text') or ''}{BILINGUAL_SEPARATOR}{english.get('text') or ''}"}
+        parts = {FRENCH: french.get("text") or "", ENGLISH: english.get("text") or ""}
+        return {**french, "text": BILINGUAL_SEPARATOR.join(parts.values()), BILINGUAL_PARTS_KEY: parts}
 
     def _render_in(
         self, slots: dict[str, Any], utter_action: str, opening: list[str], channel: str, variables: dict[str, Any]

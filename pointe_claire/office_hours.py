@@ -15,8 +15,8 @@ import holidays
 from babel.dates import format_date
 
 from pointe_claire.hours_text import WEEKDAYS, clock_time
+from pointe_claire.names import LANGUAGES
 
-LANGUAGES = ("fr", "en")
 BABEL_LOCALES = {"fr": "fr_CA", "en": "en_CA"}
 COUNTRY = "CA"
 HOLIDAY_LANGUAGES = {"fr": "fr", "en": "en_CA"}  # translations the `holidays` library ships for Canada

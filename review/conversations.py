@@ -16,10 +16,10 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from pointe_claire.names import FLAGS_SLOT, LANGUAGE_SLOT
 from review.flags import (
     FALLBACK,
     FALLBACK_ACTIONS,
-    FLAGS_SLOT,
     Flag,
     after_hours,
     distinct,
@@ -28,7 +28,6 @@ from review.flags import (
 )
 
 MONTREAL = ZoneInfo("America/Montreal")
-LANGUAGE_SLOT = "language"
 # Actions every turn runs: left out of the transcript, where they would only hide the ones that matter.
 ROUTINE_ACTIONS = frozenset({"action_listen", "action_session_start"})
 

@@ -15,10 +15,10 @@ from functools import lru_cache
 from typing import Any
 
 from pointe_claire.city_facts import cached_city_facts
+from pointe_claire.names import FLAGS_SLOT, NETIQUETTE_KEY, SAFETY_NET_KEY
 from pointe_claire.office_hours import BusinessCalendar
 from pointe_claire.safety import INTENT_FOR_KIND, LIFE_THREATENING, MUNICIPAL
 
-FLAGS_SLOT = "flags"
 EMERGENCY = "emergency"
 MUNICIPAL_EMERGENCY = "municipal_emergency"
 HANDOFF = "handoff"
@@ -31,7 +31,7 @@ FALLBACK_ACTIONS = frozenset({"action_handle_fallback", "action_default_fallback
 EMERGENCY_FLAG_FOR_KIND = {LIFE_THREATENING: EMERGENCY, MUNICIPAL: MUNICIPAL_EMERGENCY}
 EMERGENCY_FLAG_FOR_INTENT = {intent: EMERGENCY_FLAG_FOR_KIND[kind] for kind, intent in INTENT_FOR_KIND.items()}
 # Keys of a message's parse data that hold flag records, and the kind of a record that does not name one.
-PARSE_DATA_FLAG_KEYS = {"netiquette": "netiquette", "safety_net": EMERGENCY, FLAGS_SLOT: "flag"}
+PARSE_DATA_FLAG_KEYS = {NETIQUETTE_KEY: NETIQUETTE_KEY, SAFETY_NET_KEY: EMERGENCY, FLAGS_SLOT: "flag"}
 
 
 @dataclass(frozen=True)
@@ -71,7 +71,7 @@ def parse_data_flags(parse_data: Mapping[str, Any]) -> list[Flag]:
         for record in _records(parse_data.get(key)):
             if record.get("dismissed"):  # the safety net explained an emergency word away: nothing to flag
                 continue
-            if key == "safety_net":
+            if key == SAFETY_NET_KEY:
                 kind = EMERGENCY_FLAG_FOR_KIND.get(str(record.get("kind")), _clean_kind(record.get("kind"), EMERGENCY))
             else:
                 kind = _clean_kind(record.get("kind"), default_kind)

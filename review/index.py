@@ -16,10 +16,10 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from pointe_claire.names import FLAGS_SLOT
 from review import store
 from review.conversations import (
     FALLBACK_ACTIONS,
-    FLAGS_SLOT,
     LANGUAGE_SLOT,
     StoredEvent,
     events_after,

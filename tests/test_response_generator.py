@@ -8,6 +8,7 @@ import pytest
 from rasa.shared.core.domain import Domain
 
 from pointe_claire.city_facts import load_city_facts
+from pointe_claire.names import BILINGUAL_PARTS_KEY
 from pointe_claire.nlg import BilingualFactsNLG
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -30,6 +31,17 @@ def test_unknown_language_gets_french_then_english(nlg: BilingualFactsNLG):
     assert reply is not None
     french, english = reply["text"].split("\n\n")
     assert french.startswith("Bonjour") and english.startswith("Hello")
+
+
+def test_both_languages_reach_channels_as_separate_parts_french_first(nlg: BilingualFactsNLG):
+    reply = nlg.render("utter_media_contact", {"language": None}, "rest")
+    assert reply is not None
+    parts = reply[BILINGUAL_PARTS_KEY]
+    assert list(parts) == ["fr", "en"]
+    assert parts["fr"].startswith("Les journalistes") and "communications@pointe-claire.ca" in parts["en"]
+    assert "Les journalistes" not in parts["en"] and reply["text"] == parts["fr"] + "\n\n" + parts["en"]
+    known = nlg.render("utter_media_contact", {"language": "en"}, "rest")
+    assert known is not None and BILINGUAL_PARTS_KEY not in known
 
 
 def test_a_response_written_in_both_languages_is_not_doubled(nlg: BilingualFactsNLG):

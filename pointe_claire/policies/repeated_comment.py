@@ -21,11 +21,11 @@ from rasa.shared.core.events import ActionExecuted, SlotSet, UserUttered
 from rasa.shared.core.generator import TrackerWithCachedStates
 from rasa.shared.core.trackers import DialogueStateTracker
 
+from pointe_claire.names import FLAGS_SLOT, LANGUAGE_SLOT, NETIQUETTE_KEY, FlagRecord
 from pointe_claire.redaction import default_redactor
 from pointe_claire.safety import EMERGENCY_INTENTS
 
 REPEATED_RESPONSE = "utter_netiquette_repeated"
-FLAGS_SLOT = "flags"
 # Actions Rasa runs by itself after a user message; they do not answer it.
 _BOOKKEEPING_ACTIONS = frozenset({ACTION_LISTEN_NAME, "action_extract_slots", "action_session_start"})
 # Above the RulePolicy (6), so the notice wins over the rule that would answer the same message again.
@@ -93,10 +93,10 @@ class RepeatedCommentPolicy(Policy):
         if answered or intent in EMERGENCY_INTENTS or repeated_times(tracker) < self.config["repetitions"]:
             return self._prediction(probabilities)
         probabilities[domain.index_for_action(REPEATED_RESPONSE)] = 1.0
-        flag = {
-            "kind": "netiquette",
+        flag: FlagRecord = {
+            "kind": NETIQUETTE_KEY,
             "rule": "repeated",
-            "language": tracker.get_slot("language"),
+            "language": tracker.get_slot(LANGUAGE_SLOT),
             "at": datetime.fromtimestamp(tracker.latest_message.timestamp or 0, timezone.utc).isoformat(
                 timespec="seconds"
             )

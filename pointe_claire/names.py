@@ -1,0 +1,34 @@
+"""Names more than one package relies on: slots, parse-data keys, the flag record, the languages.
+
+The assistant writes them (NLU components, policies, actions, the reply generator) and the channels and the staff
+review app read them back from stored conversations: a rename here reaches every reader.
+"""
+
+from __future__ import annotations
+
+from typing import TypedDict
+
+FRENCH, ENGLISH = "fr", "en"
+LANGUAGES = (FRENCH, ENGLISH)  # the official languages, French first: the order of bilingual replies
+
+# Slots (domain.yml) and the entity that fills the language slot.
+LANGUAGE_SLOT = "language"
+FLAGS_SLOT = "flags"
+
+# Keys a message's parse data gains from our NLU components.
+SAFETY_NET_KEY = "safety_net"  # pointe_claire.nlu.safety_net: the emergency kind the lexicon recognised
+NETIQUETTE_KEY = "netiquette"  # pointe_claire.nlu.netiquette_flagger: one record per rule broken
+
+# Key of a bot message (the reply generator's output) that holds the reply per language when both are sent.
+BILINGUAL_PARTS_KEY = "bilingual_parts"
+
+
+class FlagRecord(TypedDict, total=False):
+    """One entry of the `flags` slot: something staff should see (an open handoff, a netiquette rule broken)."""
+
+    kind: str  # "handoff", "netiquette", or a new kind: the review app shows any kind by its name
+    status: str  # handoff: "open"; staff close it in the review app
+    reason: str  # handoff: why it was opened
+    rule: str  # netiquette: which rule
+    language: str | None
+    at: str | None  # ISO 8601
