@@ -16,6 +16,7 @@ import hmac
 import json
 import logging
 import os
+import re
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
@@ -46,6 +47,10 @@ DEFAULT_VARIABLES = {
     "access_token_secret": "X_ACCESS_TOKEN_SECRET",
     "account_id": "X_ACCOUNT_ID",
 }
+# What X's CRC tokens look like: a short string of base64 characters. The CRC answer is the very signature that
+# authenticates a delivery, so it is given only for strings no delivery body can be (a JSON body starts with "{"):
+# otherwise anyone could have a forged body signed here, then post it as X.
+CRC_TOKEN = re.compile(r"[A-Za-z0-9+/_=-]{1,128}")
 
 
 def signature(consumer_secret: str, payload: bytes) -> str:
@@ -140,6 +145,16 @@ class XInput(InputChannel):
             if not token:
                 return response.json(
                     {"status": 400, "error": "crc_token is missing.", "error_fr": "crc_token est absent."}, status=400
+                )
+            if not CRC_TOKEN.fullmatch(token):
+                logger.warning("X webhook: refused a CRC challenge whose token is not shaped as X's")
+                return response.json(
+                    {
+                        "status": 400,
+                        "error": "crc_token must be at most 128 base64 characters.",
+                        "error_fr": "crc_token doit compter au plus 128 caractères base64.",
+                    },
+                    status=400,
                 )
             return response.json({"response_token": signature(self.consumer_secret, token.encode("utf-8"))})
 

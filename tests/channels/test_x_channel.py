@@ -150,6 +150,29 @@ def test_crc_without_token_is_a_clear_400(channels_assistant: Assistant) -> None
     assert status == 400 and "crc_token" in json.loads(body)["error_fr"]
 
 
+@pytest.mark.parametrize("token", ['{"for_user_id": "1"}', "a" * 129, "deux mots", "jeton<script>"])
+def test_crc_refuses_tokens_not_shaped_as_xs(channels_assistant: Assistant, token: str) -> None:
+    status, body = http("GET", f"{channels_assistant.base_url}/webhooks/x/webhook?crc_token={quote(token)}")
+    assert status == 400 and "response_token" not in json.loads(body)
+
+
+def test_a_delivery_signed_by_our_own_crc_answer_is_refused(
+    channels_assistant: Assistant, x_api: StandInApi, user_id: str
+) -> None:
+    """The attack: ask the CRC endpoint to "sign" a forged delivery, then post it with that signature."""
+    tweet_id = str(time.time_ns())
+    payload = mention(user_id, f"@{CITY_SCREEN_NAME} Where can I find the City's job offers?", tweet_id)
+    body = json.dumps(payload).encode("utf-8")
+    crc_status, answer = http("GET", f"{channels_assistant.base_url}/webhooks/x/webhook?crc_token={quote(body)}")
+    signature = json.loads(answer).get("response_token", "")
+    headers = {"Content-Type": "application/json", "x-twitter-webhooks-signature": signature}
+    status, _ = http("POST", f"{channels_assistant.base_url}/webhooks/x/webhook", body, headers)
+    assert (crc_status, status) == (400, 403)
+    time.sleep(1.5)  # ample for an answer to reach the stand-in, had the delivery been let through
+    assert x_api.received(lambda r: tweet_id in json.dumps(r.body) or user_id in r.path) == []
+    assert stored_conversations_mentioning(channels_assistant, user_id) == []
+
+
 @pytest.mark.parametrize("signature", [None, "sha256=Zm9yZ2Vk", "forged", "sign-with-another-secret"])
 def test_unsigned_or_forged_posts_are_refused_and_nothing_is_stored(
     channels_assistant: Assistant, x_api: StandInApi, user_id: str, signature: str | None
