@@ -223,6 +223,68 @@ def test_english_public_mention_with_a_phone_number_gets_a_public_reply_without_
     assert "514-555-0187" not in json.dumps(stored)  # redacted before storage, as on every channel
 
 
+@pytest.mark.parametrize(
+    ("language", "text", "words", "not_words"),
+    [
+        ("en", "there is a water main break in front of 12 Maple Street, water everywhere", "anyone", "quelqu'un"),
+        ("fr", "fuite d'eau majeure devant le 45, avenue Cartier, l'eau jaillit de la rue", "quelqu'un", "anyone"),
+    ],
+)
+def test_an_emergency_mention_with_an_address_gets_the_emergency_numbers_in_public_then_a_dm(
+    channels_assistant: Assistant, x_api: StandInApi, user_id: str, language: str, text: str, words: str, not_words: str
+) -> None:
+    tweet_id = str(time.time_ns())
+    assert post_event(channels_assistant, mention(user_id, f"@{CITY_SCREEN_NAME} {text}", tweet_id))[0] == 200
+    (public,) = x_api.wait_for(_reply_to(tweet_id))
+    (direct,) = x_api.wait_for(_dm_to(user_id))
+    assert public.at <= direct.at
+    assert "9-1-1" in public.body["text"] and "514-630-1234" in public.body["text"]
+    assert words in public.body["text"] and not_words not in public.body["text"]  # the resident's language
+    assert not any(part in public.body["text"] for part in ("Maple", "Cartier", " 12 ", " 45"))
+    assert len(public.body["text"]) <= 280
+    assert "514-630-1234" in direct.body["text"]  # the full emergency answer
+    (stored,) = stored_user_events(channels_assistant, f"x:public:{user_id}")
+    assert stored["parse_data"]["intent"]["name"] == "report_municipal_emergency"
+
+
+X_REFUSES_THE_DM = {
+    "detail": "You are not permitted to send this Direct Message.",
+    "title": "Forbidden",
+    "type": "about:blank",
+    "status": 403,
+}
+
+
+@pytest.mark.parametrize(
+    ("text", "numbers", "absent"),
+    [
+        (
+            "my garbage wasn't picked up again this week, please call me back at 514-555-0187",
+            ["514-630-1200"],
+            ["555", "0187"],
+        ),
+        (
+            "there is a water main break in front of 12 Maple Street, water everywhere",
+            ["514-630-1200", "514-630-1234", "9-1-1"],
+            ["Maple"],
+        ),
+    ],
+)
+def test_a_refused_dm_falls_back_to_a_public_reply_without_personal_information(
+    channels_assistant: Assistant, x_api: StandInApi, user_id: str, text: str, numbers: list[str], absent: list[str]
+) -> None:
+    x_api.script(f"/2/dm_conversations/with/{user_id}/", 403, body=X_REFUSES_THE_DM)
+    tweet_id = str(time.time_ns())
+    assert post_event(channels_assistant, mention(user_id, f"@{CITY_SCREEN_NAME} {text}", tweet_id))[0] == 200
+    (public,) = x_api.wait_for(_reply_to(tweet_id))
+    (fallback,) = x_api.wait_for(_reply_to(public.answer["data"]["id"]))  # threaded under the first reply
+    (refused,) = x_api.received(_dm_to(user_id))
+    assert refused.status == 403 and public.at <= refused.at <= fallback.at
+    assert "direct message" in fallback.body["text"] and len(fallback.body["text"]) <= 280
+    assert all(number in fallback.body["text"] for number in numbers)
+    assert not any(part in fallback.body["text"] for part in absent)
+
+
 def test_a_slash_command_in_a_direct_message_goes_through_nlu_not_rasas_command_parser(
     channels_assistant: Assistant, x_api: StandInApi, user_id: str
 ) -> None:
