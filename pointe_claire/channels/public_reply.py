@@ -2,7 +2,9 @@
 
 Called by the X connector (`pointe_claire.channels.x`) for mentions and replies to the City's posts. The policy's
 privacy section: a public answer never holds personal information, so an answer that would echo or ask for it
-goes by direct message, and the public reply only says so. Texts: lexicons/channel_texts.yml.
+goes by direct message, and the public reply only says so. An emergency's public reply always gives the emergency
+numbers (they are not personal information): the resident may not accept direct messages. Texts:
+lexicons/channel_texts.yml.
 """
 
 from __future__ import annotations
@@ -16,7 +18,15 @@ from typing import Any
 
 import yaml
 
-from pointe_claire.city_facts import LANGUAGES, PROJECT_ROOT, URL_PATTERN, cached_city_facts, contacts_in_text
+from pointe_claire.city_facts import (
+    EMAIL_PATTERN,
+    LANGUAGES,
+    PHONE_PATTERN,
+    PROJECT_ROOT,
+    URL_PATTERN,
+    cached_city_facts,
+    contacts_in_text,
+)
 from pointe_claire.language import LanguageIdentifier, default_identifier
 from pointe_claire.redaction import Redactor, default_redactor
 
@@ -27,6 +37,10 @@ URL_WEIGHT = 23
 PARAGRAPH = "\n\n"
 ELLIPSIS = "…"
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+# city_facts.yml's phones that a shortened post never drops.
+EMERGENCY_PHONES = ("emergency", "municipal_emergency")
+# A first sentence cut shorter than this says nothing ("Pour…"): left out instead.
+MIN_LEAD_WORDS = 4
 # X's weighted count: these code points count 1, every other (CJK, emoji…) counts 2.
 _LIGHT_RANGES = ((0, 4351), (8192, 8205), (8208, 8223), (8242, 8247))
 
@@ -50,6 +64,8 @@ class ChannelTexts:
     """lexicons/channel_texts.yml, with the facts of city_facts.yml filled in."""
 
     moved_to_direct_message: Mapping[str, str]
+    emergency_numbers: Mapping[str, str]
+    direct_message_refused: Mapping[str, str]
     more: Mapping[str, str]
     direct_message_responses: frozenset[str]
 
@@ -67,6 +83,8 @@ class ChannelTexts:
 
         return cls(
             moved_to_direct_message=bilingual("moved_to_direct_message"),
+            emergency_numbers=bilingual("emergency_numbers"),
+            direct_message_refused=bilingual("direct_message_refused"),
             more=bilingual("more_by_phone_or_web"),
             direct_message_responses=frozenset(str(name) for name in raw.get("direct_message_responses") or ()),
         )
@@ -77,23 +95,54 @@ class ChannelTexts:
             return texts[str(language)]
         return PARAGRAPH.join(texts[code] for code in LANGUAGES)
 
+    def posts(self, *parts: Mapping[str, str], language: str | None) -> tuple[str, ...]:
+        """`parts` one after the other, in the resident's language; while it is not known, French then English in
+        one post, or in a thread of two when both do not fit in one."""
+        by_language = [" ".join(part[code] for part in parts) for code in LANGUAGES]
+        if language in LANGUAGES:
+            return (by_language[LANGUAGES.index(str(language))],)
+        both = PARAGRAPH.join(by_language)
+        return (both,) if weighted_length(both) <= POST_LIMIT else tuple(by_language)
+
 
 @lru_cache(maxsize=1)
 def default_texts() -> ChannelTexts:
     return ChannelTexts.load()
 
 
-def _cut_to(text: str, budget: int) -> str:
-    """The longest run of whole words of `text` that fits `budget` with an ellipsis."""
+def _needed_contacts(text: str, emergency: bool) -> set[str]:
+    """What a shortened post must keep: its first contact (phone, e-mail or link), the one the answer is there to
+    give, and for an emergency every emergency number the text gives."""
+    phones = cached_city_facts().phones
+    needed = contacts_in_text(text) & {str(phones[key]) for key in EMERGENCY_PHONES if key in phones and emergency}
+    found = [match for pattern in (PHONE_PATTERN, EMAIL_PATTERN, URL_PATTERN) for match in pattern.finditer(text)]
+    if found:
+        needed |= contacts_in_text(min(found, key=lambda match: match.start()).group())
+    return needed
+
+
+def _cut_to(text: str, budget: int, keep: set[str] | frozenset[str] = frozenset()) -> str | None:
+    """`text` if it fits `budget`; else the longest run of its whole words from the start, with an ellipsis, that
+    fits and still gives the contacts of `keep` it holds; else the words leading up to those contacts, cut in front.
+    None when not even that fits."""
     if weighted_length(text) <= budget:
         return text
-    words, kept = text.split(" "), ""
-    for word in words:
-        candidate = f"{kept} {word}" if kept else word
-        if weighted_length(candidate + ELLIPSIS) > budget:
-            break
-        kept = candidate
-    return kept.rstrip(" ,;:") + ELLIPSIS
+    words = text.split(" ")
+    must = set(keep) & contacts_in_text(text)
+
+    def cut(start: int, end: int) -> str:
+        kept = " ".join(words[start:end]).rstrip(" ,;:")
+        # Glued to a link, the ellipsis would become part of its address.
+        tail = "" if end == len(words) else (" " if URL_PATTERN.search(words[end - 1]) else "") + ELLIPSIS
+        return (ELLIPSIS if start else "") + kept + tail
+
+    last = next(end for end in range(1, len(words) + 1) if must <= contacts_in_text(" ".join(words[:end])))
+    candidates = [cut(0, end) for end in range(len(words) - 1, 0, -1)]
+    candidates += [cut(start, last) for start in range(1, last)]
+    for candidate in candidates:
+        if weighted_length(candidate) <= budget and must <= contacts_in_text(candidate):
+            return candidate
+    return None
 
 
 def _sentences(paragraph: str) -> list[str]:
@@ -111,18 +160,23 @@ def _sentences(paragraph: str) -> list[str]:
     return [sentence for sentence in sentences if sentence]
 
 
-def shorten_for_post(text: str, more: str, limit: int = POST_LIMIT) -> str:
-    """`text` itself when it fits; else as many of its sentences as fit, in their order, chosen first sentence of
-    each paragraph first (it carries the answer, and an emergency number first), then sentences giving a contact
-    (phone, e-mail, link), then the rest; followed by `more` unless its links are already there. Whole words only,
-    cut with an ellipsis if even the first sentences do not fit."""
+def shorten_for_post(text: str, more: str, limit: int = POST_LIMIT, emergency: bool = False) -> str:
+    """`text` itself when it fits; else as many of its sentences as fit, in their order, chosen: each paragraph's
+    first sentence (it carries the answer) and the sentences giving the contacts a post must keep (the first
+    contact: the number or link the answer is for; for an `emergency`, every emergency number), then sentences
+    giving other contacts, then the rest; followed by `more` unless its links are already there. When the sentences
+    chosen first do not fit, they are cut on whole words with an ellipsis, around the contacts to keep."""
     text = text.strip()
     if weighted_length(text) <= limit:
         return text
     paragraphs = [_sentences(part) for part in text.split(PARAGRAPH) if part.strip()]
-    firsts = [sentences[0] for sentences in paragraphs]
+    keys = [(i, j) for i, sentences in enumerate(paragraphs) for j in range(len(sentences))]
+    needed = _needed_contacts(text, emergency)
     links = URL_PATTERN.findall(more)
     ending = f"{PARAGRAPH}{more}" if more and not all(link in text for link in links) else ""
+
+    def sentence(key: tuple[int, int]) -> str:
+        return paragraphs[key[0]][key[1]]
 
     def render(chosen: set[tuple[int, int]]) -> str:
         parts = [
@@ -131,25 +185,59 @@ def shorten_for_post(text: str, more: str, limit: int = POST_LIMIT) -> str:
         short = PARAGRAPH.join(part for part in parts if part)
         return short + (ending if ending and not all(link in short for link in links) else "")
 
-    chosen = {(i, 0) for i in range(len(paragraphs))}
-    if weighted_length(render(chosen)) > limit:
-        budget = (limit - weighted_length(ending) - len(PARAGRAPH) * (len(firsts) - 1)) // len(firsts)
-        return PARAGRAPH.join(_cut_to(first, budget) for first in firsts) + ending
-    rest = [(i, j) for i, sentences in enumerate(paragraphs) for j in range(1, len(sentences))]
-    rest.sort(key=lambda key: not contacts_in_text(paragraphs[key[0]][key[1]]))  # stable: contacts first
-    for key in rest:
-        if weighted_length(render(chosen | {key})) <= limit:
-            chosen.add(key)
-    return render(chosen)
+    required = {(i, 0) for i in range(len(paragraphs))}
+    for contact in needed:
+        holder = next((key for key in keys if contact in contacts_in_text(sentence(key))), None)
+        required |= {holder} if holder else set()
+    if weighted_length(render(required)) <= limit:
+        chosen = set(required)
+        rest = sorted(set(keys) - chosen, key=lambda key: (not contacts_in_text(sentence(key)), key))
+        for key in rest:  # contacts first
+            if weighted_length(render(chosen | {key})) <= limit:
+                chosen.add(key)
+        return render(chosen)
+    runs = [[s for j, s in enumerate(sentences) if (i, j) in required] for i, sentences in enumerate(paragraphs)]
+    holding = [run for run in runs if needed & contacts_in_text(" ".join(run))]
+    # Every paragraph its share; if that loses a contact to keep, only the paragraphs giving them; if even that
+    # does, the contacts on a line of their own (a text nobody wrote for X, e.g. one long sentence).
+    line = " · ".join(sorted(needed, key=text.find))
+    short = ""
+    for group, last_line in ((runs, ""), (holding, ""), (runs, line)):
+        if not group:
+            continue
+        tail = (PARAGRAPH + last_line if last_line else "") + ending
+        budget = (limit - weighted_length(tail) - len(PARAGRAPH) * (len(group) - 1)) // len(group)
+        cuts = [_cut_paragraph(run, budget, set() if last_line else needed) for run in group]
+        short = (PARAGRAPH.join(cut for cut in cuts if cut) + tail).strip()
+        if needed <= contacts_in_text(short):
+            break
+    return short
+
+
+def _cut_paragraph(sentences: list[str], budget: int, needed: set[str]) -> str | None:
+    """The sentences, whole if they fit `budget`; else those giving contacts of `needed` whole, after the others
+    (the paragraph's first sentence) cut to the room left; else all cut around those contacts."""
+    whole = " ".join(sentences)
+    if weighted_length(whole) <= budget:
+        return whole
+    holders = [s for s in sentences if needed & contacts_in_text(s)]
+    kept = " ".join(holders)
+    if holders and weighted_length(kept) < budget:
+        others = " ".join(s for s in sentences if s not in holders)
+        lead = _cut_to(others, budget - weighted_length(kept) - 1) if others else None
+        return f"{lead} {kept}" if lead and len(lead.split()) >= MIN_LEAD_WORDS else kept
+    return _cut_to(whole, budget, needed)
 
 
 @dataclass(frozen=True)
 class XReplies:
     """What to post for one public message: the public reply (a thread of two posts, French then English, when
-    the resident's language is not known and both do not fit in one), and the direct message that follows, if any."""
+    the resident's language is not known and both do not fit in one), the direct message that follows, if any, and
+    what to post instead when X refuses that direct message (the resident does not accept them)."""
 
     public: tuple[str, ...]
     direct: str | None
+    if_direct_refused: tuple[str, ...] = ()
 
 
 def _by_language(answers: list[str], identifier: LanguageIdentifier) -> dict[str, str]:
@@ -173,9 +261,11 @@ def plan_public_answer(
     texts: ChannelTexts | None = None,
     redactor: Redactor | None = None,
     identifier: LanguageIdentifier | None = None,
+    emergency: bool = False,
 ) -> XReplies:
     """Public reply and direct message for a mention: the answer moves to a direct message when the resident's
-    post or the answer holds personal information, or the answer is one that asks for personal details."""
+    post or the answer holds personal information, or the answer is one that asks for personal details. For an
+    `emergency`, the public notice starts with the emergency numbers."""
     texts = texts or default_texts()
     redactor = redactor or default_redactor()
     answers = [answer.strip() for answer in answers if answer and answer.strip()]
@@ -186,10 +276,20 @@ def plan_public_answer(
         or bool(texts.direct_message_responses.intersection(responses))
     )
     if private:
-        return XReplies(public=(texts.in_language(texts.moved_to_direct_message, language),), direct=full or None)
+        first = (texts.emergency_numbers,) if emergency else ()
+        return XReplies(
+            public=texts.posts(*first, texts.moved_to_direct_message, language=language),
+            direct=full or None,
+            if_direct_refused=texts.posts(*first, texts.direct_message_refused, language=language),
+        )
     halves: dict[str, str] = {}
     if language not in LANGUAGES and weighted_length(full) > POST_LIMIT:
         halves = _by_language(answers, identifier or default_identifier())
     if halves:
-        return XReplies(tuple(shorten_for_post(halves[code], texts.more[code]) for code in LANGUAGES), direct=None)
-    return XReplies(public=(shorten_for_post(full, texts.in_language(texts.more, language)),), direct=None)
+        return XReplies(
+            tuple(shorten_for_post(halves[code], texts.more[code], emergency=emergency) for code in LANGUAGES),
+            direct=None,
+        )
+    return XReplies(
+        public=(shorten_for_post(full, texts.in_language(texts.more, language), emergency=emergency),), direct=None
+    )

@@ -4,7 +4,8 @@ Referenced in credentials.yml (`pointe_claire.channels.x.XInput`), which names t
 hold the keys. Routes: GET /webhooks/x/webhook answers X's CRC challenge; POST /webhooks/x/webhook takes events
 signed by X (`x-twitter-webhooks-signature`), answers 200 at once and replies in the background, since X waits
 only a few seconds. Direct messages are answered by direct message; mentions publicly, within 280 characters, or
-by direct message when the answer involves personal information (`pointe_claire.channels.public_reply`).
+by direct message when the answer involves personal information (`pointe_claire.channels.public_reply`), with the
+emergency numbers in public for an emergency, and a public fallback when X refuses the direct message.
 """
 
 from __future__ import annotations
@@ -16,11 +17,13 @@ import hmac
 import json
 import logging
 import os
+import re
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from rasa.core.agent import Agent
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
+from rasa.shared.core.trackers import DialogueStateTracker
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
@@ -31,6 +34,7 @@ from pointe_claire.channels.reply_guard import ReplyGuard
 from pointe_claire.channels.x_api import DEFAULT_API_BASE_URL, RetryPolicy, XApi, XKeys
 from pointe_claire.channels.x_events import DIRECT, SeenEvents, XMessage, messages_to_answer
 from pointe_claire.lock_store import DEFAULT_KEY_PREFIX, KEY_PREFIX_VARIABLE, redis_client
+from pointe_claire.safety import EMERGENCY_INTENTS
 from pointe_claire.text_normalization import resident_text
 
 logger = logging.getLogger(__name__)
@@ -46,6 +50,10 @@ DEFAULT_VARIABLES = {
     "access_token_secret": "X_ACCESS_TOKEN_SECRET",
     "account_id": "X_ACCOUNT_ID",
 }
+# What X's CRC tokens look like: a short string of base64 characters. The CRC answer is the very signature that
+# authenticates a delivery, so it is given only for strings no delivery body can be (a JSON body starts with "{"):
+# otherwise anyone could have a forged body signed here, then post it as X.
+CRC_TOKEN = re.compile(r"[A-Za-z0-9+/_=-]{1,128}")
 
 
 def signature(consumer_secret: str, payload: bytes) -> str:
@@ -70,6 +78,14 @@ class ResponseCollector(CollectingOutputChannel):
         if name:
             for collected in self.messages[before:]:
                 collected[_RESPONSE_KEY] = str(name)
+
+
+def _may_be_an_emergency(tracker: DialogueStateTracker | None) -> bool:
+    """The message was understood as an emergency (the safety net sets these intents), or the conversation could
+    not be read back to tell (its store failing): a missed emergency costs more than numbers given for nothing."""
+    if tracker is None:
+        return True
+    return tracker.latest_message is not None and tracker.latest_message.intent.get("name") in EMERGENCY_INTENTS
 
 
 class XInput(InputChannel):
@@ -141,6 +157,16 @@ class XInput(InputChannel):
                 return response.json(
                     {"status": 400, "error": "crc_token is missing.", "error_fr": "crc_token est absent."}, status=400
                 )
+            if not CRC_TOKEN.fullmatch(token):
+                logger.warning("X webhook: refused a CRC challenge whose token is not shaped as X's")
+                return response.json(
+                    {
+                        "status": 400,
+                        "error": "crc_token must be at most 128 base64 characters.",
+                        "error_fr": "crc_token doit compter au plus 128 caractères base64.",
+                    },
+                    status=400,
+                )
             return response.json({"response_token": signature(self.consumer_secret, token.encode("utf-8"))})
 
         @webhook.route("/webhook", methods=["POST"])
@@ -210,12 +236,20 @@ class XInput(InputChannel):
             return
         tracker = await agent.tracker_store.retrieve(conversation) if agent.tracker_store else None
         language = tracker.get_slot(LANGUAGE_SLOT) if tracker else None
-        plan = plan_public_answer(message.text, answers, collector.responses, language)
-        in_reply_to: str | None = str(message.tweet_id)
-        for post in plan.public:  # a thread: each post answers the one before
-            in_reply_to = await self.api.reply_publicly(in_reply_to, post) if in_reply_to else None
-        if plan.direct:
-            await self.api.send_direct_message(message.user_id, plan.direct)
+        plan = plan_public_answer(
+            message.text, answers, collector.responses, language, emergency=_may_be_an_emergency(tracker)
+        )
+        last = await self._thread(str(message.tweet_id), plan.public)
+        if plan.direct and not await self.api.send_direct_message(message.user_id, plan.direct):
+            await self._thread(last or str(message.tweet_id), plan.if_direct_refused)
+
+    async def _thread(self, in_reply_to: str, posts: tuple[str, ...]) -> str | None:
+        """Posts `posts` as a thread under `in_reply_to`, each answering the one before; the id to answer next
+        (None once X refused one)."""
+        last: str | None = in_reply_to
+        for post in posts:
+            last = await self.api.reply_publicly(last, post) if last else None
+        return last
 
     def get_output_channel(self) -> None:
         # Answers go out only as replies to what residents wrote: no proactive messages through this channel.

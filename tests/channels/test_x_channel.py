@@ -150,6 +150,29 @@ def test_crc_without_token_is_a_clear_400(channels_assistant: Assistant) -> None
     assert status == 400 and "crc_token" in json.loads(body)["error_fr"]
 
 
+@pytest.mark.parametrize("token", ['{"for_user_id": "1"}', "a" * 129, "deux mots", "jeton<script>"])
+def test_crc_refuses_tokens_not_shaped_as_xs(channels_assistant: Assistant, token: str) -> None:
+    status, body = http("GET", f"{channels_assistant.base_url}/webhooks/x/webhook?crc_token={quote(token)}")
+    assert status == 400 and "response_token" not in json.loads(body)
+
+
+def test_a_delivery_signed_by_our_own_crc_answer_is_refused(
+    channels_assistant: Assistant, x_api: StandInApi, user_id: str
+) -> None:
+    """The attack: ask the CRC endpoint to "sign" a forged delivery, then post it with that signature."""
+    tweet_id = str(time.time_ns())
+    payload = mention(user_id, f"@{CITY_SCREEN_NAME} Where can I find the City's job offers?", tweet_id)
+    body = json.dumps(payload).encode("utf-8")
+    crc_status, answer = http("GET", f"{channels_assistant.base_url}/webhooks/x/webhook?crc_token={quote(body)}")
+    signature = json.loads(answer).get("response_token", "")
+    headers = {"Content-Type": "application/json", "x-twitter-webhooks-signature": signature}
+    status, _ = http("POST", f"{channels_assistant.base_url}/webhooks/x/webhook", body, headers)
+    assert (crc_status, status) == (400, 403)
+    time.sleep(1.5)  # ample for an answer to reach the stand-in, had the delivery been let through
+    assert x_api.received(lambda r: tweet_id in json.dumps(r.body) or user_id in r.path) == []
+    assert stored_conversations_mentioning(channels_assistant, user_id) == []
+
+
 @pytest.mark.parametrize("signature", [None, "sha256=Zm9yZ2Vk", "forged", "sign-with-another-secret"])
 def test_unsigned_or_forged_posts_are_refused_and_nothing_is_stored(
     channels_assistant: Assistant, x_api: StandInApi, user_id: str, signature: str | None
@@ -198,6 +221,68 @@ def test_english_public_mention_with_a_phone_number_gets_a_public_reply_without_
     (stored,) = stored_user_events(channels_assistant, f"x:public:{user_id}")
     assert stored["input_channel"] == "x" and stored["metadata"]["x_visibility"] == "public"
     assert "514-555-0187" not in json.dumps(stored)  # redacted before storage, as on every channel
+
+
+@pytest.mark.parametrize(
+    ("language", "text", "words", "not_words"),
+    [
+        ("en", "there is a water main break in front of 12 Maple Street, water everywhere", "anyone", "quelqu'un"),
+        ("fr", "fuite d'eau majeure devant le 45, avenue Cartier, l'eau jaillit de la rue", "quelqu'un", "anyone"),
+    ],
+)
+def test_an_emergency_mention_with_an_address_gets_the_emergency_numbers_in_public_then_a_dm(
+    channels_assistant: Assistant, x_api: StandInApi, user_id: str, language: str, text: str, words: str, not_words: str
+) -> None:
+    tweet_id = str(time.time_ns())
+    assert post_event(channels_assistant, mention(user_id, f"@{CITY_SCREEN_NAME} {text}", tweet_id))[0] == 200
+    (public,) = x_api.wait_for(_reply_to(tweet_id))
+    (direct,) = x_api.wait_for(_dm_to(user_id))
+    assert public.at <= direct.at
+    assert "9-1-1" in public.body["text"] and "514-630-1234" in public.body["text"]
+    assert words in public.body["text"] and not_words not in public.body["text"]  # the resident's language
+    assert not any(part in public.body["text"] for part in ("Maple", "Cartier", " 12 ", " 45"))
+    assert len(public.body["text"]) <= 280
+    assert "514-630-1234" in direct.body["text"]  # the full emergency answer
+    (stored,) = stored_user_events(channels_assistant, f"x:public:{user_id}")
+    assert stored["parse_data"]["intent"]["name"] == "report_municipal_emergency"
+
+
+X_REFUSES_THE_DM = {
+    "detail": "You are not permitted to send this Direct Message.",
+    "title": "Forbidden",
+    "type": "about:blank",
+    "status": 403,
+}
+
+
+@pytest.mark.parametrize(
+    ("text", "numbers", "absent"),
+    [
+        (
+            "my garbage wasn't picked up again this week, please call me back at 514-555-0187",
+            ["514-630-1200"],
+            ["555", "0187"],
+        ),
+        (
+            "there is a water main break in front of 12 Maple Street, water everywhere",
+            ["514-630-1200", "514-630-1234", "9-1-1"],
+            ["Maple"],
+        ),
+    ],
+)
+def test_a_refused_dm_falls_back_to_a_public_reply_without_personal_information(
+    channels_assistant: Assistant, x_api: StandInApi, user_id: str, text: str, numbers: list[str], absent: list[str]
+) -> None:
+    x_api.script(f"/2/dm_conversations/with/{user_id}/", 403, body=X_REFUSES_THE_DM)
+    tweet_id = str(time.time_ns())
+    assert post_event(channels_assistant, mention(user_id, f"@{CITY_SCREEN_NAME} {text}", tweet_id))[0] == 200
+    (public,) = x_api.wait_for(_reply_to(tweet_id))
+    (fallback,) = x_api.wait_for(_reply_to(public.answer["data"]["id"]))  # threaded under the first reply
+    (refused,) = x_api.received(_dm_to(user_id))
+    assert refused.status == 403 and public.at <= refused.at <= fallback.at
+    assert "direct message" in fallback.body["text"] and len(fallback.body["text"]) <= 280
+    assert all(number in fallback.body["text"] for number in numbers)
+    assert not any(part in fallback.body["text"] for part in absent)
 
 
 def test_a_slash_command_in_a_direct_message_goes_through_nlu_not_rasas_command_parser(

@@ -19,7 +19,7 @@ from pointe_claire.channels.public_reply import (
     weighted_length,
 )
 from pointe_claire.channels.x_events import SeenEvents, messages_to_answer
-from pointe_claire.city_facts import PROJECT_ROOT
+from pointe_claire.city_facts import EMAIL_PATTERN, PHONE_PATTERN, PROJECT_ROOT, URL_PATTERN, contacts_in_text
 from pointe_claire.nlg import BilingualFactsNLG
 from scripts.servers import free_port
 
@@ -78,6 +78,28 @@ def test_a_shortened_answer_keeps_whole_sentences_and_the_app_name() -> None:
     assert short.startswith("So that your request or complaint is handled")
 
 
+def _first_contact(text: str) -> set[str]:
+    found = [m for pattern in (PHONE_PATTERN, EMAIL_PATTERN, URL_PATTERN) for m in pattern.finditer(text)]
+    return contacts_in_text(min(found, key=lambda match: match.start()).group()) if found else set()
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+@pytest.mark.parametrize("name", [name for name in RESPONSES if _first_contact(_answer(name, "en"))])
+def test_a_shortened_answer_keeps_the_number_or_link_it_is_for(name: str, language: str) -> None:
+    full = _answer(name, language)
+    short = shorten_for_post(full, default_texts().more[language])
+    assert weighted_length(short) <= POST_LIMIT
+    assert _first_contact(full) <= contacts_in_text(short), short
+
+
+def test_a_shortened_emergency_answer_keeps_both_emergency_numbers_however_long_it_is() -> None:
+    crews = "Crews are on their way and the street is closed between Maple and Cartier, so please stay back; "
+    text = "🚨 " + crews * 3 + "if anyone is in danger, call 9-1-1, and for the water main, 514-630-1234."
+    short = shorten_for_post(text, default_texts().more["en"], emergency=True)
+    assert weighted_length(short) <= POST_LIMIT < weighted_length(text)
+    assert "9-1-1" in short and "514-630-1234" in short, short
+
+
 def test_a_long_first_sentence_is_cut_on_a_word_with_an_ellipsis() -> None:
     short = shorten_for_post("word " * 100 + "end.", "Details: https://example.org/")
     assert weighted_length(short) <= POST_LIMIT and "…" in short and short.endswith("https://example.org/")
@@ -97,6 +119,22 @@ def test_personal_information_moves_the_answer_to_a_direct_message(resident: str
     assert plan.public == (default_texts().moved_to_direct_message[language],) and notice in plan.public[0]
     assert plan.direct == full
     assert not any(part in plan.public[0] for part in ("555", "Maple", "example.com"))
+
+
+@pytest.mark.parametrize(("language", "words"), [("fr", ["composez"]), ("en", ["call"]), (None, ["composez", "call"])])
+def test_an_emergency_with_personal_information_gives_the_emergency_numbers_in_public(
+    language: str | None, words: list[str]
+) -> None:
+    full = _answer("utter_municipal_emergency", language)
+    resident = "water main break in front of 12 Maple Street"
+    plan = plan_public_answer(resident, [full], ["utter_municipal_emergency"], language, emergency=True)
+    assert plan.direct == full
+    for posts in (plan.public, plan.if_direct_refused):
+        assert len(posts) == len(words)  # French then English while the language is not known
+        for post, word in zip(posts, words, strict=True):
+            assert "9-1-1" in post and "514-630-1234" in post and "Maple" not in post
+            assert weighted_length(post) <= POST_LIMIT and word in post
+    assert all("514-630-1200" in post for post in plan.if_direct_refused)
 
 
 def test_an_answer_that_would_repeat_personal_information_goes_by_direct_message() -> None:
