@@ -93,8 +93,8 @@ test: system-packages validate lint types train $(WEBCHAT) ## Everything: checks
 	$(PY) -m pytest
 	$(MAKE) --no-print-directory test-dates
 
-test-fast: $(VENV)/.installed ## The unit tier: no trained model, browser or production stack (under 3 minutes)
-	$(PY) -m pytest -m unit -q
+test-fast: $(VENV)/.installed ## The unit tier: no trained model, browser, production stack or project copy (< 3 min)
+	$(PY) -m pytest -m "unit and not slow" -q
 
 # The date-sensitive tests (marked `dates`) under a faked system clock, in every process they start (libfaketime,
 # one fixed offset from the real clock, so processes agree): the day CI once failed, Saint-Jean-Baptiste (a Québec

@@ -42,7 +42,7 @@ def sender() -> str:
 
 # --- test tiers -------------------------------------------------------------------------------------------------
 # Every test gets its tier from what it uses, so a new test needs no marker: `make test-fast` runs the `unit` tier
-# (no trained model, no browser, no production stack); `make test` runs them all.
+# but its `slow` tests (no trained model, no browser, no production stack); `make test` runs them all.
 TIERS = ("unit", "conversation", "browser", "production", "slow")
 
 
@@ -50,8 +50,11 @@ def _tiers_of(item: pytest.Item) -> set[str]:
     tiers = {marker.name for marker in item.iter_markers() if marker.name in TIERS}
     if "production" in Path(str(item.fspath)).parts:
         tiers.add("production")
-    if "trained_model" in getattr(item, "fixturenames", ()):
+    fixtures = getattr(item, "fixturenames", ())
+    if "trained_model" in fixtures:
         tiers.add("conversation")
+    if "project_copy" in fixtures:  # runs the real `make` in a copy of the project
+        tiers.add("slow")
     module = getattr(item, "module", None)
     if module is not None and "headless_chromium" in vars(module):
         tiers.add("browser")

@@ -67,6 +67,7 @@ def test_the_guides_blocks_are_yaml_and_name_what_new_intent_writes():
         assert examples.count("\n- ") + 1 >= 25
 
 
+@pytest.mark.slow  # runs the real `make new-intent` and `make validate` in a copy of the project
 def test_new_intent_writes_stubs_that_validate_reports(tmp_path: Path):
     project = copy_project(tmp_path)
     original_domain = (project / "domain.yml").read_text(encoding="utf-8").splitlines()
