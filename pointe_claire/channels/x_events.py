@@ -18,6 +18,8 @@ from typing import Any, Literal
 
 import redis
 
+from pointe_claire.channels.conversation_ids import X, conversation_id
+
 logger = logging.getLogger(__name__)
 
 DIRECT: Literal["dm"] = "dm"
@@ -38,7 +40,7 @@ class XMessage:
     @property
     def conversation_id(self) -> str:
         """`x:dm:<user id>` or `x:public:<user id>`: what was said in private never shapes a public answer."""
-        return f"x:{self.kind}:{self.user_id}"
+        return conversation_id(X, f"{self.kind}:{self.user_id}")
 
 
 def _mapping(value: Any) -> Mapping[str, Any]:
