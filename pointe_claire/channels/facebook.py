@@ -8,7 +8,7 @@ stops after the first), the Page's own echoes are ignored, the Graph API is call
 timeout, and a message that got no reply gets the response-only fallback with the emergency numbers. Conversations
 are `facebook:<page-scoped id>` (`conversation_ids`); a message id (`mid`) Meta delivers again is not answered again
 (`seen_events`); a like, an attachment, a location and Get Started get an answer of their own, in the
-conversation's language (lexicons/channel_texts.yml).
+conversation's language (lexicons/channel_texts.yml); the verification echoes only a challenge shaped as Meta's.
 """
 
 from __future__ import annotations
@@ -63,6 +63,10 @@ DEFAULT_VARIABLES = {
 _ACCESS_TOKEN = re.compile(r"access_token=[^&\s'\"]+")
 # Meta signs each delivery with the app secret: X-Hub-Signature (sha1) and X-Hub-Signature-256.
 SIGNATURE_HEADERS = (("X-Hub-Signature-256", "sha256"), ("X-Hub-Signature", "sha1"))
+# Meta's verification challenge is a number (letters, - and _ let through); nothing else is echoed (see
+# `token_verification`).
+CHALLENGE = re.compile(r"[0-9A-Za-z_-]{1,128}")
+ECHO_HEADERS = {"X-Content-Type-Options": "nosniff", "Cache-Control": "no-store"}
 # Get Started opens with the assistant's own greeting (domain.yml), in both languages until the resident writes.
 GREETING_RESPONSE = "utter_greet"
 
@@ -299,7 +303,19 @@ class FacebookMessengerInput(FacebookInput):
                 return self.unconfigured.refusal()
             given = request.args.get("hub.verify_token") or ""
             if hmac.compare_digest(given.encode("utf-8"), self.fb_verify.encode("utf-8")):
-                return response.text(request.args.get("hub.challenge") or "")
+                # Echo only what Meta sends (mode subscribe, a numeric challenge), as plain text: whoever learns
+                # the verify token cannot make the City's address serve text or markup of their choosing.
+                challenge = request.args.get("hub.challenge") or ""
+                if request.args.get("hub.mode") == "subscribe" and CHALLENGE.fullmatch(challenge):
+                    return response.text(challenge, headers=ECHO_HEADERS)
+                return response.json(
+                    {
+                        "status": 400,
+                        "error": "Not a verification request.",
+                        "error_fr": "Requête de vérification invalide.",
+                    },
+                    status=400,
+                )
             logger.warning("Facebook: wrong verify token; it must match the one set in the Meta app's webhook")
             return response.json(
                 {"status": 403, "error": "Invalid verify token.", "error_fr": "Jeton de vérification invalide."},

@@ -10,6 +10,8 @@ import json
 import logging
 import sqlite3
 import time
+import urllib.parse
+import urllib.request
 import uuid
 from typing import Any
 
@@ -325,3 +327,16 @@ def test_quick_replies_and_buttons_are_read_by_what_the_resident_tapped(
         FRENCH_QUESTION,
         "Who handles media requests?",
     ]
+
+
+def test_the_verification_echoes_only_a_challenge_as_meta_sends_it(channels_assistant: Assistant) -> None:
+    token = FACEBOOK_KEYS["FACEBOOK_VERIFY_TOKEN"]
+    url = f"{channels_assistant.base_url}/webhooks/facebook/webhook?hub.verify_token={token}"
+    with urllib.request.urlopen(f"{url}&hub.mode=subscribe&hub.challenge=1158201444", timeout=30) as answer:
+        assert answer.read() == b"1158201444"
+        assert answer.headers["Content-Type"].startswith("text/plain")
+        assert answer.headers["X-Content-Type-Options"] == "nosniff"
+    markup = urllib.parse.quote("<script>alert(document.cookie)</script>")
+    for query in (f"hub.mode=subscribe&hub.challenge={markup}", "hub.challenge=1158201444", "hub.mode=subscribe"):
+        status, body = http("GET", f"{url}&{query}")
+        assert status == 400 and b"script" not in body, query
