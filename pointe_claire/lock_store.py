@@ -27,7 +27,7 @@ logger = logging.getLogger(__name__)
 
 REDIS_URL_VARIABLE = "ASSISTANT_REDIS_URL"
 KEY_PREFIX_VARIABLE = "ASSISTANT_REDIS_KEY_PREFIX"
-DEFAULT_KEY_PREFIX = "pointeclaire"
+DEFAULT_KEY_PREFIX = settings.VARIABLES[KEY_PREFIX_VARIABLE].default
 # Rasa polls a busy lock every second; a resident's second message would wait that long for nothing.
 POLL_SECONDS = 0.02
 SOCKET_TIMEOUT_SECONDS = 5.0

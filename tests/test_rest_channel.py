@@ -61,12 +61,23 @@ def test_control_characters_are_removed_but_the_words_are_kept(assistant: Assist
     assert "514-630-1234" in reply
 
 
-@pytest.mark.parametrize("sender_id", ["x:dm:1234567890", "x:public:1234567890"])
-def test_the_rest_channel_cannot_write_into_an_x_conversation(assistant: Assistant, sender_id: str):
+@pytest.mark.parametrize(
+    ("sender_id", "channel"),
+    [
+        ("x:dm:1234567890", "x"),
+        ("x:public:1234567890", "x"),
+        ("facebook:7263549812345678", "facebook"),
+        ("webchat:0f3c2a9e8b7d4c6a", "webchat"),
+        (" Facebook :7263549812345678", "facebook"),  # whatever the database's collation makes of it
+    ],
+)
+def test_the_rest_channel_cannot_write_into_another_channels_conversation(
+    assistant: Assistant, sender_id: str, channel: str
+):
     answered, content = assistant.post_raw(json.dumps({"sender": sender_id, "message": "hello"}).encode())
     assert answered == 400
     explanation = json.loads(content)
-    assert "x:" in explanation["error"] and "x:" in explanation["error_fr"]
+    assert f"{channel}:" in explanation["error"] and f"{channel}:" in explanation["error_fr"]
     with sqlite3.connect(assistant.tracker_db) as connection:
         assert connection.execute("SELECT COUNT(*) FROM events WHERE sender_id = ?", (sender_id,)).fetchone() == (0,)
 

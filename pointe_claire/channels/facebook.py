@@ -5,7 +5,10 @@ Referenced in credentials.yml (`pointe_claire.channels.facebook.FacebookMessenge
 `FacebookInput`: a missing or wrong `X-Hub-Signature` gets 403 (Rasa answers 200 "not validated", and a
 malformed header made it fail with 500), unconfigured it answers 503, every message of a delivery is answered (Rasa
 stops after the first), the Page's own echoes are ignored, the Graph API is called off the event loop with a
-timeout, and a message that got no reply gets the response-only fallback with the emergency numbers.
+timeout, and a message that got no reply gets the response-only fallback with the emergency numbers. Conversations
+are `facebook:<page-scoped id>` (`conversation_ids`); a message id (`mid`) Meta delivers again is not answered again
+(`seen_events`); a like, an attachment, a location and Get Started get an answer of their own, in the
+conversation's language (lexicons/channel_texts.yml); the verification echoes only a challenge shaped as Meta's.
 """
 
 from __future__ import annotations
@@ -22,12 +25,27 @@ from typing import Any
 from rasa.core.agent import Agent
 from rasa.core.channels.channel import InputChannel, UserMessage
 from rasa.core.channels.facebook import FacebookInput, Messenger, MessengerBot
+from rasa.shared.core.events import BotUttered
+from rasa.shared.core.trackers import DialogueStateTracker
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from pointe_claire.channels.conversation_ids import FACEBOOK, conversation_id, raw_id
 from pointe_claire.channels.env_settings import Unconfigured, from_environment
+from pointe_claire.channels.messenger_events import (
+    ATTACHMENT,
+    GET_STARTED,
+    LIKE,
+    LOCATION,
+    TEXT,
+    MessengerEvent,
+    read_event,
+)
+from pointe_claire.channels.public_reply import default_texts
 from pointe_claire.channels.reply_guard import ReplyGuard
+from pointe_claire.channels.seen_events import SeenEvents
+from pointe_claire.nlg import LANGUAGE_SLOT
 from pointe_claire.text_normalization import resident_text
 
 logger = logging.getLogger(__name__)
@@ -45,6 +63,12 @@ DEFAULT_VARIABLES = {
 _ACCESS_TOKEN = re.compile(r"access_token=[^&\s'\"]+")
 # Meta signs each delivery with the app secret: X-Hub-Signature (sha1) and X-Hub-Signature-256.
 SIGNATURE_HEADERS = (("X-Hub-Signature-256", "sha256"), ("X-Hub-Signature", "sha1"))
+# Meta's verification challenge is a number (letters, - and _ let through); nothing else is echoed (see
+# `token_verification`).
+CHALLENGE = re.compile(r"[0-9A-Za-z_-]{1,128}")
+ECHO_HEADERS = {"X-Content-Type-Options": "nosniff", "Cache-Control": "no-store"}
+# Get Started opens with the assistant's own greeting (domain.yml), in both languages until the resident writes.
+GREETING_RESPONSE = "utter_greet"
 
 
 def redacted(text: str) -> str:
@@ -79,7 +103,12 @@ class _GraphBot(MessengerBot):
         super().__init__(messenger_client)
         self.sent = 0
 
+    async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
+        # Rasa addresses replies to the conversation id; the Graph API to the page-scoped id inside it.
+        await super().send_response(raw_id(FACEBOOK, recipient_id), message)
+
     def send(self, recipient_id: str, element: Any) -> None:
+        recipient_id = raw_id(FACEBOOK, recipient_id)
         try:
             answer = self.messenger_client.send(
                 element.to_dict(), recipient_id, "RESPONSE", timeout=GRAPH_TIMEOUT_SECONDS
@@ -106,6 +135,8 @@ class _GraphBot(MessengerBot):
         await asyncio.to_thread(call)
 
     async def send_action(self, recipient_id: str, sender_action: str) -> None:
+        recipient_id = raw_id(FACEBOOK, recipient_id)
+
         def call() -> None:
             try:
                 answer = self.messenger_client.send_action(sender_action, recipient_id, timeout=GRAPH_TIMEOUT_SECONDS)
@@ -126,10 +157,6 @@ def _dicts(value: Any) -> list[dict[str, Any]]:
     return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
 
 
-def _mapping(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
-
-
 def _text_elements(text: str) -> list[Any]:
     from fbmessenger.elements import Text as FBText
 
@@ -147,52 +174,86 @@ class _Messenger(Messenger):
         graph_url: str,
         guard: ReplyGuard,
         agent: Agent | None,
+        seen: SeenEvents,
     ) -> None:
         super().__init__(page_access_token, on_new_message)
         self.client.graph_url = graph_url
         self._guard = guard
         self._agent = agent
+        self._seen = seen
 
     async def handle(self, payload: dict, metadata: dict[str, Any] | None) -> None:
         for entry in _dicts(payload.get("entry")):
-            for message in _dicts(entry.get("messaging")):
-                body = message.get("message")
-                if isinstance(body, dict) and body.get("is_echo"):
-                    continue  # the Page's own messages come back as echoes: never answered
-                if not isinstance(_mapping(message.get("sender")).get("id"), str):
-                    continue  # no one to answer
+            for item in _dicts(entry.get("messaging")):
                 try:
-                    await self._handle_event(message, body, metadata)
+                    event = read_event(item)
+                    if event is not None and await self._first_time(event):
+                        await self._answer(event, metadata)
                 except Exception:  # one odd event must not stop the others, nor make the webhook answer 500
                     logger.exception("Facebook: could not handle a messaging event")
 
-    async def _handle_event(self, message: dict[str, Any], body: Any, metadata: dict[str, Any] | None) -> None:
-        self.last_message = message
-        if isinstance(body, dict):
-            if body.get("text") is not None and not isinstance(body.get("text"), str):
-                return  # a text that is not a string: nothing to read
-            if body:
-                await self.message(message, metadata)
-        elif isinstance(_mapping(message.get("postback")).get("payload"), str):
-            await self.postback(message, metadata)
+    async def _first_time(self, event: MessengerEvent) -> bool:
+        # Meta delivers a message again when it got no 200 in time, possibly to another instance.
+        return event.mid is None or await asyncio.to_thread(self._seen.first_time, event.mid)
 
-    async def _handle_user_message(self, text: str, sender_id: str, metadata: dict[str, Any] | None) -> None:
-        text = resident_text(text)
+    async def _answer(self, event: MessengerEvent, metadata: dict[str, Any] | None) -> None:
         out_channel = _GraphBot(self.client)
-        await out_channel.send_action(sender_id, sender_action="mark_seen")
-        await out_channel.send_action(sender_id, sender_action="typing_on")
+        conversation = conversation_id(FACEBOOK, event.sender_id)
+        await out_channel.send_action(conversation, sender_action="mark_seen")
+        await out_channel.send_action(conversation, sender_action="typing_on")
+        if event.kind == TEXT:
+            handler, text, parse_data = self.on_new_message, resident_text(event.text), None
+        else:  # not for NLU: kept in the conversation as what it was, and answered by the channel
+            handler, text = self._record_and_answer(event), event.text
+            parse_data = {"intent": {"name": None, "confidence": 1.0}, "entities": [], "text": event.text}
+        message = UserMessage(
+            text,
+            out_channel,
+            conversation,
+            parse_data=parse_data,
+            input_channel=self.name(),
+            message_id=event.mid,
+            metadata=metadata,
+        )
         try:
             # Through the guard: with PostgreSQL or Redis unreachable, the resident still gets the emergency numbers.
-            await self._guard.handle(
-                self.on_new_message,
-                UserMessage(text, out_channel, sender_id, input_channel=self.name(), metadata=metadata),
-            )
+            await self._guard.handle(handler, message)
         except Exception:
-            logger.exception("Facebook: the assistant could not handle a message from %s", sender_id)
+            logger.exception("Facebook: the assistant could not handle a message from %s", conversation)
         if out_channel.sent == 0 and self._agent is not None:
-            for reply in await self._guard.fallback_messages(self._agent, sender_id, self.name()):
-                await out_channel.send_text_message(sender_id, reply["text"])
-        await out_channel.send_action(sender_id, sender_action="typing_off")
+            for reply in await self._guard.fallback_messages(self._agent, conversation, self.name()):
+                await out_channel.send_text_message(conversation, reply["text"])
+        await out_channel.send_action(conversation, sender_action="typing_off")
+
+    def _record_and_answer(self, event: MessengerEvent) -> Callable[[UserMessage], Awaitable[None]]:
+        """Keeps the event and the channel's answer in the conversation, under its lock, as Rasa keeps a turn."""
+
+        async def record(message: UserMessage) -> None:
+            agent = self._agent
+            if agent is None or agent.processor is None:
+                return  # no model loaded: the fallback answers
+            async with agent.lock_store.lock(message.sender_id):
+                tracker = await agent.processor.log_message(message, should_save_tracker=False)
+                reply = await self._reply_to(event, tracker, agent)
+                if reply and message.output_channel is not None:
+                    await message.output_channel.send_text_message(message.sender_id, reply)
+                    tracker.update(BotUttered(reply, metadata={"messenger_event": event.kind}))
+                await agent.processor.save_tracker(tracker)
+
+        return record
+
+    async def _reply_to(self, event: MessengerEvent, tracker: DialogueStateTracker, agent: Agent) -> str:
+        """The answer in the conversation's language, or in both (French first) while it is not known."""
+        if event.kind == GET_STARTED:
+            rendered = await agent.nlg.generate(GREETING_RESPONSE, tracker, self.name())
+            return str((rendered or {}).get("text") or "")
+        texts = default_texts()
+        chosen = {
+            LIKE: texts.thanks_for_like,
+            ATTACHMENT: texts.attachment_not_opened,
+            LOCATION: texts.location_received,
+        }[event.kind]
+        return texts.in_language(chosen, tracker.get_slot(LANGUAGE_SLOT))
 
 
 class FacebookMessengerInput(FacebookInput):
@@ -227,6 +288,7 @@ class FacebookMessengerInput(FacebookInput):
         self.graph_url = graph_url
         self.unconfigured = Unconfigured(self.name(), missing or [])
         self._guard = ReplyGuard()
+        self._seen = SeenEvents.for_channel(self.name())
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         webhook = Blueprint("fb_webhook", __name__)
@@ -241,7 +303,19 @@ class FacebookMessengerInput(FacebookInput):
                 return self.unconfigured.refusal()
             given = request.args.get("hub.verify_token") or ""
             if hmac.compare_digest(given.encode("utf-8"), self.fb_verify.encode("utf-8")):
-                return response.text(request.args.get("hub.challenge") or "")
+                # Echo only what Meta sends (mode subscribe, a numeric challenge), as plain text: whoever learns
+                # the verify token cannot make the City's address serve text or markup of their choosing.
+                challenge = request.args.get("hub.challenge") or ""
+                if request.args.get("hub.mode") == "subscribe" and CHALLENGE.fullmatch(challenge):
+                    return response.text(challenge, headers=ECHO_HEADERS)
+                return response.json(
+                    {
+                        "status": 400,
+                        "error": "Not a verification request.",
+                        "error_fr": "Requête de vérification invalide.",
+                    },
+                    status=400,
+                )
             logger.warning("Facebook: wrong verify token; it must match the one set in the Meta app's webhook")
             return response.json(
                 {"status": 403, "error": "Invalid verify token.", "error_fr": "Jeton de vérification invalide."},
@@ -269,7 +343,7 @@ class FacebookMessengerInput(FacebookInput):
             agent = getattr(request.app.ctx, "agent", None)
             if agent is not None:
                 self._guard.watch(agent)
-            messenger = _Messenger(self.fb_access_token, on_new_message, self.graph_url, self._guard, agent)
+            messenger = _Messenger(self.fb_access_token, on_new_message, self.graph_url, self._guard, agent, self._seen)
             try:
                 await messenger.handle(payload, self.get_metadata(request))
             except Exception as error:  # logged; Meta would retry a 500 delivery again and again
@@ -279,7 +353,7 @@ class FacebookMessengerInput(FacebookInput):
         return webhook
 
     def get_output_channel(self) -> _GraphBot:
-        client = _Messenger(self.fb_access_token, _no_handler, self.graph_url, self._guard, None).client
+        client = _Messenger(self.fb_access_token, _no_handler, self.graph_url, self._guard, None, self._seen).client
         return _GraphBot(client)
 
 

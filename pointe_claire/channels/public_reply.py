@@ -68,6 +68,9 @@ class ChannelTexts:
     direct_message_refused: Mapping[str, str]
     more: Mapping[str, str]
     direct_message_responses: frozenset[str]
+    thanks_for_like: Mapping[str, str]
+    attachment_not_opened: Mapping[str, str]
+    location_received: Mapping[str, str]
 
     @classmethod
     def load(cls, path: Path | str = DEFAULT_TEXTS_PATH) -> ChannelTexts:
@@ -87,6 +90,9 @@ class ChannelTexts:
             direct_message_refused=bilingual("direct_message_refused"),
             more=bilingual("more_by_phone_or_web"),
             direct_message_responses=frozenset(str(name) for name in raw.get("direct_message_responses") or ()),
+            thanks_for_like=bilingual("thanks_for_like"),
+            attachment_not_opened=bilingual("attachment_not_opened"),
+            location_received=bilingual("location_received"),
         )
 
     def in_language(self, texts: Mapping[str, str], language: str | None) -> str:

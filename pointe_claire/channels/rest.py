@@ -2,9 +2,10 @@
 
 Rasa's own REST channel answers 500 to a body that is not a JSON object, silently drops a message that is not a
 string, and files every message without a sender under one shared "default" conversation. Here each of those
-gets a clear 4xx in both languages, and text keeps everything but invisible control characters. A message that
-got no reply at all (action server down), or could not be handled (PostgreSQL or Redis unreachable), gets the
-response-only fallback with the emergency numbers.
+gets a clear 4xx in both languages, and text keeps everything but invisible control characters. A sender in
+another channel's namespace (`facebook:…`, `x:…`, `webchat:…`) is refused too: the REST channel never writes into
+another channel's conversation. A message that got no reply at all (action server down), or could not be handled
+(PostgreSQL or Redis unreachable), gets the response-only fallback with the emergency numbers.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from pointe_claire.channels.conversation_ids import namespace_of
 from pointe_claire.channels.reply_guard import ReplyGuard
 from pointe_claire.text_normalization import resident_text
 from pointe_claire.tracker_store import RedactingSQLTrackerStore
@@ -35,9 +37,6 @@ _request_id: ContextVar[str | None] = ContextVar("request_id", default=None)
 
 MAX_MESSAGE_CHARACTERS = 50_000
 MAX_SENDER_CHARACTERS = 256
-# Conversation ids other channels build from public account ids (X: "x:dm:<id>", "x:public:<id>"): the public REST
-# channel must not write into a resident's conversation there.
-RESERVED_SENDER_PREFIXES = ("x:",)
 
 
 def _refusal(status: int, english: str, french: str) -> HTTPResponse:
@@ -63,11 +62,12 @@ def check_payload(body: bytes) -> tuple[dict[str, Any] | None, HTTPResponse | No
             f'"sender" must be a non-empty string of at most {MAX_SENDER_CHARACTERS} characters.',
             f"« sender » doit être une chaîne non vide d'au plus {MAX_SENDER_CHARACTERS} caractères.",
         )
-    if sender.startswith(RESERVED_SENDER_PREFIXES):
+    channel = namespace_of(sender)
+    if channel is not None:  # another channel's conversation, named from ids anyone may know (a Messenger id)
         return None, _refusal(
             400,
-            '"sender" must not start with "x:": those conversations belong to the X channel.',
-            "« sender » ne doit pas commencer par « x: » : ces conversations appartiennent au canal X.",
+            f'"sender" must not start with "{channel}:": those conversations belong to the {channel} channel.',
+            f"« sender » ne doit pas commencer par « {channel}: » : ces conversations sont celles du canal {channel}.",
         )
     if not isinstance(message, str):
         return None, _refusal(400, '"message" must be a string.', "« message » doit être une chaîne de caractères.")

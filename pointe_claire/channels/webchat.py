@@ -5,7 +5,7 @@ One block in credentials.yml gives both, on the assistant's own origin (no CORS,
 /webhooks/webchat/static/, and Rasa's socket.io endpoint at /socket.io. Compared with Rasa's socket.io channel,
 malformed events are refused instead of raising, and a message that got no reply at all (action server down) or
 could not be handled (PostgreSQL or Redis unreachable) gets the same response-only fallback with the emergency
-numbers as the REST channel.
+numbers as the REST channel. Conversations are stored as `webchat:<session id>` (`conversation_ids`).
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from socketio import AsyncServer
 
+from pointe_claire.channels.conversation_ids import WEBCHAT, conversation_id, raw_id
 from pointe_claire.channels.reply_guard import ReplyGuard
 from pointe_claire.channels.rest import MAX_MESSAGE_CHARACTERS
 from pointe_claire.city_facts import cached_city_facts
@@ -138,13 +139,14 @@ class CountingOutput(SocketIOOutput):
         super().__init__(sio, bot_message_evt)
         self.sent = 0
 
+    # Rasa addresses replies to the conversation id (`webchat:<session>`); socket.io rooms are the bare session ids.
     async def _send_message(self, socket_id: str, response: Any) -> None:
         self.sent += 1
-        await super()._send_message(socket_id, response)
+        await super()._send_message(raw_id(WEBCHAT, socket_id), response)
 
     async def send_custom_json(self, recipient_id: str, json_message: dict[str, Any], **kwargs: Any) -> None:
         self.sent += 1
-        await super().send_custom_json(recipient_id, json_message, **kwargs)
+        await super().send_custom_json(raw_id(WEBCHAT, recipient_id), json_message, **kwargs)
 
 
 class WebChatInput(SocketIOInput):
@@ -152,7 +154,7 @@ class WebChatInput(SocketIOInput):
 
     @classmethod
     def name(cls) -> str:
-        return "webchat"
+        return WEBCHAT
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -220,10 +222,11 @@ class WebChatInput(SocketIOInput):
         if not isinstance(data, Mapping) or not isinstance(data.get("message"), str):
             logger.warning("Web chat event without a text message ignored (socket %s).", sid)
             return
-        sender_id = valid_session_id(data.get("session_id")) if self.session_persistence else sid
-        if sender_id is None:
+        session = valid_session_id(data.get("session_id")) if self.session_persistence else sid
+        if session is None:
             logger.warning("Web chat message without a valid session id ignored (socket %s).", sid)
             return
+        sender_id = conversation_id(WEBCHAT, session)
         output = CountingOutput(sio, self.bot_message_evt)
         text = resident_text(data["message"]).strip()
         if not text:

@@ -16,7 +16,6 @@ import hashlib
 import hmac
 import json
 import logging
-import os
 import re
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
@@ -31,9 +30,9 @@ from sanic.response import HTTPResponse
 from pointe_claire.channels.env_settings import Unconfigured, from_environment
 from pointe_claire.channels.public_reply import PARAGRAPH, plan_public_answer
 from pointe_claire.channels.reply_guard import ReplyGuard
+from pointe_claire.channels.seen_events import SeenEvents
 from pointe_claire.channels.x_api import DEFAULT_API_BASE_URL, RetryPolicy, XApi, XKeys
-from pointe_claire.channels.x_events import DIRECT, SeenEvents, XMessage, messages_to_answer
-from pointe_claire.lock_store import DEFAULT_KEY_PREFIX, KEY_PREFIX_VARIABLE, redis_client
+from pointe_claire.channels.x_events import DIRECT, XMessage, messages_to_answer
 from pointe_claire.safety import EMERGENCY_INTENTS
 from pointe_claire.text_normalization import resident_text
 
@@ -135,9 +134,7 @@ class XInput(InputChannel):
             values.get("access_token_secret", ""),
         )
         self.api = XApi(keys, api_base_url, retry)
-        self._seen = SeenEvents(
-            shared=redis_client(), key_prefix=os.environ.get(KEY_PREFIX_VARIABLE) or DEFAULT_KEY_PREFIX
-        )
+        self._seen = SeenEvents.for_channel(self.name())
         self._guard = ReplyGuard()
         self._tasks: set[asyncio.Task[None]] = set()
 

@@ -1,24 +1,18 @@
 """Reads X's Account Activity webhook payloads into the messages the assistant must answer, and nothing else.
 
 Used by the X connector. Left out: anything the City's own account wrote (its replies come back as events), any
-account on the ignore list (other bots), retweets, posts that neither mention the City nor reply to it, and
-events already seen (X may deliver one twice, possibly to another instance).
+account on the ignore list (other bots), retweets, and posts that neither mention the City nor reply to it. Events
+already seen (X may deliver one twice) are left out by the connector (`pointe_claire.channels.seen_events`).
 """
 
 from __future__ import annotations
 
-import logging
 import re
-import threading
-import time
-from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-import redis
-
-logger = logging.getLogger(__name__)
+from pointe_claire.channels.conversation_ids import X, conversation_id
 
 DIRECT: Literal["dm"] = "dm"
 PUBLIC: Literal["public"] = "public"
@@ -38,7 +32,7 @@ class XMessage:
     @property
     def conversation_id(self) -> str:
         """`x:dm:<user id>` or `x:public:<user id>`: what was said in private never shapes a public answer."""
-        return f"x:{self.kind}:{self.user_id}"
+        return conversation_id(X, f"{self.kind}:{self.user_id}")
 
 
 def _mapping(value: Any) -> Mapping[str, Any]:
@@ -78,48 +72,3 @@ def messages_to_answer(payload: Any, account_id: str, ignored_accounts: frozense
         return []
     found = [*_direct_messages(payload), *_public_posts(payload, account_id)]
     return [m for m in found if m.user_id and m.user_id != account_id and m.user_id not in ignored_accounts]
-
-
-class SeenEvents:
-    """Event ids seen in the last `ttl` seconds. With `shared` (the Redis that holds the conversation locks when
-    several Rasa instances run), an id seen by any instance counts; else this process's memory, at most
-    `capacity` ids (oldest forgotten first). Redis unreachable: memory, logged once per burst, so nothing is lost.
-    """
-
-    def __init__(
-        self,
-        ttl: float = 24 * 3600,
-        capacity: int = 50_000,
-        shared: redis.Redis | None = None,
-        key_prefix: str = "pointeclaire",
-    ) -> None:
-        self._ttl = ttl
-        self._capacity = capacity
-        self._seen: OrderedDict[str, float] = OrderedDict()
-        self._shared = shared
-        self._key_prefix = f"{key_prefix}:x:event:"
-        self._last_warning = float("-inf")
-        # first_time runs in worker threads (asyncio.to_thread): the memory must be read and changed by one at a time.
-        self._lock = threading.Lock()
-
-    def first_time(self, event_id: str, now: float | None = None) -> bool:
-        """True the first time an id is offered within the window, False for a repeat."""
-        now = time.monotonic() if now is None else now
-        if self._shared is not None:
-            try:
-                return bool(self._shared.set(self._key_prefix + event_id, 1, nx=True, ex=max(1, int(self._ttl))))
-            except redis.RedisError as error:
-                if now - self._last_warning >= 60:
-                    logger.warning(
-                        "X: Redis unreachable for duplicate events (%s); using this instance's memory", error
-                    )
-                    self._last_warning = now
-        with self._lock:
-            while self._seen and (
-                len(self._seen) >= self._capacity or next(iter(self._seen.values())) < now - self._ttl
-            ):
-                self._seen.popitem(last=False)
-            if event_id in self._seen:
-                return False
-            self._seen[event_id] = now
-            return True

@@ -3,16 +3,27 @@ localhost. Deliveries are signed with the app secret (`X-Hub-Signature`), as Met
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import json
 import logging
+import sqlite3
 import time
+import urllib.parse
+import urllib.request
+import uuid
 from typing import Any
 
 import pytest
+import redis
+from rasa.core.channels.channel import UserMessage
 
-from pointe_claire.channels.facebook import _GraphBot
+from pointe_claire.channels.facebook import FacebookMessengerInput, _GraphBot, _Messenger
+from pointe_claire.channels.public_reply import default_texts
+from pointe_claire.channels.reply_guard import ReplyGuard
+from pointe_claire.city_facts import cached_city_facts
+from pointe_claire.lock_store import KEY_PREFIX_VARIABLE, REDIS_URL_VARIABLE
 from scripts.servers import Assistant, free_port, http
 from tests.channels.conftest import FACEBOOK_KEYS, stored_conversations_mentioning, stored_user_events
 from tests.channels.standins import StandInApi
@@ -23,24 +34,14 @@ PAGE_ID = "108204651234567"
 
 def delivery(sender_id: str, text: str) -> dict[str, Any]:
     """A Messenger webhook delivery (object "page", one messaging event), as the Messenger Platform sends it."""
+    return delivery_of(sender_id, message={"mid": f"m_{time.time_ns()}", "text": text})
+
+
+def delivery_of(sender_id: str, **event: Any) -> dict[str, Any]:
+    """A delivery of one messaging event of any kind (`message=...`, `postback=...`)."""
     now = int(time.time() * 1000)
-    return {
-        "object": "page",
-        "entry": [
-            {
-                "id": PAGE_ID,
-                "time": now,
-                "messaging": [
-                    {
-                        "sender": {"id": sender_id},
-                        "recipient": {"id": PAGE_ID},
-                        "timestamp": now,
-                        "message": {"mid": f"m_{time.time_ns()}", "text": text},
-                    }
-                ],
-            }
-        ],
-    }
+    item = {"sender": {"id": sender_id}, "recipient": {"id": PAGE_ID}, "timestamp": now, **event}
+    return {"object": "page", "entry": [{"id": PAGE_ID, "time": now, "messaging": [item]}]}
 
 
 def post_delivery(assistant: Assistant, payload: dict[str, Any], secret: str | None = APP_SECRET) -> int:
@@ -72,7 +73,7 @@ def test_signed_french_emergency_gets_the_french_emergency_answer_through_the_gr
     assert sent.path == "/v21.0/me/messages"
     assert sent.query["access_token"] == [FACEBOOK_KEYS["FACEBOOK_PAGE_ACCESS_TOKEN"]]
     assert sent.body["messaging_type"] == "RESPONSE"
-    (stored,) = stored_user_events(channels_assistant, user_id)
+    (stored,) = stored_user_events(channels_assistant, f"facebook:{user_id}")
     assert stored["input_channel"] == "facebook"
 
 
@@ -90,7 +91,7 @@ def test_netiquette_applies_on_messenger_too(
     text = "Your snow removal crews are a bunch of useless idiots"
     assert post_delivery(channels_assistant, delivery(user_id, text)) == 200
     assert any("respectful" in reply for reply in _texts_to(graph_api, user_id))
-    (stored,) = stored_user_events(channels_assistant, user_id)
+    (stored,) = stored_user_events(channels_assistant, f"facebook:{user_id}")
     assert stored["parse_data"]["netiquette"]
 
 
@@ -161,3 +162,181 @@ def test_signed_but_oddly_shaped_deliveries_are_not_a_500(channels_assistant: As
     ):
         assert post_delivery(channels_assistant, payload) == 200, payload
     assert stored_conversations_mentioning(channels_assistant, user_id) == []
+
+
+def stored_turns(assistant: Assistant, conversation_id: str) -> list[tuple[str, str]]:
+    """The resident's messages and the assistant's answers, in order, as the tracker store holds them."""
+    with sqlite3.connect(assistant.tracker_db) as db:
+        rows = db.execute(
+            "SELECT type_name, data FROM events WHERE sender_id = ? AND type_name IN ('user', 'bot') ORDER BY id",
+            (conversation_id,),
+        ).fetchall()
+    return [(kind, json.loads(data).get("text") or "") for kind, data in rows]
+
+
+FRENCH_QUESTION = "Bonjour, quelles sont les heures d'ouverture de l'hôtel de ville?"
+ENGLISH_QUESTION = "Hello, what are the City Hall office hours?"
+STICKER_URL = "https://scontent.xx.fbcdn.net/v/t39.1997-6/851557_369239266556155_759568595_n.png"
+# What Messenger's like button sends: the small thumbs-up sticker.
+LIKE_STICKER = {
+    "sticker_id": 369239263222822,
+    "attachments": [{"type": "image", "payload": {"url": STICKER_URL, "sticker_id": 369239263222822}}],
+}
+
+
+def _mid() -> str:
+    return f"m_{time.time_ns()}"
+
+
+def test_the_rest_channel_cannot_write_into_a_messenger_conversation(
+    channels_assistant: Assistant, graph_api: StandInApi, user_id: str
+) -> None:
+    assert post_delivery(channels_assistant, delivery(user_id, FRENCH_QUESTION)) == 200
+    (conversation,) = stored_conversations_mentioning(channels_assistant, user_id)
+    before = stored_turns(channels_assistant, conversation)
+    # Someone who learnt the resident's page-scoped id tries to switch the conversation to English and open a handoff.
+    for sender in (conversation, user_id):
+        channels_assistant.post_raw(json.dumps({"sender": sender, "message": "I want to talk to a person"}).encode())
+    answered, content = channels_assistant.post_raw(json.dumps({"sender": conversation, "message": "hello"}).encode())
+    assert answered == 400 and "facebook:" in json.loads(content)["error"]
+    assert conversation == f"facebook:{user_id}"
+    assert stored_turns(channels_assistant, conversation) == before
+    assert post_delivery(channels_assistant, delivery_of(user_id, message={"mid": _mid(), **LIKE_STICKER})) == 200
+    assert _texts_to(graph_api, user_id)[-1] == default_texts().thanks_for_like["fr"]  # still a French conversation
+
+
+def test_a_redelivered_message_is_answered_and_stored_once(
+    channels_assistant: Assistant, graph_api: StandInApi, user_id: str
+) -> None:
+    payload = delivery(user_id, ENGLISH_QUESTION)
+    assert post_delivery(channels_assistant, payload) == 200
+    answered = _texts_to(graph_api, user_id)
+    assert answered and "514-630-1200" in answered[-1]
+    assert post_delivery(channels_assistant, payload) == 200  # Meta delivers it again (no 200 in time, it thought)
+    assert _texts_to(graph_api, user_id) == answered
+    assert [event["text"] for event in stored_user_events(channels_assistant, f"facebook:{user_id}")] == [
+        ENGLISH_QUESTION
+    ]
+    assert (
+        stored_user_events(channels_assistant, f"facebook:{user_id}")[0]["message_id"]
+        == payload["entry"][0]["messaging"][0]["message"]["mid"]
+    )
+
+
+def test_with_redis_a_message_delivered_to_two_instances_is_answered_by_one(
+    graph_api: StandInApi, user_id: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client = redis.Redis(host="127.0.0.1", port=6379, socket_timeout=2)
+    try:
+        client.ping()
+    except redis.RedisError:
+        pytest.skip("Redis is not running on 127.0.0.1:6379 (the project's machines and CI run it)")
+    prefix = f"test-{uuid.uuid4().hex}"
+    monkeypatch.setenv(REDIS_URL_VARIABLE, "redis://127.0.0.1:6379/0")
+    monkeypatch.setenv(KEY_PREFIX_VARIABLE, prefix)
+    handled: list[UserMessage] = []
+
+    async def on_new_message(message: UserMessage) -> None:
+        handled.append(message)
+
+    payload = delivery(user_id, "Bonjour")
+    try:
+        for _ in range(2):  # two Rasa instances behind the load balancer, each with its connector
+            instance = FacebookMessengerInput("verify", "secret", "token", graph_url=f"{graph_api.url}/v21.0")
+            messenger = _Messenger("token", on_new_message, instance.graph_url, ReplyGuard(), None, instance._seen)
+            asyncio.run(messenger.handle(payload, None))
+    finally:
+        client.delete(*client.keys(f"{prefix}:*"))
+    assert [(m.sender_id, m.text) for m in handled] == [(f"facebook:{user_id}", "Bonjour")]
+
+
+@pytest.mark.parametrize(
+    ("first_message", "languages"),
+    [(FRENCH_QUESTION, ["fr"]), (ENGLISH_QUESTION, ["en"]), (None, ["fr", "en"])],
+)
+def test_a_like_gets_a_thank_you_in_the_conversations_language(
+    channels_assistant: Assistant, graph_api: StandInApi, user_id: str, first_message: str | None, languages: list[str]
+) -> None:
+    if first_message:
+        assert post_delivery(channels_assistant, delivery(user_id, first_message)) == 200
+    before = len(_texts_to(graph_api, user_id))
+    assert post_delivery(channels_assistant, delivery_of(user_id, message={"mid": _mid(), **LIKE_STICKER})) == 200
+    thanks = [default_texts().thanks_for_like[language] for language in languages]
+    assert _texts_to(graph_api, user_id)[before:] == thanks
+    assert stored_turns(channels_assistant, f"facebook:{user_id}")[-2:] == [
+        ("user", "[like]"),
+        ("bot", "\n\n".join(thanks)),
+    ]
+
+
+def test_an_attachment_gets_the_cant_open_text_with_the_ways_to_make_a_request(
+    channels_assistant: Assistant, graph_api: StandInApi, user_id: str
+) -> None:
+    photo = {"type": "image", "payload": {"url": "https://scontent.xx.fbcdn.net/v/t1.15752-9/pothole-at-my-door.jpg"}}
+    assert (
+        post_delivery(channels_assistant, delivery_of(user_id, message={"mid": _mid(), "attachments": [photo]})) == 200
+    )
+    french, english = _texts_to(graph_api, user_id)
+    facts = cached_city_facts().variables
+    assert french.startswith("Nous ne pouvons pas ouvrir les pièces jointes") and english.startswith("We can't open")
+    for text, language in ((french, "fr"), (english, "en")):
+        for fact in (facts[f"web_home_{language}"], facts["app_reporting"], facts["phone_general"], "514-630-1234"):
+            assert fact in text, (fact, text)
+    assert stored_turns(channels_assistant, f"facebook:{user_id}") == [
+        ("user", "[attachment: image]"),
+        ("bot", f"{french}\n\n{english}"),
+    ]
+    assert stored_conversations_mentioning(channels_assistant, "pothole-at-my-door") == []
+
+
+def test_a_shared_location_is_answered_in_the_conversations_language(
+    channels_assistant: Assistant, graph_api: StandInApi, user_id: str
+) -> None:
+    assert post_delivery(channels_assistant, delivery(user_id, ENGLISH_QUESTION)) == 200
+    before = len(_texts_to(graph_api, user_id))
+    place = {"type": "location", "payload": {"coordinates": {"lat": 45.4487, "long": -73.8166}}}
+    assert (
+        post_delivery(channels_assistant, delivery_of(user_id, message={"mid": _mid(), "attachments": [place]})) == 200
+    )
+    assert _texts_to(graph_api, user_id)[before:] == [default_texts().location_received["en"]]
+    assert stored_turns(channels_assistant, f"facebook:{user_id}")[-2][1] == "[location]"
+
+
+def test_get_started_greets_in_french_then_english(
+    channels_assistant: Assistant, graph_api: StandInApi, user_id: str
+) -> None:
+    postback = {"mid": _mid(), "title": "Get Started", "payload": "GET_STARTED"}
+    assert post_delivery(channels_assistant, delivery_of(user_id, postback=postback)) == 200
+    french, english = _texts_to(graph_api, user_id)
+    assert french.startswith("Bonjour! Ici l'assistant de la Ville de Pointe-Claire")
+    assert english.startswith("Hello! This is the City of Pointe-Claire's assistant")
+    assert [kind for kind, _ in stored_turns(channels_assistant, f"facebook:{user_id}")] == ["user", "bot"]
+
+
+def test_quick_replies_and_buttons_are_read_by_what_the_resident_tapped(
+    channels_assistant: Assistant, graph_api: StandInApi, user_id: str
+) -> None:
+    quick_reply = {"mid": _mid(), "text": FRENCH_QUESTION, "quick_reply": {"payload": "HOURS"}}
+    assert post_delivery(channels_assistant, delivery_of(user_id, message=quick_reply)) == 200
+    ice_breaker = {"mid": _mid(), "title": "Who handles media requests?", "payload": "ICE_BREAKER_MEDIA"}
+    assert post_delivery(channels_assistant, delivery_of(user_id, postback=ice_breaker)) == 200
+    hours, media = _texts_to(graph_api, user_id)[0], _texts_to(graph_api, user_id)[-1]
+    assert cached_city_facts().variables["web_home_fr"] in hours, hours  # the French answer: read as French words
+    assert "communications@pointe-claire.ca" in media
+    assert [event["text"] for event in stored_user_events(channels_assistant, f"facebook:{user_id}")] == [
+        FRENCH_QUESTION,
+        "Who handles media requests?",
+    ]
+
+
+def test_the_verification_echoes_only_a_challenge_as_meta_sends_it(channels_assistant: Assistant) -> None:
+    token = FACEBOOK_KEYS["FACEBOOK_VERIFY_TOKEN"]
+    url = f"{channels_assistant.base_url}/webhooks/facebook/webhook?hub.verify_token={token}"
+    with urllib.request.urlopen(f"{url}&hub.mode=subscribe&hub.challenge=1158201444", timeout=30) as answer:
+        assert answer.read() == b"1158201444"
+        assert answer.headers["Content-Type"].startswith("text/plain")
+        assert answer.headers["X-Content-Type-Options"] == "nosniff"
+    markup = urllib.parse.quote("<script>alert(document.cookie)</script>")
+    for query in (f"hub.mode=subscribe&hub.challenge={markup}", "hub.challenge=1158201444", "hub.mode=subscribe"):
+        status, body = http("GET", f"{url}&{query}")
+        assert status == 400 and b"script" not in body, query

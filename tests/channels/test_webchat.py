@@ -27,6 +27,7 @@ from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support.ui import WebDriverWait
 
 from pointe_claire.channels import webchat
+from pointe_claire.channels.conversation_ids import WEBCHAT, conversation_id
 from pointe_claire.channels.webchat import DIST, load_page_text
 from pointe_claire.city_facts import cached_city_facts
 from pointe_claire.language import LinguaIdentifier
@@ -115,7 +116,8 @@ def emergency_banner_in_view(browser: WebDriver) -> bool:
 def stored_user_events(assistant: Assistant, session_id: str) -> list[dict[str, Any]]:
     with sqlite3.connect(assistant.tracker_db) as connection:
         rows = connection.execute(
-            "SELECT data FROM events WHERE sender_id = ? AND type_name = 'user' ORDER BY id", (session_id,)
+            "SELECT data FROM events WHERE sender_id = ? AND type_name = 'user' ORDER BY id",
+            (conversation_id(WEBCHAT, session_id),),
         ).fetchall()
     return [json.loads(data) for (data,) in rows]
 
@@ -411,3 +413,37 @@ def test_axe_finds_no_accessibility_problem_in_a_conversation(page_url: str, bro
         """
     )
     assert violations == [], violations
+
+
+async def _one_message(base_url: str, text: str) -> tuple[str, list[str]]:
+    """Opens a session over socket.io, says `text`; returns the session id and the answer's parts."""
+    client = socketio.AsyncClient(reconnection=False)
+    received: asyncio.Queue[str] = asyncio.Queue()
+    confirmed: asyncio.Queue[str] = asyncio.Queue()
+    client.on("bot_uttered", lambda data: received.put_nowait(data.get("text", "")))
+    client.on("session_confirm", confirmed.put_nowait)
+    await client.connect(base_url, socketio_path="/socket.io", transports=["polling"])
+    try:
+        await client.emit("session_request", {})
+        session_id = await asyncio.wait_for(confirmed.get(), 10)
+        await client.emit("user_uttered", {"message": text, "session_id": session_id})
+        parts = [await asyncio.wait_for(received.get(), ANSWER_SECONDS)]
+        with contextlib.suppress(asyncio.TimeoutError):
+            while True:
+                parts.append(await asyncio.wait_for(received.get(), 1.0))
+    finally:
+        await client.eio.disconnect(abort=True)
+    return session_id, parts
+
+
+def test_the_rest_channel_cannot_write_into_a_web_chat_conversation(assistant: Assistant):
+    session_id, answer = asyncio.run(_one_message(assistant.base_url, "Bonjour, je suis journaliste."))
+    assert any("communications@pointe-claire.ca" in part for part in answer)  # replies reach the session's room
+    with sqlite3.connect(assistant.tracker_db) as db:
+        ((conversation,),) = db.execute(
+            "SELECT DISTINCT sender_id FROM events WHERE sender_id LIKE ?", (f"%{session_id}%",)
+        ).fetchall()
+    answered, _ = assistant.post_raw(json.dumps({"sender": conversation, "message": "I want a person"}).encode())
+    assert answered == 400
+    assert conversation == f"webchat:{session_id}"
+    assert [event["text"] for event in stored_user_events(assistant, session_id)] == ["Bonjour, je suis journaliste."]

@@ -10,7 +10,6 @@ import hmac
 import json
 import sqlite3
 import time
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 from urllib.parse import quote
 
@@ -18,7 +17,6 @@ import pytest
 
 from pointe_claire.channels.x import ResponseCollector, XInput
 from pointe_claire.channels.x_api import RetryPolicy, XApi, XKeys
-from pointe_claire.channels.x_events import SeenEvents
 from scripts.servers import Assistant, free_port, http
 from tests.channels.conftest import (
     X_ACCOUNT_ID,
@@ -441,14 +439,3 @@ def test_zero_or_negative_retry_attempts_still_make_one_attempt(monkeypatch: pyt
     assert channel.ignored_accounts == frozenset({"7", "8"})  # the default variable name, as for the other keys
     api = XApi(XKeys("k", "s", "t", "ts"), f"http://127.0.0.1:{free_port()}", RetryPolicy(attempts=-2), timeout=2)
     assert asyncio.run(api.send_direct_message("42", "allo")) is False  # logged, not an UnboundLocalError
-
-
-def test_seen_events_in_memory_are_safe_across_threads() -> None:
-    seen = SeenEvents(ttl=60, capacity=100)
-    ids = [str(i % 300) for i in range(3000)]
-    with ThreadPoolExecutor(max_workers=16) as pool:
-        firsts = list(pool.map(lambda event_id: seen.first_time(event_id, now=0), ids))
-    assert firsts.count(True) >= 300  # evicted ids may come back; nothing crashes
-    seen = SeenEvents(ttl=60)
-    with ThreadPoolExecutor(max_workers=16) as pool:
-        assert sum(pool.map(lambda _: seen.first_time("same", now=0), range(200))) == 1

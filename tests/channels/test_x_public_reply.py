@@ -1,14 +1,12 @@
 """What the City says in public on X: every answer of domain.yml fits one post, keeps its emergency numbers and is
 never taken for personal information; a resident's personal information moves the answer to a direct message.
-Also how webhook payloads are read (own posts, bots, retweets, duplicates)."""
+Also how webhook payloads are read (own posts, bots, retweets)."""
 
 from __future__ import annotations
 
-import uuid
 from pathlib import Path
 
 import pytest
-import redis
 from rasa.shared.core.domain import Domain
 
 from pointe_claire.channels.public_reply import (
@@ -18,10 +16,9 @@ from pointe_claire.channels.public_reply import (
     shorten_for_post,
     weighted_length,
 )
-from pointe_claire.channels.x_events import SeenEvents, messages_to_answer
+from pointe_claire.channels.x_events import messages_to_answer
 from pointe_claire.city_facts import EMAIL_PATTERN, PHONE_PATTERN, PROJECT_ROOT, URL_PATTERN, contacts_in_text
 from pointe_claire.nlg import BilingualFactsNLG
-from scripts.servers import free_port
 
 CITY = "1319735427419152385"
 NLG = BilingualFactsNLG(domain=Domain.load(str(PROJECT_ROOT / "domain.yml")))
@@ -184,15 +181,6 @@ def test_only_residents_messages_addressed_to_the_city_are_answered() -> None:
     assert messages_to_answer(["not", "a", "payload"], CITY, frozenset()) == []
 
 
-def test_seen_events_are_refused_within_the_window_and_forgotten_after() -> None:
-    seen = SeenEvents(ttl=60, capacity=3)
-    assert seen.first_time("a", now=0) and not seen.first_time("a", now=30)
-    assert seen.first_time("a", now=61)
-    for event_id in "bcd":
-        assert seen.first_time(event_id, now=62)
-    assert seen.first_time("a", now=63)  # capacity: the oldest ids are forgotten first
-
-
 def test_channel_texts_exist_in_both_languages(tmp_path: Path) -> None:
     texts = default_texts()
     assert texts.moved_to_direct_message["fr"] != texts.moved_to_direct_message["en"]
@@ -204,26 +192,3 @@ def test_channel_texts_exist_in_both_languages(tmp_path: Path) -> None:
 
 def test_responses_listed_for_direct_messages_exist_in_the_domain() -> None:
     assert default_texts().direct_message_responses <= set(RESPONSES)
-
-
-def test_with_redis_an_event_seen_by_one_instance_is_a_repeat_for_another() -> None:
-    client = redis.Redis(host="127.0.0.1", port=6379, socket_timeout=2)
-    try:
-        client.ping()
-    except redis.RedisError:
-        pytest.skip("Redis is not running on 127.0.0.1:6379 (the project's machines and CI run it)")
-    prefix = f"test-{uuid.uuid4().hex}"
-    first, second = (SeenEvents(ttl=60, shared=client, key_prefix=prefix) for _ in range(2))
-    try:
-        assert first.first_time("1795629288337949112")
-        assert not second.first_time("1795629288337949112")
-        assert second.first_time("1795629288337949113")
-        assert 0 < int(client.ttl(f"{prefix}:x:event:1795629288337949112")) <= 60
-    finally:
-        client.delete(*client.keys(f"{prefix}:*"))
-
-
-def test_with_redis_unreachable_duplicates_are_still_caught_in_memory() -> None:
-    unreachable = redis.Redis(host="127.0.0.1", port=free_port(), socket_timeout=0.5, socket_connect_timeout=0.5)
-    seen = SeenEvents(shared=unreachable)
-    assert seen.first_time("42") and not seen.first_time("42")
