@@ -96,7 +96,11 @@ def _spawn(command: list[str], cwd: Path, log: Path, ready_url: str) -> subproce
     process = subprocess.Popen(
         command, cwd=cwd, env=_environment(), stdout=log.open("ab"), stderr=subprocess.STDOUT, start_new_session=True
     )
-    _wait_until_up(ready_url, process, log)
+    try:
+        _wait_until_up(ready_url, process, log)
+    except BaseException:  # a server that did not come up in time is stopped, not left running
+        _terminate(process)
+        raise
     return process
 
 
