@@ -43,7 +43,7 @@ from pointe_claire.channels.messenger_events import (
     read_event,
 )
 from pointe_claire.channels.public_reply import default_texts
-from pointe_claire.channels.reply_guard import ReplyGuard
+from pointe_claire.channels.reply_guard import GuardedTurns
 from pointe_claire.channels.seen_events import SeenEvents
 from pointe_claire.nlg import LANGUAGE_SLOT
 from pointe_claire.text_normalization import resident_text
@@ -101,7 +101,7 @@ class _GraphBot(MessengerBot):
 
     def __init__(self, messenger_client: Any) -> None:
         super().__init__(messenger_client)
-        self.sent = 0
+        self.delivered = 0  # what the Graph API accepted: the reply guard counts this, not the attempts
 
     async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
         # Rasa addresses replies to the conversation id; the Graph API to the page-scoped id inside it.
@@ -125,7 +125,7 @@ class _GraphBot(MessengerBot):
         if problem is not None:  # fbmessenger does not raise on an HTTP error: the Graph API's answer says it
             logger.error("Facebook: the Graph API refused a reply to %s (%s)", recipient_id, problem)
             return
-        self.sent += 1
+        self.delivered += 1
 
     async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
         def call() -> None:
@@ -172,13 +172,13 @@ class _Messenger(Messenger):
         page_access_token: str,
         on_new_message: Callable[[UserMessage], Awaitable[Any]],
         graph_url: str,
-        guard: ReplyGuard,
+        turns: GuardedTurns,
         agent: Agent | None,
         seen: SeenEvents,
     ) -> None:
         super().__init__(page_access_token, on_new_message)
         self.client.graph_url = graph_url
-        self._guard = guard
+        self._turns = turns
         self._agent = agent
         self._seen = seen
 
@@ -215,14 +215,9 @@ class _Messenger(Messenger):
             message_id=event.mid,
             metadata=metadata,
         )
-        try:
-            # Through the guard: with PostgreSQL or Redis unreachable, the resident still gets the emergency numbers.
-            await self._guard.handle(handler, message)
-        except Exception:
-            logger.exception("Facebook: the assistant could not handle a message from %s", conversation)
-        if out_channel.sent == 0 and self._agent is not None:
-            for reply in await self._guard.fallback_messages(self._agent, conversation, self.name()):
-                await out_channel.send_text_message(conversation, reply["text"])
+        # Through the guard: with no reply, an error, PostgreSQL or Redis unreachable, the resident still gets the
+        # emergency numbers.
+        await self._turns.answer_with(handler, message)
         await out_channel.send_action(conversation, sender_action="typing_off")
 
     def _record_and_answer(self, event: MessengerEvent) -> Callable[[UserMessage], Awaitable[None]]:
@@ -287,11 +282,13 @@ class FacebookMessengerInput(FacebookInput):
         super().__init__(fb_verify, fb_secret, fb_access_token)
         self.graph_url = graph_url
         self.unconfigured = Unconfigured(self.name(), missing or [])
-        self._guard = ReplyGuard()
+        self._turns = GuardedTurns(_no_handler)  # replaced by blueprint(): output-only use needs no guard
         self._seen = SeenEvents.for_channel(self.name())
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         webhook = Blueprint("fb_webhook", __name__)
+        turns = self._turns = GuardedTurns(on_new_message)
+        turns.attach(webhook)
 
         @webhook.route("/", methods=["GET"])
         async def health(request: Request) -> HTTPResponse:
@@ -341,9 +338,7 @@ class FacebookMessengerInput(FacebookInput):
                     status=400,
                 )
             agent = getattr(request.app.ctx, "agent", None)
-            if agent is not None:
-                self._guard.watch(agent)
-            messenger = _Messenger(self.fb_access_token, on_new_message, self.graph_url, self._guard, agent, self._seen)
+            messenger = _Messenger(self.fb_access_token, on_new_message, self.graph_url, turns, agent, self._seen)
             try:
                 await messenger.handle(payload, self.get_metadata(request))
             except Exception as error:  # logged; Meta would retry a 500 delivery again and again
@@ -353,7 +348,7 @@ class FacebookMessengerInput(FacebookInput):
         return webhook
 
     def get_output_channel(self) -> _GraphBot:
-        client = _Messenger(self.fb_access_token, _no_handler, self.graph_url, self._guard, None, self._seen).client
+        client = _Messenger(self.fb_access_token, _no_handler, self.graph_url, self._turns, None, self._seen).client
         return _GraphBot(client)
 
 

@@ -20,14 +20,13 @@ import yaml
 
 from pointe_claire.city_facts import (
     EMAIL_PATTERN,
-    LANGUAGES,
     PHONE_PATTERN,
     PROJECT_ROOT,
     URL_PATTERN,
     cached_city_facts,
     contacts_in_text,
 )
-from pointe_claire.language import LanguageIdentifier, default_identifier
+from pointe_claire.names import LANGUAGES
 from pointe_claire.redaction import Redactor, default_redactor
 
 DEFAULT_TEXTS_PATH = PROJECT_ROOT / "lexicons" / "channel_texts.yml"
@@ -246,19 +245,6 @@ class XReplies:
     if_direct_refused: tuple[str, ...] = ()
 
 
-def _by_language(answers: list[str], identifier: LanguageIdentifier) -> dict[str, str]:
-    """A bilingual answer's French and English paragraphs, each group in its order; {} unless every paragraph is
-    surely French or English and both languages are there."""
-    paragraphs = [part.strip() for answer in answers for part in answer.split(PARAGRAPH) if part.strip()]
-    languages = [identifier.identify(paragraph).language for paragraph in paragraphs]
-    if set(languages) != set(LANGUAGES):
-        return {}
-    return {
-        code: PARAGRAPH.join(p for p, found in zip(paragraphs, languages, strict=True) if found == code)
-        for code in LANGUAGES
-    }
-
-
 def plan_public_answer(
     resident_text: str,
     answers: Iterable[str],
@@ -266,12 +252,13 @@ def plan_public_answer(
     language: str | None,
     texts: ChannelTexts | None = None,
     redactor: Redactor | None = None,
-    identifier: LanguageIdentifier | None = None,
     emergency: bool = False,
+    parts: Mapping[str, str] | None = None,
 ) -> XReplies:
     """Public reply and direct message for a mention: the answer moves to a direct message when the resident's
     post or the answer holds personal information, or the answer is one that asks for personal details. For an
-    `emergency`, the public notice starts with the emergency numbers."""
+    `emergency`, the public notice starts with the emergency numbers. `parts`: the answer's French and English
+    parts, as the reply generator gave them while the language is unknown: one post each when both do not fit."""
     texts = texts or default_texts()
     redactor = redactor or default_redactor()
     answers = [answer.strip() for answer in answers if answer and answer.strip()]
@@ -288,12 +275,9 @@ def plan_public_answer(
             direct=full or None,
             if_direct_refused=texts.posts(*first, texts.direct_message_refused, language=language),
         )
-    halves: dict[str, str] = {}
-    if language not in LANGUAGES and weighted_length(full) > POST_LIMIT:
-        halves = _by_language(answers, identifier or default_identifier())
-    if halves:
+    if parts and set(parts) == set(LANGUAGES) and weighted_length(full) > POST_LIMIT:
         return XReplies(
-            tuple(shorten_for_post(halves[code], texts.more[code], emergency=emergency) for code in LANGUAGES),
+            tuple(shorten_for_post(parts[code], texts.more[code], emergency=emergency) for code in LANGUAGES),
             direct=None,
         )
     return XReplies(

@@ -2,10 +2,10 @@
 action failed) or could not handle the message at all (PostgreSQL or Redis unreachable), a response-only message
 with the emergency numbers and the general line is sent instead.
 
-Called by every input channel (REST, web chat, X, Messenger) for each message; needs nothing but domain.yml and
-city_facts.yml. Each kind of failure is logged at its first occurrence and then at most once a minute, with the
-number of messages affected since the previous line; for PostgreSQL and Redis, the first message handled again logs
-how many more were affected.
+Every input channel (REST, web chat, X, Messenger) hands each message to `GuardedTurns`, and nothing else decides
+whether the resident got an answer; needs nothing but domain.yml and city_facts.yml. Each kind of failure is logged
+at its first occurrence and then at most once a minute, with the number of messages affected since the previous
+line; for PostgreSQL and Redis, the first message handled again logs how many more were affected.
 """
 
 from __future__ import annotations
@@ -23,10 +23,13 @@ from rasa.core.agent import Agent
 from rasa.core.channels.channel import OutputChannel, UserMessage
 from rasa.core.lock_store import LockError
 from rasa.core.tracker_store import FailSafeTrackerStore
+from sanic import Blueprint, Sanic
 
 logger = logging.getLogger(__name__)
 
 SERVICE_UNAVAILABLE_RESPONSE = "utter_service_unavailable"
+# The attribute of Rasa's FailSafeTrackerStore called on every store error; the guard turns it into a fallback.
+TRACKER_STORE_ERROR_HOOK = "_on_tracker_store_error"
 # One log line per burst of failures, not one per message.
 LOG_INTERVAL_SECONDS = 60.0
 
@@ -64,19 +67,75 @@ class _Burst:
     since_last_log: int = 0
 
 
+class _Counted(OutputChannel):
+    """The turn's output channel, counting what reaches the resident: every send, or, for a channel that keeps
+    its own `delivered` count (Messenger counts only what the Graph API accepted), that count."""
+
+    def __init__(self, inner: OutputChannel) -> None:
+        self.inner = inner
+        self._calls = 0
+        self._delivered_before = getattr(inner, "delivered", None)
+
+    def name(self) -> str:
+        return self.inner.name()
+
+    @property
+    def sent(self) -> int:
+        delivered = getattr(self.inner, "delivered", None)
+        if isinstance(delivered, int) and isinstance(self._delivered_before, int):
+            return delivered - self._delivered_before
+        return self._calls
+
+    async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
+        self._calls += 1
+        await self.inner.send_response(recipient_id, message)
+
+    async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
+        self._calls += 1
+        await self.inner.send_text_message(recipient_id, text, **kwargs)
+
+    def __getattr__(self, name: str) -> Any:  # the channel's own attributes (a collector's `messages`…)
+        return getattr(self.inner, name)
+
+
 class ReplyGuard:
-    """Replaces an empty or failed answer with the response-only fallback, in the conversation's language."""
+    """One per Rasa server, shared by its channels: runs each turn and replaces an empty or failed answer with the
+    response-only fallback, in the conversation's language."""
 
-    def __init__(self) -> None:
+    def __init__(self, app: Sanic) -> None:
+        self._app = app
         self._bursts: dict[str, _Burst] = {}
-        self.agent: Agent | None = None
+        self._watched: object = None
 
-    def watch(self, agent: Agent) -> None:
-        """Follows the channel's agent and routes its tracker-store errors here (cheap; called on every request)."""
-        self.agent = agent
-        store = agent.tracker_store
-        if isinstance(store, FailSafeTrackerStore) and store._on_tracker_store_error != self._on_tracker_store_error:
-            store._on_tracker_store_error = self._on_tracker_store_error
+    @classmethod
+    def of(cls, app: Sanic) -> ReplyGuard:
+        """The server's guard, made (and attached to the agent's tracker store) on first use."""
+        guard = getattr(app.ctx, "reply_guard", None)
+        if guard is None:
+            guard = cls(app)
+            app.ctx.reply_guard = guard
+        guard._follow_agent()
+        return guard
+
+    @property
+    def agent(self) -> Agent | None:
+        return getattr(self._app.ctx, "agent", None)
+
+    def _follow_agent(self) -> None:
+        """Routes the agent's tracker-store errors here: once at start-up, and again only if a model replacement
+        (Rasa's HTTP API) brought another tracker store. Fails loudly if Rasa no longer has the hook."""
+        agent = self.agent
+        store = agent.tracker_store if agent is not None else None
+        if store is None or store is self._watched:
+            return
+        if not isinstance(store, FailSafeTrackerStore) or not hasattr(store, TRACKER_STORE_ERROR_HOOK):
+            raise RuntimeError(
+                f"The reply guard needs Rasa's FailSafeTrackerStore.{TRACKER_STORE_ERROR_HOOK} (Rasa 3.6) to send "
+                f"the emergency numbers when the conversation store fails; this Rasa has {type(store).__name__} "
+                "without it. Pin rasa==3.6.21 or port pointe_claire/channels/reply_guard.py."
+            )
+        setattr(store, TRACKER_STORE_ERROR_HOOK, self._on_tracker_store_error)
+        self._watched = store
 
     def _on_tracker_store_error(self, error: Exception) -> None:
         if _in_guarded_message.get():
@@ -89,8 +148,12 @@ class ReplyGuard:
             _first_line(error),
         )
 
-    async def handle(self, on_new_message: Callable[[UserMessage], Awaitable[Any]], message: UserMessage) -> None:
-        """Lets Rasa handle `message`; if a store is unreachable, sends the fallback on the message's channel."""
+    async def answer(self, on_new_message: Callable[[UserMessage], Awaitable[Any]], message: UserMessage) -> bool:
+        """Runs one turn; the resident gets Rasa's reply, or else the response-only fallback (a store down, no
+        reply at all, an error). Returns whether anything was sent to the resident."""
+        self._follow_agent()
+        output = _Counted(message.output_channel)
+        message.output_channel = output
         token = _in_guarded_message.set(True)
         try:
             await on_new_message(message)
@@ -102,35 +165,43 @@ class ReplyGuard:
                 store + " unreachable (%s): the response-only fallback was sent for %d message(s).",
                 _first_line(error),
             )
+            # Collecting channels (REST, X) send nothing before the turn ends: a reply computed but not stored is
+            # dropped. Channels that send as they go (web chat, Messenger) may already have sent part of it.
+            if isinstance(getattr(output.inner, "messages", None), list):
+                output.inner.messages.clear()
             # With the tracker store down, asking it the conversation's language would only fail (or wait) again.
-            await self._send_fallback(message, self.agent, ask_store=lock_store)
+            await self._send_fallback(output, message.sender_id, ask_store=lock_store)
+            return output.sent > 0
+        except Exception as error:  # the resident still gets the emergency numbers below; no message text logged
+            logger.error(
+                "The assistant failed on a message of conversation %s: %s", message.sender_id, _first_line(error)
+            )
         else:
             self._report_recovery()
         finally:
             _in_guarded_message.reset(token)
+        if output.sent == 0:
+            self._log_once_per_burst(
+                "no reply",
+                "The assistant produced no reply for %d message(s) (latest conversation %s): the response-only "
+                "fallback was sent. Check the action server and the logs above.",
+                message.sender_id,
+                count_first=True,
+            )
+            await self._send_fallback(output, message.sender_id)
+        return output.sent > 0
 
-    async def _send_fallback(self, message: UserMessage, agent: Agent | None, ask_store: bool = True) -> None:
-        output = message.output_channel
-        if isinstance(getattr(output, "messages", None), list):
-            # Collecting channels (REST, X) send nothing before the turn ends: a reply computed but not stored is
-            # dropped. Channels that send as they go (web chat, Messenger) may already have sent part of it.
-            output.messages.clear()
-        if agent is None or not isinstance(output, OutputChannel):
+    async def _send_fallback(self, output: _Counted, sender_id: str, ask_store: bool = True) -> None:
+        agent = self.agent
+        if agent is None:
             return
-        channel = message.input_channel or output.name()
-        for reply in await self._rendered_fallback(agent, message.sender_id, channel, ask_store):
-            await output.send_text_message(message.sender_id, reply["text"])
-
-    async def fallback_messages(self, agent: Agent, sender_id: str, channel: str) -> list[dict[str, Any]]:
-        """The fallback for a message that got no reply (the action server is down, an action failed)."""
-        self._log_once_per_burst(
-            "no reply",
-            "The assistant produced no reply for %d message(s) (latest conversation %s): the response-only "
-            "fallback was sent. Check the action server and the logs above.",
-            sender_id,
-            count_first=True,
-        )
-        return await self._rendered_fallback(agent, sender_id, channel)
+        try:
+            for reply in await self._rendered_fallback(agent, sender_id, output.name(), ask_store):
+                await output.send_text_message(sender_id, reply["text"])
+        except Exception as error:  # a channel that cannot send at all (its platform down): logged, nothing more
+            logger.error(
+                "The response-only fallback could not be sent (conversation %s): %s", sender_id, _first_line(error)
+            )
 
     async def _rendered_fallback(
         self, agent: Agent, sender_id: str, channel: str, ask_store: bool = True
@@ -170,6 +241,37 @@ class ReplyGuard:
             logger.error(template, *arguments)
             burst.last_logged = now
             burst.since_last_log = 0
+
+
+class GuardedTurns:
+    """What a channel hands each resident message to: `await turns(message)` runs it through the server's reply
+    guard. `attach(blueprint)` makes the guard when the server starts, so a missing Rasa hook stops start-up."""
+
+    def __init__(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> None:
+        self._on_new_message = on_new_message
+        self._guard: ReplyGuard | None = None
+
+    def attach(self, blueprint: Blueprint) -> None:
+        @blueprint.listener("after_server_start")
+        async def guard_this_server(app: Sanic, _loop: Any) -> None:
+            self.start(app)
+
+    def start(self, app: Sanic) -> None:
+        """Takes the guard of `app` (its agent, when Rasa has loaded one)."""
+        self._guard = ReplyGuard.of(app)
+
+    @property
+    def agent(self) -> Agent | None:
+        return self._guard.agent if self._guard else None
+
+    async def __call__(self, message: UserMessage) -> bool:
+        return await self.answer_with(self._on_new_message, message)
+
+    async def answer_with(self, handler: Callable[[UserMessage], Awaitable[Any]], message: UserMessage) -> bool:
+        """The turn run by `handler` instead of Rasa's (Messenger answers a like itself), under the same guard."""
+        if self._guard is None:
+            raise RuntimeError("GuardedTurns used before the server started: call attach(blueprint) in blueprint()")
+        return await self._guard.answer(handler, message)
 
 
 def _first_line(error: BaseException) -> str:

@@ -18,13 +18,12 @@ from typing import Any
 
 from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.rest import RestInput
-from rasa.utils.endpoints import bool_arg
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from pointe_claire.channels.conversation_ids import namespace_of
-from pointe_claire.channels.reply_guard import ReplyGuard
+from pointe_claire.channels.reply_guard import GuardedTurns
 from pointe_claire.text_normalization import resident_text
 from pointe_claire.tracker_store import RedactingSQLTrackerStore
 
@@ -91,7 +90,7 @@ class ValidatedRestInput(RestInput):
 
     def __init__(self) -> None:
         super().__init__()
-        self._guard = ReplyGuard()
+        self._turns: GuardedTurns | None = None
 
     def _extract_message(self, req: Request) -> str | None:
         return resident_text(req.json["message"])
@@ -108,17 +107,18 @@ class ValidatedRestInput(RestInput):
                     return
             await on_new_message(message)
 
-        async def answer_once_or_fallback(message: UserMessage) -> None:
-            await self._guard.handle(answer_once, message)
+        turns = self._turns = GuardedTurns(answer_once)
 
-        webhook = super().blueprint(answer_once_or_fallback)
+        async def answered(message: UserMessage) -> None:
+            await turns(message)
+
+        webhook = super().blueprint(answered)
+        turns.attach(webhook)
 
         @webhook.middleware("request")
         async def refuse_malformed(request: Request) -> HTTPResponse | None:
             if request.method != "POST":
                 return None
-            if getattr(request.app.ctx, "agent", None) is not None:  # the agent changes when a model is replaced
-                self._guard.watch(request.app.ctx.agent)
             request_id = request.headers.get(REQUEST_ID_HEADER, "")
             _request_id.set(request_id if REQUEST_ID.fullmatch(request_id) else None)
             payload, refusal = check_payload(request.body)
@@ -127,18 +127,9 @@ class ValidatedRestInput(RestInput):
             request.parsed_json = payload  # type: ignore[assignment]  # Sanic declares it None until parsed
             return None
 
-        @webhook.middleware("response")
-        async def never_silent(request: Request, answer: HTTPResponse) -> HTTPResponse | None:
-            if request.method != "POST" or answer.status != 200 or answer.body != b"[]":
-                return None
-            if bool_arg(request, "stream", default=False):
-                return None  # streamed answers are not checked (there are no "/intent" commands: see _extract_message)
-            messages = await self._guard.fallback_messages(request.app.ctx.agent, request.json["sender"], self.name())
-            return response.json(messages) if messages else None
-
         return webhook
 
     def _stored_answer(self, sender_id: str, request_id: str) -> list[str] | None:
-        agent = self._guard.agent
+        agent = self._turns.agent if self._turns else None
         store = getattr(agent.tracker_store, "_tracker_store", None) if agent else None  # inside Rasa's FailSafe
         return store.stored_answer(sender_id, request_id) if isinstance(store, RedactingSQLTrackerStore) else None

@@ -20,18 +20,18 @@ from typing import Any
 
 import jinja2
 import yaml
-from rasa.core.agent import Agent
 from rasa.core.channels.channel import OutputChannel, UserMessage, decode_bearer_token
 from rasa.core.channels.socketio import SocketBlueprint, SocketIOInput, SocketIOOutput
-from sanic import Blueprint, Sanic, response
+from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 from socketio import AsyncServer
 
 from pointe_claire.channels.conversation_ids import WEBCHAT, conversation_id, raw_id
-from pointe_claire.channels.reply_guard import ReplyGuard
+from pointe_claire.channels.reply_guard import GuardedTurns
 from pointe_claire.channels.rest import MAX_MESSAGE_CHARACTERS
 from pointe_claire.city_facts import cached_city_facts
+from pointe_claire.names import BILINGUAL_PARTS_KEY
 from pointe_claire.text_normalization import resident_text
 
 logger = logging.getLogger(__name__)
@@ -128,25 +128,24 @@ def valid_session_id(value: Any) -> str | None:
     return value if isinstance(value, str) and _SESSION_ID.fullmatch(value) else None
 
 
-class CountingOutput(SocketIOOutput):
-    """Rasa's socket.io output that counts what it sent, so an empty answer can be noticed."""
+class WebChatOutput(SocketIOOutput):
+    """Rasa's socket.io output, addressed to the session's room, with a bilingual reply in two bubbles."""
 
     @classmethod
     def name(cls) -> str:
         return WebChatInput.name()
 
-    def __init__(self, sio: AsyncServer, bot_message_evt: str) -> None:
-        super().__init__(sio, bot_message_evt)
-        self.sent = 0
-
     # Rasa addresses replies to the conversation id (`webchat:<session>`); socket.io rooms are the bare session ids.
     async def _send_message(self, socket_id: str, response: Any) -> None:
-        self.sent += 1
         await super()._send_message(raw_id(WEBCHAT, socket_id), response)
 
     async def send_custom_json(self, recipient_id: str, json_message: dict[str, Any], **kwargs: Any) -> None:
-        self.sent += 1
         await super().send_custom_json(raw_id(WEBCHAT, recipient_id), json_message, **kwargs)
+
+    async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
+        parts: dict[str, str] = kwargs.get(BILINGUAL_PARTS_KEY) or {}
+        for part in [*parts.values()] if parts else [text]:  # French first, as the reply generator orders them
+            await super().send_text_message(recipient_id, part, **kwargs)
 
 
 class WebChatInput(SocketIOInput):
@@ -158,8 +157,7 @@ class WebChatInput(SocketIOInput):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._guard = ReplyGuard()
-        self._app: Sanic | None = None
+        self._turns: GuardedTurns | None = None
         try:
             load_page_text()  # checked now, so that a broken file shows in the start-up log
         except PAGE_ERRORS:
@@ -169,17 +167,15 @@ class WebChatInput(SocketIOInput):
             logger.error("The web chat page's files are missing from %s: run `make webchat`.", DIST)
 
     def get_output_channel(self) -> OutputChannel | None:
-        return CountingOutput(self.sio, self.bot_message_evt) if self.sio else super().get_output_channel()
+        return WebChatOutput(self.sio, self.bot_message_evt) if self.sio else super().get_output_channel()
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         sio = AsyncServer(async_mode="sanic", cors_allowed_origins=[])  # as Rasa: Sanic's --cors decides
         self.sio = sio
         webchat = SocketBlueprint(sio, self.socketio_path or "/socket.io", "webchat", __name__)
         webchat.static("/static", str(DIST), name="webchat_static")
-
-        @webchat.listener("before_server_start")
-        async def remember_app(app: Sanic, _: Any) -> None:
-            self._app = app  # the agent can be replaced at run time (model reload): read it from the app each time
+        turns = self._turns = GuardedTurns(on_new_message)
+        turns.attach(webchat)
 
         @webchat.route("/", methods=["GET"])
         async def page(request: Request) -> HTTPResponse:
@@ -211,13 +207,11 @@ class WebChatInput(SocketIOInput):
 
         @sio.on(self.user_message_evt, namespace=self.namespace)
         async def handle_message(sid: str, data: Any) -> None:
-            await self._handle_message(sio, sid, data, on_new_message)
+            await self._handle_message(sio, sid, data, turns)
 
         return webchat
 
-    async def _handle_message(
-        self, sio: AsyncServer, sid: str, data: Any, on_new_message: Callable[[UserMessage], Awaitable[Any]]
-    ) -> None:
+    async def _handle_message(self, sio: AsyncServer, sid: str, data: Any, turns: GuardedTurns) -> None:
         """One resident message: checked, handed to Rasa, and never left without an answer."""
         if not isinstance(data, Mapping) or not isinstance(data.get("message"), str):
             logger.warning("Web chat event without a text message ignored (socket %s).", sid)
@@ -227,7 +221,7 @@ class WebChatInput(SocketIOInput):
             logger.warning("Web chat message without a valid session id ignored (socket %s).", sid)
             return
         sender_id = conversation_id(WEBCHAT, session)
-        output = CountingOutput(sio, self.bot_message_evt)
+        output = WebChatOutput(sio, self.bot_message_evt)
         text = resident_text(data["message"]).strip()
         if not text:
             return
@@ -246,23 +240,6 @@ class WebChatInput(SocketIOInput):
             input_channel=self.name(),
             metadata=metadata if isinstance(metadata, dict) else None,
         )
-        agent = getattr(self._app.ctx, "agent", None) if self._app else None
-        if agent is not None:
-            self._guard.watch(agent)  # follows a replaced model; tracker-store errors then fail the message
-        try:
-            # Through the guard: with PostgreSQL or Redis unreachable, the resident still gets the emergency numbers.
-            await self._guard.handle(on_new_message, message)
-        except Exception:  # the resident still gets the emergency numbers below
-            logger.exception("The assistant failed on a web chat message (conversation %s).", sender_id)
-        if output.sent == 0 and agent is not None:
-            await self._send_fallback(agent, output, sender_id)
-
-    async def _send_fallback(self, agent: Agent, output: CountingOutput, sender_id: str) -> None:
-        """The reply guard's response-only message, for a message that got no reply (action server down)."""
-        try:
-            messages = await self._guard.fallback_messages(agent, sender_id, self.name())
-        except Exception:  # the page shows its own note with the numbers after a delay
-            logger.exception("The response-only fallback could not be sent (conversation %s).", sender_id)
-            return
-        for fallback in messages:
-            await output.send_text_message(sender_id, fallback["text"])
+        # Through the guard: with no reply, an error, PostgreSQL or Redis unreachable, the resident still gets the
+        # emergency numbers.
+        await turns(message)

@@ -29,17 +29,17 @@ from sanic.response import HTTPResponse
 
 from pointe_claire.channels.env_settings import Unconfigured, from_environment
 from pointe_claire.channels.public_reply import PARAGRAPH, plan_public_answer
-from pointe_claire.channels.reply_guard import ReplyGuard
+from pointe_claire.channels.reply_guard import GuardedTurns
 from pointe_claire.channels.seen_events import SeenEvents
 from pointe_claire.channels.x_api import DEFAULT_API_BASE_URL, RetryPolicy, XApi, XKeys
 from pointe_claire.channels.x_events import DIRECT, XMessage, messages_to_answer
+from pointe_claire.names import BILINGUAL_PARTS_KEY, LANGUAGE_SLOT, LANGUAGES
 from pointe_claire.safety import EMERGENCY_INTENTS
 from pointe_claire.text_normalization import resident_text
 
 logger = logging.getLogger(__name__)
 
 SIGNATURE_HEADER = "x-twitter-webhooks-signature"
-LANGUAGE_SLOT = "language"
 _RESPONSE_KEY = "response"  # in a collected message: the name of the response it came from
 # Environment variables read when credentials.yml does not name others (`<setting>_env: NAME`).
 DEFAULT_VARIABLES = {
@@ -62,7 +62,8 @@ def signature(consumer_secret: str, payload: bytes) -> str:
 
 
 class ResponseCollector(CollectingOutputChannel):
-    """Collects the assistant's answers, and the names of the responses they came from."""
+    """Collects the assistant's answers, the names of the responses they came from, and their French and English
+    parts when the reply generator sent both."""
 
     @property
     def responses(self) -> list[str]:
@@ -70,13 +71,23 @@ class ResponseCollector(CollectingOutputChannel):
         failure before sending the fallback), the names go with them and cannot push the fallback into a DM."""
         return [str(m[_RESPONSE_KEY]) for m in self.messages if m.get(_RESPONSE_KEY)]
 
+    @property
+    def bilingual_parts(self) -> dict[str, str] | None:
+        """The answers' French and English parts, each joined; None unless every answer came in both."""
+        parts = [m.get(BILINGUAL_PARTS_KEY) for m in self.messages if m.get("text")]
+        if not parts or not all(isinstance(p, dict) and set(p) == set(LANGUAGES) for p in parts):
+            return None
+        return {code: PARAGRAPH.join(p[code] for p in parts if isinstance(p, dict)) for code in LANGUAGES}
+
     async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
-        name = message.get("utter_action")
+        name, parts = message.get("utter_action"), message.get(BILINGUAL_PARTS_KEY)
         before = len(self.messages)
         await super().send_response(recipient_id, message)
-        if name:
-            for collected in self.messages[before:]:
+        for collected in self.messages[before:]:
+            if name:
                 collected[_RESPONSE_KEY] = str(name)
+            if parts:
+                collected[BILINGUAL_PARTS_KEY] = parts
 
 
 def _may_be_an_emergency(tracker: DialogueStateTracker | None) -> bool:
@@ -135,11 +146,13 @@ class XInput(InputChannel):
         )
         self.api = XApi(keys, api_base_url, retry)
         self._seen = SeenEvents.for_channel(self.name())
-        self._guard = ReplyGuard()
+        self._turns: GuardedTurns | None = None
         self._tasks: set[asyncio.Task[None]] = set()
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         webhook = Blueprint("x_webhook", __name__)
+        turns = self._turns = GuardedTurns(on_new_message)
+        turns.attach(webhook)
 
         @webhook.route("/", methods=["GET"])
         async def health(request: Request) -> HTTPResponse:
@@ -189,32 +202,27 @@ class XInput(InputChannel):
                 if await asyncio.to_thread(self._seen.first_time, m.event_id)  # Redis, when shared, off the loop
             ]
             if messages:
-                self._guard.watch(request.app.ctx.agent)
-                task = asyncio.create_task(self._answer_all(messages, on_new_message, request.app.ctx.agent))
+                task = asyncio.create_task(self._answer_all(messages, turns, request.app.ctx.agent))
                 self._tasks.add(task)  # a reference, so the task is not collected before it finishes
                 task.add_done_callback(self._tasks.discard)
             return response.json({"status": "ok"})
 
         return webhook
 
-    async def _answer_all(
-        self, messages: list[XMessage], on_new_message: Callable[[UserMessage], Awaitable[Any]], agent: Agent
-    ) -> None:
+    async def _answer_all(self, messages: list[XMessage], turns: GuardedTurns, agent: Agent) -> None:
         for message in messages:
             try:
-                await self._answer(message, on_new_message, agent)
+                await self._answer(message, turns, agent)
             except Exception:  # one bad event must not stop the others, nor reach Sanic
                 logger.exception("X: could not answer event %s", message.event_id)
 
-    async def _answer(
-        self, message: XMessage, on_new_message: Callable[[UserMessage], Awaitable[Any]], agent: Agent
-    ) -> None:
+    async def _answer(self, message: XMessage, turns: GuardedTurns, agent: Agent) -> None:
         text = resident_text(message.text)
         collector = ResponseCollector()
         conversation = message.conversation_id
-        # Through the guard: with PostgreSQL or Redis unreachable, the resident still gets the emergency numbers.
-        await self._guard.handle(
-            on_new_message,
+        # Through the guard: with no reply, an error, PostgreSQL or Redis unreachable, the resident still gets the
+        # emergency numbers.
+        await turns(
             UserMessage(
                 text,
                 collector,
@@ -225,8 +233,6 @@ class XInput(InputChannel):
         )
         answers = [str(m["text"]) for m in collector.messages if m.get("text")]
         if not answers:
-            answers = [str(m["text"]) for m in await self._guard.fallback_messages(agent, conversation, self.name())]
-        if not answers:
             return
         if message.kind == DIRECT:
             await self.api.send_direct_message(message.user_id, PARAGRAPH.join(answers))
@@ -234,7 +240,12 @@ class XInput(InputChannel):
         tracker = await agent.tracker_store.retrieve(conversation) if agent.tracker_store else None
         language = tracker.get_slot(LANGUAGE_SLOT) if tracker else None
         plan = plan_public_answer(
-            message.text, answers, collector.responses, language, emergency=_may_be_an_emergency(tracker)
+            message.text,
+            answers,
+            collector.responses,
+            language,
+            emergency=_may_be_an_emergency(tracker),
+            parts=collector.bilingual_parts,
         )
         last = await self._thread(str(message.tweet_id), plan.public)
         if plan.direct and not await self.api.send_direct_message(message.user_id, plan.direct):

@@ -18,10 +18,11 @@ from typing import Any
 import pytest
 import redis
 from rasa.core.channels.channel import UserMessage
+from sanic import Sanic
 
 from pointe_claire.channels.facebook import FacebookMessengerInput, _GraphBot, _Messenger
 from pointe_claire.channels.public_reply import default_texts
-from pointe_claire.channels.reply_guard import ReplyGuard
+from pointe_claire.channels.reply_guard import GuardedTurns
 from pointe_claire.city_facts import cached_city_facts
 from pointe_claire.lock_store import KEY_PREFIX_VARIABLE, REDIS_URL_VARIABLE
 from scripts.servers import Assistant, free_port, http
@@ -130,7 +131,7 @@ def test_an_unreachable_graph_api_is_logged_without_the_page_token(caplog: pytes
     bot = _GraphBot(client)
     with caplog.at_level(logging.DEBUG, logger="pointe_claire.channels.facebook"):
         bot.send("1234", Text(text="Bonjour"))
-    assert bot.sent == 0
+    assert bot.delivered == 0
     assert "could not be sent" in caplog.text and "ConnectionError" in caplog.text
     assert token not in caplog.text
     assert all(record.exc_info is None for record in caplog.records)  # no traceback with the URL in it
@@ -144,7 +145,7 @@ def test_a_graph_api_error_answer_is_a_failure_logged_without_the_token(caplog: 
     bot = _GraphBot(RefusingClient())
     with caplog.at_level(logging.ERROR, logger="pointe_claire.channels.facebook"):
         bot.send("1234", type("Element", (), {"to_dict": lambda self: {"text": "x"}})())
-    assert bot.sent == 0  # so the emergency fallback is still tried
+    assert bot.delivered == 0  # so the emergency fallback is still tried
     assert "code 190" in caplog.text and "abc123" not in caplog.text
 
 
@@ -243,7 +244,9 @@ def test_with_redis_a_message_delivered_to_two_instances_is_answered_by_one(
     try:
         for _ in range(2):  # two Rasa instances behind the load balancer, each with its connector
             instance = FacebookMessengerInput("verify", "secret", "token", graph_url=f"{graph_api.url}/v21.0")
-            messenger = _Messenger("token", on_new_message, instance.graph_url, ReplyGuard(), None, instance._seen)
+            turns = GuardedTurns(on_new_message)
+            turns.start(Sanic(f"instance_{uuid.uuid4().hex}"))  # no model: the guard only runs the turn
+            messenger = _Messenger("token", on_new_message, instance.graph_url, turns, None, instance._seen)
             asyncio.run(messenger.handle(payload, None))
     finally:
         client.delete(*client.keys(f"{prefix}:*"))

@@ -5,6 +5,7 @@ Also how webhook payloads are read (own posts, bots, retweets)."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from rasa.shared.core.domain import Domain
@@ -18,6 +19,7 @@ from pointe_claire.channels.public_reply import (
 )
 from pointe_claire.channels.x_events import messages_to_answer
 from pointe_claire.city_facts import EMAIL_PATTERN, PHONE_PATTERN, PROJECT_ROOT, URL_PATTERN, contacts_in_text
+from pointe_claire.names import BILINGUAL_PARTS_KEY
 from pointe_claire.nlg import BilingualFactsNLG
 
 CITY = "1319735427419152385"
@@ -29,10 +31,14 @@ EMERGENCY_NUMBERS = {
 }
 
 
-def _answer(name: str, language: str | None) -> str:
+def _rendered(name: str, language: str | None) -> dict[str, Any]:
     rendered = NLG.render(name, {"language": language}, "x", follow_up_fr="lundi", follow_up_en="on Monday")
     assert rendered is not None
-    return str(rendered["text"])
+    return rendered
+
+
+def _answer(name: str, language: str | None) -> str:
+    return str(_rendered(name, language)["text"])
 
 
 def test_urls_count_23_and_emoji_2_as_x_counts_them() -> None:
@@ -44,8 +50,9 @@ def test_urls_count_23_and_emoji_2_as_x_counts_them() -> None:
 @pytest.mark.parametrize("language", ["fr", "en", None])
 @pytest.mark.parametrize("name", RESPONSES)
 def test_every_answer_fits_public_posts_and_keeps_its_emergency_numbers(name: str, language: str | None) -> None:
-    full = _answer(name, language)
-    plan = plan_public_answer("question", [full], [name], language)
+    rendered = _rendered(name, language)
+    full = str(rendered["text"])
+    plan = plan_public_answer("question", [full], [name], language, parts=rendered.get(BILINGUAL_PARTS_KEY))
     if name in default_texts().direct_message_responses:
         assert plan.direct == full
         return
@@ -59,9 +66,10 @@ def test_every_answer_fits_public_posts_and_keeps_its_emergency_numbers(name: st
 
 @pytest.mark.parametrize("split", [False, True])
 def test_an_answer_in_both_languages_too_long_for_one_post_becomes_french_then_english(split: bool) -> None:
-    answer = _answer("utter_municipal_emergency", None)
+    rendered = _rendered("utter_municipal_emergency", None)
+    answer, parts = str(rendered["text"]), rendered[BILINGUAL_PARTS_KEY]
     # Rasa's collecting output channel hands each paragraph over as a message of its own.
-    plan = plan_public_answer("allo", answer.split("\n\n") if split else [answer], [], None)
+    plan = plan_public_answer("allo", answer.split("\n\n") if split else [answer], [], None, parts=parts)
     french, english = plan.public
     assert "urgence municipale" in french and "Détails" in french and "emergency" not in french
     assert english == _answer("utter_municipal_emergency", "en")  # it fits whole
