@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import hmac
-import json
 import logging
 import re
 from collections.abc import Awaitable, Callable, Mapping
@@ -28,6 +27,7 @@ from sanic.response import HTTPResponse
 
 from pointe_claire.channels.env_settings import Unconfigured, from_environment
 from pointe_claire.channels.reply_guard import ReplyGuard
+from pointe_claire.channels.untrusted_input import MalformedBody, json_body, signature_matches
 from pointe_claire.text_normalization import resident_text
 
 logger = logging.getLogger(__name__)
@@ -68,7 +68,7 @@ def hub_signature_valid(app_secret: str, body: bytes, headers: Mapping[str, str]
         given = headers.get(header) or ""
         if given.startswith(f"{method}="):
             expected = hmac.new(app_secret.encode("utf-8"), body, getattr(hashlib, method)).hexdigest()
-            return hmac.compare_digest(given[len(method) + 1 :].encode("utf-8"), expected.encode("utf-8"))
+            return signature_matches(given[len(method) + 1 :], expected)
     return False
 
 
@@ -240,7 +240,7 @@ class FacebookMessengerInput(FacebookInput):
             if self.unconfigured:
                 return self.unconfigured.refusal()
             given = request.args.get("hub.verify_token") or ""
-            if hmac.compare_digest(given.encode("utf-8"), self.fb_verify.encode("utf-8")):
+            if signature_matches(given, self.fb_verify):
                 return response.text(request.args.get("hub.challenge") or "")
             logger.warning("Facebook: wrong verify token; it must match the one set in the Meta app's webhook")
             return response.json(
@@ -258,8 +258,8 @@ class FacebookMessengerInput(FacebookInput):
                     {"status": 403, "error": "Invalid signature.", "error_fr": "Signature invalide."}, status=403
                 )
             try:
-                payload = json.loads(request.body)
-            except (UnicodeDecodeError, ValueError):
+                payload = json_body(request.body)
+            except MalformedBody:
                 payload = None
             if not isinstance(payload, dict):
                 return response.json(

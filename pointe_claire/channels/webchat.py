@@ -32,6 +32,7 @@ from socketio import AsyncServer
 from pointe_claire.channels.env_settings import from_environment
 from pointe_claire.channels.reply_guard import ReplyGuard
 from pointe_claire.channels.rest import MAX_MESSAGE_CHARACTERS
+from pointe_claire.channels.untrusted_input import MAX_JSON_DEPTH, nesting_depth
 from pointe_claire.city_facts import cached_city_facts
 from pointe_claire.text_normalization import resident_text
 
@@ -263,7 +264,7 @@ class WebChatInput(SocketIOInput):
             output,
             sender_id,
             input_channel=self.name(),
-            metadata=metadata if isinstance(metadata, dict) else None,
+            metadata=metadata if isinstance(metadata, dict) and nesting_depth(metadata) <= MAX_JSON_DEPTH else None,
         )
         agent = getattr(self._app.ctx, "agent", None) if self._app else None
         if agent is not None:
