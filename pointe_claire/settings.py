@@ -54,6 +54,9 @@ VARIABLES = _variables(
     Variable("FACEBOOK_APP_SECRET", "checks X-Hub-Signature", secret=True),
     Variable("FACEBOOK_PAGE_ACCESS_TOKEN", "the Page's token", secret=True),
     Variable("FACEBOOK_GRAPH_API_URL", "the Graph API", "https://graph.facebook.com"),
+    Variable(
+        "WEBCHAT_ALLOWED_ORIGINS", "web origins besides the assistant's own that may open the web chat, comma-separated"
+    ),
     # the review app
     Variable("REVIEW_TRACKER_DB_URL", "tracker store the review app reads; unset: ASSISTANT_DATABASE_URL", secret=True),
     Variable("REVIEW_DB_URL", "the review app's own database", "sqlite:///review.db", secret=True),

@@ -8,8 +8,11 @@ from __future__ import annotations
 import re
 import unicodedata
 
-# C0/C1 control characters except tab and newline, plus zero-width and bidirectional marks.
-_CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
+# C0/C1 control characters except tab and newline, zero-width and bidirectional marks, and surrogates: JSON's
+# "\ud800" decodes to a lone one (a valid pair decodes to one code point), which no UTF-8 encoder accepts.
+_CONTROL_CHARACTERS = re.compile(
+    r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff\ud800-\udfff]"
+)
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*", re.UNICODE)
 # Rasa's INTENT_MESSAGE_PREFIX, with the spaces UserMessage strips around it.
 _COMMAND_PREFIX = re.compile(r"^[\s/]+")
@@ -22,7 +25,8 @@ def fold(text: str) -> str:
 
 
 def strip_control_characters(text: str) -> str:
-    """Removes characters that carry no meaning but can break logs, YAML or HTML (NUL, zero-width, bidi)."""
+    """Removes characters that carry no meaning but can break logs, YAML, HTML or UTF-8 (NUL, zero-width, bidi,
+    lone surrogates)."""
     return _CONTROL_CHARACTERS.sub("", text)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from pointe_claire.language import LinguaIdentifier
+from tests.language_samples import OFFICIAL_WITH_TYPOS, OTHER_LANGUAGES
 
 IDENTIFIER = LinguaIdentifier()
 
@@ -62,3 +63,18 @@ def test_other_languages_are_recognised(text: str):
 @pytest.mark.parametrize("text", ["gotta go, bye", "guy with a gun outside the dépanneur on Sources"])
 def test_english_is_never_taken_for_another_language(text: str):
     assert IDENTIFIER.identify(text).language != "other"
+
+
+@pytest.mark.parametrize(
+    "text", [text for texts in OTHER_LANGUAGES.values() for text in texts], ids=lambda text: text[:30]
+)
+def test_questions_in_spanish_portuguese_german_and_italian_are_other_languages(text: str):
+    # Close languages split the vote ("¿A qué hora abre la biblioteca?": 0.47 Spanish, 0.37 Portuguese).
+    assert IDENTIFIER.identify(text).language == "other"
+
+
+@pytest.mark.parametrize(
+    ("language", "text"), [(language, text) for language, texts in OFFICIAL_WITH_TYPOS.items() for text in texts]
+)
+def test_french_and_english_with_typos_no_accents_or_quebec_words_keep_their_language(language: str, text: str):
+    assert IDENTIFIER.identify(text).language == language

@@ -16,7 +16,6 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import hmac
-import json
 import logging
 import re
 from collections.abc import Awaitable, Callable, Mapping
@@ -45,6 +44,7 @@ from pointe_claire.channels.messenger_events import (
 from pointe_claire.channels.public_reply import default_texts
 from pointe_claire.channels.reply_guard import GuardedTurns
 from pointe_claire.channels.seen_events import SeenEvents
+from pointe_claire.channels.untrusted_input import MalformedBody, json_body, signature_matches
 from pointe_claire.nlg import LANGUAGE_SLOT
 from pointe_claire.text_normalization import resident_text
 
@@ -92,7 +92,7 @@ def hub_signature_valid(app_secret: str, body: bytes, headers: Mapping[str, str]
         given = headers.get(header) or ""
         if given.startswith(f"{method}="):
             expected = hmac.new(app_secret.encode("utf-8"), body, getattr(hashlib, method)).hexdigest()
-            return hmac.compare_digest(given[len(method) + 1 :].encode("utf-8"), expected.encode("utf-8"))
+            return signature_matches(given[len(method) + 1 :], expected)
     return False
 
 
@@ -299,7 +299,7 @@ class FacebookMessengerInput(FacebookInput):
             if self.unconfigured:
                 return self.unconfigured.refusal()
             given = request.args.get("hub.verify_token") or ""
-            if hmac.compare_digest(given.encode("utf-8"), self.fb_verify.encode("utf-8")):
+            if signature_matches(given, self.fb_verify):
                 # Echo only what Meta sends (mode subscribe, a numeric challenge), as plain text: whoever learns
                 # the verify token cannot make the City's address serve text or markup of their choosing.
                 challenge = request.args.get("hub.challenge") or ""
@@ -329,8 +329,8 @@ class FacebookMessengerInput(FacebookInput):
                     {"status": 403, "error": "Invalid signature.", "error_fr": "Signature invalide."}, status=403
                 )
             try:
-                payload = json.loads(request.body)
-            except (UnicodeDecodeError, ValueError):
+                payload = json_body(request.body)
+            except MalformedBody:
                 payload = None
             if not isinstance(payload, dict):
                 return response.json(

@@ -10,7 +10,6 @@ another channel's conversation. A message that got no reply at all (action serve
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
@@ -24,6 +23,7 @@ from sanic.response import HTTPResponse
 
 from pointe_claire.channels.conversation_ids import namespace_of
 from pointe_claire.channels.reply_guard import GuardedTurns
+from pointe_claire.channels.untrusted_input import MAX_JSON_DEPTH, MalformedBody, json_body
 from pointe_claire.text_normalization import resident_text
 from pointe_claire.tracker_store import RedactingSQLTrackerStore
 
@@ -45,9 +45,13 @@ def _refusal(status: int, english: str, french: str) -> HTTPResponse:
 def check_payload(body: bytes) -> tuple[dict[str, Any] | None, HTTPResponse | None]:
     """The decoded payload, or the 4xx answer that explains what is wrong with it."""
     try:
-        payload = json.loads(body.decode("utf-8")) if body else None
-    except (UnicodeDecodeError, ValueError):
-        return None, _refusal(400, "The body must be JSON in UTF-8.", "Le corps doit être du JSON en UTF-8.")
+        payload = json_body(body)
+    except MalformedBody:
+        return None, _refusal(
+            400,
+            f"The body must be JSON in UTF-8, nested at most {MAX_JSON_DEPTH} levels deep.",
+            f"Le corps doit être du JSON en UTF-8, d'au plus {MAX_JSON_DEPTH} niveaux d'imbrication.",
+        )
     if not isinstance(payload, dict):
         return None, _refusal(
             400,
@@ -55,11 +59,17 @@ def check_payload(body: bytes) -> tuple[dict[str, Any] | None, HTTPResponse | No
             'Le corps doit être un objet JSON : {"sender": "...", "message": "..."}.',
         )
     sender, message = payload.get("sender"), payload.get("message")
-    if not isinstance(sender, str) or not sender.strip() or len(sender) > MAX_SENDER_CHARACTERS:
+    # Printable: a lone surrogate ("\ud800" in JSON) or a control character cannot be stored as a conversation id.
+    if (
+        not isinstance(sender, str)
+        or not sender.strip()
+        or len(sender) > MAX_SENDER_CHARACTERS
+        or not sender.isprintable()
+    ):
         return None, _refusal(
             400,
-            f'"sender" must be a non-empty string of at most {MAX_SENDER_CHARACTERS} characters.',
-            f"« sender » doit être une chaîne non vide d'au plus {MAX_SENDER_CHARACTERS} caractères.",
+            f'"sender" must be a non-empty string of at most {MAX_SENDER_CHARACTERS} printable characters.',
+            f"« sender » doit être une chaîne non vide d'au plus {MAX_SENDER_CHARACTERS} caractères imprimables.",
         )
     channel = namespace_of(sender)
     if channel is not None:  # another channel's conversation, named from ids anyone may know (a Messenger id)

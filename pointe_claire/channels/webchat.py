@@ -5,7 +5,9 @@ One block in credentials.yml gives both, on the assistant's own origin (no CORS,
 /webhooks/webchat/static/, and Rasa's socket.io endpoint at /socket.io. Compared with Rasa's socket.io channel,
 malformed events are refused instead of raising, and a message that got no reply at all (action server down) or
 could not be handled (PostgreSQL or Redis unreachable) gets the same response-only fallback with the emergency
-numbers as the REST channel. Conversations are stored as `webchat:<session id>` (`conversation_ids`).
+numbers as the REST channel, and the socket.io endpoint accepts only the origins allowed for the web chat (Rasa's
+accepts every web origin, so any site could open a chat in its visitors' browsers). Conversations are stored as
+`webchat:<session id>` (`conversation_ids`).
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from typing import Any
 
 import jinja2
 import yaml
-from rasa.core.channels.channel import OutputChannel, UserMessage, decode_bearer_token
+from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage, decode_bearer_token
 from rasa.core.channels.socketio import SocketBlueprint, SocketIOInput, SocketIOOutput
 from sanic import Blueprint, response
 from sanic.request import Request
@@ -28,8 +30,10 @@ from sanic.response import HTTPResponse
 from socketio import AsyncServer
 
 from pointe_claire.channels.conversation_ids import WEBCHAT, conversation_id, raw_id
+from pointe_claire.channels.env_settings import from_environment
 from pointe_claire.channels.reply_guard import GuardedTurns
 from pointe_claire.channels.rest import MAX_MESSAGE_CHARACTERS
+from pointe_claire.channels.untrusted_input import MAX_JSON_DEPTH, nesting_depth
 from pointe_claire.city_facts import cached_city_facts
 from pointe_claire.names import BILINGUAL_PARTS_KEY
 from pointe_claire.text_normalization import resident_text
@@ -45,6 +49,8 @@ ANSWER_TIMEOUT_MS = 10_000
 # Session ids are the client's key to its conversation (and its socket.io room): uuid4 hex from us, or similar.
 _SESSION_ID = re.compile(r"[A-Za-z0-9_-]{8,64}")
 _NON_DIGITS = re.compile(r"\D")
+# Read when credentials.yml does not name another variable (`allowed_origins_env`).
+ALLOWED_ORIGINS_VARIABLE = "WEBCHAT_ALLOWED_ORIGINS"
 
 # The page's own files are served with a strict policy: no inline script, nothing from another origin.
 PAGE_HEADERS = {
@@ -124,6 +130,14 @@ def unavailable_text() -> str:
     )
 
 
+def allowed_origins(credentials: Mapping[str, Any]) -> list[str]:
+    """The web origins (`https://host[:port]`) credentials.yml's `allowed_origins` and the variable list (comma-
+    separated); empty means the assistant's own origin only (python-engineio compares Origin with the Host header)."""
+    listed = [str(origin) for origin in credentials.get("allowed_origins") or ()]
+    listed += from_environment(credentials, "allowed_origins", ALLOWED_ORIGINS_VARIABLE).split(",")
+    return sorted({origin.strip().rstrip("/") for origin in listed if origin.strip()})
+
+
 def valid_session_id(value: Any) -> str | None:
     return value if isinstance(value, str) and _SESSION_ID.fullmatch(value) else None
 
@@ -155,8 +169,16 @@ class WebChatInput(SocketIOInput):
     def name(cls) -> str:
         return WEBCHAT
 
+    @classmethod
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
+        channel = super().from_credentials(credentials)
+        if isinstance(channel, WebChatInput):
+            channel.allowed_origins = allowed_origins(credentials or {})
+        return channel
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.allowed_origins: list[str] = []  # none listed: the assistant's own origin only
         self._turns: GuardedTurns | None = None
         try:
             load_page_text()  # checked now, so that a broken file shows in the start-up log
@@ -170,7 +192,9 @@ class WebChatInput(SocketIOInput):
         return WebChatOutput(self.sio, self.bot_message_evt) if self.sio else super().get_output_channel()
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        sio = AsyncServer(async_mode="sanic", cors_allowed_origins=[])  # as Rasa: Sanic's --cors decides
+        # Rasa passes [] (no check: any site's page could connect); None is python-engineio's own-origin check.
+        # A handshake from another origin gets 400 before any session exists.
+        sio = AsyncServer(async_mode="sanic", cors_allowed_origins=self.allowed_origins or None)
         self.sio = sio
         webchat = SocketBlueprint(sio, self.socketio_path or "/socket.io", "webchat", __name__)
         webchat.static("/static", str(DIST), name="webchat_static")
@@ -238,7 +262,7 @@ class WebChatInput(SocketIOInput):
             output,
             sender_id,
             input_channel=self.name(),
-            metadata=metadata if isinstance(metadata, dict) else None,
+            metadata=metadata if isinstance(metadata, dict) and nesting_depth(metadata) <= MAX_JSON_DEPTH else None,
         )
         # Through the guard: with no reply, an error, PostgreSQL or Redis unreachable, the resident still gets the
         # emergency numbers.

@@ -14,7 +14,6 @@ import asyncio
 import base64
 import hashlib
 import hmac
-import json
 import logging
 import re
 from collections.abc import Awaitable, Callable, Mapping
@@ -31,6 +30,7 @@ from pointe_claire.channels.env_settings import Unconfigured, from_environment
 from pointe_claire.channels.public_reply import PARAGRAPH, plan_public_answer
 from pointe_claire.channels.reply_guard import GuardedTurns
 from pointe_claire.channels.seen_events import SeenEvents
+from pointe_claire.channels.untrusted_input import MalformedBody, json_body, signature_matches
 from pointe_claire.channels.x_api import DEFAULT_API_BASE_URL, RetryPolicy, XApi, XKeys
 from pointe_claire.channels.x_events import DIRECT, XMessage, messages_to_answer
 from pointe_claire.names import BILINGUAL_PARTS_KEY, LANGUAGE_SLOT, LANGUAGES
@@ -184,14 +184,14 @@ class XInput(InputChannel):
             if self.unconfigured:
                 return self.unconfigured.refusal()
             given = request.headers.get(SIGNATURE_HEADER, "")
-            if not hmac.compare_digest(given.encode("utf-8"), signature(self.consumer_secret, request.body).encode()):
+            if not signature_matches(given, signature(self.consumer_secret, request.body)):
                 logger.warning("X webhook: refused a POST whose signature is missing or wrong")
                 return response.json(
                     {"status": 403, "error": "Invalid signature.", "error_fr": "Signature invalide."}, status=403
                 )
             try:
-                payload = json.loads(request.body)
-            except (UnicodeDecodeError, ValueError):
+                payload = json_body(request.body)
+            except MalformedBody:
                 return response.json(
                     {"status": 400, "error": "The body must be JSON.", "error_fr": "Le corps doit être du JSON."},
                     status=400,

@@ -2,6 +2,7 @@
 
 Splits French elisions ("l'eau" -> "l'", "eau"; "c'tu" -> "c'", "tu"), keeps emojis as tokens (they carry
 meaning: 🚨, 🙏) and gives each token an accent-folded lemma so "probleme" and "problème" are one feature.
+Being first, it also hands every later component well-formed text (see `process`).
 """
 
 from __future__ import annotations
@@ -15,9 +16,10 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.tokenizers.tokenizer import Token, Tokenizer
+from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from pointe_claire.text_normalization import fold
+from pointe_claire.text_normalization import fold, strip_control_characters
 
 _TOKEN = re.compile(
     r"(?:jusqu|lorsqu|puisqu|qu|[cdjlmnst])['’](?=[^\W\d_])"  # French elision: l', qu', c'...
@@ -60,6 +62,16 @@ class BilingualTokenizer(Tokenizer):
     @staticmethod
     def supported_languages() -> list[str] | None:
         return None
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        """Tokenizes each message after removing control characters and lone surrogates from its text: the channels
+        do it already (`resident_text`), but a message from elsewhere (Rasa's HTTP API) with a lone surrogate would
+        crash spaCy in the safety and netiquette layers, and the resident would get no answer."""
+        for message in messages:
+            text = message.get(TEXT)
+            if isinstance(text, str):
+                message.set(TEXT, strip_control_characters(text))
+        return super().process(messages)
 
     def tokenize(self, message: Message, attribute: str) -> list[Token]:
         text = message.get(attribute) or ""
