@@ -31,7 +31,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from pointe_claire.channels.conversation_ids import FACEBOOK, conversation_id, raw_id
-from pointe_claire.channels.env_settings import Unconfigured, from_environment
+from pointe_claire.channels.env_settings import Unconfigured, from_environment, keys_from_environment, platform_webhook
 from pointe_claire.channels.messenger_events import (
     ATTACHMENT,
     GET_STARTED,
@@ -257,12 +257,9 @@ class FacebookMessengerInput(FacebookInput):
     @classmethod
     def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
         credentials = credentials or {}
-        values = {key: from_environment(credentials, key, name) for key, name in DEFAULT_VARIABLES.items()}
+        values, missing = keys_from_environment(credentials, DEFAULT_VARIABLES)
         base = from_environment(credentials, "graph_api_url", "FACEBOOK_GRAPH_API_URL") or DEFAULT_GRAPH_API_URL
         version = str(credentials.get("graph_api_version") or DEFAULT_GRAPH_API_VERSION).lstrip("v")
-        missing = [
-            str(credentials.get(f"{key}_env") or DEFAULT_VARIABLES[key]) for key, value in values.items() if not value
-        ]
         return cls(
             values["verify"],
             values["secret"],
@@ -286,13 +283,8 @@ class FacebookMessengerInput(FacebookInput):
         self._seen = SeenEvents.for_channel(self.name())
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        webhook = Blueprint("fb_webhook", __name__)
-        turns = self._turns = GuardedTurns(on_new_message)
-        turns.attach(webhook)
-
-        @webhook.route("/", methods=["GET"])
-        async def health(request: Request) -> HTTPResponse:
-            return response.json({"status": "ok" if not self.unconfigured else "not configured"})
+        webhook, turns = platform_webhook("fb_webhook", self.unconfigured, on_new_message)
+        self._turns = turns
 
         @webhook.route("/webhook", methods=["GET"])
         async def token_verification(request: Request) -> HTTPResponse:

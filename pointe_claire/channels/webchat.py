@@ -179,7 +179,6 @@ class WebChatInput(SocketIOInput):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.allowed_origins: list[str] = []  # none listed: the assistant's own origin only
-        self._turns: GuardedTurns | None = None
         try:
             load_page_text()  # checked now, so that a broken file shows in the start-up log
         except PAGE_ERRORS:
@@ -198,7 +197,7 @@ class WebChatInput(SocketIOInput):
         self.sio = sio
         webchat = SocketBlueprint(sio, self.socketio_path or "/socket.io", "webchat", __name__)
         webchat.static("/static", str(DIST), name="webchat_static")
-        turns = self._turns = GuardedTurns(on_new_message)
+        turns = GuardedTurns(on_new_message)
         turns.attach(webchat)
 
         @webchat.route("/", methods=["GET"])

@@ -26,7 +26,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from pointe_claire.channels.env_settings import Unconfigured, from_environment
+from pointe_claire.channels.env_settings import Unconfigured, from_environment, keys_from_environment, platform_webhook
 from pointe_claire.channels.public_reply import PARAGRAPH, plan_public_answer
 from pointe_claire.channels.reply_guard import GuardedTurns
 from pointe_claire.channels.seen_events import SeenEvents
@@ -108,7 +108,7 @@ class XInput(InputChannel):
     @classmethod
     def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
         credentials = credentials or {}
-        values = {key: from_environment(credentials, key, name) for key, name in DEFAULT_VARIABLES.items()}
+        values, missing = keys_from_environment(credentials, DEFAULT_VARIABLES)
         base_url = from_environment(credentials, "api_base_url", "X_API_BASE_URL") or DEFAULT_API_BASE_URL
         ignored = {str(i) for i in credentials.get("ignored_account_ids") or ()}
         ignored |= {
@@ -121,9 +121,6 @@ class XInput(InputChannel):
             first_wait=float(credentials.get("retry_first_wait_seconds", RetryPolicy.first_wait)),
             max_wait=float(credentials.get("retry_max_wait_seconds", RetryPolicy.max_wait)),
         )
-        missing = [
-            str(credentials.get(f"{key}_env") or DEFAULT_VARIABLES[key]) for key, value in values.items() if not value
-        ]
         return cls(values, base_url, frozenset(ignored), retry, missing)
 
     def __init__(
@@ -146,17 +143,10 @@ class XInput(InputChannel):
         )
         self.api = XApi(keys, api_base_url, retry)
         self._seen = SeenEvents.for_channel(self.name())
-        self._turns: GuardedTurns | None = None
         self._tasks: set[asyncio.Task[None]] = set()
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        webhook = Blueprint("x_webhook", __name__)
-        turns = self._turns = GuardedTurns(on_new_message)
-        turns.attach(webhook)
-
-        @webhook.route("/", methods=["GET"])
-        async def health(request: Request) -> HTTPResponse:
-            return response.json({"status": "ok" if not self.unconfigured else "not configured"})
+        webhook, turns = platform_webhook("x_webhook", self.unconfigured, on_new_message)
 
         @webhook.route("/webhook", methods=["GET"])
         async def challenge(request: Request) -> HTTPResponse:
