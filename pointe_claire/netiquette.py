@@ -4,7 +4,6 @@ personal information, illegal activity). Called by the assistant, and by the tes
 
 from __future__ import annotations
 
-import itertools
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -15,12 +14,23 @@ from typing import Any
 import spacy
 import yaml
 from spacy.language import Language
-from spacy.matcher import Matcher
 from spacy.pipeline import Sentencizer
 from spacy.tokens import Doc
 from spacy.vocab import Vocab
 
 from pointe_claire.city_facts import PROJECT_ROOT, cached_city_facts
+from pointe_claire.patterns import (
+    EMOJI,
+    LINK,
+    Compiler,
+    PatternError,
+    PatternIndex,
+    WordLists,
+    check_patterns,
+    items,
+    read_lexicon,
+    where,
+)
 from pointe_claire.redaction import Redactor, default_redactor
 from pointe_claire.text_normalization import fold
 
@@ -35,10 +45,6 @@ RULES = (ABUSE, POLITICAL, SOLICITATION, PERSONAL_INFORMATION, ILLEGAL)
 # Not a rule of the netiquette but a flag on abuse; `score()` reports it like a rule.
 THREAT = "threat"
 
-# `...` in a pattern: this many words at most, so "mayor ... corrupt" does not join two ideas of a long message.
-MAX_GAP = 3
-# A pattern whose alternatives multiply into more spaCy patterns than this is a mistake in the lexicon.
-MAX_VARIANTS = 5000
 # Sentence ends: a gap or <any> never crosses them.
 _SENTENCE_END = (".", "!", "?", "…")
 # Appended to every message so that a pattern can require something after a word ("has to go <punct>") even at
@@ -56,17 +62,12 @@ _SEPARATORS = re.compile(r"[.\-'\s]")
 _LONG_REPEATS = re.compile(r"(.)\1{2,}")
 # Emoji presentation selector, zero-width joiner and skin tones: they split one emoji into several tokens.
 _EMOJI_JOINERS = re.compile("[\ufe0f\u200d\U0001f3fb-\U0001f3ff]")
-_EMOJI = "[\U0001f000-\U0001faff\u2600-\u27bf\u2b00-\u2bff]"
-_EMOJI_ONLY = re.compile(f"{_EMOJI}+")
+_EMOJI_ONLY = re.compile(f"{EMOJI}+")
 _HYPHEN_BETWEEN_LETTERS = re.compile(r"(?<=[^\W\d_])-(?=[^\W\d_])")
 _CHUNK = re.compile(r"\S+")
 _WEB_ADDRESS = re.compile(r"://|^www\.|@|[^\W_]\.[a-z]{2,}(?:/|$)", re.IGNORECASE)
-_NUMBER = r"^\d+(?:[.,]\d+)*$"
-
-_SLOT_REFERENCE = re.compile(r"^@(\w+)$")
-_KINDS = ("name", "number", "link", "emoji", "any", "punct")
-# Norms the tokenizer gives web and e-mail addresses, so that patterns can list them with words in one set.
-_LINK = "<link>"
+# Norms the tokenizer gives web and e-mail addresses, so that patterns can list them with words in one set
+# (`<link>` is pointe_claire.patterns.LINK).
 _CITY_LINK = "<city-link>"
 _EMAIL = "<email>"
 
@@ -96,6 +97,10 @@ class LexiconEntry:
     examples: tuple[str, ...]
     not_after: str | None = None  # a slot ("@negation"): matches right after one of its words do not count
     also: tuple[str, ...] = ()  # further rules the entry's matches break ("set fire to city hall": illegal too)
+
+    @property
+    def where(self) -> str:
+        return f"{self.rule} / {self.name}"
 
 
 @dataclass(frozen=True)
@@ -213,7 +218,10 @@ def _fits_prefix(masked: str, stem: str) -> bool:
 
 
 class _Tokenizer:
-    """spaCy's blank French tokenizer, plus the fixes social-media text needs; sets each token's norm."""
+    """spaCy's blank French tokenizer, plus the fixes social-media text needs; sets each token's norm. The reading
+    (pointe_claire.patterns.Reading) of the netiquette lexicon."""
+
+    sentence_ends = _SENTENCE_END
 
     def __init__(self, city_hosts: frozenset[str]) -> None:
         # The French rules split elisions ("l'hôtel", "j'vais", "t'es"); the English tokenizer would leave them
@@ -240,7 +248,7 @@ class _Tokenizer:
             if token.like_email:
                 token.norm_ = _EMAIL
             elif token.like_url:
-                token.norm_ = _CITY_LINK if self._is_city(token.text) else _LINK
+                token.norm_ = _CITY_LINK if self._is_city(token.text) else LINK
             elif _EMOJI_ONLY.fullmatch(token.text):
                 token.norm_ = token.text
             else:
@@ -306,224 +314,27 @@ def _blank_french() -> Language:
     return spacy.blank("fr")
 
 
-# --- lexicon to spaCy patterns -----------------------------------------------------------------------------------
-
-_TokenSpec = dict[str, Any]
-_Variant = list[_TokenSpec]
-
-
-@dataclass(frozen=True)
-class _Terms:
-    """What the alternatives of a slot stand for, sorted by how spaCy can match them."""
-
-    words: frozenset[str]  # one-token literals
-    phrases: tuple[tuple[str, ...], ...]  # several-token literals
-    regexes: tuple[str, ...]  # stems and /regex/, as regular expressions for the whole norm
-    kinds: tuple[str, ...]
-    stems: tuple[str, ...]
-
-
-class _Compiler:
-    """Turns the lexicon's word lists and patterns into spaCy Matcher patterns, and collects its vocabulary."""
-
-    def __init__(self, tokenizer: _Tokenizer, raw_words: Mapping[str, Any], source: str) -> None:
-        self._tokenizer = tokenizer
-        self._source = source
-        self._raw = {name: _items(value) for name, value in raw_words.items()}
-        self._resolved: dict[str, _Terms] = {}
-        self.vocabulary: set[str] = set()
-        self.stems: set[str] = set()
-        not_a_name = self.list_terms("not_a_name", "<name>") if "not_a_name" in self._raw else None
-        self._not_a_name = sorted(not_a_name.words) if not_a_name else []
-
-    def list_terms(self, name: str, where: str, seen: tuple[str, ...] = ()) -> _Terms:
-        if name in self._resolved:
-            return self._resolved[name]
-        if name not in self._raw:
-            raise ValueError(f"{self._source}: {where}: unknown word list @{name}")
-        if name in seen:
-            raise ValueError(f"{self._source}: word list @{name} includes itself")
-        terms = self._terms(self._raw[name], f"@{name}", (*seen, name))
-        self._resolved[name] = terms
-        return terms
-
-    def _terms(self, alternatives: Iterable[str], where: str, seen: tuple[str, ...] = ()) -> _Terms:
-        words: set[str] = set()
-        phrases: list[tuple[str, ...]] = []
-        regexes: list[str] = []
-        kinds: list[str] = []
-        stems: list[str] = []
-        for alternative in alternatives:
-            reference = _SLOT_REFERENCE.match(alternative)
-            if reference:
-                inner = self.list_terms(reference.group(1), where, seen)
-                words |= inner.words
-                phrases += inner.phrases
-                regexes += inner.regexes
-                kinds += inner.kinds
-                stems += inner.stems
-            elif alternative.startswith("<") and alternative.endswith(">") and len(alternative) > 2:
-                kind = alternative[1:-1]
-                if kind not in _KINDS:
-                    raise ValueError(f"{self._source}: {where}: unknown <{kind}>, expected one of {_KINDS}")
-                if alternative == _LINK:
-                    words.add(alternative)  # the norm the tokenizer gives a web address
-                else:
-                    kinds.append(kind)
-            elif len(alternative) > 2 and alternative.startswith("/") and alternative.endswith("/"):
-                regex = alternative[1:-1]
-                try:
-                    re.compile(regex)
-                except re.error as error:
-                    raise ValueError(f"{self._source}: {where}: {alternative}: {error}") from error
-                regexes.append(f"(?:{regex})")
-            elif alternative.endswith("*") and len(alternative) > 1:
-                stem = _base_norm(alternative[:-1])
-                stems.append(stem)
-                regexes.append(re.escape(stem) + ".*")
-            else:
-                tokens = self._tokenizer.literal(alternative)
-                if not tokens:
-                    raise ValueError(f"{self._source}: {where}: {alternative!r} has no word")
-                if len(tokens) == 1:
-                    words.add(tokens[0])
-                else:
-                    phrases.append(tokens)
-        self.vocabulary |= words | {token for phrase in phrases for token in phrase}
-        self.stems |= set(stems)
-        return _Terms(frozenset(words), tuple(dict.fromkeys(phrases)), tuple(regexes), tuple(kinds), tuple(stems))
-
-    def words(self, slot: str, where: str) -> frozenset[str]:
-        """The one-word alternatives of a slot ("@negation"), for checks made outside the Matcher."""
-        terms = self._terms(slot.split("|"), where)
-        if terms.phrases or terms.regexes or terms.kinds:
-            raise ValueError(f"{self._source}: {where}: {slot!r} must list single words")
-        return terms.words
-
-    def compile(self, pattern: str, where: str) -> list[_Variant]:
-        """Every spaCy pattern a lexicon pattern stands for (its alternatives of different lengths multiply)."""
-        slots = pattern.split()
-        if not slots:
-            raise ValueError(f"{self._source}: {where}: empty pattern")
-        per_slot = [self._slot(slot, f"{where}: {pattern!r}") for slot in slots]
-        count = 1
-        for variants in per_slot:
-            count *= len(variants)
-        if count > MAX_VARIANTS:
-            raise ValueError(f"{self._source}: {where}: {pattern!r} stands for {count} patterns; split it")
-        compiled = []
-        for combination in itertools.product(*per_slot):
-            variant = [spec for part in combination for spec in part]
-            if not any(spec.get("OP") != "?" for spec in variant):
-                raise ValueError(f"{self._source}: {where}: {pattern!r} can match nothing at all")
-            compiled.append(variant)
-        return compiled
-
-    def _slot(self, slot: str, where: str) -> list[_Variant]:
-        if slot == "...":
-            return [[{"NORM": {"NOT_IN": list(_SENTENCE_END)}, "OP": "?"} for _ in range(MAX_GAP)]]
-        sentence_start = slot.startswith("^")
-        negated = slot.startswith("!")
-        body = slot[1:] if sentence_start or negated else slot
-        optional = body.endswith("?") and len(body) > 1 and not (body.startswith("/") and body.endswith("/"))
-        if optional:
-            body = body[:-1]
-        if not body:
-            raise ValueError(f"{self._source}: {where}: empty slot {slot!r}")
-        is_regex = len(body) > 2 and body.startswith("/") and body.endswith("/")
-        terms = self._terms([body] if is_regex else body.split("|"), where)
-        if negated:
-            if terms.phrases or terms.regexes or terms.kinds:
-                raise ValueError(f"{self._source}: {where}: {slot!r}: '!' takes single words only")
-            spec: _TokenSpec = {"NORM": {"NOT_IN": sorted(terms.words)}}
-            return [[{**spec, "OP": "?"}] if optional else [spec]]
-        variants: list[_Variant] = []
-        if terms.words:
-            variants.append([{"NORM": {"IN": sorted(terms.words)}}])
-        if terms.regexes:
-            variants.append([{"NORM": {"REGEX": "^(?:" + "|".join(terms.regexes) + ")$"}}])
-        variants += [[self._kind(kind)] for kind in terms.kinds]
-        variants += [[_in(words) for words in rectangle] for rectangle in _rectangles(terms.phrases)]
-        if sentence_start:
-            if optional:
-                raise ValueError(f"{self._source}: {where}: {slot!r}: a sentence start cannot be optional")
-            variants = [[{**variant[0], "IS_SENT_START": True}, *variant[1:]] for variant in variants]
-        if optional:
-            if len(variants) == 1 and len(variants[0]) == 1:
-                return [[{**variants[0][0], "OP": "?"}]]
-            variants.append([])
-        return variants
-
-    def _kind(self, kind: str) -> _TokenSpec:
-        if kind == "name":
-            return {"IS_TITLE": True, "NORM": {"NOT_IN": self._not_a_name}}
-        if kind == "number":
-            return {"NORM": {"REGEX": _NUMBER}}
-        if kind == "emoji":
-            return {"NORM": {"REGEX": f"^{_EMOJI}+$"}}
-        if kind == "punct":
-            return {"IS_PUNCT": True}
-        return {"NORM": {"NOT_IN": list(_SENTENCE_END)}}
-
-
-def _in(words: frozenset[str]) -> _TokenSpec:
-    return {"NORM": next(iter(words))} if len(words) == 1 else {"NORM": {"IN": sorted(words)}}
-
-
-def _rectangles(phrases: Iterable[tuple[str, ...]]) -> list[tuple[frozenset[str], ...]]:
-    """Several-word alternatives grouped, exactly, into as few spaCy patterns as possible.
-
-    Phrases that differ in one word only become one pattern with a set at that word ("we should", "someone
-    should" -> {we, someone} should); merging repeats until nothing changes, so "city hall | town hall" is one
-    pattern, while "let us | i will" stay two (one pattern would also accept "let will"). Each spaCy pattern is
-    tried at every word of every message, so their number is what the checker's speed depends on.
-    """
-    shapes = {tuple(frozenset([word]) for word in phrase) for phrase in phrases}
-    changed = True
-    while changed:
-        changed = False
-        for position in range(max((len(shape) for shape in shapes), default=0)):
-            groups: dict[tuple[Any, ...], set[tuple[frozenset[str], ...]]] = {}
-            for shape in shapes:
-                if position < len(shape):
-                    key = (len(shape), shape[:position], shape[position + 1 :])
-                    groups.setdefault(key, set()).add(shape)
-            for members in groups.values():
-                if len(members) > 1:
-                    merged = frozenset().union(*(shape[position] for shape in members))
-                    sample = next(iter(members))
-                    shapes -= members
-                    shapes.add((*sample[:position], merged, *sample[position + 1 :]))
-                    changed = True
-    return sorted(shapes, key=lambda shape: [sorted(words) for words in shape])
-
-
-def _items(value: Any) -> list[str]:
-    """A word list written `a | b | c` (folded over lines) or as a YAML list."""
-    parts = value.split("|") if isinstance(value, str) else [str(item) for item in value]
-    return [" ".join(part.split()) for part in parts if part.strip()]
-
-
 def _load_entries(raw: Mapping[str, Any], source: str) -> tuple[LexiconEntry, ...]:
     entries = []
     for rule, rule_entries in (raw.get("rules") or {}).items():
         if rule not in RULES:
-            raise ValueError(f"{source}: unknown rule {rule!r}, expected one of {RULES}")
+            raise PatternError(where(source, rule), f"unknown rule {rule!r}, expected one of {RULES}")
         for entry in rule_entries:
             name = str(entry.get("name", "?"))
-            patterns = tuple(str(p) for p in entry.get("patterns") or ())
-            together = tuple(str(p) for p in entry.get("together") or ())
+            place = where(source, entry.get("name", ""), f"{rule} / {name}")
+            patterns = tuple(_text(p) for p in entry.get("patterns") or ())
+            together = tuple(_text(p) for p in entry.get("together") or ())
             if bool(patterns) == bool(together):
-                raise ValueError(f"{source}: {rule} / {name}: give either `patterns` or `together`")
+                raise PatternError(place, "give either `patterns` or `together`")
             threat = bool(entry.get("threat"))
             if threat and rule != ABUSE:
-                raise ValueError(f"{source}: {rule} / {name}: a threat is always abuse; move it under abuse")
+                raise PatternError(place, "a threat is always abuse; move it under abuse")
             also = tuple(str(r) for r in entry.get("also") or ())
             if any(r not in RULES or r == rule for r in also):
-                raise ValueError(f"{source}: {rule} / {name}: `also` lists other rules among {RULES}")
+                raise PatternError(place, f"`also` lists other rules among {RULES}")
             placeholder = entry.get("placeholder")
             if (placeholder is None) == (rule == PERSONAL_INFORMATION):
-                raise ValueError(f"{source}: {rule} / {name}: `placeholder` is for personal information only")
+                raise PatternError(place, "`placeholder` is for personal information only")
             entries.append(
                 LexiconEntry(
                     rule=rule,
@@ -533,11 +344,31 @@ def _load_entries(raw: Mapping[str, Any], source: str) -> tuple[LexiconEntry, ..
                     threat=threat,
                     placeholder=None if placeholder is None else str(placeholder),
                     examples=tuple(str(e) for e in entry.get("examples") or ()),
-                    not_after=None if entry.get("not_after") is None else str(entry["not_after"]),
+                    not_after=None if entry.get("not_after") is None else _text(entry["not_after"]),
                     also=also,
                 )
             )
     return tuple(entries)
+
+
+def lexicon_problems(path: Path, source: str) -> list[PatternError]:
+    """The mistakes a trainer made in a netiquette lexicon, each with its `file:line` (for `make validate`)."""
+    raw = read_lexicon(path)
+    try:
+        entries = _load_entries(raw, source)
+    except PatternError as error:
+        return [error]
+    patterns = [
+        (pattern, entry.where)
+        for entry in entries
+        for pattern in (*entry.patterns, *entry.together, *([entry.not_after] if entry.not_after else []))
+    ]
+    return check_patterns(patterns, raw.get("words") or {}, source)
+
+
+def _text(value: Any) -> str:
+    """A lexicon string as read (with its line, for errors); anything else YAML made of it, as text."""
+    return value if isinstance(value, str) else str(value)
 
 
 def _city_hosts() -> frozenset[str]:
@@ -553,7 +384,7 @@ def _city_hosts() -> frozenset[str]:
 
 
 class NetiquetteChecker:
-    """The lexicon's patterns compiled once into one spaCy Matcher, plus the Redactor for personal information."""
+    """The lexicon's patterns compiled once (pointe_claire.patterns), plus the Redactor for personal information."""
 
     def __init__(
         self,
@@ -562,35 +393,37 @@ class NetiquetteChecker:
         city_hosts: Iterable[str] | None = None,
     ) -> None:
         source = Path(path)
-        with source.open(encoding="utf-8") as handle:
-            raw = yaml.safe_load(handle)
+        raw = read_lexicon(source)
         self._redactor = redactor or default_redactor()
         self._placeholders = {pattern.kind: pattern.placeholder for pattern in self._redactor.patterns}
         self._tokenizer = _Tokenizer(frozenset(city_hosts) if city_hosts is not None else _city_hosts())
         self._entries = _load_entries(raw, source.name)
-        compiler = _Compiler(self._tokenizer, raw.get("words") or {}, source.name)
-        self._matcher = Matcher(self._tokenizer.vocab)
+        lists = WordLists(raw.get("words") or {}, self._tokenizer, source.name)
+        compiler = Compiler(lists, self._tokenizer)
+        self._index = PatternIndex(self._tokenizer.vocab)
         self._keys: dict[str, tuple[int, int]] = {}
         self._not_after: dict[int, frozenset[str]] = {}
         for index, entry in enumerate(self._entries):
-            # One Matcher key per part that must be found: every pattern of an entry is one part (any may match),
-            # every pattern of `together` is a part of its own (all must match).
+            # One key per part that must be found: every pattern of an entry is one part (any may match), every
+            # pattern of `together` is a part of its own (all must match).
             parts = [[pattern] for pattern in entry.together] or [list(entry.patterns)]
             for part, patterns in enumerate(parts):
                 key = f"{entry.rule}/{index}/{part}"
-                where = f"{entry.rule} / {entry.name}"
-                self._matcher.add(key, [variant for p in patterns for variant in compiler.compile(p, where)])
+                for pattern in patterns:
+                    self._index.add(key, compiler.compile(pattern, where(source.name, pattern, entry.where)))
                 self._keys[key] = (index, part)
             if entry.not_after:
-                self._not_after[index] = compiler.words(entry.not_after, f"{entry.rule} / {entry.name}")
-        hidden = [compiler.list_terms(name, "obfuscated") for name in raw.get("obfuscated") or ()]
+                self._not_after[index] = lists.single_words(
+                    entry.not_after, where(source.name, entry.not_after, entry.where)
+                )
+        hidden = [lists.list_terms(name, "obfuscated") for name in raw.get("obfuscated") or ()]
         self._canon = _Canon(
-            vocabulary=frozenset(compiler.vocabulary),
-            stems=tuple(sorted(compiler.stems)),
+            vocabulary=frozenset(lists.vocabulary),
+            stems=tuple(sorted(lists.stems)),
             hidden_words=tuple(dict.fromkeys(w for terms in hidden for w in sorted(terms.words))),
             hidden_stems=tuple(dict.fromkeys(s for terms in hidden for s in terms.stems)),
         )
-        self._mild_words = tuple(_items(raw.get("mild_words") or ""))
+        self._mild_words = tuple(items(raw.get("mild_words") or ""))
 
     @property
     def entries(self) -> tuple[LexiconEntry, ...]:
@@ -619,10 +452,9 @@ class NetiquetteChecker:
 
     def _match(self, text: str, found: dict[str, list[_Found]]) -> None:
         doc = self._tokenizer.doc(text, self._canon)
-        strings = doc.vocab.strings
         spans: dict[tuple[int, int], list[tuple[int, int]]] = {}
-        for match_id, start, end in self._matcher(doc):
-            index, part = self._keys[strings[match_id]]
+        for key, start, end in self._index.find(doc):
+            index, part = self._keys[key]
             if start > 0 and doc[start - 1].norm_ in self._not_after.get(index, ()):
                 continue
             start_char = doc[start].idx

@@ -10,19 +10,17 @@ import itertools
 import re
 import unicodedata
 from bisect import bisect_right
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
 
 import spacy
-import yaml
 from spacy.language import Language
-from spacy.matcher import Matcher
 from spacy.tokens import Doc
 
 from pointe_claire.city_facts import PROJECT_ROOT
+from pointe_claire.patterns import Compiler, PatternError, PatternIndex, WordLists, check_patterns, read_lexicon, where
 from pointe_claire.text_normalization import fold, words
 
 DEFAULT_LEXICON_PATH = PROJECT_ROOT / "lexicons" / "emergencies.yml"
@@ -49,11 +47,8 @@ _ANOTHER_TIME = (PAST, HABITUAL, PLANNED)
 _EXCLUSION = "exclusion"
 _CUE = "cue"
 
-# `..` and `...` in a pattern: how many words of any kind they may stand for.
-_GAPS = {"..": 3, "...": 8}
 # A gap never jumps over the end of a sentence: "fire drill today. Also the tree..." is two statements.
-_SENTENCE_ENDS = [".", "!", "?", ";"]
-_FRAGMENT = re.compile(r"\{\{(\w+)\}\}")
+_SENTENCE_ENDS = (".", "!", "?", ";")
 _ELONGATED = re.compile(r"([^\W\d_])\1{2,}")
 _LIGATURES = {"œ": "oe", "æ": "ae"}
 _CLAUSE_PUNCTUATION = r"[.!?;:,\n]"
@@ -83,7 +78,8 @@ class SafetyAssessment:
 
 @dataclass(frozen=True)
 class Concern:
-    """One family of emergencies (fire, flooding...) and the patterns that find it."""
+    """One family of emergencies (fire, flooding...) under its kind, and the patterns that find it; its name is
+    what a match reports (`EmergencyMatch.concern`)."""
 
     kind: str
     name: str
@@ -101,30 +97,27 @@ class Exclusion:
 
 @dataclass(frozen=True)
 class EmergencyLexicon:
-    """Trainer-editable patterns (lexicons/emergencies.yml), with fragments already expanded."""
+    """Trainer-editable patterns (lexicons/emergencies.yml) and the word lists they use, in the one pattern
+    language of pointe_claire.patterns."""
 
     concerns: tuple[Concern, ...]
     exclusions: tuple[Exclusion, ...]
     cues: Mapping[str, tuple[str, ...]]
     clause_breaks: tuple[str, ...]
     cue_scope: int
+    words: Mapping[str, str] = field(default_factory=dict)
+    source: str = "emergencies.yml"
 
     @classmethod
-    def load(cls, path: Path = DEFAULT_LEXICON_PATH) -> EmergencyLexicon:
-        with path.open(encoding="utf-8") as handle:
-            raw = yaml.load(handle, Loader=yaml.BaseLoader)  # all strings: a pattern "no" stays the word "no"
-        fragments: dict[str, str] = {}
-        for name, value in raw.get("fragments", {}).items():  # in order: a fragment may use the ones above it
-            fragments[name] = _expand_fragments("".join(value.split()), fragments)
-
-        def expand(patterns: Iterable[str]) -> tuple[str, ...]:
-            return tuple(_expand_fragments(pattern, fragments) for pattern in patterns)
-
+    def load(cls, path: Path = DEFAULT_LEXICON_PATH, source: str | None = None) -> EmergencyLexicon:
+        """The lexicon at `path`; `source` is how errors name the file (its path in the project by default)."""
+        raw = read_lexicon(path, all_strings=True)  # all strings: a pattern "no" stays the word "no"
+        source = source or _source_name(path)
         unknown_kinds = set(raw["kinds"]) - set(KINDS)
         if unknown_kinds:
-            raise ValueError(f"{path}: unknown kinds {sorted(unknown_kinds)}; expected {KINDS}")
+            raise PatternError(source, f"unknown kinds {sorted(unknown_kinds)}; expected {KINDS}")
         concerns = tuple(
-            Concern(kind, name, expand(patterns))
+            Concern(kind, name, tuple(patterns))
             for kind in KINDS
             for name, patterns in raw["kinds"].get(kind, {}).items()
         )
@@ -133,27 +126,39 @@ class EmergencyLexicon:
         for name, entry in raw.get("exclusions", {}).items():
             applies_to = frozenset(entry["applies_to"]) if "applies_to" in entry else None
             if applies_to is not None and not applies_to <= names:
-                raise ValueError(f"{path}: exclusion {name} applies to unknown concerns {sorted(applies_to - names)}")
-            exclusions.append(Exclusion(name, applies_to, expand(entry["patterns"])))
-        cues = {kind: expand(patterns) for kind, patterns in raw.get("not_now", {}).items()}
+                unknown = sorted(applies_to - names)
+                raise PatternError(where(source, name), f"exclusion {name} applies to unknown concerns {unknown}")
+            exclusions.append(Exclusion(name, applies_to, tuple(entry["patterns"])))
+        cues = {kind: tuple(patterns) for kind, patterns in raw.get("not_now", {}).items()}
         if not set(cues) <= set(CUE_KINDS):
-            raise ValueError(f"{path}: unknown not_now cues {sorted(set(cues) - set(CUE_KINDS))}")
+            raise PatternError(source, f"unknown not_now cues {sorted(set(cues) - set(CUE_KINDS))}")
         return cls(
             concerns=concerns,
             exclusions=tuple(exclusions),
             cues=cues,
             clause_breaks=tuple(fold(word) for word in raw.get("clause_breaks", [])),
             cue_scope=int(raw["settings"]["cue_scope"]),
+            words=dict(raw.get("words") or {}),
+            source=source,
         )
 
+    def patterns(self) -> list[tuple[str, str, str]]:
+        """(category, name, pattern) of every pattern: concerns under their kind, then exclusions, then cues."""
+        return [
+            *((concern.kind, concern.name, pattern) for concern in self.concerns for pattern in concern.patterns),
+            *((_EXCLUSION, exclusion.name, p) for exclusion in self.exclusions for p in exclusion.patterns),
+            *((_CUE, cue_kind, pattern) for cue_kind, patterns in self.cues.items() for pattern in patterns),
+        ]
 
-def _expand_fragments(pattern: str, fragments: Mapping[str, str]) -> str:
-    def replace(match: re.Match[str]) -> str:
-        if match.group(1) not in fragments:
-            raise ValueError(f"unknown fragment {{{{{match.group(1)}}}}} in pattern {pattern!r}")
-        return fragments[match.group(1)]
+    def problems(self) -> list[PatternError]:
+        """The lexicon's syntax mistakes, each with its file:line (for `make validate`)."""
+        entries = [(pattern, f"{category} / {name}") for category, name, pattern in self.patterns()]
+        return check_patterns(entries, self.words, self.source)
 
-    return _FRAGMENT.sub(replace, pattern)
+
+def _source_name(path: Path) -> str:
+    """The lexicon's path as a trainer opens it: relative to the project when it is the project's."""
+    return str(path.relative_to(PROJECT_ROOT)) if path.is_relative_to(PROJECT_ROOT) else path.name
 
 
 def searchable(text: str) -> tuple[str, list[tuple[int, int]] | None]:
@@ -180,70 +185,25 @@ def searchable(text: str) -> tuple[str, list[tuple[int, int]] | None]:
     return "".join(character for character, _ in kept), [origin for _, origin in kept]
 
 
-# --- patterns -> spaCy Matcher patterns -------------------------------------------------------------------------
+class _Reading:
+    """One of spaCy's blank tokenizers (French or English): how the emergency lexicon and messages are cut."""
 
-_Token = dict[str, Any]
-_Tokenize = Callable[[str], list[str]]
+    sentence_ends = _SENTENCE_ENDS
 
+    def __init__(self, nlp: Language) -> None:
+        self.nlp = nlp
 
-def _choice_tokens(choice: str, tokenize: _Tokenize) -> list[str]:
-    """The words of one choice; an elision written alone ("d'", "l'") is cut as it is before a word ("d'eau")."""
-    if choice.endswith("'"):
-        probe = tokenize(choice + "x")
-        if len(probe) > 1 and probe[-1] == "x":
-            return probe[:-1]
-    return tokenize(choice)
+    def literal(self, text: str) -> tuple[str, ...]:
+        """The words of a lexicon choice; an elision written alone ("d'", "l'") is cut as before a word ("d'eau")."""
+        text = searchable(text)[0]
+        if text.endswith("'"):
+            probe = self._norms(text + "x")
+            if len(probe) > 1 and probe[-1] == "x":
+                return tuple(probe[:-1])
+        return tuple(self._norms(text))
 
-
-def _slot_choices(slot: str, tokenize: _Tokenize, pattern: str) -> list[list[_Token]]:
-    """The token sequences one slot of a pattern stands for ([] for an absent optional slot)."""
-    if slot in _GAPS:
-        return [[{"ORTH": {"NOT_IN": _SENTENCE_ENDS}, "OP": f"{{0,{_GAPS[slot]}}}"}]]
-    optional = slot.endswith("?") and len(slot) > 1
-    slot = slot[:-1] if optional else slot
-    if slot.startswith("/") and slot.endswith("/") and len(slot) > 2:
-        choices: list[list[_Token]] = [[{"NORM": {"REGEX": f"^(?:{slot[1:-1]})$"}}]]
-    else:
-        whole_words: list[str] = []
-        prefixes: list[str] = []
-        choices = []
-        for choice in slot.split("|"):
-            is_prefix = choice.endswith("*")
-            tokens = _choice_tokens(searchable(choice.rstrip("*").replace("_", " "))[0], tokenize)
-            if not tokens:
-                raise ValueError(f"empty choice in slot {slot!r} of pattern {pattern!r}")
-            if len(tokens) == 1:
-                (prefixes if is_prefix else whole_words).append(tokens[0])
-            elif is_prefix:
-                prefix = {"NORM": {"REGEX": f"^{re.escape(tokens[-1])}"}}
-                choices.append([*({"NORM": token} for token in tokens[:-1]), prefix])
-            else:
-                choices.append([{"NORM": token} for token in tokens])
-        if whole_words:
-            choices.insert(0, [{"NORM": {"IN": sorted(set(whole_words))}}])
-        if prefixes:
-            alternatives = "|".join(re.escape(prefix) for prefix in sorted(set(prefixes)))
-            choices.insert(0, [{"NORM": {"REGEX": f"^(?:{alternatives})"}}])
-    if optional:
-        if len(choices) == 1 and len(choices[0]) == 1:
-            return [[{**choices[0][0], "OP": "?"}]]
-        choices.append([])
-    return choices
-
-
-def compile_pattern(pattern: str, tokenize: _Tokenize) -> list[list[_Token]]:
-    """spaCy Matcher patterns for one lexicon pattern, its words cut by `tokenize` like a message's."""
-    slots = pattern.split()
-    if not slots or slots[0] in _GAPS or slots[-1] in _GAPS:
-        raise ValueError(f"pattern {pattern!r} must start and end with a word, not a gap")
-    sequences = [
-        [token for part in combination for token in part]
-        for combination in itertools.product(*(_slot_choices(slot, tokenize, pattern) for slot in slots))
-    ]
-    required = [sequence for sequence in sequences if any("OP" not in token for token in sequence)]
-    if not required:
-        raise ValueError(f"pattern {pattern!r} has no required word")
-    return required
+    def _norms(self, text: str) -> list[str]:
+        return [token.norm_ for token in self.nlp.tokenizer(text)]
 
 
 @dataclass(frozen=True)
@@ -270,84 +230,12 @@ class _Clauses:
 
 
 @dataclass(frozen=True)
-class _Line:
-    """One lexicon pattern compiled for one tokenizer, with the words one of which any match must contain."""
-
-    category: str
-    name: str
-    matcher: Matcher
-    anchor_words: frozenset[str]
-    anchor_regexes: tuple[re.Pattern[str], ...]
-
-
-def _anchor(sequence: list[_Token], common: frozenset[str]) -> tuple[frozenset[str], tuple[str, ...]]:
-    """The most selective required token of a sequence: rare words rather than "a" or "la", few rather than many,
-    words rather than regexes."""
-    candidates: list[tuple[int, int, int, frozenset[str], tuple[str, ...]]] = []
-    for token in sequence:
-        if "OP" in token or "NORM" not in token:
-            continue
-        value = token["NORM"]
-        if isinstance(value, str) or "IN" in value:
-            choices = frozenset([value] if isinstance(value, str) else value["IN"])
-            is_common = any(choice in common or len(choice) <= 2 for choice in choices)
-            candidates.append((0, int(is_common), len(choices), choices, ()))
-        else:
-            candidates.append((1, 0, 0, frozenset(), (value["REGEX"],)))
-    *_, words_, regexes = min(candidates, key=lambda candidate: candidate[:3])
-    return words_, regexes
-
-
-class _Index:
-    """Lexicon patterns compiled for one tokenizer, one small Matcher each, indexed by their anchor words.
-
-    One Matcher for all patterns would evaluate every choice list and regex on every token (4 ms a message);
-    running only the patterns whose anchor word is in the message keeps a message well under a millisecond.
-    """
-
-    def __init__(self, nlp: Language, entries: Iterable[tuple[str, str, str]], common: frozenset[str]) -> None:
-        self.lines: list[_Line] = []
-        self._by_word: dict[str, list[int]] = {}
-        self._by_regex: list[tuple[re.Pattern[str], int]] = []
-
-        def tokenize(text: str) -> list[str]:
-            return [token.norm_ for token in nlp.tokenizer(text)]
-
-        for category, name, pattern in entries:
-            sequences = compile_pattern(pattern, tokenize)
-            matcher = Matcher(nlp.vocab)
-            matcher.add(f"{category}:{name}", sequences)
-            anchors = [_anchor(sequence, common) for sequence in sequences]
-            line = _Line(
-                category,
-                name,
-                matcher,
-                frozenset().union(*(words_ for words_, _ in anchors)),
-                tuple(re.compile(regex) for regex in sorted({r for _, regexes in anchors for r in regexes})),
-            )
-            index = len(self.lines)
-            self.lines.append(line)
-            for word in line.anchor_words:
-                self._by_word.setdefault(word, []).append(index)
-            self._by_regex.extend((regex, index) for regex in line.anchor_regexes)
-
-    def find(self, doc: Doc, norms: set[str]) -> Iterable[_Found]:
-        candidates = {index for norm in norms for index in self._by_word.get(norm, ())}
-        candidates.update(index for regex, index in self._by_regex if any(regex.search(norm) for norm in norms))
-        for index in sorted(candidates):
-            line = self.lines[index]
-            for _, start, end in line.matcher(doc):
-                last = doc[end - 1]
-                yield _Found(doc[start].idx, last.idx + len(last), line.category, line.name)
-
-
-@dataclass(frozen=True)
 class _Reader:
     """One spaCy tokenizer and the lexicon compiled for it; exclusions and cues apart, as they are needed less."""
 
     nlp: Language
-    concerns: _Index
-    context: _Index
+    concerns: PatternIndex
+    context: PatternIndex
 
 
 class EmergencyDetector:
@@ -355,20 +243,20 @@ class EmergencyDetector:
 
     def __init__(self, lexicon: EmergencyLexicon) -> None:
         self._lexicon = lexicon
-        entries = [
-            *((concern.kind, concern.name, pattern) for concern in lexicon.concerns for pattern in concern.patterns),
-            *((_EXCLUSION, exclusion.name, p) for exclusion in lexicon.exclusions for p in exclusion.patterns),
-            *((_CUE, cue_kind, pattern) for cue_kind, patterns in lexicon.cues.items() for pattern in patterns),
-        ]
-        pipelines = [spacy.blank(language) for language in ("fr", "en")]
-        # Words too frequent to tell which pattern may match, in either language (residents mix them).
-        common = frozenset(word for nlp in pipelines for word in nlp.Defaults.stop_words)
-        concerns = [entry for entry in entries if entry[0] in KINDS]
-        context = [entry for entry in entries if entry[0] not in KINDS]
-        self._readers = [_Reader(nlp, _Index(nlp, concerns, common), _Index(nlp, context, common)) for nlp in pipelines]
+        self._readers = [self._reader(spacy.blank(language)) for language in ("fr", "en")]
         breaks = "|".join(re.escape(word) for word in lexicon.clause_breaks)
         self._clause_breaks = re.compile(rf"{_CLAUSE_PUNCTUATION}|\b(?:{breaks})\b" if breaks else _CLAUSE_PUNCTUATION)
         self._applies_to = {exclusion.name: exclusion.applies_to for exclusion in lexicon.exclusions}
+
+    def _reader(self, nlp: Language) -> _Reader:
+        reading = _Reading(nlp)
+        compiler = Compiler(WordLists(self._lexicon.words, reading, self._lexicon.source), reading)
+        concerns, context = PatternIndex(nlp.vocab), PatternIndex(nlp.vocab)
+        for category, name, pattern in self._lexicon.patterns():
+            index = concerns if category in KINDS else context
+            place = where(self._lexicon.source, pattern, f"{category} / {name}")
+            index.add(f"{category}:{name}", compiler.compile(pattern, place))
+        return _Reader(nlp, concerns, context)
 
     @classmethod
     def from_path(cls, path: Path = DEFAULT_LEXICON_PATH) -> EmergencyDetector:
@@ -387,8 +275,8 @@ class EmergencyDetector:
         for reader in self._readers:
             doc = reader.nlp.make_doc(folded)
             readings.append((reader, doc, {token.norm_ for token in doc}))
-        emergencies = {item for reader, doc, norms in readings for item in reader.concerns.find(doc, norms)}
-        context = {item for reader, doc, norms in readings for item in reader.context.find(doc, norms)}
+        emergencies = {item for reader, doc, norms in readings for item in _found(reader.concerns, doc, norms)}
+        context = {item for reader, doc, norms in readings for item in _found(reader.context, doc, norms)}
         exclusions = [item for item in context if item.category == _EXCLUSION]
         if not emergencies:
             # No emergency words, but a known look-alike context ("firefighter", "pool water"): say so, so that a
@@ -441,6 +329,13 @@ class EmergencyDetector:
         if any(cue.name == NOW for cue in in_clause):
             return False
         return any(cue.name in _ANOTHER_TIME and (before(cue) or after(cue) or within(cue)) for cue in in_clause)
+
+
+def _found(index: PatternIndex, doc: Doc, norms: set[str]) -> Iterable[_Found]:
+    for key, start, end in index.find(doc, norms):
+        category, name = key.split(":", 1)
+        last = doc[end - 1]
+        yield _Found(doc[start].idx, last.idx + len(last), category, name)
 
 
 def _cut_run(match: re.Match[str]) -> str:

@@ -2,9 +2,9 @@
 
 Each problem names the file and line a trainer must open: missing examples in one language, a response
 without its French or English variant, an unused intent, an example under two intents, an example in the
-wrong language, a placeholder left by `make new-intent`, a response nothing sends, or a phone number, e-mail or
-web address that city_facts.yml does not hold. The minimum number of examples per language is
-MIN_EXAMPLES_PER_LANGUAGE (`make validate MIN_EXAMPLES=30`), 25 by default.
+wrong language, a placeholder left by `make new-intent`, a response nothing sends, a phone number, e-mail or
+web address that city_facts.yml does not hold, or a mistake in a lexicon pattern (docs/lexicons.md). The minimum
+number of examples per language is MIN_EXAMPLES_PER_LANGUAGE (`make validate MIN_EXAMPLES=30`), 25 by default.
 """
 
 from __future__ import annotations
@@ -23,6 +23,9 @@ from actions.follow_up import TEMPLATE_VARIABLES as FOLLOW_UP_VARIABLES
 from pointe_claire import settings
 from pointe_claire.city_facts import CityFacts, contacts_in_text, load_city_facts
 from pointe_claire.language import LanguageIdentifier, LinguaIdentifier
+from pointe_claire.netiquette import lexicon_problems as netiquette_lexicon_problems
+from pointe_claire.patterns import PatternError
+from pointe_claire.safety import EmergencyLexicon
 from pointe_claire.text_normalization import fold
 from scripts.nlu_files import LANGUAGES, PROJECT_ROOT, Example, read_examples
 
@@ -367,6 +370,19 @@ def check_evaluation_held_out(project: Project) -> list[Problem]:
     return problems
 
 
+def check_lexicons(project: Project) -> list[Problem]:
+    """Mistakes in the trainer-edited pattern lexicons (lexicons/emergencies.yml, lexicons/netiquette.yml), in the
+    one pattern language of docs/lexicons.md, each at its file:line."""
+    emergencies = project.root / "lexicons" / "emergencies.yml"
+    netiquette = project.root / "lexicons" / "netiquette.yml"
+    try:
+        errors = EmergencyLexicon.load(emergencies, str(emergencies.relative_to(project.root))).problems()
+    except PatternError as error:
+        errors = [error]
+    errors += netiquette_lexicon_problems(netiquette, str(netiquette.relative_to(project.root)))
+    return [Problem(error.where, error.message) for error in errors]
+
+
 def run_checks(
     root: Path = PROJECT_ROOT, minimum: int | None = None, identifier: LanguageIdentifier | None = None
 ) -> list[Problem]:
@@ -383,6 +399,7 @@ def run_checks(
         check_example_languages(project, identifier),
         check_response_facts(project),
         check_evaluation_held_out(project),
+        check_lexicons(project),
     )
     return [problem for problems in checks for problem in problems]
 

@@ -21,6 +21,7 @@ from pointe_claire.netiquette import (
     NetiquetteChecker,
     RuleScore,
     default_checker,
+    lexicon_problems,
     load_labelled,
     score,
 )
@@ -308,6 +309,23 @@ def test_an_unknown_word_list_is_reported_with_its_entry(tmp_path: Path):
     )
     with pytest.raises(ValueError, match=r"abuse / insults.*unknown word list @insultz"):
         NetiquetteChecker(lexicon)
+
+
+def test_a_mistake_in_a_pattern_is_reported_at_its_file_and_line(tmp_path: Path):
+    lexicon = tmp_path / "netiquette.yml"
+    lexicon.write_text(
+        "words: {}\nrules:\n  abuse:\n    - name: insults\n      patterns:\n        - clown\n"
+        "        - 'mayor ... corrupt'\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ValueError, match=r"^netiquette.yml:7: abuse / insults: .*write how many words a gap"):
+        NetiquetteChecker(lexicon)
+    [problem] = lexicon_problems(lexicon, "lexicons/netiquette.yml")
+    assert problem.where == "lexicons/netiquette.yml:7: abuse / insults"
+
+
+def test_the_lexicons_have_no_pattern_mistake():
+    assert lexicon_problems(DEFAULT_LEXICON_PATH, "lexicons/netiquette.yml") == []
 
 
 def test_default_checker_is_built_once():

@@ -145,6 +145,12 @@ def unsent_response(project: Path) -> None:
     )
 
 
+def gap_without_its_bound(project: Path) -> None:
+    _edit(
+        project / "lexicons/emergencies.yml", lambda text: text.replace("smelling ...3 burning", "smelling .. burning")
+    )
+
+
 # (how the copy is broken, the file the message names, what it says)
 BROKEN = {
     "french examples removed": (
@@ -171,6 +177,11 @@ BROKEN = {
     ),
     "intent in no rule": (unused_intent, r"domain\.yml:\d+", "intent 'ask_jobs' is used by no rule or story"),
     "response sent by nothing": (unsent_response, r"domain\.yml:\d+", "response 'utter_parking' is sent by no rule"),
+    "lexicon gap without its bound": (
+        gap_without_its_bound,
+        r"lexicons/emergencies\.yml:\d+: life_threatening / fire",
+        "write how many words a gap may stand for: `...3`, not '..'",
+    ),
 }
 
 

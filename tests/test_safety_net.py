@@ -23,6 +23,7 @@ from pointe_claire.safety import (
     LIFE_THREATENING,
     MUNICIPAL,
     EmergencyDetector,
+    EmergencyLexicon,
     EmergencyMatch,
     default_detector,
 )
@@ -262,7 +263,7 @@ def test_a_very_long_message_still_counts_its_last_words(detector: EmergencyDete
 def write_lexicon(directory: Path, pattern: str, exclusion_target: str = "fire") -> Path:
     lexicon = {
         "settings": {"cue_scope": 6},
-        "fragments": {"person": "he|she"},
+        "words": {"person": "he|she"},
         "kinds": {"life_threatening": {"fire": [pattern]}, "municipal": {"flooding": ["flooded basement"]}},
         "exclusions": {"events": {"applies_to": [exclusion_target], "patterns": ["fire hall"]}},
         "not_now": {"hypothetical": ["if"]},
@@ -273,7 +274,7 @@ def write_lexicon(directory: Path, pattern: str, exclusion_target: str = "fire")
 
 
 def test_a_trainer_can_extend_the_lexicon_without_touching_code(tmp_path: Path):
-    detector = EmergencyDetector.from_path(write_lexicon(tmp_path, "{{person}} .. on fire|ablaze"))
+    detector = EmergencyDetector.from_path(write_lexicon(tmp_path, "@person ...3 on fire|ablaze"))
     assert kind_of(detector, "she is on fire") == LIFE_THREATENING
     assert kind_of(detector, "our flooded basement") == MUNICIPAL
     assert kind_of(detector, "if he is on fire") is None
@@ -282,16 +283,28 @@ def test_a_trainer_can_extend_the_lexicon_without_touching_code(tmp_path: Path):
 @pytest.mark.parametrize(
     ("pattern", "target", "message"),
     [
-        ("{{nobody}} on fire", "fire", "unknown fragment"),
-        (".. on fire", "fire", "must start and end with a word"),
-        ("fire ..", "fire", "must start and end with a word"),
+        ("@nobody on fire", "fire", "unknown word list @nobody"),
+        ("...3 on fire", "fire", "must start and end with a word"),
+        ("fire ...3", "fire", "must start and end with a word"),
         ("fire? smoke?", "fire", "no required word"),
         ("fire", "fires", "unknown concerns"),
+        # The old syntaxes are refused with what to write instead.
+        ("{{person}} on fire", "fire", "written `@name`"),
+        ("on .. fire", "fire", "write how many words a gap may stand for"),
     ],
 )
 def test_a_mistake_in_the_lexicon_is_reported_with_the_pattern(tmp_path: Path, pattern: str, target: str, message: str):
     with pytest.raises(ValueError, match=message):
         EmergencyDetector.from_path(write_lexicon(tmp_path, pattern, target))
+
+
+def test_a_mistake_in_a_pattern_names_its_file_and_line(tmp_path: Path):
+    path = write_lexicon(tmp_path, "@nobody on fire")
+    line = next(n for n, text in enumerate(path.read_text().splitlines(), 1) if "@nobody" in text)
+    with pytest.raises(ValueError, match=rf"^emergencies.yml:{line}: life_threatening / fire: .*@nobody"):
+        EmergencyDetector.from_path(path)
+    [problem] = EmergencyLexicon.load(path).problems()
+    assert problem.where == f"emergencies.yml:{line}: life_threatening / fire"
 
 
 # --- the NLU component ----------------------------------------------------------------------------------------------
