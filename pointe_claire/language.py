@@ -16,12 +16,11 @@ from typing import Protocol
 import yaml
 
 from pointe_claire.city_facts import PROJECT_ROOT
+from pointe_claire.names import ENGLISH, FRENCH, LANGUAGES
 from pointe_claire.text_normalization import fold, words
 
-FRENCH = "fr"
-ENGLISH = "en"
 OTHER = "other"
-OFFICIAL_LANGUAGES = (FRENCH, ENGLISH)
+OFFICIAL_LANGUAGES = LANGUAGES
 
 DEFAULT_HINTS_PATH = PROJECT_ROOT / "lexicons" / "language_hints.yml"
 

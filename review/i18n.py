@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-LANGUAGES = ("fr", "en")
+from pointe_claire.names import LANGUAGES
+
 DEFAULT_LANGUAGE = "fr"
 COOKIE = "review_lang"
 

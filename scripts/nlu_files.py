@@ -11,10 +11,11 @@ from pathlib import Path
 
 import yaml
 
+from pointe_claire.names import LANGUAGES
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 NLU_DIR = PROJECT_ROOT / "data" / "nlu"
 EVALUATION_DIR = PROJECT_ROOT / "tests" / "evaluation"
-LANGUAGES = ("fr", "en")
 
 
 @dataclass(frozen=True)

@@ -35,7 +35,7 @@ from pointe_claire.channels.reply_guard import GuardedTurns
 from pointe_claire.channels.rest import MAX_MESSAGE_CHARACTERS
 from pointe_claire.channels.untrusted_input import MAX_JSON_DEPTH, nesting_depth
 from pointe_claire.city_facts import cached_city_facts
-from pointe_claire.names import BILINGUAL_PARTS_KEY
+from pointe_claire.names import BILINGUAL_PARTS_KEY, LANGUAGES
 from pointe_claire.text_normalization import resident_text
 
 logger = logging.getLogger(__name__)
@@ -43,7 +43,7 @@ logger = logging.getLogger(__name__)
 WEBCHAT_ROOT = Path(__file__).resolve().parents[2] / "webchat"
 DIST = WEBCHAT_ROOT / "dist"
 PAGE_TEXT = WEBCHAT_ROOT / "page_text.yml"
-PAGE_LANGUAGES = ("fr", "en")  # French first: the page opens in French unless ?lang=en
+PAGE_LANGUAGES = LANGUAGES  # French first: the page opens in French unless ?lang=en
 # The page's note with the emergency numbers appears when no answer came within this delay.
 ANSWER_TIMEOUT_MS = 10_000
 # Session ids are the client's key to its conversation (and its socket.io room): uuid4 hex from us, or similar.
