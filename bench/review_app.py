@@ -247,10 +247,16 @@ class StaffClient:
         self._opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.cookies), _NoRedirect())
 
     def request(self, method: str, path: str, fields: dict[str, Any] | None = None) -> Response:
-        body = urllib.parse.urlencode(fields or {}, doseq=True).encode() if method == "POST" else None
-        request = urllib.request.Request(self.base_url + path, data=body, method=method)
-        if body is not None:
-            request.add_header("Content-Type", "application/x-www-form-urlencoded")
+        if method != "POST":
+            return self.send(method, path)
+        body = urllib.parse.urlencode(fields or {}, doseq=True).encode()
+        return self.send(method, path, body, {"Content-Type": "application/x-www-form-urlencoded"})
+
+    def send(
+        self, method: str, path: str, body: bytes | None = None, headers: dict[str, str] | None = None
+    ) -> Response:
+        """Any body as it is, e.g. a malformed form."""
+        request = urllib.request.Request(self.base_url + path, data=body, headers=headers or {}, method=method)
         try:
             with self._opener.open(request, timeout=60) as answer:
                 return Response(answer.status, answer.read().decode("utf-8"), answer.headers)

@@ -1,6 +1,7 @@
 """Staff accounts and sessions: scrypt password hashes, signed session cookies, CSRF tokens, login rate limit.
 
-Used by `review.app` (login, every request) and `review.cli` (accounts are created from the command line).
+Used by the review app (`review.web` on every request, `review.routes.login`, `review.routes.users`) and
+`review.cli` (accounts are created from the command line).
 """
 
 from __future__ import annotations

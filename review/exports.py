@@ -1,8 +1,8 @@
 """Exports of what staff filtered: CSV (one row per transcript line), JSON Lines (one conversation per line), and
 resident messages as Rasa NLU training YAML, in the format of data/nlu/<language>/<topic>.yml.
 
-Called by `review.app`'s export routes. Spreadsheet formulas are neutralised in CSV cells: a resident's
-"=HYPERLINK(...)" must arrive as text in Excel.
+Called by the export routes (`review.routes.inbox`, `review.routes.conversation`). Spreadsheet formulas are
+neutralised in CSV cells: a resident's "=HYPERLINK(...)" must arrive as text in Excel.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """The review app's interface in French (Québec) and English; the choice is remembered in a cookie.
 
-Called by `review.app` and the templates (`t("key")`). Flag kinds without a label show their raw name, so a new
+Called by `review.web` and the templates (`t("key")`). Flag kinds without a label show their raw name, so a new
 kind of flag appears on the pages before anyone writes its label.
 """
 

@@ -1,7 +1,7 @@
 """The inbox: conversations filtered, ordered (open handoffs and emergencies first) and paged, from the index.
 
 Filters arrive as query-string values and are only ever used as bound parameters: nothing a user types becomes
-SQL. Called by `review.app` (inbox and exports).
+SQL. Called by `review.routes` (inbox, exports, staff actions).
 """
 
 from __future__ import annotations

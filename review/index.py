@@ -3,7 +3,8 @@ text) and one per resident message, kept in the review database and refreshed wi
 the last refresh.
 
 Why: filtering 10,000 conversations by reading every event's JSON on each request takes seconds; the inbox and the
-overview query these small tables instead. Called by `review.app` before each inbox/overview/export request.
+overview query these small tables instead. Called by `review.web.refresh_index` before each inbox/overview/export
+request.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """The overview page's numbers (messages per day, by language, by intent, top fallback messages, open handoffs)
 and its chart, drawn as inline SVG on the server: no JavaScript, nothing to download.
 
-Called by `review.app`; reads the index tables only.
+Called by `review.routes.overview`; reads the index tables only.
 """
 
 from __future__ import annotations

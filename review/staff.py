@@ -1,6 +1,6 @@
 """What staff record about a conversation: reviewed marks, closed handoffs, tags, notes, and who did it when.
 
-Written to the review database only (never to the tracker's `events`). Called by `review.app`'s POST handlers
+Written to the review database only (never to the tracker's `events`). Called by `review.routes`' handlers
 and the transcript page.
 """
 

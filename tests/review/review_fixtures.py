@@ -1,14 +1,22 @@
-"""What the review app tests share: a tracker store with known conversations, and a logged-in client per account.
+"""What the review app tests share: a tracker store with known conversations, the app called in-process, and a
+logged-in client per account.
 
 A plain module (not conftest) so test modules can import it by a name no other conftest.py shadows.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import asyncio
+import contextlib
+from dataclasses import dataclass, field
+from email.message import Message
+
+import httpx2
+from sanic import Sanic
 
 from bench.review_app import (
     PASSWORD,
+    Response,
     StaffClient,
     resident_message,
     slot_event,
@@ -25,15 +33,70 @@ FIXTURE_NOW = "2026-11-25T12:00:00-05:00"
 GENERATED_UNTIL_TS = 1794891600.0
 
 
+class Lifespan:
+    """The app's ASGI lifespan, run once as an ASGI server runs it: start-up (routes finalised, the index built by
+    `before_server_start`) before the first request, shutdown after the last."""
+
+    def __init__(self, app: Sanic, loop: asyncio.AbstractEventLoop) -> None:
+        self._app, self._loop = app, loop
+        self._to_app: asyncio.Queue[dict[str, str]] = asyncio.Queue()
+        self._from_app: asyncio.Queue[dict[str, str]] = asyncio.Queue()
+        self._task: asyncio.Future[None] | None = None
+
+    async def _step(self, kind: str) -> None:
+        await self._to_app.put({"type": f"lifespan.{kind}"})
+        answer = await self._from_app.get()
+        assert answer["type"] == f"lifespan.{kind}.complete", answer
+
+    def start(self) -> None:
+        scope = {"type": "lifespan", "asgi": {"version": "3.0"}}
+        self._task = self._loop.create_task(self._app(scope, self._to_app.get, self._from_app.put))
+        self._loop.run_until_complete(self._step("startup"))
+
+    def stop(self) -> None:
+        assert self._task is not None
+        self._loop.run_until_complete(self._step("shutdown"))
+        # Once shutdown is complete, Sanic 21.12 goes on to handle the lifespan scope as if it were a request and
+        # fails (AttributeError: no request); an ASGI server logs it after its shutdown, here it is dropped.
+        with contextlib.suppress(AttributeError):
+            self._loop.run_until_complete(self._task)
+
+
+class InProcessClient(StaffClient):
+    """StaffClient on the app called in-process (ASGI) instead of over a socket: the same requests, cookies kept
+    like a browser's, redirects not followed."""
+
+    def __init__(self, app: Sanic, loop: asyncio.AbstractEventLoop) -> None:  # no base URL, no opener
+        transport = httpx2.ASGITransport(app=app, client=("127.0.0.1", 50000))
+        self._client = httpx2.AsyncClient(transport=transport, base_url="http://127.0.0.1", follow_redirects=False)
+        self._loop = loop
+        self.cookies = self._client.cookies.jar  # an http.cookiejar.CookieJar, as StaffClient's
+
+    def send(
+        self, method: str, path: str, body: bytes | None = None, headers: dict[str, str] | None = None
+    ) -> Response:
+        answer = self._loop.run_until_complete(self._client.request(method, path, content=body, headers=headers))
+        message = Message()  # case-insensitive, repeated headers (Set-Cookie) kept: as StaffClient's responses
+        for name, value in answer.headers.multi_items():
+            message[name] = value
+        return Response(answer.status_code, answer.content.decode("utf-8", "replace"), message)
+
+    def close(self) -> None:
+        self._loop.run_until_complete(self._client.aclose())
+
+
 @dataclass
 class ReviewSite:
-    base_url: str
+    app: Sanic
+    loop: asyncio.AbstractEventLoop
     tracker_url: str
     review_url: str
     env: dict[str, str]
+    clients: list[InProcessClient] = field(default_factory=list)
 
-    def client(self, name: str | None = ADMIN) -> StaffClient:
-        client = StaffClient(self.base_url)
+    def client(self, name: str | None = ADMIN) -> InProcessClient:
+        client = InProcessClient(self.app, self.loop)
+        self.clients.append(client)
         if name:
             response = client.log_in(name, PASSWORD)
             assert response.status == 303, response.body[:500]

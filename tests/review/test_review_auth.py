@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from review import auth
-from review.app import safe_next
 from review.store import review_engine
+from review.web import safe_next
 
 pytestmark = pytest.mark.dates  # also run under other clocks by `make test-dates`
 

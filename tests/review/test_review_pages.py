@@ -1,4 +1,4 @@
-"""What staff see and do in the review app, over HTTP against the running app on a tracker store with known
+"""What staff see and do in the review app, through requests to the app (in-process) on a tracker store with known
 conversations: inbox order and filters, transcript, staff actions, exports, training export, overview."""
 
 from __future__ import annotations

@@ -1,0 +1,130 @@
+"""One conversation: its transcript, the staff actions on it (reviewed, handoff closed, tags, notes), and the
+export of chosen resident messages as Rasa training data.
+
+Registered by `review.app.create_app`. Every action redirects back to the transcript (POST, then GET).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Coroutine
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+import yaml
+from sanic import Blueprint, Request
+from sanic.response import HTTPResponse, redirect
+
+from pointe_claire import clock
+from review import auth, exports, staff
+from review.conversations import conversation_events, transcript
+from review.inbox import conversation_row
+from review.settings import PROJECT_ROOT
+from review.web import Site, download, form_value, message_page, refresh_index, render, safe_next, site_of
+
+Handler = Callable[[Request], Coroutine[Any, Any, HTTPResponse]]
+Action = Callable[[Site, Request, str, auth.User], None]
+
+
+@lru_cache(maxsize=1)
+def domain_intents(domain_path: Path = PROJECT_ROOT / "domain.yml") -> tuple[str, ...]:
+    """The assistant's intents, offered when exporting messages for training."""
+    with domain_path.open(encoding="utf-8") as handle:
+        domain = yaml.safe_load(handle) or {}
+    names = [next(iter(item)) if isinstance(item, dict) else str(item) for item in domain.get("intents") or []]
+    return tuple(sorted(names))
+
+
+async def conversation(request: Request) -> HTTPResponse:
+    site = site_of(request)
+    sender_id = str(request.args.get("id") or "")[:255]
+    fresh = refresh_index(site)
+    row = conversation_row(site.review, sender_id) if sender_id else None
+    if row is None:
+        return message_page(request, "conversation_not_found", 404)
+    stored = conversation_events(site.tracker, sender_id) if fresh else []
+    return render(
+        request,
+        "conversation.html",
+        fresh=fresh,
+        row=row,
+        transcript=transcript(stored, sender_id),
+        record=staff.staff_record(site.review, sender_id),
+        intents=domain_intents(),
+        back=safe_next(request.args.get("back")),
+    )
+
+
+def _conversation_action(apply: Action) -> Handler:
+    async def handler(request: Request) -> HTTPResponse:
+        site = site_of(request)
+        sender_id = form_value(request, "id")[:255]
+        if not sender_id or conversation_row(site.review, sender_id) is None:
+            return message_page(request, "conversation_not_found", 404)
+        apply(site, request, sender_id, request.ctx.session.user)
+        return redirect("/conversation?" + urlencode({"id": sender_id}), status=303)
+
+    return handler
+
+
+def _reviewed(site: Site, request: Request, sender_id: str, user: auth.User) -> None:
+    staff.set_reviewed(site.review, sender_id, form_value(request, "reviewed") == "yes", user.name)
+
+
+def _close_handoff(site: Site, request: Request, sender_id: str, user: auth.User) -> None:
+    row = conversation_row(site.review, sender_id)
+    if row is not None and row.handoff_open:
+        staff.close_handoffs(site.review, sender_id, row.handoffs, user.name)
+
+
+def _add_tag(site: Site, request: Request, sender_id: str, user: auth.User) -> None:
+    staff.add_tag(site.review, sender_id, form_value(request, "tag"), user.name)
+
+
+def _remove_tag(site: Site, request: Request, sender_id: str, user: auth.User) -> None:
+    staff.remove_tag(site.review, sender_id, form_value(request, "tag"), user.name)
+
+
+def _add_note(site: Site, request: Request, sender_id: str, user: auth.User) -> None:
+    staff.add_note(site.review, sender_id, form_value(request, "note"), user.name)
+
+
+async def export_training(request: Request) -> HTTPResponse:
+    site = site_of(request)
+    sender_id = form_value(request, "id")[:255]
+    intent = form_value(request, "intent")
+    if intent not in domain_intents():
+        return message_page(request, "training_bad_intent", 400)
+    values = request.form.getlist("event") if request.form else []
+    chosen = {int(value) for value in values or [] if str(value).isdigit()}
+    turns = [
+        turn
+        for turn in transcript(conversation_events(site.tracker, sender_id), sender_id).resident_turns
+        if turn.event_id in chosen
+    ]
+    if not turns:
+        return message_page(request, "training_none", 400)
+    languages = {turn.language or "unknown" for turn in turns}
+    if len(languages) != 1:
+        return message_page(request, "training_mixed", 400)
+    language = languages.pop()
+    try:
+        body = exports.training_yaml(
+            intent, language, [turn.text for turn in turns], request.ctx.session.user.name, clock.now()
+        )
+    except ValueError:  # nothing left once control characters and blanks are dropped
+        return message_page(request, "training_none", 400)
+    return download(body, "application/yaml; charset=utf-8", f"{language}-{intent}.yml")
+
+
+def blueprint() -> Blueprint:
+    routes = Blueprint("conversation")
+    routes.add_route(conversation, "/conversation", methods=["GET"])
+    routes.add_route(_conversation_action(_reviewed), "/conversation/reviewed", methods=["POST"], name="reviewed")
+    routes.add_route(_conversation_action(_close_handoff), "/conversation/handoff", methods=["POST"], name="handoff")
+    routes.add_route(_conversation_action(_add_tag), "/conversation/tags", methods=["POST"], name="add_tag")
+    routes.add_route(_conversation_action(_remove_tag), "/conversation/tags/remove", methods=["POST"], name="rm_tag")
+    routes.add_route(_conversation_action(_add_note), "/conversation/notes", methods=["POST"], name="add_note")
+    routes.add_route(export_training, "/export/training", methods=["POST"])
+    return routes

@@ -1,0 +1,85 @@
+"""The inbox (filters, pages) and the downloads of the conversations it lists: CSV and JSON Lines.
+
+Registered by `review.app.create_app`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import urlencode
+
+from sanic import Blueprint, Request
+from sanic.response import HTTPResponse
+
+from pointe_claire import clock
+from review import exports, staff
+from review.conversations import StoredEvent, events_of, transcript
+from review.inbox import Filters, filter_choices, inbox_page, matching_rows
+from review.web import Site, download, refresh_index, render, site_of
+
+MAX_EXPORT_CONVERSATIONS = 20_000
+EXPORT_CHUNK = 500
+
+
+async def inbox(request: Request) -> HTTPResponse:
+    site = site_of(request)
+    fresh = refresh_index(site)
+    filters = Filters.from_query(request.args)
+    page = inbox_page(site.review, filters, site.settings.page_size)
+    tags = staff.tags_by_conversation(site.review, [row.sender_id for row in page.rows])
+    return render(
+        request,
+        "inbox.html",
+        fresh=fresh,
+        filters=filters,
+        page=page,
+        tags=tags,
+        choices=filter_choices(site.review),
+        query=lambda **changes: urlencode(filters.query(**changes)),
+        # "Back" on the transcript returns to this page of the inbox, filters kept.
+        conversation_link=lambda sender_id: (
+            "/conversation?" + urlencode({"id": sender_id, "back": "/?" + urlencode(filters.query())})
+        ),
+    )
+
+
+def _filtered_transcripts(site: Site, filters: Filters) -> Iterator[tuple[Any, dict[str, Any]]]:
+    rows = matching_rows(site.review, filters, MAX_EXPORT_CONVERSATIONS)
+    tags = staff.tags_by_conversation(site.review, [row.sender_id for row in rows])
+    for start in range(0, len(rows), EXPORT_CHUNK):  # one query per chunk of conversations, in inbox order
+        chunk = rows[start : start + EXPORT_CHUNK]
+        stored: dict[str, list[StoredEvent]] = {}
+        for event in events_of(site.tracker, [row.sender_id for row in chunk]):
+            stored.setdefault(event.sender_id, []).append(event)
+        for row in chunk:
+            extra = {
+                "reviewed": row.reviewed,
+                "handoff_open": row.handoff_open,
+                "tags": tags.get(row.sender_id, []),
+            }
+            yield transcript(stored.get(row.sender_id, []), row.sender_id), extra
+
+
+async def export_csv(request: Request) -> HTTPResponse:
+    site = site_of(request)
+    refresh_index(site)
+    body = "".join(exports.csv_rows(_filtered_transcripts(site, Filters.from_query(request.args))))
+    stamp = clock.now().strftime("%Y%m%d-%H%M")
+    return download(body, "text/csv; charset=utf-8", f"conversations-{stamp}.csv")
+
+
+async def export_jsonl(request: Request) -> HTTPResponse:
+    site = site_of(request)
+    refresh_index(site)
+    body = "".join(exports.jsonl_lines(_filtered_transcripts(site, Filters.from_query(request.args))))
+    stamp = clock.now().strftime("%Y%m%d-%H%M")
+    return download(body, "application/jsonl; charset=utf-8", f"conversations-{stamp}.jsonl")
+
+
+def blueprint() -> Blueprint:
+    routes = Blueprint("inbox")
+    routes.add_route(inbox, "/", methods=["GET"])
+    routes.add_route(export_csv, "/export.csv", methods=["GET"])
+    routes.add_route(export_jsonl, "/export.jsonl", methods=["GET"])
+    return routes
