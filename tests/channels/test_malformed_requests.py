@@ -14,6 +14,7 @@ import json
 import pytest
 import socketio
 
+from pointe_claire.channels.conversation_ids import WEBCHAT, conversation_id
 from pointe_claire.channels.untrusted_input import MAX_JSON_DEPTH, MalformedBody, json_body, signature_matches
 from scripts.servers import Assistant, http
 from tests.channels.conftest import stored_user_events
@@ -126,7 +127,7 @@ def test_deeply_nested_socket_io_metadata_is_dropped_and_the_message_answered(ch
 
     session_id, reply = asyncio.run(converse())
     assert reply.startswith("Bonjour")
-    (stored,) = stored_user_events(channels_assistant, session_id)
+    (stored,) = stored_user_events(channels_assistant, conversation_id(WEBCHAT, session_id))
     assert "a" not in (stored.get("metadata") or {})
 
 
