@@ -21,6 +21,7 @@ from review_fixtures import (
     ReviewSite,
     known_conversations,
 )
+from sanic import Sanic
 
 from bench.review_app import PASSWORD, StaffClient, generate_tracker, review_environment
 from pointe_claire.clock import FROZEN_TIME_ENV
@@ -44,6 +45,9 @@ def review_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ReviewSite
     with pytest.MonkeyPatch.context() as monkeypatch:
         for variable, value in {**env, FROZEN_TIME_ENV: FIXTURE_NOW}.items():
             monkeypatch.setenv(variable, value)
+        # Several apps in one process: Sanic 21.12 rewrites some of its own methods when an app starts ("touch-up"),
+        # and without test mode the next app's start-up rewrites the rewritten code, and fails.
+        monkeypatch.setattr(Sanic, "test_mode", True)
         # Imported here, not at collection: it loads TensorFlow (review.flags uses pointe_claire.safety), whose
         # import-time warnings would otherwise escape the warning filters of pyproject.toml.
         from review.app import create_app

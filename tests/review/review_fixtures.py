@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 from dataclasses import dataclass, field
 from email.message import Message
+from typing import Any
 
 import httpx2
 from sanic import Sanic
@@ -41,12 +42,18 @@ class Lifespan:
         self._app, self._loop = app, loop
         self._to_app: asyncio.Queue[dict[str, str]] = asyncio.Queue()
         self._from_app: asyncio.Queue[dict[str, str]] = asyncio.Queue()
-        self._task: asyncio.Future[None] | None = None
+        self._task: asyncio.Future[Any] | None = None
 
     async def _step(self, kind: str) -> None:
+        assert self._task is not None
         await self._to_app.put({"type": f"lifespan.{kind}"})
-        answer = await self._from_app.get()
-        assert answer["type"] == f"lifespan.{kind}.complete", answer
+        answer: asyncio.Future[Any] = asyncio.ensure_future(self._from_app.get())
+        await asyncio.wait([answer, self._task], return_when=asyncio.FIRST_COMPLETED)
+        if not answer.done():  # the app failed before answering: its error, not a wait without end
+            answer.cancel()
+            self._task.result()
+            raise AssertionError(f"the app's lifespan ended without completing {kind}")
+        assert answer.result()["type"] == f"lifespan.{kind}.complete", answer.result()
 
     def start(self) -> None:
         scope = {"type": "lifespan", "asgi": {"version": "3.0"}}
