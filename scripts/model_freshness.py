@@ -99,7 +99,9 @@ def ensure_fresh_model(model: Path = MODEL, root: Path = PROJECT_ROOT) -> Path:
         return model
     current = fingerprint(root)
     name = model.name.removesuffix(".tar.gz")
-    subprocess.run([str(RASA), "train", "--fixed-model-name", name, "--out", str(model.parent)], cwd=root, check=True)
+    command = [str(RASA), "train", "--fixed-model-name", name, "--out", str(model.parent)]
+    print("The model is missing or what shapes it changed:", " ".join(command), flush=True)
+    subprocess.run(command, cwd=root, check=True)
     _stamp(model).write_text(current + "\n")
     return model
 

@@ -41,6 +41,7 @@ logger = logging.getLogger(__name__)
 
 SIGNATURE_HEADER = "x-twitter-webhooks-signature"
 _RESPONSE_KEY = "response"  # in a collected message: the name of the response it came from
+_FIRST_OF_ANSWER = "first_of_answer"  # in a collected message: the first paragraph of an answer
 # Environment variables read when credentials.yml does not name others (`<setting>_env: NAME`).
 DEFAULT_VARIABLES = {
     "consumer_key": "X_CONSUMER_KEY",
@@ -73,8 +74,10 @@ class ResponseCollector(CollectingOutputChannel):
 
     @property
     def bilingual_parts(self) -> dict[str, str] | None:
-        """The answers' French and English parts, each joined; None unless every answer came in both."""
-        parts = [m.get(BILINGUAL_PARTS_KEY) for m in self.messages if m.get("text")]
+        """The answers' French and English parts, each joined; None unless every answer came in both. Read from the
+        first message of each answer (Rasa's collector splits an answer into one message per paragraph)."""
+        firsts = [m for m in self.messages if m.get(_FIRST_OF_ANSWER)]
+        parts = [m.get(BILINGUAL_PARTS_KEY) for m in firsts]
         if not parts or not all(isinstance(p, dict) and set(p) == set(LANGUAGES) for p in parts):
             return None
         return {code: PARAGRAPH.join(p[code] for p in parts if isinstance(p, dict)) for code in LANGUAGES}
@@ -86,8 +89,10 @@ class ResponseCollector(CollectingOutputChannel):
         for collected in self.messages[before:]:
             if name:
                 collected[_RESPONSE_KEY] = str(name)
+        if len(self.messages) > before:
+            self.messages[before][_FIRST_OF_ANSWER] = True
             if parts:
-                collected[BILINGUAL_PARTS_KEY] = parts
+                self.messages[before][BILINGUAL_PARTS_KEY] = parts
 
 
 def _may_be_an_emergency(tracker: DialogueStateTracker | None) -> bool:
