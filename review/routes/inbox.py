@@ -5,7 +5,7 @@ Registered by `review.app.create_app`.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 from urllib.parse import urlencode
 
@@ -62,19 +62,22 @@ def _filtered_transcripts(site: Site, filters: Filters) -> Iterator[tuple[Any, d
 
 
 async def export_csv(request: Request) -> HTTPResponse:
-    site = site_of(request)
-    refresh_index(site)
-    body = "".join(exports.csv_rows(_filtered_transcripts(site, Filters.from_query(request.args))))
-    stamp = clock.now().strftime("%Y%m%d-%H%M")
-    return download(body, "text/csv; charset=utf-8", f"conversations-{stamp}.csv")
+    return _export(request, exports.csv_rows, "text/csv", "csv")
 
 
 async def export_jsonl(request: Request) -> HTTPResponse:
+    return _export(request, exports.jsonl_lines, "application/jsonl", "jsonl")
+
+
+def _export(
+    request: Request, lines: Callable[[Iterable[Any]], Iterable[str]], media_type: str, suffix: str
+) -> HTTPResponse:
+    """The filtered conversations as a download named for the time it was made."""
     site = site_of(request)
     refresh_index(site)
-    body = "".join(exports.jsonl_lines(_filtered_transcripts(site, Filters.from_query(request.args))))
+    body = "".join(lines(_filtered_transcripts(site, Filters.from_query(request.args))))
     stamp = clock.now().strftime("%Y%m%d-%H%M")
-    return download(body, "application/jsonl; charset=utf-8", f"conversations-{stamp}.jsonl")
+    return download(body, f"{media_type}; charset=utf-8", f"conversations-{stamp}.{suffix}")
 
 
 def blueprint() -> Blueprint:

@@ -6,11 +6,13 @@ from __future__ import annotations
 import json
 import random
 import sqlite3
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+import redis
 
 from scripts.servers import Assistant, running_assistant
 from tests.channels.standins import StandInApi, graph_answer, x_answer
@@ -86,3 +88,20 @@ def stored_conversations_mentioning(assistant: Assistant, user_id: str) -> list[
     with sqlite3.connect(assistant.tracker_db) as db:
         rows = db.execute("SELECT DISTINCT sender_id FROM events WHERE sender_id LIKE ?", (f"%{user_id}%",)).fetchall()
     return [row[0] for row in rows]
+
+
+@pytest.fixture
+def local_redis() -> Iterator[tuple[redis.Redis, str]]:
+    """The Redis on 127.0.0.1:6379 and a key prefix of this test's own, whose keys are removed afterwards."""
+    client = redis.Redis(host="127.0.0.1", port=6379, socket_timeout=2)
+    try:
+        client.ping()
+    except redis.RedisError:
+        pytest.skip("Redis is not running on 127.0.0.1:6379 (the project's machines and CI run it)")
+    prefix = f"test-{uuid.uuid4().hex}"
+    try:
+        yield client, prefix
+    finally:
+        keys = client.keys(f"{prefix}:*")
+        if keys:
+            client.delete(*keys)

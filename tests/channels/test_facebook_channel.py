@@ -225,14 +225,9 @@ def test_a_redelivered_message_is_answered_and_stored_once(
 
 
 def test_with_redis_a_message_delivered_to_two_instances_is_answered_by_one(
-    graph_api: StandInApi, user_id: str, monkeypatch: pytest.MonkeyPatch
+    graph_api: StandInApi, user_id: str, monkeypatch: pytest.MonkeyPatch, local_redis: tuple[redis.Redis, str]
 ) -> None:
-    client = redis.Redis(host="127.0.0.1", port=6379, socket_timeout=2)
-    try:
-        client.ping()
-    except redis.RedisError:
-        pytest.skip("Redis is not running on 127.0.0.1:6379 (the project's machines and CI run it)")
-    prefix = f"test-{uuid.uuid4().hex}"
+    _, prefix = local_redis
     monkeypatch.setenv(REDIS_URL_VARIABLE, "redis://127.0.0.1:6379/0")
     monkeypatch.setenv(KEY_PREFIX_VARIABLE, prefix)
     handled: list[UserMessage] = []
@@ -241,15 +236,12 @@ def test_with_redis_a_message_delivered_to_two_instances_is_answered_by_one(
         handled.append(message)
 
     payload = delivery(user_id, "Bonjour")
-    try:
-        for _ in range(2):  # two Rasa instances behind the load balancer, each with its connector
-            instance = FacebookMessengerInput("verify", "secret", "token", graph_url=f"{graph_api.url}/v21.0")
-            turns = GuardedTurns(on_new_message)
-            turns.start(Sanic(f"instance_{uuid.uuid4().hex}"))  # no model: the guard only runs the turn
-            messenger = _Messenger("token", on_new_message, instance.graph_url, turns, None, instance._seen)
-            asyncio.run(messenger.handle(payload, None))
-    finally:
-        client.delete(*client.keys(f"{prefix}:*"))
+    for _ in range(2):  # two Rasa instances behind the load balancer, each with its connector
+        instance = FacebookMessengerInput("verify", "secret", "token", graph_url=f"{graph_api.url}/v21.0")
+        turns = GuardedTurns(on_new_message)
+        turns.start(Sanic(f"instance_{uuid.uuid4().hex}"))  # no model: the guard only runs the turn
+        messenger = _Messenger("token", on_new_message, instance.graph_url, turns, None, instance._seen)
+        asyncio.run(messenger.handle(payload, None))
     assert [(m.sender_id, m.text) for m in handled] == [(f"facebook:{user_id}", "Bonjour")]
 
 

@@ -3,8 +3,6 @@ when several instances run (the project's machines and CI run Redis on 127.0.0.1
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -14,23 +12,6 @@ from pointe_claire.channels.conversation_ids import FACEBOOK, X
 from pointe_claire.channels.seen_events import SeenEvents
 from pointe_claire.lock_store import KEY_PREFIX_VARIABLE, REDIS_URL_VARIABLE
 from scripts.servers import free_port
-
-
-@pytest.fixture
-def local_redis() -> Iterator[tuple[redis.Redis, str]]:
-    """The Redis on 127.0.0.1:6379 and a key prefix of this test's own, whose keys are removed afterwards."""
-    client = redis.Redis(host="127.0.0.1", port=6379, socket_timeout=2)
-    try:
-        client.ping()
-    except redis.RedisError:
-        pytest.skip("Redis is not running on 127.0.0.1:6379 (the project's machines and CI run it)")
-    prefix = f"test-{uuid.uuid4().hex}"
-    try:
-        yield client, prefix
-    finally:
-        keys = client.keys(f"{prefix}:*")
-        if keys:
-            client.delete(*keys)
 
 
 def test_seen_events_are_refused_within_the_window_and_forgotten_after() -> None:
