@@ -9,6 +9,7 @@ timeout, and a message that got no reply gets the response-only fallback with th
 are `facebook:<page-scoped id>` (`conversation_ids`); a message id (`mid`) Meta delivers again is not answered again
 (`seen_events`); a like, an attachment, a location and Get Started get an answer of their own, in the
 conversation's language (lexicons/channel_texts.yml); the verification echoes only a challenge shaped as Meta's.
+An answer is one Messenger message, its French and English paragraphs together (Rasa sends one per paragraph).
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ from pointe_claire.channels.messenger_events import (
     MessengerEvent,
     read_event,
 )
-from pointe_claire.channels.public_reply import default_texts
+from pointe_claire.channels.public_reply import PARAGRAPH, default_texts
 from pointe_claire.channels.reply_guard import GuardedTurns
 from pointe_claire.channels.seen_events import SeenEvents
 from pointe_claire.channels.untrusted_input import MalformedBody, json_body, signature_matches
@@ -53,6 +54,7 @@ logger = logging.getLogger(__name__)
 DEFAULT_GRAPH_API_URL = "https://graph.facebook.com"
 DEFAULT_GRAPH_API_VERSION = "21.0"
 GRAPH_TIMEOUT_SECONDS = 10.0
+MESSENGER_TEXT_LIMIT = 2000  # characters in one Messenger text message (the Send API refuses more)
 # Environment variables read when credentials.yml does not name others (`<setting>_env: NAME`).
 DEFAULT_VARIABLES = {
     "verify": "FACEBOOK_VERIFY_TOKEN",
@@ -160,8 +162,32 @@ def _dicts(value: Any) -> list[dict[str, Any]]:
 def _text_elements(text: str) -> list[Any]:
     from fbmessenger.elements import Text as FBText
 
-    # As Rasa's MessengerBot: one Messenger message per paragraph (French and English arrive as two bubbles).
-    return [FBText(text=part) for part in text.strip().split("\n\n") if part.strip()]
+    # One Messenger message per answer, French and English in it (Rasa's MessengerBot sends one per paragraph).
+    return [FBText(text=part) for part in messenger_messages(text)]
+
+
+def messenger_messages(text: str, limit: int = MESSENGER_TEXT_LIMIT) -> list[str]:
+    """An answer as Messenger messages: one, unless it is over Messenger's length limit; then cut between
+    paragraphs (or, for a paragraph alone over the limit, between words) so that no part is refused."""
+    messages: list[str] = []
+    for paragraph in (part.strip() for part in text.strip().split(PARAGRAPH)):
+        for piece in _within(paragraph, limit):
+            if messages and len(messages[-1]) + len(PARAGRAPH) + len(piece) <= limit:
+                messages[-1] += PARAGRAPH + piece
+            else:
+                messages.append(piece)
+    return messages
+
+
+def _within(paragraph: str, limit: int) -> list[str]:
+    """A paragraph in pieces of at most `limit` characters, cut between words."""
+    pieces: list[str] = []
+    for word in paragraph.split():
+        if pieces and len(pieces[-1]) + 1 + len(word) <= limit:
+            pieces[-1] += " " + word
+        else:
+            pieces.extend(word[i : i + limit] for i in range(0, len(word), limit))
+    return pieces
 
 
 class _Messenger(Messenger):

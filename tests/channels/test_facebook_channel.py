@@ -20,7 +20,13 @@ import redis
 from rasa.core.channels.channel import UserMessage
 from sanic import Sanic
 
-from pointe_claire.channels.facebook import FacebookMessengerInput, _GraphBot, _Messenger
+from pointe_claire.channels.facebook import (
+    MESSENGER_TEXT_LIMIT,
+    FacebookMessengerInput,
+    _GraphBot,
+    _Messenger,
+    messenger_messages,
+)
 from pointe_claire.channels.public_reply import default_texts
 from pointe_claire.channels.reply_guard import GuardedTurns
 from pointe_claire.city_facts import cached_city_facts
@@ -257,7 +263,7 @@ def test_a_like_gets_a_thank_you_in_the_conversations_language(
     before = len(_texts_to(graph_api, user_id))
     assert post_delivery(channels_assistant, delivery_of(user_id, message={"mid": _mid(), **LIKE_STICKER})) == 200
     thanks = [default_texts().thanks_for_like[language] for language in languages]
-    assert _texts_to(graph_api, user_id)[before:] == thanks
+    assert _texts_to(graph_api, user_id)[before:] == ["\n\n".join(thanks)]  # one message, both languages in it
     assert stored_turns(channels_assistant, f"facebook:{user_id}")[-2:] == [
         ("user", "[like]"),
         ("bot", "\n\n".join(thanks)),
@@ -271,7 +277,8 @@ def test_an_attachment_gets_the_cant_open_text_with_the_ways_to_make_a_request(
     assert (
         post_delivery(channels_assistant, delivery_of(user_id, message={"mid": _mid(), "attachments": [photo]})) == 200
     )
-    french, english = _texts_to(graph_api, user_id)
+    (reply,) = _texts_to(graph_api, user_id)  # one Messenger message: French, then English
+    french, english = reply.split("\n\n")
     facts = cached_city_facts().variables
     assert french.startswith("Nous ne pouvons pas ouvrir les pièces jointes") and english.startswith("We can't open")
     for text, language in ((french, "fr"), (english, "en")):
@@ -302,7 +309,8 @@ def test_get_started_greets_in_french_then_english(
 ) -> None:
     postback = {"mid": _mid(), "title": "Get Started", "payload": "GET_STARTED"}
     assert post_delivery(channels_assistant, delivery_of(user_id, postback=postback)) == 200
-    french, english = _texts_to(graph_api, user_id)
+    (reply,) = _texts_to(graph_api, user_id)
+    french, english = reply.split("\n\n")
     assert french.startswith("Bonjour! Ici l'assistant de la Ville de Pointe-Claire")
     assert english.startswith("Hello! This is the City of Pointe-Claire's assistant")
     assert [kind for kind, _ in stored_turns(channels_assistant, f"facebook:{user_id}")] == ["user", "bot"]
@@ -335,3 +343,16 @@ def test_the_verification_echoes_only_a_challenge_as_meta_sends_it(channels_assi
     for query in (f"hub.mode=subscribe&hub.challenge={markup}", "hub.challenge=1158201444", "hub.mode=subscribe"):
         status, body = http("GET", f"{url}&{query}")
         assert status == 400 and b"script" not in body, query
+
+
+def test_an_answer_is_one_messenger_message_unless_it_is_over_messengers_limit() -> None:
+    french, english = "Bonjour! " * 30, "Hello! " * 30
+    assert messenger_messages(f"{french}\n\n{english}\n") == [f"{french.strip()}\n\n{english.strip()}"]
+    long_french, long_english = "Mot " * 400, "Word " * 400  # 1,600 and 2,000 characters
+    parts = messenger_messages(f"{long_french}\n\n{long_english}")
+    assert parts == [long_french.strip(), long_english.strip()]  # cut between the paragraphs, nothing lost
+    one_long_paragraph = "Une phrase assez longue. " * 200  # 5,000 characters, no paragraph break
+    parts = messenger_messages(one_long_paragraph)
+    assert len(parts) == 3 and all(len(part) <= MESSENGER_TEXT_LIMIT for part in parts)
+    assert " ".join(parts) == one_long_paragraph.strip()
+    assert messenger_messages("   \n\n  ") == []
