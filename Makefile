@@ -18,7 +18,7 @@ ACTIONS_PORT ?= 5055
 MODEL := models/pointe-claire.tar.gz
 PYTHON_SOURCES := pointe_claire actions tests bench scripts review
 
-.PHONY: help install system-packages run shell train test test-fast test-dates validate new-intent report lint types evaluate bench lock clean webchat run-cluster bench-cluster
+.PHONY: help install system-packages run shell train test test-fast test-dates validate new-intent try try-stop report lint types evaluate bench lock clean webchat run-cluster bench-cluster
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -82,6 +82,14 @@ validate: $(VENV)/.installed ## Check the training data, domain and facts (MIN_E
 new-intent: $(VENV)/.installed ## Start an intent: YAML stubs in French and English (NAME=ask_parking [TOPIC=parking])
 	$(PY) -m scripts.new_intent $(NAME) $(if $(TOPIC),--topic $(TOPIC))
 
+# The first `make try` starts the assistant in the background (half a minute) and leaves it running: the next ones
+# answer in under a second. A new model restarts it; `make try-stop` stops it.
+try: $(VENV)/.installed ## What the current model makes of a message, no retraining: make try TEXT="..." [FILE=f] (none: type them)
+	@$(PY) -m scripts.try_messages $(if $(TEXT),"$$TEXT") $(if $(FILE),--file "$(FILE)")
+
+try-stop: $(VENV)/.installed ## Stop the background assistant of make try
+	@$(PY) -m scripts.try_messages --stop
+
 lint: $(VENV)/.installed ## Format and lint check (ruff)
 	$(VENV)/bin/ruff format --check $(PYTHON_SOURCES)
 	$(VENV)/bin/ruff check $(PYTHON_SOURCES)
@@ -126,6 +134,7 @@ review-user: $(VENV)/.installed ## Create a review app account: make review-user
 
 bench: train ## Latency, throughput and training time, next to Rasa's starter bot; language-ID comparison
 	$(PY) -m bench.language_id
+	$(PY) -m bench.try_messages
 	$(PY) -m bench.rule_layers
 	$(PY) -m bench.rest_throughput
 	$(PY) -m bench.review_app

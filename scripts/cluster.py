@@ -193,7 +193,7 @@ def _servers(model: Path, workdir: Path, instances: int, port: int | None, inter
     actions = ActionServer(workdir)
     token = settings.given(TOKEN_VARIABLE)
     rasa = [
-        Assistant(workdir / f"rasa{i}", model, actions, extra_args=["--enable-api", "--auth-token", token])
+        Assistant(workdir / f"rasa{i}", model, actions, api_token=token)
         for i in range(1, instances + 1)
     ]
     balancer = Balancer(

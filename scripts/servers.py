@@ -150,7 +150,7 @@ class Assistant:
     port: int = field(default_factory=free_port)
     extra_endpoints: dict[str, Any] = field(default_factory=dict)
     process: subprocess.Popen | None = None
-    extra_args: list[str] = field(default_factory=list)  # e.g. --enable-api --auth-token (scripts/cluster.py)
+    api_token: str | None = None  # set: Rasa's HTTP API (/model/parse...) is on, behind this token
 
     @property
     def base_url(self) -> str:
@@ -184,7 +184,7 @@ class Assistant:
                 str(PROJECT_ROOT / "credentials.yml"),
                 "--endpoints",
                 str(self._endpoints_file()),
-                *self.extra_args,
+                *(["--enable-api", "--auth-token", self.api_token] if self.api_token else []),
             ],
             self.workdir,
             self.workdir / "rasa.log",
@@ -210,11 +210,13 @@ class Assistant:
 
 
 @contextmanager
-def running_assistant(model: Path, workdir: Path, **extra_endpoints: Any) -> Iterator[Assistant]:
+def running_assistant(
+    model: Path, workdir: Path, api_token: str | None = None, **extra_endpoints: Any
+) -> Iterator[Assistant]:
     """The action server and the Rasa server, started for the duration of the block."""
     workdir.mkdir(parents=True, exist_ok=True)
     actions = ActionServer(workdir)
-    assistant = Assistant(workdir, model, actions, extra_endpoints=extra_endpoints)
+    assistant = Assistant(workdir, model, actions, extra_endpoints=extra_endpoints, api_token=api_token)
     try:
         actions.start()
         assistant.start()

@@ -15,6 +15,8 @@ import pytest
 from scripts.model_freshness import ensure_fresh_model
 from scripts.servers import Assistant, running_assistant
 
+# Rasa's HTTP API of the shared assistant (for `make try`'s code path: /model/parse), behind this token.
+API_TOKEN = f"tests-{uuid.uuid4().hex}"
 # Actions see this time (a Friday evening after office hours), so replies about follow-up are predictable.
 FROZEN_TIME = "2026-11-27T17:45:00-05:00"
 
@@ -29,7 +31,7 @@ def assistant(trained_model: Path, tmp_path_factory: pytest.TempPathFactory) -> 
     """The real assistant: trained model, REST channel, action server, SQLite tracker store."""
     monkeypatch = pytest.MonkeyPatch()
     monkeypatch.setenv("ASSISTANT_FROZEN_TIME", FROZEN_TIME)
-    with running_assistant(trained_model, tmp_path_factory.mktemp("assistant")) as running:
+    with running_assistant(trained_model, tmp_path_factory.mktemp("assistant"), api_token=API_TOKEN) as running:
         yield running
     monkeypatch.undo()
 
