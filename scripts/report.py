@@ -1,4 +1,6 @@
-"""`make report`: how well the trained model recognises intents on the held-out set, as one page a trainer opens.
+"""`make report`: how well the trained model recognises intents on the held-out set, as one page a trainer opens,
+behind the safety gate (scripts/safety_gate.py): `make report` fails, naming each message, when the model misses
+an emergency or raises a false alarm the previous report did not have.
 
 Loads models/pointe-claire.tar.gz in-process (the same NLU pipeline the deployed assistant runs: classifier,
 fallback, language detector, safety net), parses every message of tests/evaluation/, and writes under reports/:
@@ -9,6 +11,7 @@ confusion-matrix PNGs. The previous report is kept in reports/previous/ until a 
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import html
@@ -20,8 +23,10 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from scripts.intent_scores import LanguageScores, Ranking, held_out_rankings, score
-from scripts.nlu_files import PROJECT_ROOT, Example
+from scripts import safety_gate
+from scripts.intent_scores import LanguageScores, Ranking, parse_rankings, score
+from scripts.nlu_files import LANGUAGES, PROJECT_ROOT, Example, evaluation_examples
+from scripts.safety_gate import LanguageSafety
 
 MODEL = PROJECT_ROOT / "models" / "pointe-claire.tar.gz"
 REPORTS = PROJECT_ROOT / "reports"
@@ -36,11 +41,20 @@ class LanguageReport:
     examples: list[Example]
 
 
-def evaluate(model: Path = MODEL) -> dict[str, LanguageReport]:
-    return {
-        language: LanguageReport(score(examples, [r[0] for r in rankings], language), rankings, examples)
-        for language, (examples, rankings) in held_out_rankings(model).items()
-    }
+def evaluate(model: Path = MODEL) -> tuple[dict[str, LanguageReport], dict[str, LanguageSafety]]:
+    """The held-out scores per language and the safety gate's findings, from one load of the model."""
+    examples = {language: evaluation_examples(language) for language in LANGUAGES}
+    cases = safety_gate.safety_cases()
+    texts = list(
+        dict.fromkeys([*(ex.text for language in LANGUAGES for ex in examples[language]), *(c.text for c in cases)])
+    )
+    ranked = dict(zip(texts, asyncio.run(parse_rankings(model, texts)), strict=True))
+    reports = {}
+    for language in LANGUAGES:
+        rankings = [ranked[ex.text] for ex in examples[language]]
+        scores = score(examples[language], [ranking[0] for ranking in rankings], language)
+        reports[language] = LanguageReport(scores, rankings, examples[language])
+    return reports, safety_gate.judge(cases, [ranked[case.text][0][0] for case in cases])
 
 
 def to_json(reports: dict[str, LanguageReport], model: Path) -> dict[str, Any]:
@@ -145,6 +159,38 @@ def _row(cells: list[str], header: bool = False) -> str:
     return "<tr>" + first + "".join(f"<td>{c}</td>" for c in cells[1:]) + "</tr>"
 
 
+def _safety_html(current: dict[str, Any]) -> list[str]:
+    """The safety section, first on the page: recall and false alarms per language, and what fails the gate."""
+    safety, failing = current.get("safety"), current.get("safety_failures") or []
+    if not safety:
+        return []
+    verdict = "FAILED / ÉCHEC" if failing else "passed / réussi"
+    parts = [
+        f'<section aria-labelledby="h-safety"><h2 id="h-safety">Safety gate / Sécurité: {verdict}</h2>',
+        "<p>Emergencies: <code>tests/safety/emergencies_*.yml</code> and the held-out emergencies; ordinary messages: "
+        "<code>tests/safety/lookalikes.yml</code> and the rest of the held-out set.</p>",
+        "<table><tr><th scope='col'>language</th><th scope='col'>emergencies recognised</th>"
+        "<th scope='col'>false alarms</th></tr>",
+    ]
+    for language, data in safety.items():
+        recognised = data["emergencies"] - len(data["missed"])
+        parts.append(
+            _row(
+                [
+                    _e(LANGUAGE_LABELS.get(language, language)),
+                    f"{recognised}/{data['emergencies']} ({data['recall']:.1%})",
+                    f"{len(data['false_alarms'])}/{data['ordinary']} ({data['false_alarm_rate']:.1%})",
+                ],
+                header=True,
+            )
+        )
+    parts.append("</table>")
+    if failing:
+        parts.append("<ul>" + "".join(f"<li>{_e(line)}</li>" for line in failing) + "</ul>")
+    parts.append("</section>")
+    return parts
+
+
 def render_html(
     current: dict[str, Any], previous: dict[str, Any] | None, images: dict[str, Path], changes: dict[str, Any]
 ) -> str:
@@ -165,6 +211,7 @@ def render_html(
             else "No previous report: the next one will be compared with this one."
         )
         + ' How to read it: <a href="../docs/trainers.md">docs/trainers.md</a>.</p>',
+        *_safety_html(current),
         "<table><caption>Summary / Sommaire</caption>",
         "<tr><th scope='col'>language</th><th scope='col'>messages</th><th scope='col'>accuracy</th>"
         "<th scope='col'>weighted F1</th><th scope='col'>previous</th><th scope='col'>misclassified</th>"
@@ -242,10 +289,17 @@ def render_html(
     return "\n".join(parts)
 
 
-def write_report(reports: dict[str, LanguageReport], model: Path, folder: Path = REPORTS) -> dict[str, Any]:
+def write_report(
+    reports: dict[str, LanguageReport],
+    model: Path,
+    folder: Path = REPORTS,
+    safety: dict[str, LanguageSafety] | None = None,
+) -> dict[str, Any]:
     """Writes index.html, report.json and the PNGs; keeps the last report of a different model in previous/."""
     folder.mkdir(parents=True, exist_ok=True)
     current = to_json(reports, model)
+    if safety is not None:
+        current["safety"] = safety_gate.to_json(safety)
     latest, kept = folder / "report.json", folder / "previous" / "report.json"
     if latest.exists():
         last = json.loads(latest.read_text(encoding="utf-8"))
@@ -262,6 +316,8 @@ def write_report(reports: dict[str, LanguageReport], model: Path, folder: Path =
         language: {intent: {"verdict": v, "f1_delta": d} for intent, (v, d) in per.items()}
         for language, per in changes.items()
     }
+    if safety is not None:
+        current["safety_failures"] = safety_gate.failures(safety, safety_gate.known_alarms(previous))
     latest.write_text(json.dumps(current, ensure_ascii=False, indent=1), encoding="utf-8")
     (folder / "index.html").write_text(render_html(current, previous, images, changes), encoding="utf-8")
     return current
@@ -272,7 +328,9 @@ def main(argv: list[str]) -> int:
     if not model.exists():
         print(f"error: no model at {model}: run `make train` (or `make report`, which trains first)")
         return 1
-    current = write_report(evaluate(model), model)
+    reports, safety = evaluate(model)
+    current = write_report(reports, model, safety=safety)
+    print(safety_gate.summary(safety))
     for language, data in current["languages"].items():
         worse = [i for i, c in current["changes"][language].items() if c["verdict"] == "worse"]
         print(
@@ -281,6 +339,12 @@ def main(argv: list[str]) -> int:
             + (f"; worse than before: {', '.join(worse)}" if worse else "")
         )
     print(f"Report: {REPORTS / 'index.html'}")
+    if current["safety_failures"]:
+        print("\nSafety gate FAILED: the model misses an emergency or raises a new false alarm. Add examples or")
+        print("lexicon patterns for these (docs/trainers.md, The safety gate), retrain and run make report again:")
+        print("\n".join(f"  {line}" for line in current["safety_failures"]))
+        return 1
+    print("Safety gate passed: every emergency recognised, no new false alarm.")
     return 0
 
 
