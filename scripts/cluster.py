@@ -192,10 +192,7 @@ def _servers(model: Path, workdir: Path, instances: int, port: int | None, inter
     workdir.mkdir(parents=True, exist_ok=True)
     actions = ActionServer(workdir)
     token = settings.given(TOKEN_VARIABLE)
-    rasa = [
-        Assistant(workdir / f"rasa{i}", model, actions, api_token=token)
-        for i in range(1, instances + 1)
-    ]
+    rasa = [Assistant(workdir / f"rasa{i}", model, actions, api_token=token) for i in range(1, instances + 1)]
     balancer = Balancer(
         workdir, {f"rasa{i}": f"127.0.0.1:{a.port}" for i, a in enumerate(rasa, 1)}, port or free_port(), interface
     )

@@ -2,7 +2,8 @@
 
 Each problem names the file and line a trainer must open: missing examples in one language, a response
 without its French or English variant, an unused intent, an example under two intents, an example in the
-wrong language, a placeholder left by `make new-intent`, a response nothing sends, a phone number, e-mail or
+wrong language, a training example nearly the same as a held-out message or as an example of another intent
+(scripts/near_copies.py), a placeholder left by `make new-intent`, a response nothing sends, a phone number, e-mail or
 web address that city_facts.yml does not hold, or a mistake in a lexicon pattern (docs/lexicons.md). The minimum
 number of examples per language is MIN_EXAMPLES_PER_LANGUAGE (`make validate MIN_EXAMPLES=30`), 25 by default.
 """
@@ -27,6 +28,7 @@ from pointe_claire.netiquette import lexicon_problems as netiquette_lexicon_prob
 from pointe_claire.patterns import PatternError
 from pointe_claire.safety import EmergencyLexicon
 from pointe_claire.text_normalization import fold
+from scripts.near_copies import NEAR, NearCopies
 from scripts.nlu_files import LANGUAGES, PROJECT_ROOT, Example, read_examples
 
 MIN_EXAMPLES_ENV = "MIN_EXAMPLES_PER_LANGUAGE"
@@ -352,19 +354,42 @@ def check_response_facts(project: Project) -> list[Problem]:
 
 
 def check_evaluation_held_out(project: Project) -> list[Problem]:
-    """The evaluation set stays unseen: none of its messages is a training example."""
-    training = {normalise_example(ex.text) for examples in project.examples.values() for ex in examples}
+    """The evaluation set stays unseen: none of its messages is a training example, nor nearly one."""
+    training = NearCopies(ex for examples in project.examples.values() for ex in examples)
     problems = []
     for language in LANGUAGES:
         path = project.root / "tests" / "evaluation" / f"nlu_{language}.yml"
         if not path.exists():
             continue
         for ex in read_examples(path, language, project.root):
-            if normalise_example(ex.text) in training:
+            for ratio, twin in training.of(ex.text):
+                how = "also" if ratio == 1.0 else "nearly"
                 problems.append(
                     Problem(
-                        project.where(path, ex.line),
-                        f"evaluation message '{ex.text}' is also a training example: the score would flatter",
+                        twin.where,
+                        f"training example '{twin.text}' ({twin.intent}) is {how} the held-out message '{ex.text}' "
+                        f"({project.where(path, ex.line)}): reword or remove the training example, or the score "
+                        "would flatter",
+                    )
+                )
+    return problems
+
+
+def check_near_copies_across_intents(project: Project) -> list[Problem]:
+    """No message is taught under two intents in nearly the same words: the model could not tell which answer."""
+    examples = [ex for language_examples in project.examples.values() for ex in language_examples]
+    near = NearCopies(examples)
+    problems = []
+    for ex in examples:
+        for ratio, twin in near.of(ex.text):
+            # Exact copies and accent-only twins are check_duplicate_examples' findings; each pair is said once.
+            if twin.intent != ex.intent and ratio < 1.0 and (ex.where, ex.text) < (twin.where, twin.text):
+                problems.append(
+                    Problem(
+                        ex.where,
+                        f"example '{ex.text}' ({ex.intent}) is nearly '{twin.text}' under intent '{twin.intent}' "
+                        f"at {twin.where}: one message, two answers (similarity {ratio:.2f} >= {NEAR}); "
+                        "keep it under one intent, or say what tells them apart",
                     )
                 )
     return problems
@@ -399,6 +424,7 @@ def run_checks(
         check_example_languages(project, identifier),
         check_response_facts(project),
         check_evaluation_held_out(project),
+        check_near_copies_across_intents(project),
         check_lexicons(project),
     )
     return [problem for problems in checks for problem in problems]

@@ -1,0 +1,50 @@
+"""Messages that are nearly the same: a few letters, a word or the accents apart ("how fast do you usually respond"
+and "how fast do you usually reply"). `make validate` uses it to keep the held-out set unseen and to stop one
+message from being taught under two intents, which exact comparison alone lets through.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from difflib import SequenceMatcher
+
+from pointe_claire.text_normalization import fold, words
+from scripts.nlu_files import Example
+
+NEAR = 0.9  # similarity of the folded words (difflib's ratio) from which two messages are one
+_RARE_WORDS = 2  # a near copy shares at least one of a message's two rarest words
+
+
+def comparable(text: str) -> str:
+    """The text as compared: lower-case, no accents, words only."""
+    return " ".join(words(fold(text)))
+
+
+def similarity(first: str, second: str) -> float:
+    return SequenceMatcher(None, comparable(first), comparable(second), autojunk=False).ratio()
+
+
+class NearCopies:
+    """Finds, among examples, those nearly the same as a message; candidates share one of its rarest words."""
+
+    def __init__(self, examples: Iterable[Example]) -> None:
+        self._examples = list(examples)
+        self._keys = [comparable(example.text) for example in self._examples]
+        self._frequency = Counter(word for key in self._keys for word in set(key.split()))
+        self._with_word: dict[str, list[int]] = defaultdict(list)
+        for index, key in enumerate(self._keys):
+            for word in set(key.split()):
+                self._with_word[word].append(index)
+
+    def of(self, text: str, threshold: float = NEAR) -> list[tuple[float, Example]]:
+        """The examples at least `threshold` similar to `text` (an exact copy too), most similar first."""
+        key = comparable(text)
+        rarest = sorted(set(key.split()), key=lambda word: (self._frequency.get(word, 0), word))[:_RARE_WORDS]
+        candidates = sorted({index for word in rarest for index in self._with_word.get(word, ())})
+        found = []
+        for index in candidates:
+            ratio = SequenceMatcher(None, key, self._keys[index], autojunk=False).ratio()
+            if ratio >= threshold:
+                found.append((ratio, self._examples[index]))
+        return sorted(found, key=lambda item: -item[0])
