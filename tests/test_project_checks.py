@@ -112,6 +112,17 @@ def accent_twin_under_another_intent(project: Path) -> None:
     )
 
 
+def near_copy_of_a_held_out_message(project: Path) -> None:
+    _edit(project / "data/nlu/en/jobs.yml", lambda text: text + "    - how do i apply for a day camp counselor job?\n")
+
+
+def near_copy_under_another_intent(project: Path) -> None:
+    _edit(
+        project / "data/nlu/en/events.yml",
+        lambda text: text.rstrip("\n") + "\n- intent: ask_events\n  examples: |\n    - any summer jobs at the city\n",
+    )
+
+
 def english_in_french_file(project: Path) -> None:
     _edit(
         project / "data/nlu/fr/jobs.yml", lambda text: text + "    - where can I apply for a summer job at the city\n"
@@ -168,6 +179,16 @@ BROKEN = {
         accent_twin_under_another_intent,
         r"data/nlu/fr/jobs\.yml:\d+",  # both places are named: the later file's line, the earlier in the message
         "differs only by accents from 'emplois d'ete a la ville' under intent 'ask_events' at data/nlu/fr/events.yml:",
+    ),
+    "near copy of a held-out message": (
+        near_copy_of_a_held_out_message,
+        r"data/nlu/en/jobs\.yml:\d+",
+        "is nearly the held-out message 'how do I apply for a day camp counsellor job' (tests/evaluation/nlu_en.yml:",
+    ),
+    "near copy under another intent": (
+        near_copy_under_another_intent,
+        r"data/nlu/en/events\.yml:\d+",
+        "is nearly 'summer jobs at the city?' under intent 'ask_jobs' at data/nlu/en/jobs.yml:",
     ),
     "english in a french file": (english_in_french_file, r"data/nlu/fr/jobs\.yml:\d+", "looks English"),
     "wrong phone number": (
