@@ -102,6 +102,7 @@ class LanguageReport:
     not_understood: int = 0
     wrong_language: int = 0
     rules: dict[str, RuleScore] = field(default_factory=lambda: {rule: RuleScore() for rule in RULES})
+    categories: dict[str, list[int]] = field(default_factory=dict)  # category: [messages, correct]
 
     @property
     def accuracy(self) -> float:
@@ -198,6 +199,9 @@ def score(outcomes: Iterable[Outcome]) -> dict[str, LanguageReport]:
         r.correct += o.correct
         r.not_understood += o.not_understood
         r.wrong_language += o.reply_language != o.message.language
+        counts = r.categories.setdefault(o.message.category, [0, 0])
+        counts[0] += 1
+        counts[1] += o.correct
         if o.message.is_emergency:
             r.emergencies += 1
             r.emergencies_answered += o.emergency_answer
@@ -264,6 +268,15 @@ def markdown(reports: dict[str, LanguageReport]) -> str:
             lines.append(
                 f"| {rule} | {language} | {s.examples}{mark} | {_percent(s.precision)} | {_percent(s.recall)} |"
             )
+    lines += ["", "Accuracy by kind of message (docs/evaluation.md, the labelling guide):", ""]
+    lines += ["| kind | " + " | ".join(LANGUAGE_NAMES[language] for language in reports) + " |"]
+    lines += ["| --- |" + " ---: |" * len(reports)]
+    for category in sorted({c for r in reports.values() for c in r.categories}):
+        cells = []
+        for r in reports.values():
+            n, correct = r.categories.get(category, [0, 0])
+            cells.append(f"{correct}/{n}" if n else "–")
+        lines.append(f"| {category or '(none)'} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 

@@ -138,6 +138,7 @@ def test_scores_count_what_each_resident_received() -> None:
     table = evaluate_real.markdown(reports)
     assert "| French | 3 | 33% | 0% (0/1) | 0.0% (0/2) | 33% (1) | 1 |" in table
     assert "| English | 3 | 33% | 100% (1/1) | 50.0% (1/2) | 0% (0) | 0 |" in table
+    assert "| (none) | 1/3 | 1/3 |" in table  # by kind of message: none of these has a category
 
 
 def test_a_rule_is_marked_from_fifteen_examples() -> None:
