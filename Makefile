@@ -116,7 +116,7 @@ test-dates: system-packages $(VENV)/.installed ## The date-sensitive tests with 
 	  FAKETIME_DONT_FAKE_MONOTONIC=1 faketime -f "$$( [ $$offset -ge 0 ] && echo + )$${offset}" \
 	    $(PY) -m pytest $(DATE_TESTS) -m dates -q --no-header -p no:cacheprovider || exit 1; done
 
-evaluate: train ## Intent F1 per language and replies checked through the REST channel, on the held-out set
+evaluate: train ## Held-out set (intent F1, replies) through the REST channel, then the real-message set when built (REAL_SET_DIR)
 	$(PY) -m scripts.evaluate
 
 report: train ## Trainer's report: intent scores per language, confusion, mistakes, vs last time (reports/index.html)

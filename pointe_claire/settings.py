@@ -66,6 +66,11 @@ VARIABLES = _variables(
     # trainers' checks and benchmarks
     Variable("MIN_EXAMPLES_PER_LANGUAGE", "examples each intent needs in each language (make validate)", "25"),
     Variable(
+        "REAL_SET_DIR",
+        "the real-message evaluation set, kept outside the repository (scripts/real_set.py builds it)",
+        "/work/realdata",
+    ),
+    Variable(
         "BENCH_POSTGRES_ADMIN_URL",
         "PostgreSQL the cluster benchmark makes its database on",
         "postgresql://postgres@127.0.0.1:5432/test",

@@ -15,6 +15,7 @@ import tempfile
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -130,16 +131,25 @@ class Evaluation:
         )
 
 
-def _stored_intents(tracker_db: Path, senders: list[str]) -> dict[str, tuple[str, float]]:
-    """The intent the deployed assistant recorded for each conversation's (single) resident message."""
+def stored_parse_data(tracker_db: Path, senders: list[str]) -> dict[str, dict[str, Any]]:
+    """What the deployed assistant recorded of each conversation's (single) resident message: intent, netiquette."""
     wanted = set(senders)
-    found: dict[str, tuple[str, float]] = {}
+    found: dict[str, dict[str, Any]] = {}
     with sqlite3.connect(tracker_db) as connection:
         for sender_id, data in connection.execute("SELECT sender_id, data FROM events WHERE type_name = 'user'"):
             if sender_id in wanted:
-                intent = json.loads(data).get("parse_data", {}).get("intent", {})
-                found[sender_id] = (intent.get("name", ""), float(intent.get("confidence") or 0.0))
+                found[sender_id] = json.loads(data).get("parse_data", {})
     return found
+
+
+def _stored_intents(tracker_db: Path, senders: list[str]) -> dict[str, tuple[str, float]]:
+    """The intent the deployed assistant recorded for each conversation's (single) resident message."""
+    return {sender: parsed_intent(data) for sender, data in stored_parse_data(tracker_db, senders).items()}
+
+
+def parsed_intent(parse_data: dict[str, Any]) -> tuple[str, float]:
+    intent = parse_data.get("intent", {})
+    return intent.get("name", ""), float(intent.get("confidence") or 0.0)
 
 
 def run_evaluation(assistant: Assistant) -> Evaluation:
@@ -233,15 +243,22 @@ def format_netiquette() -> str:
 
 
 def main() -> int:
+    from scripts import evaluate_real
+
     model = PROJECT_ROOT / "models" / "pointe-claire.tar.gz"
+    real_set = evaluate_real.load_real_set()
     with tempfile.TemporaryDirectory() as workdir, running_assistant(model, Path(workdir)) as assistant:
         evaluation = run_evaluation(assistant)
         safety = run_safety_evaluation(assistant)
+        real = evaluate_real.run(assistant, real_set) if real_set else None
     print(format_evaluation(evaluation))
     print()
     print(format_safety(safety))
     print()
     print(format_netiquette())
+    print()
+    # Reported, not a bar: the real-message set measures how far the assistant is from real residents.
+    print(evaluate_real.report(real, real_set) if real else evaluate_real.how_to_get_the_set())
     safe = all(r.recall == 1.0 and r.false_alarms == 0 for r in safety.values())
     return 0 if evaluation.passed and safe else 1
 

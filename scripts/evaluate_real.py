@@ -1,0 +1,355 @@
+"""The real-message evaluation set through the deployed assistant: what real residents would have received.
+
+The set (public messages people wrote, labelled with the doors that are right for them; docs/evaluation.md) lives
+outside the repository, in REAL_SET_DIR (/work/realdata), rebuilt by `python -m scripts.real_set`. Each message
+opens its own conversation on the real Rasa server and action server (REST channel); intent and netiquette
+findings are read back from the tracker store, the reply is what the resident would see. Reported per language:
+accuracy (the intent is one of the acceptable ones), emergency recall, false alarms, "not understood", netiquette
+precision and recall per rule, replies in the wrong language. Numbers go to reports/real_set.{md,json}; the
+failures, with their texts, only to REAL_SET_DIR (never into the repository).
+
+    python -m scripts.evaluate_real [--failures failures_before.md]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from pointe_claire import settings
+from pointe_claire.language import LinguaIdentifier
+from scripts.evaluate import parsed_intent, stored_parse_data
+from scripts.nlu_files import LANGUAGES, PROJECT_ROOT
+from scripts.real_set import RULES, SET_FILE
+from scripts.servers import Assistant, running_assistant
+
+MARKED_RULE_EXAMPLES = 15  # the issue's bars apply to rules with at least this many examples in a language
+REPORT_DIR = PROJECT_ROOT / "reports"
+FALLBACK_INTENT = "nlu_fallback"
+LANGUAGE_NAMES = {"fr": "French", "en": "English"}
+
+
+@dataclass(frozen=True)
+class RealMessage:
+    id: str
+    text: str
+    language: str
+    intents: frozenset[str]
+    emergency: str  # none | life_threatening | municipal
+    netiquette: frozenset[str]
+    category: str = ""
+
+    @property
+    def is_emergency(self) -> bool:
+        return self.emergency != "none"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What the deployed assistant did with one message."""
+
+    message: RealMessage
+    reply: str
+    reply_language: str | None
+    intent: str
+    confidence: float
+    rules: frozenset[str]
+    emergency_answer: bool
+    not_understood: bool
+
+    @property
+    def correct(self) -> bool:
+        return self.intent in self.message.intents
+
+
+@dataclass
+class RuleScore:
+    examples: int = 0
+    true_positives: int = 0
+    false_positives: int = 0
+
+    @property
+    def precision(self) -> float | None:
+        flagged = self.true_positives + self.false_positives
+        return self.true_positives / flagged if flagged else None
+
+    @property
+    def recall(self) -> float | None:
+        return self.true_positives / self.examples if self.examples else None
+
+    @property
+    def marked(self) -> bool:
+        return self.examples >= MARKED_RULE_EXAMPLES
+
+
+@dataclass
+class LanguageReport:
+    messages: int = 0
+    correct: int = 0
+    emergencies: int = 0
+    emergencies_answered: int = 0
+    others: int = 0
+    false_alarms: int = 0
+    not_understood: int = 0
+    wrong_language: int = 0
+    rules: dict[str, RuleScore] = field(default_factory=lambda: {rule: RuleScore() for rule in RULES})
+    categories: dict[str, list[int]] = field(default_factory=dict)  # category: [messages, correct]
+
+    @property
+    def accuracy(self) -> float:
+        return self.correct / self.messages if self.messages else 0.0
+
+    @property
+    def emergency_recall(self) -> float | None:
+        return self.emergencies_answered / self.emergencies if self.emergencies else None
+
+    @property
+    def false_alarm_rate(self) -> float:
+        return self.false_alarms / self.others if self.others else 0.0
+
+    @property
+    def not_understood_rate(self) -> float:
+        return self.not_understood / self.messages if self.messages else 0.0
+
+
+def set_path() -> Path:
+    return Path(settings.text("REAL_SET_DIR")) / SET_FILE
+
+
+def load_real_set(path: Path | None = None) -> list[RealMessage]:
+    """The set, or [] when it was not built on this machine."""
+    path = path or set_path()
+    if not path.is_file():
+        return []
+    messages = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            raw = json.loads(line)
+            messages.append(
+                RealMessage(
+                    id=raw["id"],
+                    text=raw["text"],
+                    language=raw["language"],
+                    intents=frozenset(raw["intents"]),
+                    emergency=raw["emergency"],
+                    netiquette=frozenset(raw.get("netiquette") or ()),
+                    category=raw.get("category", ""),
+                )
+            )
+    return messages
+
+
+def how_to_get_the_set() -> str:
+    return (
+        f"Real-message set: not measured, {set_path()} is absent. It is kept out of the repository: fetch the "
+        "sources named in tests/evaluation/real/manifest.yml (the `fetch` tool, github:<owner>/<name>), then run "
+        "`python -m scripts.real_set` (REAL_SET_DIR chooses where it goes) and `make evaluate` again."
+    )
+
+
+def answer_marks() -> tuple[tuple[str, ...], dict[str, str]]:
+    """How a reply is recognised, from domain.yml: the sign an emergency answer opens with (🚨, ⚠️), and the first
+    sentence of the "didn't understand" answer in each language."""
+    responses = yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text(encoding="utf-8"))["responses"]
+    emergency = tuple(
+        sorted(
+            {v["text"].split()[0] for name in ("utter_call_911", "utter_municipal_emergency") for v in responses[name]}
+        )
+    )
+    default = {v["condition"][0]["value"]: v["text"].split(".")[0] for v in responses["utter_default"]}
+    return emergency, default
+
+
+def outcome(
+    message: RealMessage,
+    reply: str,
+    reply_language: str | None,
+    parse_data: dict[str, Any],
+    emergency_marks: Sequence[str],
+    not_understood_texts: Iterable[str],
+) -> Outcome:
+    intent, confidence = parsed_intent(parse_data)
+    rules = frozenset(record["rule"] for record in parse_data.get("netiquette") or ())
+    return Outcome(
+        message=message,
+        reply=reply,
+        reply_language=reply_language,
+        intent=intent,
+        confidence=confidence,
+        rules=rules,
+        emergency_answer=reply.lstrip().startswith(tuple(emergency_marks)),
+        not_understood=intent == FALLBACK_INTENT or any(text in reply for text in not_understood_texts),
+    )
+
+
+def score(outcomes: Iterable[Outcome]) -> dict[str, LanguageReport]:
+    reports = {language: LanguageReport() for language in LANGUAGES}
+    for o in outcomes:
+        r = reports[o.message.language]
+        r.messages += 1
+        r.correct += o.correct
+        r.not_understood += o.not_understood
+        r.wrong_language += o.reply_language != o.message.language
+        counts = r.categories.setdefault(o.message.category, [0, 0])
+        counts[0] += 1
+        counts[1] += o.correct
+        if o.message.is_emergency:
+            r.emergencies += 1
+            r.emergencies_answered += o.emergency_answer
+        else:
+            r.others += 1
+            r.false_alarms += o.emergency_answer
+        for rule, rule_score in r.rules.items():
+            expected, found = rule in o.message.netiquette, rule in o.rules
+            rule_score.examples += expected
+            rule_score.true_positives += expected and found
+            rule_score.false_positives += found and not expected
+    return reports
+
+
+def run(assistant: Assistant, messages: Sequence[RealMessage]) -> list[Outcome]:
+    """Each message in a conversation of its own, through the REST channel; what was stored read back after."""
+    identifier = LinguaIdentifier()
+    emergency_marks, not_understood = answer_marks()
+    sent: list[tuple[RealMessage, str, str]] = []
+    for message in messages:
+        sender = f"real-{uuid.uuid4().hex[:12]}"
+        sent.append((message, sender, assistant.reply_text(sender, message.text)))
+    stored = stored_parse_data(assistant.tracker_db, [sender for _, sender, _ in sent])
+    return [
+        outcome(
+            message,
+            reply,
+            identifier.identify(reply).language,
+            stored.get(sender, {}),
+            emergency_marks,
+            not_understood.values(),
+        )
+        for message, sender, reply in sent
+    ]
+
+
+def _percent(value: float | None) -> str:
+    return "–" if value is None else f"{value:.0%}"
+
+
+def markdown(reports: dict[str, LanguageReport]) -> str:
+    lines = [
+        "| language | messages | accuracy | emergency recall | false alarms | not understood | wrong language |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for language, r in reports.items():
+        lines.append(
+            f"| {LANGUAGE_NAMES[language]} | {r.messages} | {r.accuracy:.0%} | "
+            f"{_percent(r.emergency_recall)} ({r.emergencies_answered}/{r.emergencies}) | "
+            f"{r.false_alarm_rate:.1%} ({r.false_alarms}/{r.others}) | {r.not_understood_rate:.0%} "
+            f"({r.not_understood}) | {r.wrong_language} |"
+        )
+    lines += [
+        "",
+        f"Netiquette per rule (examples; * = at least {MARKED_RULE_EXAMPLES}, where the bars apply):",
+        "",
+        "| rule | language | examples | precision | recall |",
+        "| --- | --- | ---: | ---: | ---: |",
+    ]
+    for rule in RULES:
+        for language, r in reports.items():
+            s = r.rules[rule]
+            mark = "*" if s.marked else ""
+            lines.append(
+                f"| {rule} | {language} | {s.examples}{mark} | {_percent(s.precision)} | {_percent(s.recall)} |"
+            )
+    lines += ["", "Accuracy by kind of message (docs/evaluation.md, the labelling guide):", ""]
+    lines += ["| kind | " + " | ".join(LANGUAGE_NAMES[language] for language in reports) + " |"]
+    lines += ["| --- |" + " ---: |" * len(reports)]
+    for category in sorted({c for r in reports.values() for c in r.categories}):
+        cells = []
+        for r in reports.values():
+            n, correct = r.categories.get(category, [0, 0])
+            cells.append(f"{correct}/{n}" if n else "–")
+        lines.append(f"| {category or '(none)'} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def as_json(reports: dict[str, LanguageReport]) -> dict[str, Any]:
+    return {
+        language: {
+            **{k: v for k, v in asdict(r).items() if k != "rules"},
+            "accuracy": r.accuracy,
+            "emergency_recall": r.emergency_recall,
+            "false_alarm_rate": r.false_alarm_rate,
+            "not_understood_rate": r.not_understood_rate,
+            "rules": {
+                rule: {**asdict(s), "precision": s.precision, "recall": s.recall, "marked": s.marked}
+                for rule, s in r.rules.items()
+            },
+        }
+        for language, r in reports.items()
+    }
+
+
+def failures(outcomes: Iterable[Outcome]) -> str:
+    """Every message not answered as labelled, with its text: for REAL_SET_DIR only, never the repository."""
+    lines = ["# Failures on the real-message set", ""]
+    for o in outcomes:
+        m = o.message
+        problems = []
+        if not o.correct:
+            problems.append(f"intent {o.intent} ({o.confidence:.2f}) not in {sorted(m.intents)}")
+        if m.is_emergency and not o.emergency_answer:
+            problems.append(f"{m.emergency} emergency missed")
+        if not m.is_emergency and o.emergency_answer:
+            problems.append("false alarm")
+        if o.not_understood:
+            problems.append("not understood")
+        if o.reply_language != m.language:
+            problems.append(f"reply in {o.reply_language}")
+        if o.rules != m.netiquette:
+            problems.append(f"netiquette {sorted(o.rules)} expected {sorted(m.netiquette)}")
+        if problems:
+            lines.append(f"- `{m.id}` [{m.language}, {m.category}] {'; '.join(problems)}")
+            lines.append(f"  - message: {m.text}")
+            lines.append(f"  - reply: {o.reply[:200]}")
+    return "\n".join(lines) + "\n"
+
+
+def report(
+    outcomes: Sequence[Outcome], messages: Sequence[RealMessage], failures_name: str = "failures_latest.md"
+) -> str:
+    """Writes reports/real_set.{md,json} (numbers only) and the failures beside the set; returns the table."""
+    reports = score(outcomes)
+    table = markdown(reports)
+    title = f"Real-message set ({len(messages)} messages people wrote, {set_path().parent}; never trained on)"
+    REPORT_DIR.mkdir(exist_ok=True)
+    (REPORT_DIR / "real_set.md").write_text(f"# {title}\n\n{table}\n", encoding="utf-8")
+    (REPORT_DIR / "real_set.json").write_text(json.dumps(as_json(reports), indent=2) + "\n", encoding="utf-8")
+    (set_path().parent / failures_name).write_text(failures(outcomes), encoding="utf-8")
+    return f"{title}\n\n{table}\n\nFailures (with texts): {set_path().parent / failures_name}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--failures", default="failures_latest.md", help="file name of the failures list")
+    args = parser.parse_args(argv)
+    messages = load_real_set()
+    if not messages:
+        print(how_to_get_the_set())
+        return 0
+    model = PROJECT_ROOT / "models" / "pointe-claire.tar.gz"
+    with tempfile.TemporaryDirectory() as workdir, running_assistant(model, Path(workdir)) as assistant:
+        outcomes = run(assistant, messages)
+    print(report(outcomes, messages, args.failures))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
