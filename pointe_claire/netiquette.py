@@ -1,5 +1,9 @@
 """Finds what in a resident's message breaks the City's netiquette (abuse and threats, politics, solicitation,
 personal information, illegal activity). Called by the assistant, and by the tests and `make evaluate` via `score()`.
+
+Personal information is decided here, on top of the Redactor's findings: phones, e-mails, plates... always count,
+an address only when the lexicon's `decides: STREET_ADDRESS` entry ties it to a person (the place of a problem is
+no one's information). What the tracker store removes is the Redactor's business alone and does not change.
 """
 
 from __future__ import annotations
@@ -100,6 +104,7 @@ class LexiconEntry:
     # A kind of the Redactor ("STREET_ADDRESS") this entry decides: its findings are personal information only when
     # one of the entry's patterns matches the message as the Redactor writes it ("my neighbour at [ADDRESS]").
     decides: str | None = None
+    spares: tuple[str, ...] = ()  # messages the entry must not flag: the look-alikes a trainer should keep in mind
 
     @property
     def where(self) -> str:
@@ -353,6 +358,7 @@ def _load_entries(raw: Mapping[str, Any], source: str) -> tuple[LexiconEntry, ..
                     not_after=None if entry.get("not_after") is None else _text(entry["not_after"]),
                     also=also,
                     decides=None if decides is None else str(decides),
+                    spares=tuple(str(e) for e in entry.get("spares") or ()),
                 )
             )
     return tuple(entries)
@@ -419,9 +425,7 @@ class NetiquetteChecker:
                     raise PatternError(where(source.name, entry.name, entry.where), f"unknown kind {entry.decides!r}")
                 key = f"{entry.rule}/{index}/decides"
                 for pattern in entry.patterns:
-                    self._redacted_index.add(
-                        key, compiler.compile(pattern, where(source.name, pattern, entry.where))
-                    )
+                    self._redacted_index.add(key, compiler.compile(pattern, where(source.name, pattern, entry.where)))
                 self._decided[entry.decides] = key
                 continue
             # One key per part that must be found: every pattern of an entry is one part (any may match), every
