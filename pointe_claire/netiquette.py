@@ -1,5 +1,9 @@
 """Finds what in a resident's message breaks the City's netiquette (abuse and threats, politics, solicitation,
 personal information, illegal activity). Called by the assistant, and by the tests and `make evaluate` via `score()`.
+
+Personal information is decided here, on top of the Redactor's findings: phones, e-mails, plates... always count,
+an address only when the lexicon's `decides: STREET_ADDRESS` entry ties it to a person (the place of a problem is
+no one's information). What the tracker store removes is the Redactor's business alone and does not change.
 """
 
 from __future__ import annotations
@@ -97,6 +101,10 @@ class LexiconEntry:
     examples: tuple[str, ...]
     not_after: str | None = None  # a slot ("@negation"): matches right after one of its words do not count
     also: tuple[str, ...] = ()  # further rules the entry's matches break ("set fire to city hall": illegal too)
+    # A kind of the Redactor ("STREET_ADDRESS") this entry decides: its findings are personal information only when
+    # one of the entry's patterns matches the message as the Redactor writes it ("my neighbour at [ADDRESS]").
+    decides: str | None = None
+    spares: tuple[str, ...] = ()  # messages the entry must not flag: the look-alikes a trainer should keep in mind
 
     @property
     def where(self) -> str:
@@ -335,6 +343,9 @@ def _load_entries(raw: Mapping[str, Any], source: str) -> tuple[LexiconEntry, ..
             placeholder = entry.get("placeholder")
             if (placeholder is None) == (rule == PERSONAL_INFORMATION):
                 raise PatternError(place, "`placeholder` is for personal information only")
+            decides = entry.get("decides")
+            if decides is not None and (rule != PERSONAL_INFORMATION or together):
+                raise PatternError(place, "`decides` is for personal information entries with `patterns`")
             entries.append(
                 LexiconEntry(
                     rule=rule,
@@ -346,6 +357,8 @@ def _load_entries(raw: Mapping[str, Any], source: str) -> tuple[LexiconEntry, ..
                     examples=tuple(str(e) for e in entry.get("examples") or ()),
                     not_after=None if entry.get("not_after") is None else _text(entry["not_after"]),
                     also=also,
+                    decides=None if decides is None else str(decides),
+                    spares=tuple(str(e) for e in entry.get("spares") or ()),
                 )
             )
     return tuple(entries)
@@ -401,9 +414,20 @@ class NetiquetteChecker:
         lists = WordLists(raw.get("words") or {}, self._tokenizer, source.name)
         compiler = Compiler(lists, self._tokenizer)
         self._index = PatternIndex(self._tokenizer.vocab)
+        # Entries that decide a kind of the Redactor are read on the redacted message, in an index of their own.
+        self._redacted_index = PatternIndex(self._tokenizer.vocab)
+        self._decided: dict[str, str] = {}  # Redactor kind -> the key of the entry that decides it
         self._keys: dict[str, tuple[int, int]] = {}
         self._not_after: dict[int, frozenset[str]] = {}
         for index, entry in enumerate(self._entries):
+            if entry.decides is not None:
+                if entry.decides not in self._placeholders:
+                    raise PatternError(where(source.name, entry.name, entry.where), f"unknown kind {entry.decides!r}")
+                key = f"{entry.rule}/{index}/decides"
+                for pattern in entry.patterns:
+                    self._redacted_index.add(key, compiler.compile(pattern, where(source.name, pattern, entry.where)))
+                self._decided[entry.decides] = key
+                continue
             # One key per part that must be found: every pattern of an entry is one part (any may match), every
             # pattern of `together` is a part of its own (all must match).
             parts = [[pattern] for pattern in entry.together] or [list(entry.patterns)]
@@ -438,7 +462,10 @@ class NetiquetteChecker:
         """Every rule the message breaks, rule by rule in the order of RULES, with what shows it."""
         found: dict[str, list[_Found]] = {rule: [] for rule in RULES}
         self._match(text, found)
-        for kind in self._redactor.redact(text).kinds:
+        redaction = self._redactor.redact(text)
+        for kind in redaction.kinds:
+            if kind in self._decided and not self._tied(redaction.text, self._decided[kind]):
+                continue  # an address that is only the place of a problem ("a pothole in front of 12 Cedar")
             found[PERSONAL_INFORMATION].append(_Found(-1, -1, self._placeholders[kind], False))
         violations = []
         for rule in RULES:
@@ -449,6 +476,11 @@ class NetiquetteChecker:
                     evidence = self._redactor.redact(evidence).text
                 violations.append(Violation(rule, evidence, item.threat))
         return _deduplicated(violations)
+
+    def _tied(self, redacted: str, key: str) -> bool:
+        """Whether the deciding entry `key` matches the redacted message (the finding is tied to a person)."""
+        doc = self._tokenizer.doc(redacted, self._canon)
+        return any(found_key == key for found_key, _, _ in self._redacted_index.find(doc))
 
     def _match(self, text: str, found: dict[str, list[_Found]]) -> None:
         doc = self._tokenizer.doc(text, self._canon)

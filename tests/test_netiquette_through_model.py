@@ -94,3 +94,37 @@ def test_strong_but_civil_complaints_are_answered_without_a_reminder(assistant: 
     reply = assistant.reply_text(sender, "This is ridiculous, the potholes on Cedar have been there for months")
     assert "respectful tone" not in reply
     assert "514-630-1200" in reply
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "place"),
+    [
+        ("Lampadaire brisé devant le 245 chemin du Bord-du-Lac", "fr", "245 chemin du Bord-du-Lac"),
+        ("There's a pothole in front of 12 Douglas-Shand Avenue", "en", "12 Douglas-Shand Avenue"),
+    ],
+)
+def test_the_place_of_a_problem_gets_no_privacy_reminder_and_is_stored_redacted(
+    assistant: Assistant, text: str, language: str, place: str
+):
+    sender = f"place-{uuid.uuid4().hex[:12]}"
+    reply = assistant.reply_text(sender, text)
+    assert REMINDER["personal_information"][language] not in reply
+    assert "personal_information" not in {record["rule"] for record in stored_netiquette(assistant, sender)}
+    with sqlite3.connect(assistant.tracker_db) as connection:
+        stored = " ".join(
+            data for (data,) in connection.execute("SELECT data FROM events WHERE sender_id = ?", (sender,))
+        )
+    assert place not in stored and "[ADDRESS]" in stored
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("Mon voisin Jean Roy au 12 rue Cedar laisse ses vidanges dehors", "fr"),
+        ("My neighbour John lives at 12 Maple Street and never shovels", "en"),
+    ],
+)
+def test_a_named_persons_address_still_opens_the_reply_with_the_privacy_reminder(
+    assistant: Assistant, text: str, language: str
+):
+    assert REMINDER["personal_information"][language] in assistant.reply_text(f"person-{uuid.uuid4().hex[:12]}", text)
