@@ -34,7 +34,7 @@ PROJECT_FILES = (
     "endpoints.yml",
     "credentials.yml",
 )
-PROJECT_FOLDERS = ("data", "lexicons", "pointe_claire", "actions", "scripts", "tests/evaluation")
+PROJECT_FOLDERS = ("data", "lexicons", "pointe_claire", "actions", "scripts", "tests/evaluation", "tests/safety")
 IGNORED = shutil.ignore_patterns("__pycache__", "*.pyc")
 
 
