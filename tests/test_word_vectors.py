@@ -12,7 +12,13 @@ from rasa.shared.nlu.training_data.message import Message
 
 from pointe_claire.names import ENGLISH, FRENCH
 from pointe_claire.nlu.tokenizer import BilingualTokenizer
-from pointe_claire.nlu.word_vectors import VectorTable, WordVectorsFeaturizer, message_language, token_features
+from pointe_claire.nlu.word_vectors import (
+    VectorTable,
+    WordVectorsFeaturizer,
+    message_language,
+    token_features,
+    vocab_directory,
+)
 
 # Three dimensions per language; each word points along one axis so a test can tell which vector it got.
 FRENCH_TABLE = VectorTable.from_words(
@@ -100,3 +106,8 @@ def test_vectors_are_of_unit_length() -> None:
     features = token_features([], TABLES, FRENCH)
     assert features.shape == (0, 6)
     assert np.allclose(np.linalg.norm(FRENCH_TABLE.rows, axis=1), 1.0)
+
+
+def test_a_missing_vector_package_says_how_to_install_it() -> None:
+    with pytest.raises(FileNotFoundError, match="make install-vectors"):
+        vocab_directory("no_such_vectors_package_xyz")
