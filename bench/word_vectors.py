@@ -29,21 +29,24 @@ def set_examples(directory: Path, language: str) -> list[Example]:
     raise FileNotFoundError(f"no {' or '.join(SET_FILES)} for {language} in {directory}")
 
 
-async def timed_parses(model: Path, texts: list[str]) -> tuple[list[str], list[float]]:
-    """The final intent of each text (after every component) and each parse's time in seconds."""
+async def timed_parses(models: list[Path], texts: list[str]) -> list[tuple[list[str], list[float]]]:
+    """Per model: the final intent of each text (after every component) and each parse's time in seconds. The
+    models take turns on each text, so a change in the machine's load falls on all of them alike."""
     from rasa.core.agent import Agent
     from rasa.utils.log_utils import configure_structlog
 
     configure_structlog(logging.WARNING)
-    agent = Agent.load(str(model))
-    await agent.parse_message("bonjour")  # first parse loads lazy parts (the vectors): not a resident's wait
-    intents, seconds = [], []
+    agents = [Agent.load(str(model)) for model in models]
+    results: list[tuple[list[str], list[float]]] = [([], []) for _ in models]
+    for agent in agents:
+        await agent.parse_message("bonjour")  # the first parse loads lazy parts (the vectors)
     for text in texts:
-        start = time.perf_counter()
-        parsed = await agent.parse_message(text)
-        seconds.append(time.perf_counter() - start)
-        intents.append(str(parsed["intent"]["name"]))
-    return intents, seconds
+        for agent, (intents, seconds) in zip(agents, results, strict=True):
+            start = time.perf_counter()
+            parsed = await agent.parse_message(text)
+            seconds.append(time.perf_counter() - start)
+            intents.append(str(parsed["intent"]["name"]))
+    return results
 
 
 def percentile(values: list[float], fraction: float) -> float:
@@ -55,15 +58,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--model", action="append", required=True, help="name=path of a trained model")
     parser.add_argument("--set", action="append", required=True, help="name=directory of a labelled set")
+    parser.add_argument("--errors", type=Path, help="write each wrong prediction here (TSV), for comparing models")
     args = parser.parse_args()
+    errors: list[str] = []
     sets = {name: Path(path) for name, path in (item.split("=", 1) for item in args.set)}
     examples = {(name, lang): set_examples(path, lang) for name, path in sets.items() for lang in LANGUAGES}
     print("| model | set | language | n | accuracy | weighted F1 |")
     print("| --- | --- | --- | --- | --- | --- |")
+    models = dict(item.split("=", 1) for item in args.model)
+    texts = [ex.text for key in examples for ex in examples[key]]
+    parses = asyncio.run(timed_parses([Path(path) for path in models.values()], texts))
     timings = {}
-    for model_name, model_path in (item.split("=", 1) for item in args.model):
-        texts = [ex.text for key in examples for ex in examples[key]]
-        intents, seconds = asyncio.run(timed_parses(Path(model_path), texts))
+    for (model_name, model_path), (intents, seconds) in zip(models.items(), parses, strict=True):
         timings[model_name] = (seconds, Path(model_path).stat().st_size)
         offset = 0
         for (set_name, language), items in examples.items():
@@ -74,8 +80,10 @@ def main() -> None:
                 f"| {model_name} | {set_name} | {language} | {len(items)} | {scores.accuracy:.3f} "
                 f"| {scores.weighted_f1:.3f} |"
             )
-            for ex, wrong, _ in scores.errors:
-                logging.getLogger(__name__).info("%s %s %s -> %s: %s", model_name, set_name, ex.intent, wrong, ex.text)
+            errors += [
+                f"{model_name}\t{set_name}\t{ex.where}\t{ex.intent}\t{wrong}\t{ex.text}"
+                for ex, wrong, _ in scores.errors
+            ]
     print("\n| model | size (MB) | parse p50 (ms) | parse p90 (ms) | messages |")
     print("| --- | --- | --- | --- | --- |")
     for model_name, (seconds, size) in timings.items():
@@ -83,6 +91,9 @@ def main() -> None:
             f"| {model_name} | {size / 1e6:.1f} | {statistics.median(seconds) * 1000:.1f} "
             f"| {percentile(seconds, 0.9) * 1000:.1f} | {len(seconds)} |"
         )
+
+    if args.errors:
+        args.errors.write_text("".join(f"{line}\n" for line in errors), encoding="utf-8")
 
 
 if __name__ == "__main__":
