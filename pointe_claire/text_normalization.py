@@ -45,3 +45,26 @@ def resident_text(raw: str) -> str:
 def words(text: str) -> list[str]:
     """The words of a text (letters only, with inner apostrophes), in order."""
     return _WORD.findall(text)
+
+
+def hashtag_words(body: str) -> list[tuple[int, str]]:
+    """The words a hashtag's body joins, each with its offset: "PotHole" -> [(0, "Pot"), (3, "Hole")],
+    "hiverPC" -> hiver, PC; "PCWinter2026" -> PC, Winter, 2026; "pothole" stays one word (no dictionary here)."""
+    found: list[tuple[int, str]] = []
+    start = 0
+    for at in range(1, len(body) + 1):
+        if at == len(body) or _starts_hashtag_word(body, at):
+            if body[start:at].strip("_"):
+                found.append((start, body[start:at]))
+            start = at
+    return found
+
+
+def _starts_hashtag_word(body: str, at: int) -> bool:
+    before, here = body[at - 1], body[at]
+    after = body[at + 1] if at + 1 < len(body) else ""
+    if here == "_" or before == "_" or here.isdigit() != before.isdigit():
+        return True
+    if here.isupper() and before.islower():  # potHole
+        return True
+    return here.isupper() and before.isupper() and after.islower()  # PCWinter: "W" starts "Winter"

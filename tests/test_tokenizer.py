@@ -50,3 +50,54 @@ def test_offsets_point_into_the_original_text():
 
 def test_a_huge_message_is_cut_to_a_bounded_number_of_tokens():
     assert len(tokens_of("mot " * 20_000)) == MAX_TOKENS
+
+
+def test_mentions_links_and_emails_are_one_placeholder_each():
+    text = "@VillePointeClaire @pc.travaux voir https://www.pointe-claire.ca/loisirs?x=1. ou ecrire a jean@exemple.ca"
+    assert [lemma for _, lemma in tokens_of(text)] == [
+        "<mention>",
+        "<mention>",
+        "voir",
+        "<link>",
+        "ou",
+        "ecrire",
+        "a",
+        "<email>",
+    ]
+
+
+def test_two_residents_mentioning_different_accounts_give_the_same_features():
+    assert [lemma for _, lemma in tokens_of("@PublicWorksPC thank you!")] == [
+        lemma for _, lemma in tokens_of("@VillePointeClaire thank you!")
+    ]
+
+
+def test_hashtags_are_split_into_the_words_they_join():
+    assert [
+        lemma for _, lemma in tokens_of("#PotHole #PointeClaireStrong #hiverPC #PCWinter2026 #tempête #snow_day")
+    ] == [
+        "pot",
+        "hole",
+        "pointe",
+        "claire",
+        "strong",
+        "hiver",
+        "pc",
+        "pc",
+        "winter",
+        "2026",
+        "tempete",
+        "snow",
+        "day",
+    ]
+
+
+def test_a_lone_at_or_hash_sign_is_not_a_mention_or_hashtag():
+    assert [lemma for _, lemma in tokens_of("rdv @ 5pm, porte # 2")] == ["rdv", "5pm", "porte", "2"]
+
+
+def test_offsets_of_split_hashtags_and_placeholders_point_into_the_original_text():
+    text = "#NidDePoule devant chez nous @VillePC https://x.ca/a"
+    tokenizer = BilingualTokenizer(BilingualTokenizer.get_default_config())
+    for token in tokenizer.tokenize(Message(data={"text": text}), "text"):
+        assert text[token.start : token.end] == token.text

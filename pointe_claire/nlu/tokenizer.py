@@ -2,6 +2,9 @@
 
 Splits French elisions ("l'eau" -> "l'", "eau"; "c'tu" -> "c'", "tu"), keeps emojis as tokens (they carry
 meaning: 🚨, 🙏) and gives each token an accent-folded lemma so "probleme" and "problème" are one feature.
+Social-media noise must not drown the words: a web address is one `<link>` token and an @mention one `<mention>`
+token, whatever their letters ("@VillePointeClaire" is not a word the classifier should learn), and a #hashtag
+is the words it joins ("#PotHole" -> "Pot", "Hole"; "#PointeClaireStrong" -> "Pointe", "Claire", "Strong").
 Being first, it also hands every later component well-formed text (see `process`).
 """
 
@@ -19,10 +22,19 @@ from rasa.nlu.tokenizers.tokenizer import Token, Tokenizer
 from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from pointe_claire.text_normalization import fold, strip_control_characters
+from pointe_claire.city_facts import EMAIL_PATTERN, URL_PATTERN
+from pointe_claire.patterns import LINK
+from pointe_claire.text_normalization import fold, hashtag_words, strip_control_characters
+
+MENTION = "<mention>"
+EMAIL = "<email>"
 
 _TOKEN = re.compile(
-    r"(?:jusqu|lorsqu|puisqu|qu|[cdjlmnst])['’](?=[^\W\d_])"  # French elision: l', qu', c'...
+    rf"(?P<link>{URL_PATTERN.pattern})"
+    rf"|(?P<email>{EMAIL_PATTERN.pattern})"
+    r"|(?P<mention>(?<![\w@])@\w+(?:\.\w+)*)"  # @VillePointeClaire, @pc.travaux
+    r"|(?P<hashtag>(?<![\w#])#[^\W_]\w*)"  # #PotHole, #tempête
+    r"|(?:jusqu|lorsqu|puisqu|qu|[cdjlmnst])['’](?=[^\W\d_])"  # French elision: l', qu', c'...
     r"|[^\W_]+(?:['’-][^\W_]+)*"  # words and numbers, with inner apostrophes and hyphens
     r"|\S",  # anything else, one character at a time (emojis, symbols, punctuation)
     re.IGNORECASE,
@@ -75,9 +87,17 @@ class BilingualTokenizer(Tokenizer):
 
     def tokenize(self, message: Message, attribute: str) -> list[Token]:
         text = message.get(attribute) or ""
-        tokens = [
-            Token(match.group(), match.start(), lemma=fold(match.group()))
-            for match in _TOKEN.finditer(text)
-            if not _is_punctuation(match.group())
-        ]
+        tokens: list[Token] = []
+        for match in _TOKEN.finditer(text):
+            found, start = match.group(), match.start()
+            if match.lastgroup == "link":
+                tokens.append(Token(found.rstrip(".,;:!?"), start, lemma=LINK))
+            elif match.lastgroup == "email":
+                tokens.append(Token(found, start, lemma=EMAIL))
+            elif match.lastgroup == "mention":
+                tokens.append(Token(found, start, lemma=MENTION))
+            elif match.lastgroup == "hashtag":
+                tokens += [Token(word, start + 1 + at, lemma=fold(word)) for at, word in hashtag_words(found[1:])]
+            elif not _is_punctuation(found):
+                tokens.append(Token(found, start, lemma=fold(found)))
         return self._apply_token_pattern(tokens[:MAX_TOKENS])
