@@ -13,6 +13,7 @@ import unicodedata
 _CONTROL_CHARACTERS = re.compile(
     r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff\ud800-\udfff]"
 )
+_SENTENCE_END = re.compile(r"(?<=[.!?…])\s+|\n+")
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*", re.UNICODE)
 # Rasa's INTENT_MESSAGE_PREFIX, with the spaces UserMessage strips around it.
 _COMMAND_PREFIX = re.compile(r"^[\s/]+")
@@ -68,3 +69,16 @@ def _starts_hashtag_word(body: str, at: int) -> bool:
     if here.isupper() and before.islower():  # potHole
         return True
     return here.isupper() and before.isupper() and after.islower()  # PCWinter: "W" starts "Winter"
+
+
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each sentence: text ending at ".", "!", "?" or "…" followed by a space, or at a line break."""
+    spans: list[tuple[int, int]] = []
+    start = 0
+    for match in _SENTENCE_END.finditer(text):
+        if text[start : match.start()].strip():
+            spans.append((start, match.start()))
+        start = match.end()
+    if text[start:].strip():
+        spans.append((start, len(text)))
+    return spans

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rasa.shared.nlu.training_data.message import Message
 
-from pointe_claire.nlu.tokenizer import MAX_TOKENS, BilingualTokenizer
+from pointe_claire.nlu.tokenizer import MAX_TOKENS, BilingualTokenizer, request_spans
 
 
 def tokens_of(text: str) -> list[tuple[str, str]]:
@@ -101,3 +101,26 @@ def test_offsets_of_split_hashtags_and_placeholders_point_into_the_original_text
     tokenizer = BilingualTokenizer(BilingualTokenizer.get_default_config())
     for token in tokenizer.tokenize(Message(data={"text": text}), "text"):
         assert text[token.start : token.end] == token.text
+
+
+def test_a_long_letter_gives_its_request_twice():
+    letter = "J'habite ici depuis 1987. On adore le quartier. Pourriez-vous tailler l'arbre devant chez nous svp?"
+    lemmas = [lemma for _, lemma in tokens_of(letter)]
+    assert lemmas.count("tailler") == 2
+    assert lemmas.count("quartier") == 1
+
+
+def test_a_short_message_or_one_that_only_asks_is_left_as_written():
+    assert [lemma for _, lemma in tokens_of("Lampadaire brûlé. Pouvez-vous le réparer?")] == [
+        "lampadaire",
+        "brule",
+        "pouvez-vous",
+        "le",
+        "reparer",
+    ]
+    assert request_spans("Can you fix it? When? Who do I call?") == []
+
+
+def test_a_story_clause_starting_with_when_is_not_a_request():
+    story = "I wrote to you when the basement flooded. The crew came the next day. Thanks to everyone."
+    assert request_spans(story) == []
