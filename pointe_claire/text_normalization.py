@@ -13,6 +13,7 @@ import unicodedata
 _CONTROL_CHARACTERS = re.compile(
     r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff\ud800-\udfff]"
 )
+_SENTENCE_END = re.compile(r"(?<=[.!?…])\s+|\n+")
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*", re.UNICODE)
 # Rasa's INTENT_MESSAGE_PREFIX, with the spaces UserMessage strips around it.
 _COMMAND_PREFIX = re.compile(r"^[\s/]+")
@@ -45,3 +46,39 @@ def resident_text(raw: str) -> str:
 def words(text: str) -> list[str]:
     """The words of a text (letters only, with inner apostrophes), in order."""
     return _WORD.findall(text)
+
+
+def hashtag_words(body: str) -> list[tuple[int, str]]:
+    """The words a hashtag's body joins, each with its offset: "PotHole" -> [(0, "Pot"), (3, "Hole")],
+    "hiverPC" -> hiver, PC; "PCWinter2026" -> PC, Winter, 2026; "pothole" stays one word (no dictionary here)."""
+    found: list[tuple[int, str]] = []
+    start = 0
+    for at in range(1, len(body) + 1):
+        if at == len(body) or _starts_hashtag_word(body, at):
+            if body[start:at].strip("_"):
+                found.append((start, body[start:at]))
+            start = at
+    return found
+
+
+def _starts_hashtag_word(body: str, at: int) -> bool:
+    before, here = body[at - 1], body[at]
+    after = body[at + 1] if at + 1 < len(body) else ""
+    if here == "_" or before == "_" or here.isdigit() != before.isdigit():
+        return True
+    if here.isupper() and before.islower():  # potHole
+        return True
+    return here.isupper() and before.isupper() and after.islower()  # PCWinter: "W" starts "Winter"
+
+
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each sentence: text ending at ".", "!", "?" or "…" followed by a space, or at a line break."""
+    spans: list[tuple[int, int]] = []
+    start = 0
+    for match in _SENTENCE_END.finditer(text):
+        if text[start : match.start()].strip():
+            spans.append((start, match.start()))
+        start = match.end()
+    if text[start:].strip():
+        spans.append((start, len(text)))
+    return spans
