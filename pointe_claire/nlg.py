@@ -25,10 +25,10 @@ BILINGUAL_SEPARATOR = "\n\n"
 
 
 def netiquette_reminders(tracker: DialogueStateTracker) -> list[str]:
-    """The reminder responses for the resident's latest message, once per turn and never before an emergency."""
+    """The reminder responses for the resident's latest message, once per turn (with its first answer)."""
     message = tracker.latest_message
     records = (message.parse_data or {}).get(NETIQUETTE_KEY) if message else None
-    if not message or not records or message.intent.get("name") in EMERGENCY_INTENTS:
+    if not message or not records:
         return []
     for event in reversed(tracker.events):
         if isinstance(event, UserUttered):
@@ -43,6 +43,15 @@ def netiquette_reminders(tracker: DialogueStateTracker) -> list[str]:
     if "threat" in rules and "abuse" in rules:
         rules.remove("abuse")  # the threat reminder says more, and gives 9-1-1
     return [f"utter_netiquette_{rule}" for rule in rules]
+
+
+def reminders_around(tracker: DialogueStateTracker) -> tuple[list[str], list[str]]:
+    """(opening, closing) reminders of this turn's answer: an emergency answer is never preceded by anything."""
+    reminders = netiquette_reminders(tracker)
+    message = tracker.latest_message
+    if message and message.intent.get("name") in EMERGENCY_INTENTS:
+        return [], reminders
+    return reminders, []
 
 
 class BilingualFactsNLG(TemplatedNaturalLanguageGenerator):
@@ -64,8 +73,9 @@ class BilingualFactsNLG(TemplatedNaturalLanguageGenerator):
         output_channel: str,
         **kwargs: Any,
     ) -> dict[str, Any] | None:
+        opening, closing = reminders_around(tracker)
         return self.render(
-            utter_action, tracker.current_slot_values(), output_channel, netiquette_reminders(tracker), **kwargs
+            utter_action, tracker.current_slot_values(), output_channel, opening, closing=closing, **kwargs
         )
 
     def render(
@@ -74,15 +84,17 @@ class BilingualFactsNLG(TemplatedNaturalLanguageGenerator):
         slots: dict[str, Any],
         output_channel: str,
         opening: list[str] | None = None,
+        closing: list[str] | None = None,
         **kwargs: Any,
     ) -> dict[str, Any] | None:
-        """The response for these slot values, after the `opening` responses; variables given by an action win
-        over facts of the same name."""
+        """The response for these slot values, between the `opening` and `closing` responses; variables given by an
+        action win over facts of the same name."""
         variables = {**self._facts.variables, **kwargs}
+        around = (opening or [], closing or [])
         if slots.get(LANGUAGE_SLOT) in LANGUAGES:
-            return self._render_in(slots, utter_action, opening or [], output_channel, variables)
+            return self._render_in(slots, utter_action, around, output_channel, variables)
         french, english = (
-            self._render_in({**slots, LANGUAGE_SLOT: language}, utter_action, opening or [], output_channel, variables)
+            self._render_in({**slots, LANGUAGE_SLOT: language}, utter_action, around, output_channel, variables)
             for language in LANGUAGES
         )
         if french is None or english is None or french.get("text") == english.get("text"):
@@ -91,10 +103,21 @@ class BilingualFactsNLG(TemplatedNaturalLanguageGenerator):
         return {**french, "text": BILINGUAL_SEPARATOR.join(parts.values()), BILINGUAL_PARTS_KEY: parts}
 
     def _render_in(
-        self, slots: dict[str, Any], utter_action: str, opening: list[str], channel: str, variables: dict[str, Any]
+        self,
+        slots: dict[str, Any],
+        utter_action: str,
+        around: tuple[list[str], list[str]],
+        channel: str,
+        variables: dict[str, Any],
     ) -> dict[str, Any] | None:
         response = self.generate_from_slots(utter_action, slots, channel, **variables)
-        if response is None or not opening:
+        opening, closing = around
+        if response is None or not (opening or closing):
             return response
-        texts = [(self.generate_from_slots(name, slots, channel, **variables) or {}).get("text") for name in opening]
-        return {**response, "text": BILINGUAL_SEPARATOR.join([*(t for t in texts if t), response.get("text") or ""])}
+
+        def texts(names: list[str]) -> list[str]:
+            rendered = (self.generate_from_slots(name, slots, channel, **variables) or {} for name in names)
+            return [text for text in (r.get("text") for r in rendered) if text]
+
+        parts = [*texts(opening), response.get("text") or "", *texts(closing)]
+        return {**response, "text": BILINGUAL_SEPARATOR.join(parts)}

@@ -41,7 +41,15 @@ PAST = "past"
 HABITUAL = "habitual"
 PLANNED = "planned"
 NOW = "now"
-CUE_KINDS = (HYPOTHETICAL, NOT_A_CONDITION, RESOLVED, PAST, HABITUAL, PLANNED, NOW)
+NEGATED = "negated"
+AFTERMATH = "aftermath"
+CUE_KINDS = (HYPOTHETICAL, NOT_A_CONDITION, RESOLVED, PAST, HABITUAL, PLANNED, NOW, NEGATED, AFTERMATH)
+# `negated` and `aftermath` cues qualify only the words right after them ("no fire", "depuis le bris"): one word
+# further they may be about something else ("not kidding fire in the kitchen"). An aftermath cue may also end inside
+# a match, before at most this many of its last words ("the bike path [since the] flooding").
+_LAST_WORDS = 3
+# Words that may stand between an event and the `now` word that dates it: "le bris d'aqueduc de ce matin".
+_TIME_LINKS = frozenset({"de", "du", "d'", "of", "from", "at", "on"})
 _ANOTHER_TIME = (PAST, HABITUAL, PLANNED)
 
 _EXCLUSION = "exclusion"
@@ -284,10 +292,13 @@ class EmergencyDetector:
             return SafetyAssessment(None, dismissed=bool(exclusions))
         cues = [item for item in context if item.category == _CUE]
         clauses = _Clauses(folded, self._clause_breaks)
+        candidates = [item for item in emergencies if not self._excluded(item, exclusions)]
+        not_now = [item for item in candidates if self._not_now(item, cues, clauses, folded)]
+        # Words inside a match that is about another time are about that time too ("since the water [main break]").
         standing = [
             item
-            for item in emergencies
-            if not self._excluded(item, exclusions) and not self._not_now(item, cues, clauses, folded)
+            for item in candidates
+            if item not in not_now and not any(other.start <= item.start and item.end <= other.end for other in not_now)
         ]
         if not standing:
             return SafetyAssessment(None, dismissed=True)
@@ -320,6 +331,22 @@ class EmergencyDetector:
         def within(cue: _Found) -> bool:  # "l'eau sera coupée": the time is said inside the words that matched
             return match.start <= cue.start and cue.end <= match.end
 
+        def right_before(cue: _Found) -> bool:  # ends where the match begins, no word between
+            return cue.end <= match.start and not words(folded[cue.end : match.start])
+
+        def leads_into(cue: _Found) -> bool:  # "the bike path [since the] flooding": ends inside, on its last words
+            return match.start < cue.end <= match.end and len(words(folded[cue.end : match.end])) <= _LAST_WORDS
+
+        if any(cue.name == NEGATED and right_before(cue) for cue in in_clause):
+            return True
+        # A `now` word right after the event dates it ("since the water main break this morning"); elsewhere it is
+        # about something else ("still not repainted since the break", "the cracks from the break are still there").
+        now_after = any(
+            cue.name == NOW and cue.start >= match.end and set(words(folded[match.end : cue.start])) <= _TIME_LINKS
+            for cue in in_clause
+        )
+        if not now_after and any(cue.name == AFTERMATH and (right_before(cue) or leads_into(cue)) for cue in in_clause):
+            return True
         doubts = [cue for cue in in_clause if cue.name == NOT_A_CONDITION]
         for cue in in_clause:
             if cue.name == HYPOTHETICAL and before(cue) and not any(cue.overlaps(doubt) for doubt in doubts):

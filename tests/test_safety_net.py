@@ -251,6 +251,81 @@ def test_past_and_planned_events_are_left_alone_unless_it_is_happening_now(
     assert kind_of(detector, text) == kind
 
 
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        # A denial right before the hazard; one word further, or a match that starts with it, is not one.
+        ("there's no fire but the alarm keeps going off", None),
+        ("the basement isn't flooded yet, should I worry?", None),
+        ("not kidding fire in the kitchen", LIFE_THREATENING),
+        ("no no no the house is on fire", LIFE_THREATENING),
+        ("it's not a drill there is smoke everywhere", LIFE_THREATENING),
+        ("y'a pas de pompiers pis le feu est pogné dans la cuisine", LIFE_THREATENING),
+        ("de plus en plus de fumée dans le corridor", LIFE_THREATENING),
+        ("there's no water", MUNICIPAL),
+        ("pu d'eau au robinet", MUNICIPAL),
+        ("he's not breathing", LIFE_THREATENING),
+        ("pas capable de respirer", LIFE_THREATENING),
+    ],
+)
+def test_a_denied_hazard_is_no_emergency_but_a_negative_emergency_still_is(
+    detector: EmergencyDetector, text: str, kind: str | None
+):
+    assert kind_of(detector, text) == kind
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("the cracks from the water main break are still there on Cedar", None),
+        ("la chaussée est toute maganée à cause du bris d'aqueduc", None),
+        ("since the water main break this morning we have no water", MUNICIPAL),
+        ("water is gushing from the water main break on Cedar", MUNICIPAL),
+        ("le bris d'aqueduc de ce matin coule encore dans la rue", MUNICIPAL),
+        ("after the storm a tree fell on the wires", MUNICIPAL),
+        ("since the flood started water is coming in the basement", MUNICIPAL),
+    ],
+)
+def test_a_hazard_named_as_a_cause_is_no_emergency_unless_it_is_dated_now(
+    detector: EmergencyDetector, text: str, kind: str | None
+):
+    assert kind_of(detector, text) == kind
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "where is the evacuation plan for the community centre?",
+        "the fire drill evacuation at the school went well",
+        "le tuyau d'évacuation de la sécheuse est bouché",
+        "comment évacuer l'eau de pluie de mon terrain?",
+        "I need help asap to register my baby for daycare",
+        "where can I go to get a fire pit permit?",
+        "le niveau de l'eau monte au lac, y a-t-il des prévisions?",
+        "the price of water keeps rising",
+        "can you trim the branches touching the hydro wires?",
+        "I'm stuck at home with covid, can someone pick up my bins?",
+        "je suis pris à la maison avec la grippe",
+    ],
+)
+def test_evacuation_rescue_and_wire_words_in_ordinary_requests_do_not_fire(detector: EmergencyDetector, text: str):
+    assert detect(detector, text) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("help! my car is stuck in the flooded underpass and the water is rising", LIFE_THREATENING),
+        ("mon char est pris dans le viaduc inondé pis l'eau monte", LIFE_THREATENING),
+        ("we are trapped in the elevator at the library", LIFE_THREATENING),
+        ("Should we leave? the river is in the street", MUNICIPAL),
+        ("on part-tu? l'eau monte dans la cour", MUNICIPAL),
+    ],
+)
+def test_rescue_and_evacuation_in_other_words_still_fire(detector: EmergencyDetector, text: str, kind: str):
+    assert kind_of(detector, text) == kind
+
+
 # --- speed and the lexicon itself -----------------------------------------------------------------------------------
 
 
@@ -350,6 +425,20 @@ def test_a_message_that_reports_no_emergency_is_left_untouched(safety_net: Safet
     [after] = safety_net.process([message])
     assert after.data == before
     assert SAFETY_NET not in after.as_dict(only_output_properties=True)
+
+
+@pytest.mark.parametrize(
+    "text", ["a dead raccoon by the road near the school", "j'aimerais un dos d'âne dans ma rue, ça roule trop vite"]
+)
+def test_a_request_that_merely_names_a_hazard_takes_back_the_classifiers_emergency_guess(safety_net: SafetyNet, text):
+    ranking = [
+        {"name": "report_municipal_emergency", "confidence": 0.7},
+        {"name": "report_problem", "confidence": 0.3},
+    ]
+    message = Message(data={"text": text, "intent": ranking[0], "intent_ranking": ranking})
+    [message] = safety_net.process([message])
+    assert message.get("intent") == {"name": "report_problem", "confidence": 0.3}
+    assert message.get(SAFETY_NET) == {"dismissed": True, "classifier_guess": "report_municipal_emergency"}
 
 
 def test_a_message_without_text_is_left_untouched(safety_net: SafetyNet):

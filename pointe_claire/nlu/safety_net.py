@@ -7,6 +7,12 @@ The other way round, when the classifier guessed an emergency but the lexicon re
 words as a look-alike ("fire prevention week", "if my basement floods, who do I call?"), the classifier's best
 non-emergency intent is used and the parse output says `safety_net: {dismissed: true}`. A guess with no
 emergency words the lexicon knows is left alone: a missed emergency costs more than a false alarm.
+
+No other finding downgrades an emergency. The NetiquetteFlagger, just before, turns a message the classifier is
+unsure of into `netiquette_violation` when it breaks a rule (a rescue request with an address and a phone is
+"personal information"); when the classifier's own guess under it was an emergency, that guess is put back. The
+reply generator then sends the emergency answer first and the netiquette reminders after it (pointe_claire/nlg.py),
+and RepeatedCommentPolicy never answers an emergency with its notice.
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ from rasa.shared.nlu.constants import (
 from rasa.shared.nlu.training_data.message import Message
 
 from pointe_claire.nlu.message_rule import MessageRule
+from pointe_claire.nlu.netiquette_flagger import VIOLATION_INTENT
 from pointe_claire.safety import EMERGENCY_INTENTS, INTENT_FOR_KIND, EmergencyDetector, default_detector
 
 SAFETY_NET = "safety_net"
@@ -44,6 +51,8 @@ class SafetyNet(MessageRule):
         if found is None:
             if assessment.dismissed:
                 self._dismiss_emergency_guess(message)
+            else:
+                self._restore_emergency_guess(message)
             return
         intent = {INTENT_NAME_KEY: INTENT_FOR_KIND[found.kind], PREDICTED_CONFIDENCE_KEY: 1.0}
         # The classifier's other guesses stay below, for the logs and for anyone tuning the training data.
@@ -55,6 +64,20 @@ class SafetyNet(MessageRule):
         message.set(INTENT, intent, add_to_output=True)
         message.set(INTENT_RANKING_KEY, [intent, *others], add_to_output=True)
         message.set(SAFETY_NET, {"kind": found.kind, "phrase": found.phrase}, add_to_output=True)
+
+    @staticmethod
+    def _restore_emergency_guess(message: Message) -> None:
+        """Undoes the netiquette's override of an emergency guess: the flagger puts its intent first in the ranking,
+        above the classifier's (or the fallback's) guess; the netiquette records stay for the reminders."""
+        intent = message.get(INTENT) or {}
+        ranking = message.get(INTENT_RANKING_KEY) or []
+        if intent.get(INTENT_NAME_KEY) != VIOLATION_INTENT or len(ranking) < 2:
+            return
+        violation, guess = ranking[0], ranking[1]
+        if guess.get(INTENT_NAME_KEY) not in EMERGENCY_INTENTS:
+            return
+        message.set(INTENT, guess, add_to_output=True)
+        message.set(INTENT_RANKING_KEY, [guess, *ranking[2:], violation], add_to_output=True)
 
     @staticmethod
     def _dismiss_emergency_guess(message: Message) -> None:
