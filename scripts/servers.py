@@ -62,9 +62,9 @@ def _wait_until_up(url: str, process: subprocess.Popen, log: Path, timeout: floa
     raise TimeoutError(f"{url} not up after {timeout} s; log:\n{log.read_text()[-4000:]}")
 
 
-def _environment() -> dict[str, str]:
+def _environment(root: Path = PROJECT_ROOT) -> dict[str, str]:
     env = dict(os.environ)
-    env["PYTHONPATH"] = str(PROJECT_ROOT) + os.pathsep + env.get("PYTHONPATH", "")
+    env["PYTHONPATH"] = str(root) + os.pathsep + env.get("PYTHONPATH", "")
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     env.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
     env["RASA_TELEMETRY_ENABLED"] = "false"  # no usage or error reports to Rasa's servers: nothing leaves this host
@@ -91,10 +91,16 @@ def _set_environment(values: Mapping[str, str | None]) -> None:
             os.environ[name] = value
 
 
-def _spawn(command: list[str], cwd: Path, log: Path, ready_url: str) -> subprocess.Popen:
-    """Starts a server in its own process group (so it can be stopped whole) and waits until it answers."""
+def _spawn(command: list[str], cwd: Path, log: Path, ready_url: str, root: Path = PROJECT_ROOT) -> subprocess.Popen:
+    """Starts a server of the project at `root` in its own process group (so it can be stopped whole) and waits
+    until it answers."""
     process = subprocess.Popen(
-        command, cwd=cwd, env=_environment(), stdout=log.open("ab"), stderr=subprocess.STDOUT, start_new_session=True
+        command,
+        cwd=cwd,
+        env=_environment(root),
+        stdout=log.open("ab"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
     )
     try:
         _wait_until_up(ready_url, process, log)
@@ -111,6 +117,7 @@ class ActionServer:
     workdir: Path
     port: int = field(default_factory=free_port)
     process: subprocess.Popen | None = None
+    root: Path = PROJECT_ROOT  # the project whose actions/ it serves (another checkout, for before/after benches)
 
     @property
     def url(self) -> str:
@@ -119,9 +126,10 @@ class ActionServer:
     def start(self) -> None:
         self.process = _spawn(
             [str(RASA), "run", "actions", "--actions", "actions", "--port", str(self.port)],
-            PROJECT_ROOT,
+            self.root,
             self.workdir / "actions.log",
             f"http://127.0.0.1:{self.port}/health",
+            self.root,
         )
 
     def stop(self) -> None:
@@ -161,7 +169,7 @@ class Assistant:
         return self.workdir / "tracker.db"
 
     def _endpoints_file(self) -> Path:
-        endpoints = yaml.safe_load((PROJECT_ROOT / "endpoints.yml").read_text(encoding="utf-8"))
+        endpoints = yaml.safe_load((self.actions.root / "endpoints.yml").read_text(encoding="utf-8"))
         endpoints["action_endpoint"] = {"url": self.actions.url}
         endpoints["tracker_store"] = {**endpoints["tracker_store"], "db": str(self.tracker_db)}
         endpoints.update(self.extra_endpoints)
@@ -181,7 +189,7 @@ class Assistant:
                 "--interface",
                 "127.0.0.1",
                 "--credentials",
-                str(PROJECT_ROOT / "credentials.yml"),
+                str(self.actions.root / "credentials.yml"),
                 "--endpoints",
                 str(self._endpoints_file()),
                 *(["--enable-api", "--auth-token", self.api_token] if self.api_token else []),
@@ -189,6 +197,7 @@ class Assistant:
             self.workdir,
             self.workdir / "rasa.log",
             f"{self.base_url}/webhooks/rest/",
+            self.actions.root,
         )
 
     def stop(self) -> None:
