@@ -17,13 +17,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from pointe_claire.city_facts import load_city_facts
 from pointe_claire.language import LinguaIdentifier
 from pointe_claire.safety import EMERGENCY_INTENTS
 from scripts.intent_scores import LanguageScores, score
 from scripts.nlu_files import LANGUAGES, PROJECT_ROOT, Example, evaluation_examples
+from scripts.safety_gate import emergencies_of, lookalikes_of
 from scripts.servers import Assistant, running_assistant
 
 F1_BAR = 0.95
@@ -42,7 +41,6 @@ EXPECTED_FACTS: dict[str, tuple[str, ...]] = {
     "ask_public_notices": ("web_home_{lang}",),
     "ask_logo_use": ("email_communications",),
 }
-SAFETY_DIR = PROJECT_ROOT / "tests" / "safety"
 NUMBER_FOR_KIND = {"life_threatening": "phone_emergency", "municipal": "phone_municipal_emergency"}
 
 
@@ -66,12 +64,10 @@ class SafetyResult:
 def run_safety_evaluation(assistant: Assistant) -> dict[str, SafetyResult]:
     """An emergency is caught when its reply holds its number; a look-alike alarms when it gets an emergency intent."""
     facts = load_city_facts().variables
-    lookalikes = yaml.safe_load((SAFETY_DIR / "lookalikes.yml").read_text(encoding="utf-8"))["messages"]
     results: dict[str, SafetyResult] = {}
     for language in LANGUAGES:
         result = results[language] = SafetyResult(language)
-        emergencies = yaml.safe_load((SAFETY_DIR / f"emergencies_{language}.yml").read_text(encoding="utf-8"))
-        for item in emergencies["messages"]:
+        for item in emergencies_of(language):
             reply = assistant.reply_text(f"safety-{uuid.uuid4().hex[:12]}", item["text"])
             result.emergencies += 1
             if facts[NUMBER_FOR_KIND[item["kind"]]] in reply:
@@ -79,7 +75,7 @@ def run_safety_evaluation(assistant: Assistant) -> dict[str, SafetyResult]:
             else:
                 result.misses.append(item["text"])
         senders = {}
-        for text in lookalikes[language]:
+        for text in lookalikes_of(language):
             sender = f"lookalike-{uuid.uuid4().hex[:12]}"
             assistant.send(sender, text)
             senders[sender] = text

@@ -50,16 +50,24 @@ class LanguageSafety:
         return len(self.alarms) / self.ordinary if self.ordinary else 0.0
 
 
+def emergencies_of(language: str) -> list[dict[str, str]]:
+    """tests/safety/emergencies_<language>.yml: each message with its kind (`text`, `kind`)."""
+    path = SAFETY_DIR / f"emergencies_{language}.yml"
+    return list(yaml.safe_load(path.read_text(encoding="utf-8"))["messages"])
+
+
+def lookalikes_of(language: str) -> list[str]:
+    """tests/safety/lookalikes.yml's messages of one language."""
+    return list(yaml.safe_load((SAFETY_DIR / "lookalikes.yml").read_text(encoding="utf-8"))["messages"][language])
+
+
 def safety_cases(languages: Iterable[str] = LANGUAGES) -> list[SafetyCase]:
     """The safety sets and the held-out set, both languages, in a fixed order."""
-    lookalikes = yaml.safe_load((SAFETY_DIR / "lookalikes.yml").read_text(encoding="utf-8"))["messages"]
     cases = []
     for language in languages:
-        emergencies_file = SAFETY_DIR / f"emergencies_{language}.yml"
-        emergencies = yaml.safe_load(emergencies_file.read_text(encoding="utf-8"))["messages"]
-        where = str(emergencies_file.relative_to(PROJECT_ROOT))
-        cases += [SafetyCase(language, item["text"], True, where) for item in emergencies]
-        cases += [SafetyCase(language, text, False, "tests/safety/lookalikes.yml") for text in lookalikes[language]]
+        where = f"tests/safety/emergencies_{language}.yml"
+        cases += [SafetyCase(language, item["text"], True, where) for item in emergencies_of(language)]
+        cases += [SafetyCase(language, text, False, "tests/safety/lookalikes.yml") for text in lookalikes_of(language)]
         cases += [
             SafetyCase(language, example.text, example.intent in EMERGENCY_INTENTS, example.where)
             for example in evaluation_examples(language)
