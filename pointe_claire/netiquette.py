@@ -8,24 +8,17 @@ no one's information). What the tracker store removes is the Redactor's business
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import spacy
 import yaml
-from spacy.language import Language
-from spacy.pipeline import Sentencizer
-from spacy.tokens import Doc
-from spacy.vocab import Vocab
 
 from pointe_claire.city_facts import PROJECT_ROOT, cached_city_facts
+from pointe_claire.lexicon_reading import LexiconReading
 from pointe_claire.patterns import (
-    EMOJI,
-    LINK,
     Compiler,
     PatternError,
     PatternIndex,
@@ -36,7 +29,6 @@ from pointe_claire.patterns import (
     where,
 )
 from pointe_claire.redaction import Redactor, default_redactor
-from pointe_claire.text_normalization import fold
 
 DEFAULT_LEXICON_PATH = PROJECT_ROOT / "lexicons" / "netiquette.yml"
 
@@ -48,32 +40,6 @@ ILLEGAL = "illegal"
 RULES = (ABUSE, POLITICAL, SOLICITATION, PERSONAL_INFORMATION, ILLEGAL)
 # Not a rule of the netiquette but a flag on abuse; `score()` reports it like a rule.
 THREAT = "threat"
-
-# Sentence ends: a gap or <any> never crosses them.
-_SENTENCE_END = (".", "!", "?", "…")
-# Appended to every message so that a pattern can require something after a word ("has to go <punct>") even at
-# the end of the message; never part of the evidence.
-_SENTINEL = " ."
-# Elided French words the tokenizer rightly splits off ("l'", "qu'"). Any other word ending in an apostrophe is the
-# head of an English contraction the French tokenizer split by mistake ("don'" + "t") and is joined back.
-_FRENCH_ELISIONS = frozenset({"c", "d", "j", "l", "m", "n", "s", "t", "qu", "jusqu", "lorsqu", "puisqu", "quoiqu"})
-_APOSTROPHES = str.maketrans({ch: "'" for ch in "’‘`´ʼ"})
-# Characters people put in a word to hide it ("f*ck", "f#ck", "c_lisse") and digits or signs that stand for letters.
-_WILDCARDS = "*#_"
-_LEET = str.maketrans({"@": "a", "4": "a", "0": "o", "1": "i", "!": "i", "3": "e", "$": "s", "5": "s", "7": "t"})
-_OBFUSCATION_CHARS = frozenset(_WILDCARDS) | frozenset("@40135!$7")
-_SEPARATORS = re.compile(r"[.\-'\s]")
-_LONG_REPEATS = re.compile(r"(.)\1{2,}")
-# Emoji presentation selector, zero-width joiner and skin tones: they split one emoji into several tokens.
-_EMOJI_JOINERS = re.compile("[\ufe0f\u200d\U0001f3fb-\U0001f3ff]")
-_EMOJI_ONLY = re.compile(f"{EMOJI}+")
-_HYPHEN_BETWEEN_LETTERS = re.compile(r"(?<=[^\W\d_])-(?=[^\W\d_])")
-_CHUNK = re.compile(r"\S+")
-_WEB_ADDRESS = re.compile(r"://|^www\.|@|[^\W_]\.[a-z]{2,}(?:/|$)", re.IGNORECASE)
-# Norms the tokenizer gives web and e-mail addresses, so that patterns can list them with words in one set
-# (`<link>` is pointe_claire.patterns.LINK).
-_CITY_LINK = "<city-link>"
-_EMAIL = "<email>"
 
 
 @dataclass(frozen=True)
@@ -117,209 +83,6 @@ class _Found:
     end: int
     evidence: str
     threat: bool
-
-
-# --- text to tokens ----------------------------------------------------------------------------------------------
-
-
-def _base_norm(text: str) -> str:
-    """The form words are compared in: lower-case, no accents, no apostrophes ("Don't" -> "dont", "t'" -> "t")."""
-    return fold(text).replace("'", "")
-
-
-def _visible(text: str) -> str:
-    """The text the tokenizer reads: same length as the original, so offsets point into what the resident wrote.
-
-    Hyphens between letters become spaces ("nid-de-poule", "sans-dessein", "f-u-c-k") except in web and e-mail
-    addresses; curly apostrophes become straight ones; emoji joiners become spaces.
-    """
-    text = _EMOJI_JOINERS.sub(" ", text)
-    text = text.translate(_APOSTROPHES)
-
-    def unhyphenate(match: re.Match[str]) -> str:
-        chunk = match.group()
-        return chunk if _WEB_ADDRESS.search(chunk) else _HYPHEN_BETWEEN_LETTERS.sub(" ", chunk)
-
-    return _CHUNK.sub(unhyphenate, text)
-
-
-@dataclass(frozen=True)
-class _Canon:
-    """Undoes obfuscations by finding which lexicon word an odd token stands for ("c@lisse" -> "calisse")."""
-
-    vocabulary: frozenset[str]
-    stems: tuple[str, ...]
-    hidden_words: tuple[str, ...]  # words of the `obfuscated` lists, in their order (most common abuse first)
-    hidden_stems: tuple[str, ...]
-
-    def norm(self, text: str) -> str:
-        base = _base_norm(text)
-        if self.is_known(base) or not any(ch.isalpha() for ch in base):
-            return base
-        # Decoded spellings may stand for any word of the lexicon ("r3tard", "gooooo"); guessing behind
-        # wildcards is kept to the `obfuscated` lists, where a wrong guess costs least.
-        known = next((c for c in _decodings(base) if c != base and self.is_known(c)), None)
-        return known or self.unhide(base) or base
-
-    def unhide(self, base: str) -> str | None:
-        """The hidden word of the `obfuscated` lists that `base` stands for, or None."""
-        if not any(ch.isalpha() for ch in base):
-            return None
-        candidates = _decodings(base)
-        for candidate in candidates:
-            if candidate != base and self.is_hidden(candidate):
-                return candidate
-        for candidate in candidates:
-            if any(ch in _WILDCARDS for ch in candidate):
-                found = self._wildcard(candidate)
-                if found:
-                    return found
-        return None
-
-    def is_known(self, base: str) -> bool:
-        """Whether `base` is a word of the lexicon, or starts like one of its stems."""
-        return base in self.vocabulary or (bool(self.stems) and base.startswith(self.stems))
-
-    def is_hidden(self, base: str) -> bool:
-        """Whether `base` is a word of the `obfuscated` lists."""
-        return base in self.hidden_words or (bool(self.hidden_stems) and base.startswith(self.hidden_stems))
-
-    def _wildcard(self, masked: str) -> str | None:
-        letters = sum(ch.isalpha() for ch in masked)
-        if letters < 1 or not masked[0].isalpha():
-            return None
-
-        def fits(word: str) -> bool:
-            return all(m == w or m in _WILDCARDS for m, w in zip(masked, word, strict=True))
-
-        # "f*ck", "tabar***": one hidden letter per sign, the usual way.
-        for word in self.hidden_words:
-            if len(word) == len(masked) and fits(word):
-                return word
-        # "f**king": a stem followed by an ending.
-        for stem in self.hidden_stems:
-            if len(masked) >= len(stem) and _fits_prefix(masked, stem):
-                return stem + masked[len(stem) :]
-        # "tabar*": the signs stand for the rest of the word.
-        prefix = masked.rstrip(_WILDCARDS)
-        if len(prefix) >= 3 and prefix.isalpha() and len(prefix) < len(masked):
-            return next((w for w in self.hidden_words if w.startswith(prefix) and len(w) > len(prefix)), None)
-        return None
-
-
-def _decodings(base: str) -> tuple[str, ...]:
-    """The spellings a hidden word may be read as: without spaces or dots, leet decoded, long repeats cut."""
-    squeezed = base.replace(" ", "")
-    return tuple(
-        dict.fromkeys(
-            variant
-            for form in (squeezed, _SEPARATORS.sub("", squeezed))
-            for decoded in (form, form.translate(_LEET))
-            for variant in (decoded, _LONG_REPEATS.sub(r"\1", decoded), _LONG_REPEATS.sub(r"\1\1", decoded))
-        )
-    )
-
-
-def _fits_prefix(masked: str, stem: str) -> bool:
-    """Whether the start of `masked` spells `stem`, wildcards standing for any letter."""
-    return all(m == s or m in _WILDCARDS for m, s in zip(masked, stem, strict=False))
-
-
-class _Tokenizer:
-    """spaCy's blank French tokenizer, plus the fixes social-media text needs; sets each token's norm. The reading
-    (pointe_claire.patterns.Reading) of the netiquette lexicon."""
-
-    sentence_ends = _SENTENCE_END
-
-    def __init__(self, city_hosts: frozenset[str]) -> None:
-        # The French rules split elisions ("l'hôtel", "j'vais", "t'es"); the English tokenizer would leave them
-        # whole. English contractions the French rules split ("don'" + "t") are joined back in `_join`.
-        self._nlp = _blank_french()
-        self._sentencizer = Sentencizer()
-        self._city_hosts = city_hosts
-
-    @property
-    def vocab(self) -> Vocab:
-        return self._nlp.vocab
-
-    def literal(self, text: str) -> tuple[str, ...]:
-        """The norms of a lexicon word or phrase, tokenized exactly like a message."""
-        doc = self._nlp.make_doc(_visible(text))
-        self._join(doc, None)
-        # A lone elision ("l'", "d'") loses its apostrophe to the tokenizer: the apostrophe token is dropped.
-        return tuple(norm for token in doc if not token.is_space and (norm := _base_norm(token.text)))
-
-    def doc(self, text: str, canon: _Canon) -> Doc:
-        doc = self._nlp.make_doc(_visible(text) + _SENTINEL)
-        self._join(doc, canon)
-        for token in doc:
-            if token.like_email:
-                token.norm_ = _EMAIL
-            elif token.like_url:
-                token.norm_ = _CITY_LINK if self._is_city(token.text) else LINK
-            elif _EMOJI_ONLY.fullmatch(token.text):
-                token.norm_ = token.text
-            else:
-                token.norm_ = canon.norm(token.text)
-        return self._sentencizer(doc)
-
-    def _is_city(self, address: str) -> bool:
-        host = re.sub(r"^[a-z]+://", "", address.lower()).split("/")[0].split("@")[-1]
-        host = host.removeprefix("www.")
-        return any(host == city or host.endswith("." + city) for city in self._city_hosts)
-
-    def _join(self, doc: Doc, canon: _Canon | None) -> None:
-        spans: list[tuple[int, int]] = []
-        i = 0
-        while i < len(doc) - 1:
-            end = self._joined_end(doc, i, canon)
-            if end > i + 1:
-                spans.append((i, end))
-                i = end
-            else:
-                i += 1
-        if spans:
-            with doc.retokenize() as retokenizer:
-                for start, end in spans:
-                    retokenizer.merge(doc[start:end])
-
-    def _joined_end(self, doc: Doc, i: int, canon: _Canon | None) -> int:
-        token, following = doc[i], doc[i + 1]
-        # "don'" + "t", "I'" + "ll": English contractions, one word as residents also type them ("dont", "ill").
-        if (
-            token.text.endswith("'")
-            and not token.whitespace_
-            and following.is_alpha
-            and _base_norm(token.text) not in _FRENCH_ELISIONS
-        ):
-            return i + 2
-        if canon is None:
-            return i
-        # "tabar" + "***", "1d10" + "t": pieces of one hidden word the tokenizer cut apart.
-        chunk_end = i + 1
-        while chunk_end < len(doc) and not doc[chunk_end - 1].whitespace_ and not doc[chunk_end].is_space:
-            chunk_end += 1
-        if chunk_end > i + 1 and any(ch in _OBFUSCATION_CHARS for ch in doc[i:chunk_end].text):
-            for end in range(chunk_end, i + 1, -1):
-                if canon.unhide(_base_norm(doc[i:end].text)):
-                    return end
-        # "f u c k", "T A B A R N A K": letters spaced out.
-        if len(token.text) == 1:
-            run_end = i
-            while run_end < len(doc) and len(doc[run_end].text) == 1 and doc[run_end].whitespace_ in (" ", ""):
-                run_end += 1
-            for end in range(run_end, i + 2, -1):
-                joined = "".join(t.text for t in doc[i:end])
-                hidden = canon.unhide(_base_norm(joined)) or _base_norm(joined)
-                if canon.is_hidden(hidden):
-                    return end
-        return i
-
-
-@lru_cache(maxsize=1)
-def _blank_french() -> Language:
-    """spaCy's blank French pipeline, built once per process: its tokenizer rules take seconds to compile."""
-    return spacy.blank("fr")
 
 
 def _load_entries(raw: Mapping[str, Any], source: str) -> tuple[LexiconEntry, ...]:
@@ -409,13 +172,13 @@ class NetiquetteChecker:
         raw = read_lexicon(source)
         self._redactor = redactor or default_redactor()
         self._placeholders = {pattern.kind: pattern.placeholder for pattern in self._redactor.patterns}
-        self._tokenizer = _Tokenizer(frozenset(city_hosts) if city_hosts is not None else _city_hosts())
+        self._reading = LexiconReading(frozenset(city_hosts) if city_hosts is not None else _city_hosts())
         self._entries = _load_entries(raw, source.name)
-        lists = WordLists(raw.get("words") or {}, self._tokenizer, source.name)
-        compiler = Compiler(lists, self._tokenizer)
-        self._index = PatternIndex(self._tokenizer.vocab)
+        lists = WordLists(raw.get("words") or {}, self._reading, source.name)
+        compiler = Compiler(lists, self._reading)
+        self._index = PatternIndex(self._reading.vocab)
         # Entries that decide a kind of the Redactor are read on the redacted message, in an index of their own.
-        self._redacted_index = PatternIndex(self._tokenizer.vocab)
+        self._redacted_index = PatternIndex(self._reading.vocab)
         self._decided: dict[str, str] = {}  # Redactor kind -> the key of the entry that decides it
         self._keys: dict[str, tuple[int, int]] = {}
         self._not_after: dict[int, frozenset[str]] = {}
@@ -441,12 +204,7 @@ class NetiquetteChecker:
                     entry.not_after, where(source.name, entry.not_after, entry.where)
                 )
         hidden = [lists.list_terms(name, "obfuscated") for name in raw.get("obfuscated") or ()]
-        self._canon = _Canon(
-            vocabulary=frozenset(lists.vocabulary),
-            stems=tuple(sorted(lists.stems)),
-            hidden_words=tuple(dict.fromkeys(w for terms in hidden for w in sorted(terms.words))),
-            hidden_stems=tuple(dict.fromkeys(s for terms in hidden for s in terms.stems)),
-        )
+        self._vocabulary = lists.vocabulary_read(hidden)
         self._mild_words = tuple(items(raw.get("mild_words") or ""))
 
     @property
@@ -479,11 +237,11 @@ class NetiquetteChecker:
 
     def _tied(self, redacted: str, key: str) -> bool:
         """Whether the deciding entry `key` matches the redacted message (the finding is tied to a person)."""
-        doc = self._tokenizer.doc(redacted, self._canon)
+        doc = self._reading.doc(redacted, self._vocabulary)
         return any(found_key == key for found_key, _, _ in self._redacted_index.find(doc))
 
     def _match(self, text: str, found: dict[str, list[_Found]]) -> None:
-        doc = self._tokenizer.doc(text, self._canon)
+        doc = self._reading.doc(text, self._vocabulary)
         spans: dict[tuple[int, int], list[tuple[int, int]]] = {}
         for key, start, end in self._index.find(doc):
             index, part = self._keys[key]

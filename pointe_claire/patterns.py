@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import yaml
 from spacy.lang.en.stop_words import STOP_WORDS as ENGLISH_STOP_WORDS
@@ -22,6 +22,8 @@ from spacy.matcher import Matcher
 from spacy.tokens import Doc
 from spacy.vocab import Vocab
 
+from pointe_claire.lexicon_reading import EMOJI, LINK, LexiconReading, Vocabulary
+
 # `...3`: a gap of 0 to 3 words. The bound is always written: the old lexicons had `..` = 3, `...` = 8 or 3.
 _GAP = re.compile(r"^\.\.\.(\d+)$")
 MAX_GAP = 20
@@ -29,9 +31,6 @@ MAX_GAP = 20
 MAX_VARIANTS = 5000
 KINDS = ("name", "number", "link", "emoji", "any", "punct")
 _NUMBER = r"^\d+(?:[.,]\d+)*$"
-EMOJI = "[\U0001f000-\U0001faff\u2600-\u27bf\u2b00-\u2bff]"
-# The norm a reading gives web addresses, so that `<link>` is a word like any other.
-LINK = "<link>"
 _REFERENCE = re.compile(r"^@(\w+)$")
 # `_` joins the words of one alternative: `no_longer`, `vous_êtes`, `hôtel_de_ville`.
 JOINER = "_"
@@ -162,19 +161,6 @@ def _check_alternative(alternative: str, context: str, place: str) -> None:
 # --- words and word lists ------------------------------------------------------------------------------------------
 
 
-class Reading(Protocol):
-    """How a lexicon's messages are cut into words; lexicon words are cut the same way, so they meet."""
-
-    @property
-    def sentence_ends(self) -> Sequence[str]:
-        """The tokens a gap or `<any>` never stands for."""
-        ...
-
-    def literal(self, text: str) -> tuple[str, ...]:
-        """The norms of a lexicon word or phrase, as the words of a message would have them."""
-        ...
-
-
 @dataclass(frozen=True)
 class Terms:
     """What the alternatives of a slot stand for, sorted by how spaCy can match them."""
@@ -193,7 +179,7 @@ class WordLists:
     Also collects every word and stem the lexicon's patterns use (the netiquette decodes obfuscations into them).
     """
 
-    def __init__(self, raw: Mapping[str, Any], reading: Reading, source: str) -> None:
+    def __init__(self, raw: Mapping[str, Any], reading: LexiconReading, source: str) -> None:
         self._reading = reading
         self._source = source
         self._raw = {name: (value, items(value)) for name, value in raw.items()}
@@ -204,6 +190,17 @@ class WordLists:
     @property
     def names(self) -> tuple[str, ...]:
         return tuple(self._raw)
+
+    def vocabulary_read(self, hidden: Iterable[Terms] = ()) -> Vocabulary:
+        """The words and stems the patterns compiled so far use, and the `hidden` ones (found behind signs): what
+        the reading turns a message's odd spellings into. Called once every pattern is compiled."""
+        hidden = tuple(hidden)
+        return Vocabulary(
+            words=frozenset(self.vocabulary),
+            stems=tuple(sorted(self.stems)),
+            hidden_words=tuple(dict.fromkeys(word for terms in hidden for word in sorted(terms.words))),
+            hidden_stems=tuple(dict.fromkeys(stem for terms in hidden for stem in terms.stems)),
+        )
 
     def list_terms(self, name: str, place: str, seen: tuple[str, ...] = ()) -> Terms:
         if name in self._resolved:
@@ -295,7 +292,7 @@ class WordLists:
 class Compiler:
     """Turns the patterns of one lexicon into spaCy Matcher patterns for one reading."""
 
-    def __init__(self, lists: WordLists, reading: Reading) -> None:
+    def __init__(self, lists: WordLists, reading: LexiconReading) -> None:
         self.lists = lists
         self._ends = list(reading.sentence_ends)
         names = lists.names

@@ -6,7 +6,6 @@ whatever the classifier thought, and by tests/test_safety_net.py. The patterns l
 
 from __future__ import annotations
 
-import itertools
 import re
 import unicodedata
 from bisect import bisect_right
@@ -15,11 +14,10 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-import spacy
-from spacy.language import Language
 from spacy.tokens import Doc
 
 from pointe_claire.city_facts import PROJECT_ROOT
+from pointe_claire.lexicon_reading import LexiconReading, same_length_fold
 from pointe_claire.patterns import Compiler, PatternError, PatternIndex, WordLists, check_patterns, read_lexicon, where
 from pointe_claire.text_normalization import fold, words
 
@@ -55,15 +53,7 @@ _ANOTHER_TIME = (PAST, HABITUAL, PLANNED)
 _EXCLUSION = "exclusion"
 _CUE = "cue"
 
-# A gap never jumps over the end of a sentence: "fire drill today. Also the tree..." is two statements.
-_SENTENCE_ENDS = (".", "!", "?", ";")
-_ELONGATED = re.compile(r"([^\W\d_])\1{2,}")
-_LIGATURES = {"œ": "oe", "æ": "ae"}
 _CLAUSE_PUNCTUATION = r"[.!?;:,\n]"
-# spaCy's tokenizer takes quadratic time on one long run without spaces (5,000 emojis: 6 s). No lexicon word is
-# that long, so such runs are cut every _RUN_CUT characters, in place, which keeps the quoted phrase aligned.
-_LONG_RUN = re.compile(r"\S{40,}")
-_RUN_CUT = 20
 
 
 @dataclass(frozen=True)
@@ -169,51 +159,6 @@ def _source_name(path: Path) -> str:
     return str(path.relative_to(PROJECT_ROOT)) if path.is_relative_to(PROJECT_ROOT) else path.name
 
 
-def searchable(text: str) -> tuple[str, list[tuple[int, int]] | None]:
-    """The text as patterns see it (folded, "œ" -> "oe", "feuuu" -> "feu"), and where each of its characters
-    came from in `text` (start, end).
-
-    The origins are None when every character stayed in place, which is nearly always: then no list is built.
-    """
-    folded = fold(text)
-    if len(folded) == len(text) and not _ELONGATED.search(folded) and not any(lig in folded for lig in _LIGATURES):
-        return folded, None
-    pieces: list[tuple[str, tuple[int, int]]] = []
-    for index, character in enumerate(text):
-        for out in fold(character):
-            pieces.extend((piece, (index, index + 1)) for piece in _LIGATURES.get(out, out))
-    # Squeeze runs of three or more identical letters to one, as language.py does for "heyyy"; the letter kept
-    # stands for the whole run, so that the phrase quoted is "FEUUUU", not "FEU".
-    kept: list[tuple[str, tuple[int, int]]] = []
-    for character, run in itertools.groupby(pieces, key=lambda piece: piece[0]):
-        letters = list(run)
-        if len(letters) >= 3 and character.isalpha():
-            letters = [(character, (letters[0][1][0], letters[-1][1][1]))]
-        kept.extend(letters)
-    return "".join(character for character, _ in kept), [origin for _, origin in kept]
-
-
-class _Reading:
-    """One of spaCy's blank tokenizers (French or English): how the emergency lexicon and messages are cut."""
-
-    sentence_ends = _SENTENCE_ENDS
-
-    def __init__(self, nlp: Language) -> None:
-        self.nlp = nlp
-
-    def literal(self, text: str) -> tuple[str, ...]:
-        """The words of a lexicon choice; an elision written alone ("d'", "l'") is cut as before a word ("d'eau")."""
-        text = searchable(text)[0]
-        if text.endswith("'"):
-            probe = self._norms(text + "x")
-            if len(probe) > 1 and probe[-1] == "x":
-                return tuple(probe[:-1])
-        return tuple(self._norms(text))
-
-    def _norms(self, text: str) -> list[str]:
-        return [token.norm_ for token in self.nlp.tokenizer(text)]
-
-
 @dataclass(frozen=True)
 class _Found:
     """A pattern match in the searchable text: [start, end) characters, what it is and its name."""
@@ -237,34 +182,25 @@ class _Clauses:
         return bisect_right(self._starts, position)
 
 
-@dataclass(frozen=True)
-class _Reader:
-    """One spaCy tokenizer and the lexicon compiled for it; exclusions and cues apart, as they are needed less."""
-
-    nlp: Language
-    concerns: PatternIndex
-    context: PatternIndex
-
-
 class EmergencyDetector:
-    """Matches the lexicon's patterns with spaCy's French and English tokenizers; both see every message."""
+    """Matches the lexicon's patterns in messages read the way every lexicon reads them
+    (pointe_claire.lexicon_reading)."""
 
     def __init__(self, lexicon: EmergencyLexicon) -> None:
         self._lexicon = lexicon
-        self._readers = [self._reader(spacy.blank(language)) for language in ("fr", "en")]
+        self._reading = LexiconReading()
+        lists = WordLists(lexicon.words, self._reading, lexicon.source)
+        compiler = Compiler(lists, self._reading)
+        # Exclusions and cues apart: they are only needed when emergency words were found.
+        self._concerns, self._context = PatternIndex(self._reading.vocab), PatternIndex(self._reading.vocab)
+        for category, name, pattern in lexicon.patterns():
+            index = self._concerns if category in KINDS else self._context
+            place = where(lexicon.source, pattern, f"{category} / {name}")
+            index.add(f"{category}:{name}", compiler.compile(pattern, place))
+        self._vocabulary = lists.vocabulary_read()
         breaks = "|".join(re.escape(word) for word in lexicon.clause_breaks)
         self._clause_breaks = re.compile(rf"{_CLAUSE_PUNCTUATION}|\b(?:{breaks})\b" if breaks else _CLAUSE_PUNCTUATION)
         self._applies_to = {exclusion.name: exclusion.applies_to for exclusion in lexicon.exclusions}
-
-    def _reader(self, nlp: Language) -> _Reader:
-        reading = _Reading(nlp)
-        compiler = Compiler(WordLists(self._lexicon.words, reading, self._lexicon.source), reading)
-        concerns, context = PatternIndex(nlp.vocab), PatternIndex(nlp.vocab)
-        for category, name, pattern in self._lexicon.patterns():
-            index = concerns if category in KINDS else context
-            place = where(self._lexicon.source, pattern, f"{category} / {name}")
-            index.add(f"{category}:{name}", compiler.compile(pattern, place))
-        return _Reader(nlp, concerns, context)
 
     @classmethod
     def from_path(cls, path: Path = DEFAULT_LEXICON_PATH) -> EmergencyDetector:
@@ -277,20 +213,17 @@ class EmergencyDetector:
     def assess(self, text: str) -> SafetyAssessment:
         """The emergency this message reports, or whether the emergency words it holds were all dismissed."""
         normalized = unicodedata.normalize("NFC", text)
-        folded, origins = searchable(normalized)
-        folded = _LONG_RUN.sub(_cut_run, folded)
-        readings = []
-        for reader in self._readers:
-            doc = reader.nlp.make_doc(folded)
-            readings.append((reader, doc, {token.norm_ for token in doc}))
-        emergencies = {item for reader, doc, norms in readings for item in _found(reader.concerns, doc, norms)}
-        context = {item for reader, doc, norms in readings for item in _found(reader.context, doc, norms)}
+        doc = self._reading.doc(normalized, self._vocabulary)
+        norms = {token.norm_ for token in doc}
+        emergencies = set(_found(self._concerns, doc, norms))
+        context = set(_found(self._context, doc, norms))
         exclusions = [item for item in context if item.category == _EXCLUSION]
         if not emergencies:
             # No emergency words, but a known look-alike context ("firefighter", "pool water"): say so, so that a
             # classifier's emergency guess can be taken back.
             return SafetyAssessment(None, dismissed=bool(exclusions))
         cues = [item for item in context if item.category == _CUE]
+        folded = same_length_fold(normalized)  # offsets in it are the matches' offsets
         clauses = _Clauses(folded, self._clause_breaks)
         candidates = [item for item in emergencies if not self._excluded(item, exclusions)]
         not_now = [item for item in candidates if self._not_now(item, cues, clauses, folded)]
@@ -304,10 +237,7 @@ class EmergencyDetector:
             return SafetyAssessment(None, dismissed=True)
         # The most serious kind; then the first words the resident wrote, as long as the lexicon could read them.
         best = min(standing, key=lambda item: (KINDS.index(item.category), item.start, item.start - item.end))
-        if origins is None:
-            phrase = normalized[best.start : best.end]
-        else:
-            phrase = normalized[origins[best.start][0] : origins[best.end - 1][1]]
+        phrase = normalized[best.start : best.end]
         return SafetyAssessment(EmergencyMatch(kind=best.category, phrase=phrase, concern=best.name))
 
     def _excluded(self, match: _Found, exclusions: list[_Found]) -> bool:
@@ -363,13 +293,6 @@ def _found(index: PatternIndex, doc: Doc, norms: set[str]) -> Iterable[_Found]:
         category, name = key.split(":", 1)
         last = doc[end - 1]
         yield _Found(doc[start].idx, last.idx + len(last), category, name)
-
-
-def _cut_run(match: re.Match[str]) -> str:
-    run = list(match.group())
-    for position in range(_RUN_CUT, len(run), _RUN_CUT):
-        run[position] = " "
-    return "".join(run)
 
 
 @lru_cache(maxsize=1)
