@@ -45,7 +45,7 @@ from pointe_claire.channels.messenger_events import (
 from pointe_claire.channels.public_reply import PARAGRAPH, default_texts
 from pointe_claire.channels.reply_guard import GuardedTurns
 from pointe_claire.channels.seen_events import SeenEvents
-from pointe_claire.channels.untrusted_input import MalformedBody, json_body, signature_matches
+from pointe_claire.channels.untrusted_input import MalformedBody, json_body, signature_matches, signature_refusal
 from pointe_claire.nlg import LANGUAGE_SLOT
 from pointe_claire.text_normalization import resident_text
 
@@ -343,9 +343,7 @@ class FacebookMessengerInput(FacebookInput):
                 return self.unconfigured.refusal()
             if not hub_signature_valid(self.fb_secret, request.body, request.headers):
                 logger.warning("Facebook: refused a delivery whose X-Hub-Signature is missing or wrong")
-                return response.json(
-                    {"status": 403, "error": "Invalid signature.", "error_fr": "Signature invalide."}, status=403
-                )
+                return signature_refusal()
             try:
                 payload = json_body(request.body)
             except MalformedBody:

@@ -10,6 +10,9 @@ import hmac
 import json
 from typing import Any
 
+from sanic import response
+from sanic.response import HTTPResponse
+
 # The deepest payload X or Meta deliver is about 8 levels (entry > messaging > message > attachments > payload…);
 # Rasa copies and stores metadata recursively, and Python's recursion limit is 1,000.
 MAX_JSON_DEPTH = 32
@@ -23,6 +26,11 @@ def signature_matches(given: str, expected: str) -> bool:
     """`given` (a header or token from the request) equals `expected`, compared in constant time. Sanic hands header
     bytes that are not UTF-8 on as surrogates, which a plain `.encode()` refuses (that was the 500)."""
     return hmac.compare_digest(given.encode("utf-8", "surrogatepass"), expected.encode("utf-8", "surrogatepass"))
+
+
+def signature_refusal() -> HTTPResponse:
+    """The answer to a delivery whose signature is missing or wrong, in both languages."""
+    return response.json({"status": 403, "error": "Invalid signature.", "error_fr": "Signature invalide."}, status=403)
 
 
 def json_body(body: bytes) -> Any:

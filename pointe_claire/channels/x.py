@@ -30,7 +30,7 @@ from pointe_claire.channels.env_settings import Unconfigured, from_environment, 
 from pointe_claire.channels.public_reply import PARAGRAPH, plan_public_answer
 from pointe_claire.channels.reply_guard import GuardedTurns
 from pointe_claire.channels.seen_events import SeenEvents
-from pointe_claire.channels.untrusted_input import MalformedBody, json_body, signature_matches
+from pointe_claire.channels.untrusted_input import MalformedBody, json_body, signature_matches, signature_refusal
 from pointe_claire.channels.x_api import DEFAULT_API_BASE_URL, RetryPolicy, XApi, XKeys
 from pointe_claire.channels.x_events import DIRECT, XMessage, messages_to_answer
 from pointe_claire.names import BILINGUAL_PARTS_KEY, LANGUAGE_SLOT, LANGUAGES
@@ -181,9 +181,7 @@ class XInput(InputChannel):
             given = request.headers.get(SIGNATURE_HEADER, "")
             if not signature_matches(given, signature(self.consumer_secret, request.body)):
                 logger.warning("X webhook: refused a POST whose signature is missing or wrong")
-                return response.json(
-                    {"status": 403, "error": "Invalid signature.", "error_fr": "Signature invalide."}, status=403
-                )
+                return signature_refusal()
             try:
                 payload = json_body(request.body)
             except MalformedBody:
