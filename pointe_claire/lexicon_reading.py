@@ -15,7 +15,7 @@ pointe_claire.netiquette; the trainer's guide is docs/lexicons.md.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 import spacy
@@ -57,6 +57,7 @@ _WEB_ADDRESS = re.compile(r"://|^www\.|@|[^\W_]\.[a-z]{2,}(?:/|$)", re.IGNORECAS
 # that long, so such runs (web addresses apart) are cut every _RUN_CUT characters, in place.
 _LONG_RUN = 40
 _RUN_CUT = 20
+_MAX_KNOWN_NORMS = 200_000
 
 
 def base_norm(text: str) -> str:
@@ -105,10 +106,24 @@ class Vocabulary:
     hidden_words: tuple[str, ...] = ()
     hidden_stems: tuple[str, ...] = ()
 
+    # Norms already worked out, by the text of a word: residents use the same words over and over.
+    _known_norms: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
+
     def norm(self, text: str) -> str:
+        """The norm of a word of a message: the lexicon word it stands for, or its own."""
+        norm = self._known_norms.get(text)
+        if norm is None:
+            norm = self._norm(text)
+            if len(self._known_norms) < _MAX_KNOWN_NORMS:
+                self._known_norms[text] = norm
+        return norm
+
+    def _norm(self, text: str) -> str:
         base = base_norm(text)
         if self.is_known(base) or not any(ch.isalpha() for ch in base):
             return base
+        if base.isalpha() and not _LONG_REPEATS.search(base):
+            return base  # nearly every word: no spelling to undo
         known = next((c for c in _decodings(base) if c != base and self.is_known(c)), None)
         return known or self.unhide(base) or base
 
