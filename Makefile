@@ -127,8 +127,10 @@ test-dates: system-packages $(VENV)/.installed ## The date-sensitive tests with 
 evaluate: train ## Held-out set (intent F1, replies) through the REST channel, then the real-message set when built (REAL_SET_DIR)
 	$(PY) -m scripts.evaluate
 
-report: train ## Trainer's report: intent scores per language, confusion, mistakes, vs last time (reports/index.html)
-	$(PY) -m scripts.report
+# The report scores the NLU model alone (models/nlu.tar.gz, `rasa train nlu` when the NLU data or config changed) and
+# compares it with the model of the last commit (models/baseline/, trained once per commit). REPORT_MODEL=path scores another.
+report: $(VENV)/.installed ## Trainer's report: intent scores per language, changed answers, vs the last commit (reports/index.html)
+	$(PY) -m scripts.report $(REPORT_MODEL)
 
 .PHONY: review review-user
 REVIEW_PORT ?= 5006

@@ -1,12 +1,13 @@
 """`make report`: how well the trained model recognises intents on the held-out set, as one page a trainer opens,
 behind the safety gate (scripts/safety_gate.py): `make report` fails, naming each message, when the model misses
-an emergency or raises a false alarm the previous report did not have.
+an emergency or raises a false alarm that the baseline did not have.
 
-Loads models/pointe-claire.tar.gz in-process (the same NLU pipeline the deployed assistant runs: classifier,
-fallback, language detector, safety net), parses every message of tests/evaluation/, and writes under reports/:
-index.html (scores per language and intent, confusion matrices, misclassified messages with their top-3 intents,
-better/worse per intent against the previous report), report.json (what the next report compares with), and the
-confusion-matrix PNGs. The previous report is kept in reports/previous/ until a different model is scored.
+Scores models/nlu.tar.gz (trained first when the NLU data or config changed: `rasa train nlu`, the same pipeline
+the deployed assistant runs) in-process on every message of tests/evaluation/, and compares it with the baseline
+(scripts/baseline.py: the model of the last commit, on today's held-out set; outside a git checkout, the previous
+report). Writes under reports/: index.html (scores per language and intent, better/worse beyond run-to-run noise,
+every held-out message whose answer changed, confusion matrices, misclassified messages with their top-3
+intents), report.json, and the confusion-matrix PNGs. The previous report is kept in reports/previous/.
 """
 
 from __future__ import annotations
@@ -24,13 +25,13 @@ from pathlib import Path
 from typing import Any
 
 from scripts import safety_gate
+from scripts.baseline import Baseline, baseline, measured_noise, noise_band
 from scripts.intent_scores import LanguageScores, Ranking, parse_rankings, score
+from scripts.model_freshness import NLU_MODEL, ensure_fresh_model
 from scripts.nlu_files import LANGUAGES, PROJECT_ROOT, Example, evaluation_examples
 from scripts.safety_gate import LanguageSafety
 
-MODEL = PROJECT_ROOT / "models" / "pointe-claire.tar.gz"
 REPORTS = PROJECT_ROOT / "reports"
-SAME = 0.005  # F1 changes smaller than this are noise, not better or worse
 LANGUAGE_LABELS = {"fr": "Français / French", "en": "English / Anglais"}
 
 
@@ -41,7 +42,7 @@ class LanguageReport:
     examples: list[Example]
 
 
-def evaluate(model: Path = MODEL) -> tuple[dict[str, LanguageReport], dict[str, LanguageSafety]]:
+def evaluate(model: Path = NLU_MODEL) -> tuple[dict[str, LanguageReport], dict[str, LanguageSafety]]:
     """The held-out scores per language and the safety gate's findings, from one load of the model."""
     examples = {language: evaluation_examples(language) for language in LANGUAGES}
     cases = safety_gate.safety_cases()
@@ -72,6 +73,10 @@ def to_json(reports: dict[str, LanguageReport], model: Path) -> dict[str, Any]:
                     for intent, (p, rc, f1, n) in r.scores.per_intent.items()
                 },
                 "confused_pairs": confused_pairs(r),
+                # Every held-out message's answer: what the next report (or a baseline) is compared with.
+                "answers": [
+                    [ex.text, ex.intent, ranking[0][0]] for ex, ranking in zip(r.examples, r.rankings, strict=True)
+                ],
                 "misclassified": [
                     {"text": ex.text, "intent": ex.intent, "where": ex.where, "top3": ranking}
                     for ex, ranking in zip(r.examples, r.rankings, strict=True)
@@ -96,28 +101,61 @@ def confused_pairs(report: LanguageReport) -> list[dict[str, Any]]:
     )
 
 
-def change(current: float, previous: float | None) -> tuple[str, str]:
-    """('better'|'worse'|'same'|'new', signed delta) for one F1 against the previous report."""
+def change(current: float, previous: float | None, noise: float) -> tuple[str, str]:
+    """('better'|'worse'|'same'|'new', signed delta) for one F1 against the reference; within `noise` it is the same
+    (two trainings of the same data differ that much)."""
     if previous is None:
         return "new", ""
     delta = current - previous
-    if abs(delta) < SAME:
+    if abs(delta) <= noise:
         return "same", f"{delta:+.3f}"
     return ("better" if delta > 0 else "worse"), f"{delta:+.3f}"
 
 
-def compare(current: dict[str, Any], previous: dict[str, Any] | None) -> dict[str, dict[str, tuple[str, str]]]:
-    """Per language and intent: better, worse, same or new, with the F1 delta ('—' with no previous report)."""
+def compare(
+    current: dict[str, Any], reference: dict[str, Any] | None, noise: dict[str, Any] | None = None
+) -> dict[str, dict[str, tuple[str, str]]]:
+    """Per language and intent: better, worse, same or new, with the F1 delta ('—' with nothing to compare with)."""
     result: dict[str, dict[str, tuple[str, str]]] = {}
     for language, data in current["languages"].items():
-        if previous is None:
+        if reference is None:
             result[language] = {intent: ("—", "") for intent in data["per_intent"]}
             continue
-        before = (previous or {}).get("languages", {}).get(language, {}).get("per_intent", {})
+        before = reference.get("languages", {}).get(language, {}).get("per_intent", {})
         result[language] = {
-            intent: change(scores["f1"], before[intent]["f1"] if intent in before else None)
+            intent: change(
+                scores["f1"], before[intent]["f1"] if intent in before else None, noise_band(noise, language, intent)
+            )
             for intent, scores in data["per_intent"].items()
         }
+    return result
+
+
+def changed_answers(current: dict[str, Any], reference: dict[str, Any] | None) -> dict[str, list[dict[str, str]]]:
+    """Per language, the held-out messages (in both sets) whose answer differs from the reference's: fixed (now
+    right), broken (was right) or changed (wrong both times)."""
+    result: dict[str, list[dict[str, str]]] = {}
+    for language, data in current["languages"].items():
+        before = {
+            text: answer
+            for text, _, answer in (reference or {}).get("languages", {}).get(language, {}).get("answers", [])
+        }
+        rows = []
+        for text, intent, answer in data["answers"]:
+            if text in before and before[text] != answer:
+                verdict = "fixed" if answer == intent else "broken" if before[text] == intent else "changed"
+                rows.append({"text": text, "intent": intent, "before": before[text], "now": answer, "verdict": verdict})
+        result[language] = rows
+    return result
+
+
+def held_out_changes(current: dict[str, Any], reference: dict[str, Any] | None) -> dict[str, dict[str, int]]:
+    """Per language, how many held-out messages were added and removed since the reference was scored."""
+    result = {}
+    for language, data in current["languages"].items():
+        now = {(text, intent) for text, intent, _ in data["answers"]}
+        before = {(t, i) for t, i, _ in (reference or {}).get("languages", {}).get(language, {}).get("answers", [])}
+        result[language] = {"added": len(now - before), "removed": len(before - now)}
     return result
 
 
@@ -191,8 +229,57 @@ def _safety_html(current: dict[str, Any]) -> list[str]:
     return parts
 
 
+def _comparison_html(current: dict[str, Any], noise: dict[str, Any] | None) -> str:
+    """What the report is compared with, whether the held-out set itself changed since, and the noise band."""
+    if not current.get("compared_with"):
+        return "Nothing to compare with yet: the next report will be compared with this one."
+    text = f"Compared with {_e(current['compared_with'])}, on the same held-out messages. "
+    moved = {lang: c for lang, c in current.get("held_out_changes", {}).items() if c["added"] or c["removed"]}
+    if moved:
+        text += (
+            "The held-out set itself changed since ("
+            + "; ".join(f"{_e(lang)}: {c['added']} added, {c['removed']} removed" for lang, c in moved.items())
+            + "): scores on it are not comparable one for one. "
+        )
+    if noise:
+        text += (
+            f"An intent is called better or worse only beyond the run-to-run noise measured by training the same "
+            f"data with {len(noise['seeds'])} seeds (bench/results/seed_noise.md): up to "
+            + ", ".join(
+                f"{_e(lang)} ±{max(data['per_intent'].values(), default=0):.3f} per intent, "
+                f"±{data['weighted_f1']:.3f} weighted F1"
+                for lang, data in noise["languages"].items()
+            )
+            + "."
+        )
+    return text
+
+
+def _changed_answers_html(language: str, rows: list[dict[str, str]]) -> list[str]:
+    if not rows:
+        return []
+    parts = [
+        f"<table><caption>Answers that changed ({len(rows)}) / Réponses changées</caption><tr>"
+        "<th scope='col'>message</th><th scope='col'>written for</th><th scope='col'>before</th>"
+        "<th scope='col'>now</th><th scope='col'></th></tr>"
+    ]
+    classes = {"fixed": "better", "broken": "worse", "changed": "same"}
+    for row in sorted(rows, key=lambda r: ("broken", "changed", "fixed").index(r["verdict"])):
+        parts.append(
+            f'<tr class="{classes[row["verdict"]]}"><td lang="{_e(language)}">{_e(row["text"])}</td>'
+            f"<td><code>{_e(row['intent'])}</code></td><td><code>{_e(row['before'])}</code></td>"
+            f"<td><code>{_e(row['now'])}</code></td><td>{_e(row['verdict'])}</td></tr>"
+        )
+    parts.append("</table>")
+    return parts
+
+
 def render_html(
-    current: dict[str, Any], previous: dict[str, Any] | None, images: dict[str, Path], changes: dict[str, Any]
+    current: dict[str, Any],
+    previous: dict[str, Any] | None,
+    images: dict[str, Path],
+    changes: dict[str, Any],
+    noise: dict[str, Any] | None = None,
 ) -> str:
     parts = [
         '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">',
@@ -205,21 +292,18 @@ def render_html(
         '<h1>Intent report <span lang="fr">/ Rapport des intentions</span></h1>',
         f"<p>Model <code>{_e(current['model']['path'])}</code> scored on the held-out set "
         f"(<code>tests/evaluation/</code>, never trained on), {_e(current['created'])}. "
-        + (
-            f"Compared with the report of {_e(previous['created'])}."
-            if previous
-            else "No previous report: the next one will be compared with this one."
-        )
+        + _comparison_html(current, noise)
         + ' How to read it: <a href="../docs/trainers.md">docs/trainers.md</a>.</p>',
         *_safety_html(current),
         "<table><caption>Summary / Sommaire</caption>",
         "<tr><th scope='col'>language</th><th scope='col'>messages</th><th scope='col'>accuracy</th>"
-        "<th scope='col'>weighted F1</th><th scope='col'>previous</th><th scope='col'>misclassified</th>"
-        "<th scope='col'>intents better / worse</th></tr>",
+        "<th scope='col'>weighted F1</th><th scope='col'>before</th><th scope='col'>misclassified</th>"
+        "<th scope='col'>intents better / worse</th><th scope='col'>answers fixed / broken</th></tr>",
     ]
     for language, data in current["languages"].items():
         before = (previous or {}).get("languages", {}).get(language, {}).get("weighted_f1")
         verdicts = [v for v, _ in changes[language].values()]
+        answers = [row["verdict"] for row in current.get("changed_answers", {}).get(language, [])]
         parts.append(
             _row(
                 [
@@ -230,6 +314,7 @@ def render_html(
                     f"{before:.3f}" if before is not None else "—",
                     str(len(data["misclassified"])),
                     f"{verdicts.count('better')} / {verdicts.count('worse')}",
+                    f"{answers.count('fixed')} / {answers.count('broken')}",
                 ],
                 header=True,
             )
@@ -252,6 +337,7 @@ def render_html(
                 f'<td>{verdict}</td><td class="n">{delta}</td></tr>'
             )
         parts.append("</table>")
+        parts.extend(_changed_answers_html(language, current.get("changed_answers", {}).get(language, [])))
         image = images[language]
         encoded = base64.b64encode(image.read_bytes()).decode("ascii")
         parts.append(
@@ -294,8 +380,13 @@ def write_report(
     model: Path,
     folder: Path = REPORTS,
     safety: dict[str, LanguageSafety] | None = None,
+    reference: tuple[str, dict[str, Any]] | None = None,
+    noise: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Writes index.html, report.json and the PNGs; keeps the last report of a different model in previous/."""
+    """Writes index.html, report.json and the PNGs; keeps the last report of a different model in previous/.
+
+    `reference` is what to compare with, named ("the model of the last commit, 1a2b3c4d5e6f"): the baseline; the
+    previous report without one. Within `noise` (scripts/baseline.noise_band) an intent's F1 is the same."""
     folder.mkdir(parents=True, exist_ok=True)
     current = to_json(reports, model)
     if safety is not None:
@@ -307,29 +398,65 @@ def write_report(
             kept.parent.mkdir(exist_ok=True)
             shutil.copy2(latest, kept)
     previous = json.loads(kept.read_text(encoding="utf-8")) if kept.exists() else None
+    if reference is None and previous is not None:
+        reference = (f"the report of {previous['created']}", previous)
+    name, compared = reference if reference is not None else (None, None)
     images = {}
     for language, report in reports.items():
         images[language] = folder / f"confusion_{language}.png"
         confusion_png(report, images[language])
-    changes = compare(current, previous)
+    changes = compare(current, compared, noise)
+    current["compared_with"] = name
     current["changes"] = {
         language: {intent: {"verdict": v, "f1_delta": d} for intent, (v, d) in per.items()}
         for language, per in changes.items()
     }
+    current["changed_answers"] = changed_answers(current, compared)
+    current["held_out_changes"] = held_out_changes(current, compared) if compared else {}
     if safety is not None:
-        current["safety_failures"] = safety_gate.failures(safety, safety_gate.known_alarms(previous))
+        current["safety_failures"] = safety_gate.failures(safety, safety_gate.known_alarms(compared))
     latest.write_text(json.dumps(current, ensure_ascii=False, indent=1), encoding="utf-8")
-    (folder / "index.html").write_text(render_html(current, previous, images, changes), encoding="utf-8")
+    page = render_html(current, compared, images, changes, noise)
+    (folder / "index.html").write_text(page, encoding="utf-8")
     return current
 
 
+def scored_reference(found: Baseline, current_model: Path, current: tuple[Any, Any]) -> dict[str, Any]:
+    """The baseline model's report on today's held-out set, kept beside it (scored again when the set changes)."""
+    if _sha256(found.model) == _sha256(current_model):
+        reports, safety = current  # nothing that shapes the NLU changed since the commit
+        return {**to_json(reports, found.model), "safety": safety_gate.to_json(safety)}
+    texts = [ex.text + "\t" + ex.intent for language in LANGUAGES for ex in evaluation_examples(language)]
+    texts += [case.text for case in safety_gate.safety_cases()]
+    key = hashlib.sha256("\n".join(texts).encode("utf-8")).hexdigest()[:12]
+    cached = found.model.with_name(found.model.name.removesuffix(".tar.gz") + f".scored-{key}.json")
+    if cached.is_file():
+        return dict(json.loads(cached.read_text(encoding="utf-8")))
+    reports, safety = evaluate(found.model)
+    scored = {**to_json(reports, found.model), "safety": safety_gate.to_json(safety)}
+    cached.write_text(json.dumps(scored, ensure_ascii=False), encoding="utf-8")
+    return scored
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
 def main(argv: list[str]) -> int:
-    model = Path(argv[1]) if len(argv) > 1 else MODEL
-    if not model.exists():
-        print(f"error: no model at {model}: run `make train` (or `make report`, which trains first)")
-        return 1
+    if len(argv) > 1:
+        model = Path(argv[1])
+        if not model.exists():
+            print(f"error: no model at {model}")
+            return 1
+    else:
+        model = ensure_fresh_model(NLU_MODEL, nlu_only=True)
+    found = baseline()
     reports, safety = evaluate(model)
-    current = write_report(reports, model, safety=safety)
+    reference = None
+    if found is not None:
+        scored = scored_reference(found, model, (reports, safety))
+        reference = (f"the model of the last commit, {found.commit[:12]} (the baseline)", scored)
+    current = write_report(reports, model, safety=safety, reference=reference, noise=measured_noise())
     print(safety_gate.summary(safety))
     for language, data in current["languages"].items():
         worse = [i for i, c in current["changes"][language].items() if c["verdict"] == "worse"]
@@ -338,6 +465,12 @@ def main(argv: list[str]) -> int:
             f"{len(data['misclassified'])} misclassified"
             + (f"; worse than before: {', '.join(worse)}" if worse else "")
         )
+        answers = [row["verdict"] for row in current["changed_answers"][language]]
+        if answers:
+            print(
+                f"[{language}] answers changed: {answers.count('fixed')} fixed, {answers.count('broken')} broken, "
+                f"{answers.count('changed')} wrong both times (listed in the report)"
+            )
     print(f"Report: {REPORTS / 'index.html'}")
     if current["safety_failures"]:
         print("\nSafety gate FAILED: the model misses an emergency or raises a new false alarm. Add examples or")

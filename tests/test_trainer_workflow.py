@@ -10,6 +10,7 @@ import html
 import json
 import re
 import shutil
+import subprocess
 import uuid
 from pathlib import Path
 
@@ -17,11 +18,13 @@ import pytest
 import yaml
 
 from pointe_claire.city_facts import load_city_facts
+from scripts.baseline import MIN_NOISE, baseline, noise_band
 from scripts.evaluate import F1_BAR
 from scripts.intent_scores import score
+from scripts.model_freshness import fingerprint
 from scripts.new_intent import main as new_intent
 from scripts.nlu_files import evaluation_examples
-from scripts.report import LanguageReport, change, write_report
+from scripts.report import LanguageReport, change, to_json, write_report
 from scripts.servers import running_assistant
 from tests.test_project_checks import ROOT, copy_project, errors, make
 
@@ -113,7 +116,15 @@ def test_new_intent_adds_to_an_existing_topic_and_refuses_bad_or_taken_names(tmp
     [(0.9, None, "new"), (0.9, 0.8, "better"), (0.8, 0.9, "worse"), (0.9, 0.898, "same")],
 )
 def test_report_calls_a_change_better_worse_same_or_new(current: float, previous: float | None, verdict: str):
-    assert change(current, previous)[0] == verdict
+    assert change(current, previous, MIN_NOISE)[0] == verdict
+
+
+def test_a_change_within_the_measured_noise_is_the_same():
+    noise = {"seeds": [42, 7], "languages": {"fr": {"weighted_f1": 0.01, "per_intent": {"ask_jobs": 0.04}}}}
+    assert change(0.90, 0.93, noise_band(noise, "fr", "ask_jobs")) == ("same", "-0.030")
+    assert change(0.90, 0.95, noise_band(noise, "fr", "ask_jobs")) == ("worse", "-0.050")
+    assert noise_band(noise, "fr", "ask_events") == 0.04  # not measured: the largest band of its language
+    assert noise_band(noise, "fr", None) == 0.01 and noise_band(None, "fr", "ask_jobs") == MIN_NOISE
 
 
 def test_slow_the_guides_worked_example_end_to_end(tmp_path: Path, trained_model: Path):
@@ -194,3 +205,52 @@ def test_report_page_shows_what_got_worse_and_each_mistakes_top_3(tmp_path: Path
         {"intents": ["ask_events", "ask_jobs"], "a_as_b": 0, "b_as_a": 1}
     ]
     assert "<code>ask_events</code> ↔ <code>ask_jobs</code>" in page
+
+
+def test_report_lists_every_answer_that_changed_since_the_baseline(tmp_path: Path):
+    """Against the baseline (the last commit's model), each held-out message whose answer changed is listed."""
+    examples = [ex for ex in evaluation_examples("en") if ex.intent in ("ask_jobs", "ask_events")][:12]
+    right = [[(ex.intent, 0.9)] for ex in examples]
+    before, now = list(right), list(right)
+    before[0] = [("greet", 0.8)]  # the baseline got the first message wrong
+    now[1] = [("greet", 0.7)]  # today's model gets the second one wrong
+    model = tmp_path / "nlu.tar.gz"
+    model.write_bytes(b"baseline")
+    reference = to_json({"en": LanguageReport(score(examples, [r[0] for r in before], "en"), before, examples)}, model)
+    model.write_bytes(b"today")
+    current_report = LanguageReport(score(examples[:-1], [r[0] for r in now[:-1]], "en"), now[:-1], examples[:-1])
+    named = ("the model of the last commit, 1a2b3c4d5e6f (the baseline)", reference)
+    current = write_report({"en": current_report}, model, tmp_path / "reports", reference=named)
+
+    rows = {(row["text"], row["verdict"], row["before"], row["now"]) for row in current["changed_answers"]["en"]}
+    assert rows == {
+        (examples[0].text, "fixed", "greet", examples[0].intent),
+        (examples[1].text, "broken", examples[1].intent, "greet"),
+    }
+    assert current["held_out_changes"]["en"] == {"added": 0, "removed": 1}
+    page = (tmp_path / "reports" / "index.html").read_text(encoding="utf-8")
+    assert "Compared with the model of the last commit, 1a2b3c4d5e6f (the baseline)" in page
+    assert "Answers that changed (2)" in page and html.escape(examples[1].text) in page
+    assert "The held-out set itself changed since (en: 0 added, 1 removed)" in page
+
+
+def test_the_baseline_is_the_last_commits_model_and_needs_a_git_checkout(tmp_path: Path):
+    (tmp_path / "checkout").mkdir()
+    project = copy_project(tmp_path / "checkout")
+    git = ["git", "-C", str(project), "-c", "user.name=Trainer", "-c", "user.email=trainer@example.org"]
+    for command in (["init", "-q"], ["add", "-A"], ["commit", "-q", "-m", "data"]):
+        subprocess.run([*git, *command], check=True, capture_output=True)
+    commit = subprocess.run([*git, "rev-parse", "HEAD"], check=True, capture_output=True, text=True).stdout.strip()
+    nlu_model = project / "models" / "nlu.tar.gz"
+    nlu_model.parent.mkdir()
+    nlu_model.write_bytes(b"today's NLU model")
+    nlu_model.with_name("nlu.tar.gz.fingerprint").write_text(fingerprint(project, nlu_only=True) + "\n")
+
+    # Nothing that shapes the NLU changed since the commit: today's model is the baseline, nothing is trained.
+    found = baseline(project, nlu_model)
+    assert found is not None and found.commit == commit
+    assert found.model == project / "models" / "baseline" / f"nlu-{commit[:12]}.tar.gz"
+    assert found.model.read_bytes() == b"today's NLU model"
+
+    (tmp_path / "copy").mkdir()
+    assert baseline(copy_project(tmp_path / "copy")) is None  # a copied project has no last commit

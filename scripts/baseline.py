@@ -1,0 +1,96 @@
+"""The report's baseline: the NLU model trained from the last commit's data and config, so that `make report`
+shows what the trainer's uncommitted change did, on today's held-out set, with differences within run-to-run noise
+called "same".
+
+The baseline model is trained once per commit (from `git archive HEAD`, in a temporary folder) and kept in
+models/baseline/; when the commit's NLU inputs are today's, today's NLU model is the baseline and nothing is
+trained. It runs with today's code (custom components, lexicons): what it isolates is the training data and config.
+The noise is measured by bench/seed_noise.py (the same data trained with other random seeds) and read from
+bench/results/seed_noise.json.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import shutil
+import subprocess
+import tarfile
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from scripts.model_freshness import NLU_MODEL, fingerprint, is_fresh, train_command
+from scripts.nlu_files import PROJECT_ROOT
+
+BASELINE_MODELS = PROJECT_ROOT / "models" / "baseline"
+NOISE_FILE = PROJECT_ROOT / "bench" / "results" / "seed_noise.json"
+# Below this, a change of F1 is "same" whatever the measured noise (rounding of the report's two decimals).
+MIN_NOISE = 0.005
+
+
+@dataclass(frozen=True)
+class Baseline:
+    commit: str  # the commit the baseline model was trained from
+    model: Path
+
+
+def head_commit(root: Path = PROJECT_ROOT) -> str | None:
+    """The checked-out commit, or None outside a git checkout (a copied project, an exported tree)."""
+    found = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, check=False)
+    inside = subprocess.run(
+        ["git", "rev-parse", "--show-toplevel"], cwd=root, capture_output=True, text=True, check=False
+    )
+    if found.returncode != 0 or Path(inside.stdout.strip()).resolve() != root.resolve():
+        return None
+    return found.stdout.strip()
+
+
+def export_commit(commit: str, root: Path, into: Path) -> None:
+    """The files of `commit` written into `into` (no .git)."""
+    archive = subprocess.run(["git", "archive", "--format=tar", commit], cwd=root, capture_output=True, check=True)
+    with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
+        tar.extractall(into, filter="data")
+
+
+def baseline(root: Path = PROJECT_ROOT, nlu_model: Path = NLU_MODEL) -> Baseline | None:
+    """The NLU model of the last commit, trained now when it is missing; None outside a git checkout."""
+    commit = head_commit(root)
+    if commit is None:
+        return None
+    model = root / "models" / "baseline" / f"nlu-{commit[:12]}.tar.gz"
+    if model.is_file():
+        return Baseline(commit, model)
+    model.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="baseline-") as folder:
+        committed = Path(folder)
+        export_commit(commit, root, committed)
+        if fingerprint(committed, nlu_only=True) == fingerprint(root, nlu_only=True) and is_fresh(
+            nlu_model, root, nlu_only=True
+        ):
+            shutil.copy2(nlu_model, model)  # nothing that shapes the NLU changed since the commit
+            return Baseline(commit, model)
+        trained = committed / "models" / "nlu.tar.gz"
+        command = train_command(trained, nlu_only=True)
+        print(f"Training the baseline (the last commit, {commit[:12]}) once: {' '.join(command)}", flush=True)
+        subprocess.run(command, cwd=committed, check=True)
+        shutil.move(trained, model)
+    return Baseline(commit, model)
+
+
+def measured_noise(path: Path = NOISE_FILE) -> dict[str, Any] | None:
+    """What bench/seed_noise.py measured: per language, the spread of weighted F1 and of each intent's F1."""
+    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
+
+
+def noise_band(noise: dict[str, Any] | None, language: str, intent: str | None) -> float:
+    """How much an F1 moves between two trainings of the same data (an intent's, or weighted F1 with None): a
+    change within it is "same". An intent that was not measured gets the largest band of its language."""
+    if noise is None:
+        return MIN_NOISE
+    measured = noise["languages"].get(language, {})
+    if intent is None:
+        return max(MIN_NOISE, measured.get("weighted_f1", MIN_NOISE))
+    per_intent = measured.get("per_intent", {})
+    return max(MIN_NOISE, per_intent.get(intent, max(per_intent.values(), default=MIN_NOISE)))
