@@ -16,13 +16,14 @@ import sys
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import yaml
 
 from actions.follow_up import TEMPLATE_VARIABLES as FOLLOW_UP_VARIABLES
 from pointe_claire import settings
-from pointe_claire.city_facts import CityFacts, contacts_in_text, load_city_facts
+from pointe_claire.city_facts import SECTION_PREFIXES, CityFacts, contact_section, contacts_in_text, load_city_facts
 from pointe_claire.language import LanguageIdentifier, LinguaIdentifier
 from pointe_claire.netiquette import lexicon_problems as netiquette_lexicon_problems
 from pointe_claire.patterns import PatternError
@@ -76,6 +77,24 @@ class Project:
     def domain_line(self, needle: str) -> str:
         return f"domain.yml:{domain_line_number(self.root, needle) or 1}"
 
+    @cached_property
+    def _domain_lines(self) -> list[str]:
+        return (self.root / "domain.yml").read_text(encoding="utf-8").splitlines()
+
+    @cached_property
+    def _response_text_spans(self) -> dict[tuple[str, int], tuple[int, int]]:
+        return response_text_spans("\n".join(self._domain_lines))
+
+    def response_text_line(self, name: str, variation: int, needle: str = "") -> str:
+        """domain.yml:line of a response's text (its `variation`-th, from 0): the line holding `needle` when the
+        text runs over several lines, else the line its text starts on; the response's name line if not found."""
+        span = self._response_text_spans.get((name, variation))
+        if span is None:
+            return self.domain_line(f"{name}:")
+        first, last = span
+        found = next((n for n in range(first, last + 1) if needle and needle in self._domain_lines[n - 1]), first)
+        return f"domain.yml:{found}"
+
 
 def domain_line_number(root: Path, needle: str) -> int | None:
     """The line of domain.yml that holds `needle` ("- ask_jobs", "utter_jobs:") as a whole entry, not a prefix
@@ -86,6 +105,29 @@ def domain_line_number(root: Path, needle: str) -> int | None:
         if entry == needle or (entry.startswith(needle) and entry[len(needle)] in " :#"):
             return number
     return None
+
+
+def response_text_spans(domain_text: str) -> dict[tuple[str, int], tuple[int, int]]:
+    """(response, variation index) -> first and last line (1-based) of domain.yml its `text` is written on."""
+    root = yaml.compose(domain_text)
+    spans: dict[tuple[str, int], tuple[int, int]] = {}
+    if not isinstance(root, yaml.MappingNode):
+        return spans
+    responses = next((value for key, value in root.value if key.value == "responses"), None)
+    if not isinstance(responses, yaml.MappingNode):
+        return spans
+    for name, variations in responses.value:
+        if not isinstance(variations, yaml.SequenceNode):
+            continue
+        for index, variation in enumerate(variations.value):
+            if not isinstance(variation, yaml.MappingNode):
+                continue
+            for key, value in variation.value:
+                if key.value == "text":
+                    # A block scalar's end mark is the line after its last one.
+                    last = value.end_mark.line - (1 if value.end_mark.column == 0 else 0)
+                    spans[(name.value, index)] = (value.start_mark.line + 1, max(last, value.start_mark.line) + 1)
+    return spans
 
 
 def check_examples_per_language(project: Project, minimum: int) -> list[Problem]:
@@ -200,12 +242,12 @@ def check_placeholders(project: Project) -> list[Problem]:
         if PLACEHOLDER in ex.text
     ]
     for name, variations in (project.domain.get("responses") or {}).items():
-        for variation in variations:
+        for index, variation in enumerate(variations):
             if PLACEHOLDER in str(variation.get("text", "")):
                 language = LANGUAGE_NAMES.get(_language_of_variation(variation) or "", "default")
                 problems.append(
                     Problem(
-                        project.domain_line(f"{name}:"),
+                        project.response_text_line(name, index, PLACEHOLDER),
                         f"response '{name}' still has a placeholder in its {language} text: write the reply",
                     )
                 )
@@ -322,35 +364,85 @@ _TEMPLATE_VARIABLE = re.compile(r"\{(\w+)\}")
 
 
 def check_response_facts(project: Project) -> list[Problem]:
-    """Responses state facts only through city_facts.yml variables, and every contact they state is in it."""
+    """Responses state facts only through city_facts.yml variables, and every contact they state is in it.
+
+    A contact typed into a reply is one problem, named at the line of the text: with the variable to write instead
+    when city_facts.yml holds it, else with how to add it there (a new fact: docs/city-facts.md)."""
     problems = []
     slots = set((project.domain.get("slots") or {}).keys())
     known = set(project.facts.variables) | slots | ACTION_TEMPLATE_VARIABLES
     stated = project.facts.stated_contacts()
     for name, variations in (project.domain.get("responses") or {}).items():
-        where = project.domain_line(f"{name}:")
-        for variation in variations:
+        for index, variation in enumerate(variations):
             text = str(variation.get("text", ""))
-            for literal in sorted(contacts_in_text(text)):
+            language = _language_of_variation(variation)
+            label = f"response '{name}' ({LANGUAGE_NAMES.get(language or '', 'default')} text)"
+            literals = contacts_in_text(text)
+            for literal in sorted(literals):
                 problems.append(
                     Problem(
-                        where,
-                        f"response '{name}' writes '{literal}' itself: use its variable "
-                        "from city_facts.yml (docs/city-facts.md)",
+                        project.response_text_line(name, index, literal),
+                        f"{label} writes '{literal}' itself: "
+                        + _how_to_state(project.facts.variables_holding(literal), literal, name, language),
                     )
                 )
             for variable in sorted(set(_TEMPLATE_VARIABLE.findall(text)) - known):
                 problems.append(
                     Problem(
-                        where, f"response '{name}' uses {{{variable}}}, which neither city_facts.yml nor a slot defines"
+                        project.response_text_line(name, index, f"{{{variable}}}"),
+                        f"{label} uses {{{variable}}}, which neither city_facts.yml nor a slot defines",
                     )
                 )
+            # A variable with text glued to it ("{web_home_en}jobs") makes a contact no fact holds.
             rendered = _TEMPLATE_VARIABLE.sub(lambda m: project.facts.variables.get(m.group(1), ""), text)
-            for contact in sorted(contacts_in_text(rendered) - stated):
+            for contact in sorted(contacts_in_text(rendered) - stated - literals):
                 problems.append(
-                    Problem(where, f"response '{name}' states '{contact}', which city_facts.yml does not hold")
+                    Problem(
+                        project.response_text_line(name, index),
+                        f"{label} states '{contact}', which city_facts.yml does not hold: write its variable "
+                        "alone, with nothing glued to it",
+                    )
                 )
     return problems
+
+
+def _how_to_state(holders: list[str], literal: str, response: str, language: str | None) -> str:
+    """The fix for a contact typed into a reply: the variable that holds it, or how to make it a City fact."""
+    if len(holders) == 1:
+        return f"write {{{holders[0]}}} instead, the city_facts.yml variable that holds it"
+    if holders:
+        # Those of the text's own language (web_home_fr in a French text) first.
+        ordered = sorted(holders, key=lambda variable: (not variable.endswith(f"_{language}"), variable))
+        listed = ", ".join(f"{{{variable}}}" for variable in ordered)
+        return (
+            "write instead one of the city_facts.yml variables that hold it, the one named for what the reply "
+            f"points to: {listed}"
+        )
+    section = contact_section(literal)
+    key = _fact_key(literal, section) or response.removeprefix("utter_")
+    if section == "web" and language:
+        other = next(other for other in LANGUAGES if other != language)
+        entry = f'{key}: {{{language}: "{literal}", {other}: "…"}}'
+        variable = f"web_{key}_{language}"
+    else:
+        entry, variable = f'{key}: "{literal}"', f"{SECTION_PREFIXES[section]}_{key}"
+    return (
+        f"it is not a City fact yet. To add it, propose it in city_facts.yml under `{section}:` (e.g. `{entry}`, "
+        f"with a comment saying where the City publishes it), then write {{{variable}}} here; the Communications "
+        "Department, who own city_facts.yml, approve it in review (docs/city-facts.md, 'Adding a fact')"
+    )
+
+
+def _fact_key(contact: str, section: str) -> str:
+    """A name for a new fact from the contact itself: an e-mail's mailbox, a web address's last path segment."""
+    if section == "emails":
+        name = contact.split("@")[0]
+    elif section == "web":
+        path = re.sub(r"^(https?://)?[^/]+", "", contact)
+        name = next((part for part in reversed(path.split("/")) if part and part not in LANGUAGES), "")
+    else:
+        return ""
+    return "_".join(re.findall(r"[a-z0-9]+", fold(name).casefold()))
 
 
 def check_evaluation_held_out(project: Project) -> list[Problem]:

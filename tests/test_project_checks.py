@@ -196,7 +196,7 @@ BROKEN = {
     "wrong phone number": (
         wrong_phone_in_response,
         r"domain\.yml:\d+",
-        "response 'utter_media_contact' states '514-555-0199', which city_facts.yml does not hold",
+        "response 'utter_media_contact' (English text) writes '514-555-0199' itself: it is not a City fact yet",
     ),
     "intent in no rule": (unused_intent, r"domain\.yml:\d+", "intent 'ask_jobs' is used by no rule or story"),
     "response sent by nothing": (unsent_response, r"domain\.yml:\d+", "response 'utter_parking' is sent by no rule"),
