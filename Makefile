@@ -83,9 +83,9 @@ run-cluster: train $(WEBCHAT) ## N Rasa instances (N=2) behind HAProxy on :5005,
 	$(PY) -m scripts.cluster --instances $(N) --port $(RASA_PORT)
 
 MIN_EXAMPLES ?= 25
+# Quiet when all is well: one line, or each problem at its file:line (VERBOSE=1: Rasa's output as well).
 validate: $(VENV)/.installed ## Check the training data, domain and facts (MIN_EXAMPLES=25 per intent and language)
-	MIN_EXAMPLES_PER_LANGUAGE=$(MIN_EXAMPLES) $(PY) -m scripts.validate_project
-	$(PY) -m scripts.rasa_validate
+	@MIN_EXAMPLES_PER_LANGUAGE=$(MIN_EXAMPLES) $(PY) -m scripts.validate_project --rasa $(if $(VERBOSE),--verbose)
 
 new-intent: $(VENV)/.installed ## Start an intent: YAML stubs in French and English (NAME=ask_parking [TOPIC=parking])
 	$(PY) -m scripts.new_intent $(NAME) $(if $(TOPIC),--topic $(TOPIC))

@@ -10,6 +10,7 @@ number of examples per language is MIN_EXAMPLES_PER_LANGUAGE (`make validate MIN
 
 from __future__ import annotations
 
+import argparse
 import re
 import string
 import sys
@@ -523,14 +524,31 @@ def run_checks(
 
 
 def main(argv: list[str]) -> int:
-    root = Path(argv[1]).resolve() if len(argv) > 1 else PROJECT_ROOT
+    """`make validate`: the project checks, then (with --rasa) Rasa's own validation; one line when all pass.
+
+    --verbose (`make validate VERBOSE=1`) also shows Rasa's output and the libraries' warnings."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("root", nargs="?", type=Path, default=PROJECT_ROOT, help="the project (default: this one)")
+    parser.add_argument("--rasa", action="store_true", help="also run `rasa data validate` (scripts/rasa_validate.py)")
+    parser.add_argument("--verbose", action="store_true", help="show Rasa's output even when it passes")
+    args = parser.parse_args(argv[1:])
+    from scripts import rasa_validate  # imported here: it imports this module's checks
+
+    root = args.root.resolve()
     problems = run_checks(root)
     for problem in problems:
         print(f"error: {problem}")
     if problems:
         print(f"{len(problems)} problem(s) found: the build fails until they are fixed.")
+    rasa_failed = False
+    if args.rasa:
+        rasa_failed = rasa_validate.main(root, verbose=args.verbose, quiet=True) != 0
+    if problems or rasa_failed:
         return 1
-    print("Project checks passed: both languages, responses, intents, examples and facts agree.")
+    passed = "Project checks passed: both languages, responses, intents, examples, facts and lexicons agree"
+    if args.rasa:
+        passed += f"; rasa data validate passed ({rasa_validate.EXPECTED_WARNINGS})"
+    print(f"{passed}.")
     return 0
 
 
