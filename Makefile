@@ -49,10 +49,13 @@ system-packages: ## Install Debian's chromium, chromium-driver, haproxy and fake
 	  $$SUDO apt-get install -y --no-install-recommends $(SYSTEM_PACKAGES) \
 	  || { $$SUDO apt-get update && $$SUDO apt-get install -y --no-install-recommends $(SYSTEM_PACKAGES); }; fi
 
+# Rasa's progress bars, INFO lines and the libraries' deprecation notices: shown with VERBOSE=1 (scripts/quiet.py).
+PROGRESS = $(if $(VERBOSE),--progress)
+
 # Retrained exactly when data, config, domain or a module the custom components import changed: the fingerprint
 # rule of scripts/model_freshness.py, which the tests use too.
 train: $(VENV)/.installed ## Train the model (only when data, config or code the pipeline imports changed)
-	@$(PY) -m scripts.model_freshness train
+	@$(PY) -m scripts.model_freshness train $(PROGRESS)
 
 # The web chat page's files: the socket.io client from the npm registry (package-lock.json) and webchat/src,
 # copied into webchat/dist/, which the assistant serves. Rebuilt only when one of them changes.
@@ -125,10 +128,10 @@ test-dates: system-packages $(VENV)/.installed ## The date-sensitive tests with 
 	    $(PY) -m pytest $(DATE_TESTS) -m dates -q --no-header -p no:cacheprovider || exit 1; done
 
 evaluate: train ## Held-out set (intent F1, replies) through the REST channel, then the real-message set when built (REAL_SET_DIR)
-	$(PY) -m scripts.evaluate
+	$(PY) -m scripts.evaluate $(PROGRESS)
 
 report: train ## Trainer's report: intent scores per language, confusion, mistakes, vs last time (reports/index.html)
-	$(PY) -m scripts.report
+	@$(PY) -m scripts.report $(PROGRESS)
 
 .PHONY: review review-user
 REVIEW_PORT ?= 5006

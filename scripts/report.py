@@ -11,6 +11,7 @@ confusion-matrix PNGs. The previous report is kept in reports/previous/ until a 
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import base64
 import hashlib
@@ -23,7 +24,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from scripts import safety_gate
+from scripts import quiet, safety_gate
 from scripts.intent_scores import LanguageScores, Ranking, parse_rankings, score
 from scripts.nlu_files import LANGUAGES, PROJECT_ROOT, Example, evaluation_examples
 from scripts.safety_gate import LanguageSafety
@@ -324,7 +325,12 @@ def write_report(
 
 
 def main(argv: list[str]) -> int:
-    model = Path(argv[1]) if len(argv) > 1 else MODEL
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("model", nargs="?", type=Path, default=MODEL, help="default: models/pointe-claire.tar.gz")
+    parser.add_argument("--progress", action="store_true", help="show Rasa's progress bars and library warnings")
+    args = parser.parse_args(argv[1:])
+    quiet.quiet_this_process(args.progress)
+    model = args.model
     if not model.exists():
         print(f"error: no model at {model}: run `make train` (or `make report`, which trains first)")
         return 1
