@@ -14,7 +14,8 @@ export SQLALCHEMY_SILENCE_UBER_WARNING ?= 1
 export RASA_TELEMETRY_ENABLED := false
 
 RASA_PORT ?= 5005
-ACTIONS_PORT ?= 5055
+# Exported: Rasa reads it in endpoints.yml (action_endpoint). Its default is pointe_claire/settings.py's (tested).
+export ACTIONS_PORT ?= 5055
 MODEL := models/pointe-claire.tar.gz
 PYTHON_SOURCES := pointe_claire actions tests bench scripts review
 
