@@ -92,7 +92,7 @@ validate: $(VENV)/.installed ## Check the training data, domain and facts (MIN_E
 	@MIN_EXAMPLES_PER_LANGUAGE=$(MIN_EXAMPLES) $(PY) -m scripts.validate_project --rasa $(if $(VERBOSE),--verbose)
 
 new-intent: $(VENV)/.installed ## Start an intent: YAML stubs in French and English (NAME=ask_parking [TOPIC=parking])
-	$(PY) -m scripts.new_intent $(NAME) $(if $(TOPIC),--topic $(TOPIC))
+	@$(PY) -m scripts.new_intent $(NAME) $(if $(TOPIC),--topic $(TOPIC))
 
 # The first `make try` starts the assistant in the background (half a minute) and leaves it running: the next ones
 # answer in under a second. A new model restarts it; `make try-stop` stops it.

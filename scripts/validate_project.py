@@ -13,9 +13,10 @@ from __future__ import annotations
 import argparse
 import re
 import string
+import subprocess
 import sys
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -30,7 +31,7 @@ from pointe_claire.netiquette import lexicon_problems as netiquette_lexicon_prob
 from pointe_claire.patterns import PatternError
 from pointe_claire.safety import EmergencyLexicon
 from pointe_claire.text_normalization import fold
-from scripts.near_copies import NEAR, NearCopies
+from scripts.near_copies import CLOSE, NEAR, NearCopies
 from scripts.nlu_files import LANGUAGES, PROJECT_ROOT, Example, read_examples
 
 MIN_EXAMPLES_ENV = "MIN_EXAMPLES_PER_LANGUAGE"
@@ -488,6 +489,72 @@ def check_near_copies_across_intents(project: Project) -> list[Problem]:
     return problems
 
 
+def intents_last_committed(root: Path) -> set[str] | None:
+    """The intents of domain.yml as the last commit has it (git HEAD); None outside a git checkout."""
+    shown = subprocess.run(["git", "-C", str(root), "show", "HEAD:./domain.yml"], capture_output=True, text=True)
+    if shown.returncode != 0:
+        return None
+    return set((yaml.safe_load(shown.stdout) or {}).get("intents") or [])
+
+
+def new_intents(project: Project) -> set[str]:
+    """Intents added since the last commit: the ones whose examples are still being written. None outside git."""
+    committed = intents_last_committed(project.root)
+    if committed is None:
+        return set()
+    return set(project.domain.get("intents") or []) - committed - UNTRAINED_INTENTS
+
+
+SHOWN_PER_INTENT = 5
+
+
+def check_new_intent_overlaps(project: Project, new: Collection[str]) -> list[Problem]:
+    """Warnings, not errors: a new intent's examples close to another intent's examples or held-out messages
+    (similarity CLOSE to NEAR; from NEAR on they are errors), the closest SHOWN_PER_INTENT per new intent.
+
+    They show which messages the new topic takes from an existing intent: move those examples to the new intent
+    and relabel those held-out messages, or make the new examples say what tells the two apart."""
+    if not new:
+        return []
+    training = [ex for examples in project.examples.values() for ex in examples]
+    held_out = [
+        ex
+        for language in LANGUAGES
+        if (path := project.root / "tests" / "evaluation" / f"nlu_{language}.yml").exists()
+        for ex in read_examples(path, language, project.root)
+    ]
+    others = NearCopies(ex for ex in [*training, *held_out] if ex.intent not in new)
+    problems = []
+    for intent in sorted(new):
+        close = sorted(
+            (
+                (ratio, ex, twin)
+                for ex in training
+                if ex.intent == intent and PLACEHOLDER not in ex.text
+                for ratio, twin in others.close_to(ex.text)
+                if ratio < NEAR
+            ),
+            key=lambda found: (-found[0], found[1].where, found[2].where),
+        )
+        for ratio, ex, twin in close[:SHOWN_PER_INTENT]:
+            kind = "the held-out message" if "tests/evaluation/" in twin.where else "the example"
+            problems.append(
+                Problem(
+                    ex.where,
+                    f"new intent '{intent}': '{ex.text}' is close to {kind} '{twin.text}' of intent "
+                    f"'{twin.intent}' at {twin.where} (similarity {ratio:.2f} >= {CLOSE})",
+                )
+            )
+        if len(close) > SHOWN_PER_INTENT:
+            problems.append(
+                Problem(
+                    project.domain_line(f"- {intent}"),
+                    f"new intent '{intent}': {len(close) - SHOWN_PER_INTENT} more close pair(s) not shown",
+                )
+            )
+    return problems
+
+
 def check_lexicons(project: Project) -> list[Problem]:
     """Mistakes in the trainer-edited pattern lexicons (lexicons/emergencies.yml, lexicons/netiquette.yml), in the
     one pattern language of docs/lexicons.md, each at its file:line."""
@@ -536,6 +603,16 @@ def main(argv: list[str]) -> int:
 
     root = args.root.resolve()
     problems = run_checks(root)
+    project = Project.load(root)
+    warnings = check_new_intent_overlaps(project, new_intents(project))
+    for warning in warnings:
+        print(f"warning: {warning}")
+    if warnings:
+        print(
+            f"{len(warnings)} warning(s): a new intent's examples are close to another intent's messages. Move them "
+            "to the new intent (and relabel such held-out messages), or reword them to say what tells the intents "
+            "apart: docs/trainers.md, 'Splitting a topic out of an existing intent'. Warnings do not fail the build."
+        )
     for problem in problems:
         print(f"error: {problem}")
     if problems:
@@ -546,6 +623,8 @@ def main(argv: list[str]) -> int:
     if problems or rasa_failed:
         return 1
     passed = "Project checks passed: both languages, responses, intents, examples, facts and lexicons agree"
+    if warnings:
+        passed += f" ({len(warnings)} warning(s) above)"
     if args.rasa:
         passed += f"; rasa data validate passed ({rasa_validate.EXPECTED_WARNINGS})"
     print(f"{passed}.")

@@ -10,6 +10,7 @@ import html
 import json
 import re
 import shutil
+import subprocess
 import uuid
 from pathlib import Path
 
@@ -23,6 +24,7 @@ from scripts.new_intent import main as new_intent
 from scripts.nlu_files import evaluation_examples
 from scripts.report import LanguageReport, change, write_report
 from scripts.servers import running_assistant
+from scripts.validate_project import SHOWN_PER_INTENT, Project, check_new_intent_overlaps, new_intents
 from tests.test_project_checks import ROOT, copy_project, errors, make
 
 GUIDE = ROOT / "docs" / "trainers.md"
@@ -194,3 +196,96 @@ def test_report_page_shows_what_got_worse_and_each_mistakes_top_3(tmp_path: Path
         {"intents": ["ask_events", "ask_jobs"], "a_as_b": 0, "b_as_a": 1}
     ]
     assert "<code>ask_events</code> ↔ <code>ask_jobs</code>" in page
+
+
+# A topic split out of ask_city_services (whose examples and held-out messages ask about the library's hours).
+LIBRARY_HOURS = {
+    "en": [
+        "what are the hours of the library this weekend",  # held-out 'what are the library hours this weekend'
+        "library hours this weekend?",
+        "is the library open today",
+        "when does the library close tonight",
+    ],
+    "fr": ["heures de la bibliothèque en fin de semaine svp", "la bibliothèque ouvre à quelle heure"],
+}
+
+
+def git(project: Path, *arguments: str) -> None:
+    subprocess.run(
+        ["git", "-C", str(project), "-c", "user.name=trainer", "-c", "user.email=trainer@example.org", *arguments],
+        check=True,
+        capture_output=True,
+    )
+
+
+def committed_project(tmp_path: Path) -> Path:
+    """What the overlap warnings read (domain, examples, held-out messages), committed in a git repository."""
+    for name in ("domain.yml", "city_facts.yml"):
+        shutil.copy2(ROOT / name, tmp_path / name)
+    for folder in ("data", "tests/evaluation"):
+        shutil.copytree(ROOT / folder, tmp_path / folder)
+    git(tmp_path, "init", "-q")
+    git(tmp_path, "add", "-A")
+    git(tmp_path, "commit", "-q", "-m", "the project as it is")
+    return tmp_path
+
+
+def write_examples(project: Path, intent: str, topic: str, examples: dict[str, list[str]]) -> None:
+    """The stubs' TODO examples replaced, as the trainer does."""
+    for language, texts in examples.items():
+        path = project / "data" / "nlu" / language / f"{topic}.yml"
+        head = path.read_text(encoding="utf-8").split("  examples: |\n")[0]
+        path.write_text(head + "  examples: |\n" + "".join(f"    - {text}\n" for text in texts), encoding="utf-8")
+
+
+def test_validate_warns_when_a_new_intents_examples_are_close_to_another_intents(tmp_path: Path):
+    project = committed_project(tmp_path)
+    assert new_intent(["ask_library_hours", "--root", str(project)]) == 0
+    loaded = Project.load(project)
+    assert new_intents(loaded) == {"ask_library_hours"}
+    assert check_new_intent_overlaps(loaded, {"ask_library_hours"}) == []  # TODO stubs: nothing to compare yet
+
+    write_examples(project, "ask_library_hours", "library_hours", LIBRARY_HOURS)
+    warnings = [str(w) for w in check_new_intent_overlaps(Project.load(project), {"ask_library_hours"})]
+    assert 0 < len(warnings) <= SHOWN_PER_INTENT + 1
+    # Each names the new example's file:line, the close message's file:line and the intent that holds it.
+    assert any(
+        re.match(r"data/nlu/en/library_hours\.yml:\d+: new intent 'ask_library_hours': 'what are the hours of", w)
+        and re.search(
+            r"held-out message 'what are the library hours this weekend' of intent 'ask_city_services' at "
+            r"tests/evaluation/nlu_en\.yml:\d+",
+            w,
+        )
+        for w in warnings
+    ), warnings
+    assert any(
+        re.search(r"the example '[^']*library[^']*' of intent 'ask_city_services' at data/nlu/en/requests\.yml:\d+", w)
+        for w in warnings
+    ), warnings
+    assert any(w.startswith("data/nlu/fr/library_hours.yml:") and "nlu_fr.yml:" in w for w in warnings), warnings
+
+    git(project, "add", "-A")
+    git(project, "commit", "-q", "-m", "ask_library_hours")
+    assert new_intents(Project.load(project)) == set()  # committed: no longer new, no more warnings
+
+
+def test_outside_git_no_intent_is_new_and_the_project_is_quiet():
+    assert new_intents(Project.load(ROOT)) <= set(yaml.safe_load((ROOT / "domain.yml").read_text())["intents"])
+    copy = Project.load(ROOT)
+    copy.root = Path("/nonexistent-project")
+    assert new_intents(copy) == set()
+
+
+def test_new_intent_says_what_to_run_next_and_what_validate_will_warn_about(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+):
+    (tmp_path / "data" / "rules").mkdir(parents=True)
+    for language in ("fr", "en"):
+        (tmp_path / "data" / "nlu" / language).mkdir(parents=True)
+    shutil.copy2(ROOT / "domain.yml", tmp_path / "domain.yml")
+    assert new_intent(["ask_library_hours", "--root", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "Run:  make validate" in out
+    assert "warns when an example of 'ask_library_hours' is close to" in out
+    for section in ("Splitting a topic out of an existing intent", "Adding an intent, end to end"):
+        assert f"'{section}'" in out and f"## {section}" in GUIDE.read_text(encoding="utf-8")
