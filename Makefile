@@ -14,7 +14,8 @@ export SQLALCHEMY_SILENCE_UBER_WARNING ?= 1
 export RASA_TELEMETRY_ENABLED := false
 
 RASA_PORT ?= 5005
-ACTIONS_PORT ?= 5055
+# Exported: Rasa reads it in endpoints.yml (action_endpoint). Its default is pointe_claire/settings.py's (tested).
+export ACTIONS_PORT ?= 5055
 MODEL := models/pointe-claire.tar.gz
 PYTHON_SOURCES := pointe_claire actions tests bench scripts review
 
@@ -49,10 +50,13 @@ system-packages: ## Install Debian's chromium, chromium-driver, haproxy and fake
 	  $$SUDO apt-get install -y --no-install-recommends $(SYSTEM_PACKAGES) \
 	  || { $$SUDO apt-get update && $$SUDO apt-get install -y --no-install-recommends $(SYSTEM_PACKAGES); }; fi
 
+# Rasa's progress bars, INFO lines and the libraries' deprecation notices: shown with VERBOSE=1 (scripts/quiet.py).
+PROGRESS = $(if $(VERBOSE),--progress)
+
 # Retrained exactly when data, config, domain or a module the custom components import changed: the fingerprint
 # rule of scripts/model_freshness.py, which the tests use too.
 train: $(VENV)/.installed ## Train the model (only when data, config or code the pipeline imports changed)
-	@$(PY) -m scripts.model_freshness train
+	@$(PY) -m scripts.model_freshness train $(PROGRESS)
 
 # The web chat page's files: the socket.io client from the npm registry (package-lock.json) and webchat/src,
 # copied into webchat/dist/, which the assistant serves. Rebuilt only when one of them changes.
@@ -83,12 +87,12 @@ run-cluster: train $(WEBCHAT) ## N Rasa instances (N=2) behind HAProxy on :5005,
 	$(PY) -m scripts.cluster --instances $(N) --port $(RASA_PORT)
 
 MIN_EXAMPLES ?= 25
+# Quiet when all is well: one line, or each problem at its file:line (VERBOSE=1: Rasa's output as well).
 validate: $(VENV)/.installed ## Check the training data, domain and facts (MIN_EXAMPLES=25 per intent and language)
-	MIN_EXAMPLES_PER_LANGUAGE=$(MIN_EXAMPLES) $(PY) -m scripts.validate_project
-	$(PY) -m scripts.rasa_validate
+	@MIN_EXAMPLES_PER_LANGUAGE=$(MIN_EXAMPLES) $(PY) -m scripts.validate_project --rasa $(if $(VERBOSE),--verbose)
 
 new-intent: $(VENV)/.installed ## Start an intent: YAML stubs in French and English (NAME=ask_parking [TOPIC=parking])
-	$(PY) -m scripts.new_intent $(NAME) $(if $(TOPIC),--topic $(TOPIC))
+	@$(PY) -m scripts.new_intent $(NAME) $(if $(TOPIC),--topic $(TOPIC))
 
 # The first `make try` starts the assistant in the background (half a minute) and leaves it running: the next ones
 # answer in under a second. A new model restarts it; `make try-stop` stops it.
@@ -125,12 +129,12 @@ test-dates: system-packages $(VENV)/.installed ## The date-sensitive tests with 
 	    $(PY) -m pytest $(DATE_TESTS) -m dates -q --no-header -p no:cacheprovider || exit 1; done
 
 evaluate: train ## Held-out set (intent F1, replies) through the REST channel, then the real-message set when built (REAL_SET_DIR)
-	$(PY) -m scripts.evaluate
+	$(PY) -m scripts.evaluate $(PROGRESS)
 
 # The report scores the NLU model alone (models/nlu.tar.gz, `rasa train nlu` when the NLU data or config changed) and
 # compares it with the model of the last commit (models/baseline/, trained once per commit). REPORT_MODEL=path scores another.
 report: $(VENV)/.installed ## Trainer's report: intent scores per language, changed answers, vs the last commit (reports/index.html)
-	$(PY) -m scripts.report $(REPORT_MODEL)
+	@$(PY) -m scripts.report $(PROGRESS) $(REPORT_MODEL)
 
 .PHONY: review review-user
 REVIEW_PORT ?= 5006

@@ -44,22 +44,37 @@ class CityFacts:
 
     def stated_contacts(self) -> set[str]:
         """Every phone number, e-mail and web address a response may state."""
-        values = {v for k, v in self.variables.items() if k.startswith(("phone_", "email_", "web_"))}
-        return values
+        return {value for name, value in self.variables.items() if name.startswith(CONTACT_PREFIXES)}
+
+    def variables_holding(self, contact: str) -> list[str]:
+        """The template variables whose value is this contact, written the same way or nearly (514.630.1200 for
+        514-630-1200, a missing final slash, capitals), so that a trainer who typed it is told which to use."""
+        wanted = comparable_contact(contact)
+        return sorted(
+            name
+            for name, value in self.variables.items()
+            if name.startswith(CONTACT_PREFIXES) and comparable_contact(value) == wanted
+        )
+
+
+# The sections of city_facts.yml that become template variables, and the prefix of their variables' names.
+SECTION_PREFIXES = {
+    "phones": "phone",
+    "emails": "email",
+    "web": "web",
+    "apps": "app",
+    "addresses": "address",
+    "schedules": "schedule",
+}
+# The sections that hold contacts (phone numbers, e-mails, web addresses): replies state none but these.
+CONTACT_SECTIONS = ("phones", "emails", "web")
+CONTACT_PREFIXES = tuple(f"{SECTION_PREFIXES[section]}_" for section in CONTACT_SECTIONS)
 
 
 def flatten_variables(raw: Mapping[str, Any]) -> dict[str, str]:
     """Turns nested sections into template variables: phones.general -> phone_general, web.home.fr -> web_home_fr."""
-    prefixes = {
-        "phones": "phone",
-        "emails": "email",
-        "web": "web",
-        "apps": "app",
-        "addresses": "address",
-        "schedules": "schedule",
-    }
     variables: dict[str, str] = {}
-    for section, prefix in prefixes.items():
+    for section, prefix in SECTION_PREFIXES.items():
         for key, value in (raw.get(section) or {}).items():
             if isinstance(value, Mapping):
                 for language, text in value.items():
@@ -92,6 +107,22 @@ def cached_city_facts(path: str | None = None) -> CityFacts:
 PHONE_PATTERN = re.compile(r"(?<!\d)(?:\d{3}[-. ]\d{3}[-. ]\d{4}|9-1-1|911)(?!\d)")
 EMAIL_PATTERN = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 URL_PATTERN = re.compile(r"https?://[^\s)>\]]+|www\.[^\s)>\]]+")
+
+
+def contact_section(contact: str) -> str:
+    """The section of city_facts.yml a contact belongs in: phones, emails or web."""
+    if EMAIL_PATTERN.fullmatch(contact):
+        return "emails"
+    if PHONE_PATTERN.fullmatch(contact):
+        return "phones"
+    return "web"
+
+
+def comparable_contact(contact: str) -> str:
+    """A contact as compared with the facts: a phone number's digits; an address without case or final slash."""
+    if PHONE_PATTERN.fullmatch(contact):
+        return re.sub(r"\D", "", contact)
+    return contact.casefold().rstrip("/")
 
 
 def contacts_in_text(text: str) -> set[str]:

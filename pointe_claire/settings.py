@@ -12,6 +12,7 @@ import sys
 from dataclasses import dataclass
 
 POSTGRES_SCHEME, POSTGRESQL_SCHEME = "postgres://", "postgresql://"
+ACTIONS_PORT = "ACTIONS_PORT"
 TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
 
 
@@ -38,6 +39,9 @@ VARIABLES = _variables(
     Variable("ASSISTANT_REDIS_KEY_PREFIX", "prefix of every Redis key", "pointeclaire"),
     Variable("ASSISTANT_FROZEN_TIME", "ISO 8601 time with offset that the actions see (tests, demonstrations)"),
     Variable("CITY_FACTS_FILE", "the facts file; unset: city_facts.yml beside domain.yml"),
+    # Rasa reads this one itself: endpoints.yml's action_endpoint is http://localhost:${ACTIONS_PORT}/webhook, which
+    # Rasa leaves as written when it is unset, so the Makefile and scripts/servers.py always export it (this default).
+    Variable("ACTIONS_PORT", "port of the action server, which endpoints.yml's action_endpoint names", "5055"),
     # A ticket of a conversation whose message was on an instance that died blocks it this long (Rasa's default:
     # 60 s). It must outlast the slowest message: 11 s at p95 with one instance at concurrency 32.
     Variable("TICKET_LOCK_LIFETIME", "seconds a dead instance's conversation ticket blocks (cluster)", "30"),

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from scripts import quiet
 from scripts.model_freshness import NLU_MODEL, fingerprint, is_fresh, train_command
 from scripts.nlu_files import PROJECT_ROOT
 
@@ -54,7 +55,7 @@ def export_commit(commit: str, root: Path, into: Path) -> None:
         tar.extractall(into, filter="data")
 
 
-def baseline(root: Path = PROJECT_ROOT, nlu_model: Path = NLU_MODEL) -> Baseline | None:
+def baseline(root: Path = PROJECT_ROOT, nlu_model: Path = NLU_MODEL, progress: bool = False) -> Baseline | None:
     """The NLU model of the last commit, trained now when it is missing; None outside a git checkout."""
     commit = head_commit(root)
     if commit is None:
@@ -74,7 +75,7 @@ def baseline(root: Path = PROJECT_ROOT, nlu_model: Path = NLU_MODEL) -> Baseline
         trained = committed / "models" / "nlu.tar.gz"
         command = train_command(trained, nlu_only=True)
         print(f"Training the baseline (the last commit, {commit[:12]}) once: {' '.join(command)}", flush=True)
-        subprocess.run(command, cwd=committed, check=True)
+        subprocess.run(command, cwd=committed, check=True, env=quiet.environment(progress))
         shutil.move(trained, model)
     return Baseline(commit, model)
 

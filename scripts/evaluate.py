@@ -238,8 +238,11 @@ def format_netiquette() -> str:
     return "\n".join(lines)
 
 
-def main() -> int:
-    from scripts import evaluate_real
+def main(argv: list[str] | None = None) -> int:
+    from scripts import evaluate_real, quiet
+
+    # The servers' own output goes to their log files; this keeps what loads in this process quiet too.
+    quiet.quiet_this_process(progress="--progress" in (sys.argv[1:] if argv is None else argv))
 
     model = PROJECT_ROOT / "models" / "pointe-claire.tar.gz"
     real_set = evaluate_real.load_real_set()

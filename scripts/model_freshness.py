@@ -22,6 +22,7 @@ from pathlib import Path
 
 import yaml
 
+from scripts import quiet
 from scripts.nlu_files import PROJECT_ROOT
 
 MODEL = PROJECT_ROOT / "models" / "pointe-claire.tar.gz"
@@ -107,14 +108,20 @@ def train_command(model: Path, nlu_only: bool = False) -> list[str]:
     return [str(RASA), *what, "--fixed-model-name", name, "--out", str(model.parent)]
 
 
-def ensure_fresh_model(model: Path = MODEL, root: Path = PROJECT_ROOT, nlu_only: bool = False) -> Path:
-    """Trains into `model` unless it is fresh; returns its path."""
+def ensure_fresh_model(
+    model: Path = MODEL, root: Path = PROJECT_ROOT, nlu_only: bool = False, progress: bool = False
+) -> Path:
+    """Trains into `model` unless it is fresh; returns its path. Rasa's progress bars and INFO lines are shown only
+    with `progress` (scripts/quiet.py): its warnings and errors always are."""
     if is_fresh(model, root, nlu_only):
         return model
     current = fingerprint(root, nlu_only)
     command = train_command(model, nlu_only)
     print("The model is missing or what shapes it changed:", " ".join(command), flush=True)
-    subprocess.run(command, cwd=root, check=True)
+    if not progress:
+        print("Training takes 3-5 minutes; VERBOSE=1 shows Rasa's progress.", flush=True)
+        command = [sys.executable, "-m", "scripts.quiet", "rasa", *command[1:]]
+    subprocess.run(command, cwd=root, check=True, env=quiet.environment(progress))
     _stamp(model).write_text(current + "\n")
     return model
 
@@ -122,6 +129,7 @@ def ensure_fresh_model(model: Path = MODEL, root: Path = PROJECT_ROOT, nlu_only:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("command", choices=["train", "check", "inputs"], help="train if stale | exit 1 if stale | list")
+    parser.add_argument("--progress", action="store_true", help="show Rasa's progress bars and INFO lines")
     args = parser.parse_args(argv)
     if args.command == "inputs":
         print("\n".join(str(path.relative_to(PROJECT_ROOT)) for path in training_inputs()))
@@ -130,7 +138,7 @@ def main(argv: list[str] | None = None) -> int:
         fresh = is_fresh()
         print("model is up to date" if fresh else "model is stale or missing")
         return 0 if fresh else 1
-    ensure_fresh_model()
+    ensure_fresh_model(progress=args.progress)
     return 0
 
 

@@ -1,6 +1,7 @@
 """Messages that are nearly the same: a few letters, a word or the accents apart ("how fast do you usually respond"
 and "how fast do you usually reply"). `make validate` uses it to keep the held-out set unseen and to stop one
-message from being taught under two intents, which exact comparison alone lets through.
+message from being taught under two intents, which exact comparison alone lets through; and, at a lower
+similarity (CLOSE), to warn that a new intent's examples sit close to another intent's messages.
 """
 
 from __future__ import annotations
@@ -13,6 +14,9 @@ from pointe_claire.text_normalization import fold, words
 from scripts.nlu_files import Example
 
 NEAR = 0.9  # similarity of the folded words (difflib's ratio) from which two messages are one
+# From this similarity, a new intent's example is close enough to another intent's message to be worth a look
+# ("what time does the library open", "what time does city hall open": 0.77): a warning, not an error.
+CLOSE = 0.75
 _RARE_WORDS = 2  # a near copy shares at least one of a message's two rarest words
 
 
@@ -47,4 +51,18 @@ class NearCopies:
             ratio = SequenceMatcher(None, key, self._keys[index], autojunk=False).ratio()
             if ratio >= threshold:
                 found.append((ratio, self._examples[index]))
+        return sorted(found, key=lambda item: -item[0])
+
+    def close_to(self, text: str, threshold: float = CLOSE) -> list[tuple[float, Example]]:
+        """The examples at least `threshold` similar to `text`, compared with every one (no rare-word shortcut: a
+        new intent's rarest words are often its own), most similar first."""
+        matcher = SequenceMatcher(None, autojunk=False)
+        matcher.set_seq2(comparable(text))  # difflib caches what it learns of the second sequence
+        found = []
+        for index, key in enumerate(self._keys):
+            matcher.set_seq1(key)
+            if matcher.real_quick_ratio() >= threshold and matcher.quick_ratio() >= threshold:
+                ratio = matcher.ratio()
+                if ratio >= threshold:
+                    found.append((ratio, self._examples[index]))
         return sorted(found, key=lambda item: -item[0])

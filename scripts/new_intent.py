@@ -169,8 +169,24 @@ def main(argv: list[str] | None = None) -> int:
     print(f"New intent '{intent.name}' (response '{intent.response}'), stubs written to:")
     for path in touched:
         print(f"  {path.relative_to(args.root)}")
-    print("Next: replace every TODO, write at least 25 examples per language, then `make validate` (docs/trainers.md).")
+    print(next_steps(intent))
     return 0
+
+
+def next_steps(intent: NewIntent) -> str:
+    """What the trainer does next, and what `make validate` will tell them about the new intent."""
+    return (
+        "Next:\n"
+        f"  1. Replace every TODO: at least 25 examples per language, the two texts of '{intent.response}'.\n"
+        "  2. Run:  make validate\n"
+        "     It lists what is still missing and, until you commit, warns when an example of "
+        f"'{intent.name}' is close to\n"
+        "     another intent's example or held-out message, naming each one's file:line and intent: "
+        "move those here\n"
+        "     (and relabel such held-out messages), or reword yours to say what is different.\n"
+        "     docs/trainers.md: 'Adding an intent, end to end' and "
+        "'Splitting a topic out of an existing intent'."
+    )
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ intents), report.json, and the confusion-matrix PNGs. The previous report is kep
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import base64
 import hashlib
@@ -24,7 +25,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from scripts import safety_gate
+from scripts import quiet, safety_gate
 from scripts.baseline import Baseline, baseline, measured_noise, noise_band
 from scripts.intent_scores import LanguageScores, Ranking, parse_rankings, score
 from scripts.model_freshness import NLU_MODEL, ensure_fresh_model
@@ -443,14 +444,19 @@ def _sha256(path: Path) -> str:
 
 
 def main(argv: list[str]) -> int:
-    if len(argv) > 1:
-        model = Path(argv[1])
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("model", nargs="?", type=Path, help="a model to score instead of models/nlu.tar.gz")
+    parser.add_argument("--progress", action="store_true", help="show Rasa's progress bars and library warnings")
+    args = parser.parse_args(argv[1:])
+    quiet.quiet_this_process(args.progress)
+    if args.model is not None:
+        model = args.model
         if not model.exists():
             print(f"error: no model at {model}")
             return 1
     else:
-        model = ensure_fresh_model(NLU_MODEL, nlu_only=True)
-    found = baseline()
+        model = ensure_fresh_model(NLU_MODEL, nlu_only=True, progress=args.progress)
+    found = baseline(progress=args.progress)
     reports, safety = evaluate(model)
     reference = None
     if found is not None:

@@ -19,10 +19,12 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from string import Template
 from typing import Any
 
 import yaml
 
+from pointe_claire import settings
 from scripts.nlu_files import PROJECT_ROOT
 
 STARTUP_TIMEOUT_SECONDS = 180
@@ -62,8 +64,18 @@ def _wait_until_up(url: str, process: subprocess.Popen, log: Path, timeout: floa
     raise TimeoutError(f"{url} not up after {timeout} s; log:\n{log.read_text()[-4000:]}")
 
 
+def action_endpoint_url(template: str, port: int) -> str:
+    """endpoints.yml's action_endpoint URL for an action server on `port`: Rasa's own ${ACTIONS_PORT} substitution,
+    done here for the endpoints file written for a test or `make try` server. An endpoints.yml with a fixed URL
+    (another checkout's, in a before/after benchmark) gets the address of the port instead."""
+    if f"${{{settings.ACTIONS_PORT}}}" not in template:
+        return f"http://127.0.0.1:{port}/webhook"
+    return Template(template).substitute({settings.ACTIONS_PORT: str(port)})
+
+
 def _environment(root: Path = PROJECT_ROOT) -> dict[str, str]:
     env = dict(os.environ)
+    env.setdefault(settings.ACTIONS_PORT, settings.text(settings.ACTIONS_PORT))  # endpoints.yml needs it set
     env["PYTHONPATH"] = str(root) + os.pathsep + env.get("PYTHONPATH", "")
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     env.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
@@ -170,7 +182,8 @@ class Assistant:
 
     def _endpoints_file(self) -> Path:
         endpoints = yaml.safe_load((self.actions.root / "endpoints.yml").read_text(encoding="utf-8"))
-        endpoints["action_endpoint"] = {"url": self.actions.url}
+        action = endpoints["action_endpoint"]
+        endpoints["action_endpoint"] = {**action, "url": action_endpoint_url(str(action["url"]), self.actions.port)}
         endpoints["tracker_store"] = {**endpoints["tracker_store"], "db": str(self.tracker_db)}
         endpoints.update(self.extra_endpoints)
         path = self.workdir / "endpoints.yml"

@@ -10,25 +10,28 @@ number of examples per language is MIN_EXAMPLES_PER_LANGUAGE (`make validate MIN
 
 from __future__ import annotations
 
+import argparse
 import re
 import string
+import subprocess
 import sys
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import yaml
 
 from actions.follow_up import TEMPLATE_VARIABLES as FOLLOW_UP_VARIABLES
 from pointe_claire import settings
-from pointe_claire.city_facts import CityFacts, contacts_in_text, load_city_facts
+from pointe_claire.city_facts import SECTION_PREFIXES, CityFacts, contact_section, contacts_in_text, load_city_facts
 from pointe_claire.language import LanguageIdentifier, LinguaIdentifier
 from pointe_claire.netiquette import lexicon_problems as netiquette_lexicon_problems
 from pointe_claire.patterns import PatternError
 from pointe_claire.safety import EmergencyLexicon
 from pointe_claire.text_normalization import fold
-from scripts.near_copies import NEAR, NearCopies
+from scripts.near_copies import CLOSE, NEAR, NearCopies
 from scripts.nlu_files import LANGUAGES, PROJECT_ROOT, Example, read_examples
 
 MIN_EXAMPLES_ENV = "MIN_EXAMPLES_PER_LANGUAGE"
@@ -76,6 +79,24 @@ class Project:
     def domain_line(self, needle: str) -> str:
         return f"domain.yml:{domain_line_number(self.root, needle) or 1}"
 
+    @cached_property
+    def _domain_lines(self) -> list[str]:
+        return (self.root / "domain.yml").read_text(encoding="utf-8").splitlines()
+
+    @cached_property
+    def _response_text_spans(self) -> dict[tuple[str, int], tuple[int, int]]:
+        return response_text_spans("\n".join(self._domain_lines))
+
+    def response_text_line(self, name: str, variation: int, needle: str = "") -> str:
+        """domain.yml:line of a response's text (its `variation`-th, from 0): the line holding `needle` when the
+        text runs over several lines, else the line its text starts on; the response's name line if not found."""
+        span = self._response_text_spans.get((name, variation))
+        if span is None:
+            return self.domain_line(f"{name}:")
+        first, last = span
+        found = next((n for n in range(first, last + 1) if needle and needle in self._domain_lines[n - 1]), first)
+        return f"domain.yml:{found}"
+
 
 def domain_line_number(root: Path, needle: str) -> int | None:
     """The line of domain.yml that holds `needle` ("- ask_jobs", "utter_jobs:") as a whole entry, not a prefix
@@ -86,6 +107,29 @@ def domain_line_number(root: Path, needle: str) -> int | None:
         if entry == needle or (entry.startswith(needle) and entry[len(needle)] in " :#"):
             return number
     return None
+
+
+def response_text_spans(domain_text: str) -> dict[tuple[str, int], tuple[int, int]]:
+    """(response, variation index) -> first and last line (1-based) of domain.yml its `text` is written on."""
+    root = yaml.compose(domain_text)
+    spans: dict[tuple[str, int], tuple[int, int]] = {}
+    if not isinstance(root, yaml.MappingNode):
+        return spans
+    responses = next((value for key, value in root.value if key.value == "responses"), None)
+    if not isinstance(responses, yaml.MappingNode):
+        return spans
+    for name, variations in responses.value:
+        if not isinstance(variations, yaml.SequenceNode):
+            continue
+        for index, variation in enumerate(variations.value):
+            if not isinstance(variation, yaml.MappingNode):
+                continue
+            for key, value in variation.value:
+                if key.value == "text":
+                    # A block scalar's end mark is the line after its last one.
+                    last = value.end_mark.line - (1 if value.end_mark.column == 0 else 0)
+                    spans[(name.value, index)] = (value.start_mark.line + 1, max(last, value.start_mark.line) + 1)
+    return spans
 
 
 def check_examples_per_language(project: Project, minimum: int) -> list[Problem]:
@@ -200,12 +244,12 @@ def check_placeholders(project: Project) -> list[Problem]:
         if PLACEHOLDER in ex.text
     ]
     for name, variations in (project.domain.get("responses") or {}).items():
-        for variation in variations:
+        for index, variation in enumerate(variations):
             if PLACEHOLDER in str(variation.get("text", "")):
                 language = LANGUAGE_NAMES.get(_language_of_variation(variation) or "", "default")
                 problems.append(
                     Problem(
-                        project.domain_line(f"{name}:"),
+                        project.response_text_line(name, index, PLACEHOLDER),
                         f"response '{name}' still has a placeholder in its {language} text: write the reply",
                     )
                 )
@@ -322,35 +366,85 @@ _TEMPLATE_VARIABLE = re.compile(r"\{(\w+)\}")
 
 
 def check_response_facts(project: Project) -> list[Problem]:
-    """Responses state facts only through city_facts.yml variables, and every contact they state is in it."""
+    """Responses state facts only through city_facts.yml variables, and every contact they state is in it.
+
+    A contact typed into a reply is one problem, named at the line of the text: with the variable to write instead
+    when city_facts.yml holds it, else with how to add it there (a new fact: docs/city-facts.md)."""
     problems = []
     slots = set((project.domain.get("slots") or {}).keys())
     known = set(project.facts.variables) | slots | ACTION_TEMPLATE_VARIABLES
     stated = project.facts.stated_contacts()
     for name, variations in (project.domain.get("responses") or {}).items():
-        where = project.domain_line(f"{name}:")
-        for variation in variations:
+        for index, variation in enumerate(variations):
             text = str(variation.get("text", ""))
-            for literal in sorted(contacts_in_text(text)):
+            language = _language_of_variation(variation)
+            label = f"response '{name}' ({LANGUAGE_NAMES.get(language or '', 'default')} text)"
+            literals = contacts_in_text(text)
+            for literal in sorted(literals):
                 problems.append(
                     Problem(
-                        where,
-                        f"response '{name}' writes '{literal}' itself: use its variable "
-                        "from city_facts.yml (docs/city-facts.md)",
+                        project.response_text_line(name, index, literal),
+                        f"{label} writes '{literal}' itself: "
+                        + _how_to_state(project.facts.variables_holding(literal), literal, name, language),
                     )
                 )
             for variable in sorted(set(_TEMPLATE_VARIABLE.findall(text)) - known):
                 problems.append(
                     Problem(
-                        where, f"response '{name}' uses {{{variable}}}, which neither city_facts.yml nor a slot defines"
+                        project.response_text_line(name, index, f"{{{variable}}}"),
+                        f"{label} uses {{{variable}}}, which neither city_facts.yml nor a slot defines",
                     )
                 )
+            # A variable with text glued to it ("{web_home_en}jobs") makes a contact no fact holds.
             rendered = _TEMPLATE_VARIABLE.sub(lambda m: project.facts.variables.get(m.group(1), ""), text)
-            for contact in sorted(contacts_in_text(rendered) - stated):
+            for contact in sorted(contacts_in_text(rendered) - stated - literals):
                 problems.append(
-                    Problem(where, f"response '{name}' states '{contact}', which city_facts.yml does not hold")
+                    Problem(
+                        project.response_text_line(name, index),
+                        f"{label} states '{contact}', which city_facts.yml does not hold: write its variable "
+                        "alone, with nothing glued to it",
+                    )
                 )
     return problems
+
+
+def _how_to_state(holders: list[str], literal: str, response: str, language: str | None) -> str:
+    """The fix for a contact typed into a reply: the variable that holds it, or how to make it a City fact."""
+    if len(holders) == 1:
+        return f"write {{{holders[0]}}} instead, the city_facts.yml variable that holds it"
+    if holders:
+        # Those of the text's own language (web_home_fr in a French text) first.
+        ordered = sorted(holders, key=lambda variable: (not variable.endswith(f"_{language}"), variable))
+        listed = ", ".join(f"{{{variable}}}" for variable in ordered)
+        return (
+            "write instead one of the city_facts.yml variables that hold it, the one named for what the reply "
+            f"points to: {listed}"
+        )
+    section = contact_section(literal)
+    key = _fact_key(literal, section) or response.removeprefix("utter_")
+    if section == "web" and language:
+        other = next(other for other in LANGUAGES if other != language)
+        entry = f'{key}: {{{language}: "{literal}", {other}: "…"}}'
+        variable = f"web_{key}_{language}"
+    else:
+        entry, variable = f'{key}: "{literal}"', f"{SECTION_PREFIXES[section]}_{key}"
+    return (
+        f"it is not a City fact yet. To add it, propose it in city_facts.yml under `{section}:` (e.g. `{entry}`, "
+        f"with a comment saying where the City publishes it), then write {{{variable}}} here; the Communications "
+        "Department, who own city_facts.yml, approve it in review (docs/city-facts.md, 'Adding a fact')"
+    )
+
+
+def _fact_key(contact: str, section: str) -> str:
+    """A name for a new fact from the contact itself: an e-mail's mailbox, a web address's last path segment."""
+    if section == "emails":
+        name = contact.split("@")[0]
+    elif section == "web":
+        path = re.sub(r"^(https?://)?[^/]+", "", contact)
+        name = next((part for part in reversed(path.split("/")) if part and part not in LANGUAGES), "")
+    else:
+        return ""
+    return "_".join(re.findall(r"[a-z0-9]+", fold(name).casefold()))
 
 
 def check_evaluation_held_out(project: Project) -> list[Problem]:
@@ -395,6 +489,72 @@ def check_near_copies_across_intents(project: Project) -> list[Problem]:
     return problems
 
 
+def intents_last_committed(root: Path) -> set[str] | None:
+    """The intents of domain.yml as the last commit has it (git HEAD); None outside a git checkout."""
+    shown = subprocess.run(["git", "-C", str(root), "show", "HEAD:./domain.yml"], capture_output=True, text=True)
+    if shown.returncode != 0:
+        return None
+    return set((yaml.safe_load(shown.stdout) or {}).get("intents") or [])
+
+
+def new_intents(project: Project) -> set[str]:
+    """Intents added since the last commit: the ones whose examples are still being written. None outside git."""
+    committed = intents_last_committed(project.root)
+    if committed is None:
+        return set()
+    return set(project.domain.get("intents") or []) - committed - UNTRAINED_INTENTS
+
+
+SHOWN_PER_INTENT = 5
+
+
+def check_new_intent_overlaps(project: Project, new: Collection[str]) -> list[Problem]:
+    """Warnings, not errors: a new intent's examples close to another intent's examples or held-out messages
+    (similarity CLOSE to NEAR; from NEAR on they are errors), the closest SHOWN_PER_INTENT per new intent.
+
+    They show which messages the new topic takes from an existing intent: move those examples to the new intent
+    and relabel those held-out messages, or make the new examples say what tells the two apart."""
+    if not new:
+        return []
+    training = [ex for examples in project.examples.values() for ex in examples]
+    held_out = [
+        ex
+        for language in LANGUAGES
+        if (path := project.root / "tests" / "evaluation" / f"nlu_{language}.yml").exists()
+        for ex in read_examples(path, language, project.root)
+    ]
+    others = NearCopies(ex for ex in [*training, *held_out] if ex.intent not in new)
+    problems = []
+    for intent in sorted(new):
+        close = sorted(
+            (
+                (ratio, ex, twin)
+                for ex in training
+                if ex.intent == intent and PLACEHOLDER not in ex.text
+                for ratio, twin in others.close_to(ex.text)
+                if ratio < NEAR
+            ),
+            key=lambda found: (-found[0], found[1].where, found[2].where),
+        )
+        for ratio, ex, twin in close[:SHOWN_PER_INTENT]:
+            kind = "the held-out message" if "tests/evaluation/" in twin.where else "the example"
+            problems.append(
+                Problem(
+                    ex.where,
+                    f"new intent '{intent}': '{ex.text}' is close to {kind} '{twin.text}' of intent "
+                    f"'{twin.intent}' at {twin.where} (similarity {ratio:.2f} >= {CLOSE})",
+                )
+            )
+        if len(close) > SHOWN_PER_INTENT:
+            problems.append(
+                Problem(
+                    project.domain_line(f"- {intent}"),
+                    f"new intent '{intent}': {len(close) - SHOWN_PER_INTENT} more close pair(s) not shown",
+                )
+            )
+    return problems
+
+
 def check_lexicons(project: Project) -> list[Problem]:
     """Mistakes in the trainer-edited pattern lexicons (lexicons/emergencies.yml, lexicons/netiquette.yml), in the
     one pattern language of docs/lexicons.md, each at its file:line."""
@@ -431,14 +591,43 @@ def run_checks(
 
 
 def main(argv: list[str]) -> int:
-    root = Path(argv[1]).resolve() if len(argv) > 1 else PROJECT_ROOT
+    """`make validate`: the project checks, then (with --rasa) Rasa's own validation; one line when all pass.
+
+    --verbose (`make validate VERBOSE=1`) also shows Rasa's output and the libraries' warnings."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("root", nargs="?", type=Path, default=PROJECT_ROOT, help="the project (default: this one)")
+    parser.add_argument("--rasa", action="store_true", help="also run `rasa data validate` (scripts/rasa_validate.py)")
+    parser.add_argument("--verbose", action="store_true", help="show Rasa's output even when it passes")
+    args = parser.parse_args(argv[1:])
+    from scripts import rasa_validate  # imported here: it imports this module's checks
+
+    root = args.root.resolve()
     problems = run_checks(root)
+    project = Project.load(root)
+    warnings = check_new_intent_overlaps(project, new_intents(project))
+    for warning in warnings:
+        print(f"warning: {warning}")
+    if warnings:
+        print(
+            f"{len(warnings)} warning(s): a new intent's examples are close to another intent's messages. Move them "
+            "to the new intent (and relabel such held-out messages), or reword them to say what tells the intents "
+            "apart: docs/trainers.md, 'Splitting a topic out of an existing intent'. Warnings do not fail the build."
+        )
     for problem in problems:
         print(f"error: {problem}")
     if problems:
         print(f"{len(problems)} problem(s) found: the build fails until they are fixed.")
+    rasa_failed = False
+    if args.rasa:
+        rasa_failed = rasa_validate.main(root, verbose=args.verbose, quiet=True) != 0
+    if problems or rasa_failed:
         return 1
-    print("Project checks passed: both languages, responses, intents, examples and facts agree.")
+    passed = "Project checks passed: both languages, responses, intents, examples, facts and lexicons agree"
+    if warnings:
+        passed += f" ({len(warnings)} warning(s) above)"
+    if args.rasa:
+        passed += f"; rasa data validate passed ({rasa_validate.EXPECTED_WARNINGS})"
+    print(f"{passed}.")
     return 0
 
 

@@ -6,14 +6,19 @@ The model is `make train`'s models/pointe-claire.tar.gz when it is up to date (t
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from pointe_claire import settings
 from scripts.model_freshness import ensure_fresh_model
 from scripts.servers import Assistant, running_assistant
+
+# As the Makefile exports it: without it, Rasa reads endpoints.yml's action server address as "...:${ACTIONS_PORT}...".
+os.environ.setdefault(settings.ACTIONS_PORT, settings.text(settings.ACTIONS_PORT))
 
 # Rasa's HTTP API of the shared assistant (for `make try`'s code path: /model/parse), behind this token.
 API_TOKEN = f"tests-{uuid.uuid4().hex}"

@@ -26,6 +26,7 @@ from scripts.new_intent import main as new_intent
 from scripts.nlu_files import evaluation_examples
 from scripts.report import LanguageReport, change, to_json, write_report
 from scripts.servers import running_assistant
+from scripts.validate_project import SHOWN_PER_INTENT, Project, check_new_intent_overlaps, new_intents
 from tests.test_project_checks import ROOT, copy_project, errors, make
 
 GUIDE = ROOT / "docs" / "trainers.md"
@@ -128,15 +129,17 @@ def test_a_change_within_the_measured_noise_is_the_same():
 
 
 def test_slow_the_guides_worked_example_end_to_end(tmp_path: Path, trained_model: Path):
-    """new-intent, the guide's blocks, validate, train, report: the new intent is recognised in both languages."""
+    """new-intent, the guide's blocks, validate, report (which trains the NLU model), train: the new intent is
+    recognised in both languages, and the retrained assistant answers with the guide's reply."""
     project = copy_project(tmp_path)
     (project / "models").mkdir()
     shutil.copy2(trained_model, project / MODEL_NAME)
-    # Its fingerprint too: the copy's files are the same, so `make report` finds it fresh and does not retrain.
+    # Its fingerprint too: the copy's files are the same, so `make train` finds it fresh until the guide's change.
     stamp = trained_model.with_name(trained_model.name + ".fingerprint")
     shutil.copy2(stamp, project / (MODEL_NAME + ".fingerprint"))
-    # The report of the model as it is (never retrained here, even if data changed since): the one to compare with.
-    first = make(project, "report", "-o", MODEL_NAME)
+    # The report of the model as it is: what the next report compares with (the copy is no git checkout, so it has
+    # no baseline of a last commit).
+    first = make(project, "report", f"REPORT_MODEL={MODEL_NAME}")
     assert first.returncode == 0, first.stdout[-3000:] + first.stderr[-3000:]
 
     assert make(project, "new-intent", "NAME=ask_volunteering").returncode == 0
@@ -145,9 +148,9 @@ def test_slow_the_guides_worked_example_end_to_end(tmp_path: Path, trained_model
     validate = make(project, "validate")
     assert validate.returncode == 0, validate.stdout[-3000:]
 
-    report = make(project, "report", timeout=1800)  # trains first: the data changed
+    report = make(project, "report", timeout=1800)  # trains the NLU model first: the data changed
     assert report.returncode == 0, report.stdout[-3000:] + report.stderr[-3000:]
-    assert "rasa train" in report.stdout
+    assert "rasa train nlu" in report.stdout and "Safety gate passed" in report.stdout
     result = json.loads((project / "reports/report.json").read_text(encoding="utf-8"))
     previous = json.loads((project / "reports/previous/report.json").read_text(encoding="utf-8"))
     assert previous["model"]["sha256"] != result["model"]["sha256"]
@@ -160,10 +163,15 @@ def test_slow_the_guides_worked_example_end_to_end(tmp_path: Path, trained_model
         assert scores["weighted_f1"] >= F1_BAR
         assert result["changes"][language]["ask_volunteering"]["verdict"] == "new"
         assert result["changes"][language]["ask_jobs"]["verdict"] in {"better", "worse", "same"}
+        # The 8 new held-out messages per language are new to the comparison: said, not counted as changes.
+        assert result["held_out_changes"][language]["added"] == 8
     page = (project / "reports/index.html").read_text(encoding="utf-8")
     assert "Compared with the report of" in page and "<code>ask_volunteering</code>" in page
+    assert "The held-out set itself changed since" in page
     assert page.count('<img src="data:image/png;base64,') == 2
 
+    train = make(project, "train", timeout=1800)
+    assert train.returncode == 0, train.stdout[-3000:] + train.stderr[-3000:]
     # What a resident receives from the retrained assistant: the guide's reply, in their language, with the facts.
     facts = load_city_facts().variables
     with running_assistant(project / MODEL_NAME, tmp_path / "assistant") as assistant:
@@ -254,3 +262,96 @@ def test_the_baseline_is_the_last_commits_model_and_needs_a_git_checkout(tmp_pat
 
     (tmp_path / "copy").mkdir()
     assert baseline(copy_project(tmp_path / "copy")) is None  # a copied project has no last commit
+
+
+# A topic split out of ask_city_services (whose examples and held-out messages ask about the library's hours).
+LIBRARY_HOURS = {
+    "en": [
+        "what are the hours of the library this weekend",  # held-out 'what are the library hours this weekend'
+        "library hours this weekend?",
+        "is the library open today",
+        "when does the library close tonight",
+    ],
+    "fr": ["heures de la bibliothèque en fin de semaine svp", "la bibliothèque ouvre à quelle heure"],
+}
+
+
+def git(project: Path, *arguments: str) -> None:
+    subprocess.run(
+        ["git", "-C", str(project), "-c", "user.name=trainer", "-c", "user.email=trainer@example.org", *arguments],
+        check=True,
+        capture_output=True,
+    )
+
+
+def committed_project(tmp_path: Path) -> Path:
+    """What the overlap warnings read (domain, examples, held-out messages), committed in a git repository."""
+    for name in ("domain.yml", "city_facts.yml"):
+        shutil.copy2(ROOT / name, tmp_path / name)
+    for folder in ("data", "tests/evaluation"):
+        shutil.copytree(ROOT / folder, tmp_path / folder)
+    git(tmp_path, "init", "-q")
+    git(tmp_path, "add", "-A")
+    git(tmp_path, "commit", "-q", "-m", "the project as it is")
+    return tmp_path
+
+
+def write_examples(project: Path, intent: str, topic: str, examples: dict[str, list[str]]) -> None:
+    """The stubs' TODO examples replaced, as the trainer does."""
+    for language, texts in examples.items():
+        path = project / "data" / "nlu" / language / f"{topic}.yml"
+        head = path.read_text(encoding="utf-8").split("  examples: |\n")[0]
+        path.write_text(head + "  examples: |\n" + "".join(f"    - {text}\n" for text in texts), encoding="utf-8")
+
+
+def test_validate_warns_when_a_new_intents_examples_are_close_to_another_intents(tmp_path: Path):
+    project = committed_project(tmp_path)
+    assert new_intent(["ask_library_hours", "--root", str(project)]) == 0
+    loaded = Project.load(project)
+    assert new_intents(loaded) == {"ask_library_hours"}
+    assert check_new_intent_overlaps(loaded, {"ask_library_hours"}) == []  # TODO stubs: nothing to compare yet
+
+    write_examples(project, "ask_library_hours", "library_hours", LIBRARY_HOURS)
+    warnings = [str(w) for w in check_new_intent_overlaps(Project.load(project), {"ask_library_hours"})]
+    assert 0 < len(warnings) <= SHOWN_PER_INTENT + 1
+    # Each names the new example's file:line, the close message's file:line and the intent that holds it.
+    assert any(
+        re.match(r"data/nlu/en/library_hours\.yml:\d+: new intent 'ask_library_hours': 'what are the hours of", w)
+        and re.search(
+            r"held-out message 'what are the library hours this weekend' of intent 'ask_city_services' at "
+            r"tests/evaluation/nlu_en\.yml:\d+",
+            w,
+        )
+        for w in warnings
+    ), warnings
+    assert any(
+        re.search(r"the example '[^']*library[^']*' of intent 'ask_city_services' at data/nlu/en/requests\.yml:\d+", w)
+        for w in warnings
+    ), warnings
+    assert any(w.startswith("data/nlu/fr/library_hours.yml:") and "nlu_fr.yml:" in w for w in warnings), warnings
+
+    git(project, "add", "-A")
+    git(project, "commit", "-q", "-m", "ask_library_hours")
+    assert new_intents(Project.load(project)) == set()  # committed: no longer new, no more warnings
+
+
+def test_outside_git_no_intent_is_new_and_the_project_is_quiet():
+    assert new_intents(Project.load(ROOT)) <= set(yaml.safe_load((ROOT / "domain.yml").read_text())["intents"])
+    copy = Project.load(ROOT)
+    copy.root = Path("/nonexistent-project")
+    assert new_intents(copy) == set()
+
+
+def test_new_intent_says_what_to_run_next_and_what_validate_will_warn_about(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+):
+    (tmp_path / "data" / "rules").mkdir(parents=True)
+    for language in ("fr", "en"):
+        (tmp_path / "data" / "nlu" / language).mkdir(parents=True)
+    shutil.copy2(ROOT / "domain.yml", tmp_path / "domain.yml")
+    assert new_intent(["ask_library_hours", "--root", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "Run:  make validate" in out
+    assert "warns when an example of 'ask_library_hours' is close to" in out
+    for section in ("Splitting a topic out of an existing intent", "Adding an intent, end to end"):
+        assert f"'{section}'" in out and f"## {section}" in GUIDE.read_text(encoding="utf-8")
