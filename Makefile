@@ -131,10 +131,9 @@ test-dates: system-packages $(VENV)/.installed ## The date-sensitive tests with 
 evaluate: train ## Held-out set (intent F1, replies) through the REST channel, then the real-message set when built (REAL_SET_DIR)
 	$(PY) -m scripts.evaluate $(PROGRESS)
 
-# The report scores the NLU model alone (models/nlu.tar.gz, `rasa train nlu` when the NLU data or config changed) and
-# compares it with the model of the last commit (models/baseline/, trained once per commit). REPORT_MODEL=path scores another.
-report: $(VENV)/.installed ## Trainer's report: intent scores per language, changed answers, vs the last commit (reports/index.html)
-	@$(PY) -m scripts.report $(PROGRESS) $(REPORT_MODEL)
+# The report compares the model with the model of the last commit (models/baseline/, trained once per commit).
+report: train ## Trainer's report: intent scores per language, changed answers, vs the last commit (reports/index.html)
+	@$(PY) -m scripts.report $(PROGRESS)
 
 .PHONY: review review-user
 REVIEW_PORT ?= 5006

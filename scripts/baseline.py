@@ -1,10 +1,11 @@
-"""The report's baseline: the NLU model trained from the last commit's data and config, so that `make report`
-shows what the trainer's uncommitted change did, on today's held-out set, with differences within run-to-run noise
-called "same".
+"""The report's baseline: the model trained from the last commit's data and config, so that `make report` shows
+what the trainer's uncommitted change did, on today's held-out set, with differences within run-to-run noise called
+"same".
 
 The baseline model is trained once per commit (from `git archive HEAD`, in a temporary folder) and kept in
-models/baseline/; when the commit's NLU inputs are today's, today's NLU model is the baseline and nothing is
-trained. It runs with today's code (custom components, lexicons): what it isolates is the training data and config.
+models/baseline/; when nothing that shapes the model changed since the commit, today's model is the baseline and
+nothing is trained. It runs with today's code (custom components, lexicons): what it isolates is the training
+data and config.
 The noise is measured by bench/seed_noise.py (the same data trained with other random seeds) and read from
 bench/results/seed_noise.json.
 """
@@ -22,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from scripts import quiet
-from scripts.model_freshness import NLU_MODEL, fingerprint, is_fresh, train_command
+from scripts.model_freshness import MODEL, fingerprint, is_fresh, train_command
 from scripts.nlu_files import PROJECT_ROOT
 
 BASELINE_MODELS = PROJECT_ROOT / "models" / "baseline"
@@ -55,25 +56,23 @@ def export_commit(commit: str, root: Path, into: Path) -> None:
         tar.extractall(into, filter="data")
 
 
-def baseline(root: Path = PROJECT_ROOT, nlu_model: Path = NLU_MODEL, progress: bool = False) -> Baseline | None:
-    """The NLU model of the last commit, trained now when it is missing; None outside a git checkout."""
+def baseline(root: Path = PROJECT_ROOT, model_now: Path = MODEL, progress: bool = False) -> Baseline | None:
+    """The model of the last commit, trained now when it is missing; None outside a git checkout."""
     commit = head_commit(root)
     if commit is None:
         return None
-    model = root / "models" / "baseline" / f"nlu-{commit[:12]}.tar.gz"
+    model = root / "models" / "baseline" / f"{commit[:12]}.tar.gz"
     if model.is_file():
         return Baseline(commit, model)
     model.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="baseline-") as folder:
         committed = Path(folder)
         export_commit(commit, root, committed)
-        if fingerprint(committed, nlu_only=True) == fingerprint(root, nlu_only=True) and is_fresh(
-            nlu_model, root, nlu_only=True
-        ):
-            shutil.copy2(nlu_model, model)  # nothing that shapes the NLU changed since the commit
+        if fingerprint(committed) == fingerprint(root) and is_fresh(model_now, root):
+            shutil.copy2(model_now, model)  # nothing that shapes the model changed since the commit
             return Baseline(commit, model)
-        trained = committed / "models" / "nlu.tar.gz"
-        command = train_command(trained, nlu_only=True)
+        trained = committed / "models" / "baseline.tar.gz"
+        command = train_command(trained)
         print(f"Training the baseline (the last commit, {commit[:12]}) once: {' '.join(command)}", flush=True)
         subprocess.run(command, cwd=committed, check=True, env=quiet.environment(progress))
         shutil.move(trained, model)

@@ -4,10 +4,6 @@ The fingerprint covers config.yml, domain.yml, every YAML file under data/, and 
 custom pipeline component or policy imports (followed through the imports, so a helper such as
 text_normalization.py counts). It is written beside the model after a successful training; a model whose
 stored fingerprint differs from today's files is stale.
-
-The trainer's report needs only the NLU pipeline: `models/nlu.tar.gz` is trained with `rasa train nlu` from
-config.yml, data/nlu/ and the pipeline's modules (a reply or a story edited does not retrain it), in about half
-the time of the whole model (bench/results/trainer_round.md).
 """
 
 from __future__ import annotations
@@ -26,7 +22,6 @@ from scripts import quiet
 from scripts.nlu_files import PROJECT_ROOT
 
 MODEL = PROJECT_ROOT / "models" / "pointe-claire.tar.gz"
-NLU_MODEL = PROJECT_ROOT / "models" / "nlu.tar.gz"
 RASA = Path(sys.executable).parent / "rasa"
 
 
@@ -76,18 +71,16 @@ def _prefixes(name: str) -> list[str]:
     return [".".join(parts[: end + 1]) for end in range(len(parts))]
 
 
-def training_inputs(root: Path = PROJECT_ROOT, nlu_only: bool = False) -> list[Path]:
-    """Every file whose content shapes the trained model (or, `nlu_only`, its NLU pipeline alone)."""
+def training_inputs(root: Path = PROJECT_ROOT) -> list[Path]:
+    """Every file whose content shapes the trained model."""
     config = root / "config.yml"
-    if nlu_only:
-        return [config, *sorted((root / "data" / "nlu").rglob("*.yml")), *component_modules(config, root)]
     data = sorted((root / "data").rglob("*.yml"))
     return [config, root / "domain.yml", *data, *component_modules(config, root)]
 
 
-def fingerprint(root: Path = PROJECT_ROOT, nlu_only: bool = False) -> str:
+def fingerprint(root: Path = PROJECT_ROOT) -> str:
     digest = hashlib.sha256()
-    for path in training_inputs(root, nlu_only):
+    for path in training_inputs(root):
         digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()
 
@@ -96,27 +89,24 @@ def _stamp(model: Path) -> Path:
     return model.with_name(model.name + ".fingerprint")
 
 
-def is_fresh(model: Path = MODEL, root: Path = PROJECT_ROOT, nlu_only: bool = False) -> bool:
+def is_fresh(model: Path = MODEL, root: Path = PROJECT_ROOT) -> bool:
     stamp = _stamp(model)
-    return model.is_file() and stamp.is_file() and stamp.read_text().strip() == fingerprint(root, nlu_only)
+    return model.is_file() and stamp.is_file() and stamp.read_text().strip() == fingerprint(root)
 
 
-def train_command(model: Path, nlu_only: bool = False) -> list[str]:
-    """`rasa train` (or `rasa train nlu`) into `model`, run from the project's folder."""
+def train_command(model: Path) -> list[str]:
+    """`rasa train` into `model`, run from the project's folder."""
     name = model.name.removesuffix(".tar.gz")
-    what = ["train", "nlu", "--nlu", "data/nlu"] if nlu_only else ["train"]
-    return [str(RASA), *what, "--fixed-model-name", name, "--out", str(model.parent)]
+    return [str(RASA), "train", "--fixed-model-name", name, "--out", str(model.parent)]
 
 
-def ensure_fresh_model(
-    model: Path = MODEL, root: Path = PROJECT_ROOT, nlu_only: bool = False, progress: bool = False
-) -> Path:
+def ensure_fresh_model(model: Path = MODEL, root: Path = PROJECT_ROOT, progress: bool = False) -> Path:
     """Trains into `model` unless it is fresh; returns its path. Rasa's progress bars and INFO lines are shown only
     with `progress` (scripts/quiet.py): its warnings and errors always are."""
-    if is_fresh(model, root, nlu_only):
+    if is_fresh(model, root):
         return model
-    current = fingerprint(root, nlu_only)
-    command = train_command(model, nlu_only)
+    current = fingerprint(root)
+    command = train_command(model)
     print("The model is missing or what shapes it changed:", " ".join(command), flush=True)
     if not progress:
         print("Training takes 3-5 minutes; VERBOSE=1 shows Rasa's progress.", flush=True)

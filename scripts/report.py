@@ -2,8 +2,8 @@
 behind the safety gate (scripts/safety_gate.py): `make report` fails, naming each message, when the model misses
 an emergency or raises a false alarm that the baseline did not have.
 
-Scores models/nlu.tar.gz (trained first when the NLU data or config changed: `rasa train nlu`, the same pipeline
-the deployed assistant runs) in-process on every message of tests/evaluation/, and compares it with the baseline
+Loads models/pointe-claire.tar.gz in-process (the same NLU pipeline the deployed assistant runs: classifier,
+fallback, language detector, safety net), parses every message of tests/evaluation/, and compares it with the baseline
 (scripts/baseline.py: the model of the last commit, on today's held-out set; outside a git checkout, the previous
 report). Writes under reports/: index.html (scores per language and intent, better/worse beyond run-to-run noise,
 every held-out message whose answer changed, confusion matrices, misclassified messages with their top-3
@@ -28,7 +28,7 @@ from typing import Any
 from scripts import quiet, safety_gate
 from scripts.baseline import Baseline, baseline, measured_noise, noise_band
 from scripts.intent_scores import LanguageScores, Ranking, parse_rankings, score
-from scripts.model_freshness import NLU_MODEL, ensure_fresh_model
+from scripts.model_freshness import MODEL
 from scripts.nlu_files import LANGUAGES, PROJECT_ROOT, Example, evaluation_examples
 from scripts.safety_gate import LanguageSafety
 
@@ -43,7 +43,7 @@ class LanguageReport:
     examples: list[Example]
 
 
-def evaluate(model: Path = NLU_MODEL) -> tuple[dict[str, LanguageReport], dict[str, LanguageSafety]]:
+def evaluate(model: Path = MODEL) -> tuple[dict[str, LanguageReport], dict[str, LanguageSafety]]:
     """The held-out scores per language and the safety gate's findings, from one load of the model."""
     examples = {language: evaluation_examples(language) for language in LANGUAGES}
     cases = safety_gate.safety_cases()
@@ -445,17 +445,14 @@ def _sha256(path: Path) -> str:
 
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("model", nargs="?", type=Path, help="a model to score instead of models/nlu.tar.gz")
+    parser.add_argument("model", nargs="?", type=Path, default=MODEL, help="default: models/pointe-claire.tar.gz")
     parser.add_argument("--progress", action="store_true", help="show Rasa's progress bars and library warnings")
     args = parser.parse_args(argv[1:])
     quiet.quiet_this_process(args.progress)
-    if args.model is not None:
-        model = args.model
-        if not model.exists():
-            print(f"error: no model at {model}")
-            return 1
-    else:
-        model = ensure_fresh_model(NLU_MODEL, nlu_only=True, progress=args.progress)
+    model = args.model
+    if not model.exists():
+        print(f"error: no model at {model}: run `make train` (or `make report`, which trains first)")
+        return 1
     found = baseline(progress=args.progress)
     reports, safety = evaluate(model)
     reference = None

@@ -85,6 +85,5 @@ def test_make_passes_progress_only_with_verbose(target: str):
         return run.stdout
 
     assert "--progress" not in planned()
-    verbose = planned("VERBOSE=1")  # `make -n`: the commands it would run (evaluate trains first; report itself)
-    assert f"scripts.{target} --progress" in verbose
-    assert ("scripts.model_freshness train --progress" in verbose) == (target == "evaluate")
+    verbose = planned("VERBOSE=1")  # `make -n`: the commands it would run, training first
+    assert "scripts.model_freshness train --progress" in verbose and f"scripts.{target} --progress" in verbose

@@ -129,17 +129,16 @@ def test_a_change_within_the_measured_noise_is_the_same():
 
 
 def test_slow_the_guides_worked_example_end_to_end(tmp_path: Path, trained_model: Path):
-    """new-intent, the guide's blocks, validate, report (which trains the NLU model), train: the new intent is
-    recognised in both languages, and the retrained assistant answers with the guide's reply."""
+    """new-intent, the guide's blocks, validate, train, report: the new intent is recognised in both languages."""
     project = copy_project(tmp_path)
     (project / "models").mkdir()
     shutil.copy2(trained_model, project / MODEL_NAME)
-    # Its fingerprint too: the copy's files are the same, so `make train` finds it fresh until the guide's change.
+    # Its fingerprint too: the copy's files are the same, so `make report` finds it fresh and does not retrain.
     stamp = trained_model.with_name(trained_model.name + ".fingerprint")
     shutil.copy2(stamp, project / (MODEL_NAME + ".fingerprint"))
     # The report of the model as it is: what the next report compares with (the copy is no git checkout, so it has
     # no baseline of a last commit).
-    first = make(project, "report", f"REPORT_MODEL={MODEL_NAME}")
+    first = make(project, "report", "-o", MODEL_NAME)
     assert first.returncode == 0, first.stdout[-3000:] + first.stderr[-3000:]
 
     assert make(project, "new-intent", "NAME=ask_volunteering").returncode == 0
@@ -148,9 +147,9 @@ def test_slow_the_guides_worked_example_end_to_end(tmp_path: Path, trained_model
     validate = make(project, "validate")
     assert validate.returncode == 0, validate.stdout[-3000:]
 
-    report = make(project, "report", timeout=1800)  # trains the NLU model first: the data changed
+    report = make(project, "report", timeout=1800)  # trains first: the data changed
     assert report.returncode == 0, report.stdout[-3000:] + report.stderr[-3000:]
-    assert "rasa train nlu" in report.stdout and "Safety gate passed" in report.stdout
+    assert "rasa train" in report.stdout and "Safety gate passed" in report.stdout
     result = json.loads((project / "reports/report.json").read_text(encoding="utf-8"))
     previous = json.loads((project / "reports/previous/report.json").read_text(encoding="utf-8"))
     assert previous["model"]["sha256"] != result["model"]["sha256"]
@@ -169,9 +168,6 @@ def test_slow_the_guides_worked_example_end_to_end(tmp_path: Path, trained_model
     assert "Compared with the report of" in page and "<code>ask_volunteering</code>" in page
     assert "The held-out set itself changed since" in page
     assert page.count('<img src="data:image/png;base64,') == 2
-
-    train = make(project, "train", timeout=1800)
-    assert train.returncode == 0, train.stdout[-3000:] + train.stderr[-3000:]
     # What a resident receives from the retrained assistant: the guide's reply, in their language, with the facts.
     facts = load_city_facts().variables
     with running_assistant(project / MODEL_NAME, tmp_path / "assistant") as assistant:
@@ -222,7 +218,7 @@ def test_report_lists_every_answer_that_changed_since_the_baseline(tmp_path: Pat
     before, now = list(right), list(right)
     before[0] = [("greet", 0.8)]  # the baseline got the first message wrong
     now[1] = [("greet", 0.7)]  # today's model gets the second one wrong
-    model = tmp_path / "nlu.tar.gz"
+    model = tmp_path / "model.tar.gz"
     model.write_bytes(b"baseline")
     reference = to_json({"en": LanguageReport(score(examples, [r[0] for r in before], "en"), before, examples)}, model)
     model.write_bytes(b"today")
@@ -249,16 +245,16 @@ def test_the_baseline_is_the_last_commits_model_and_needs_a_git_checkout(tmp_pat
     for command in (["init", "-q"], ["add", "-A"], ["commit", "-q", "-m", "data"]):
         subprocess.run([*git, *command], check=True, capture_output=True)
     commit = subprocess.run([*git, "rev-parse", "HEAD"], check=True, capture_output=True, text=True).stdout.strip()
-    nlu_model = project / "models" / "nlu.tar.gz"
-    nlu_model.parent.mkdir()
-    nlu_model.write_bytes(b"today's NLU model")
-    nlu_model.with_name("nlu.tar.gz.fingerprint").write_text(fingerprint(project, nlu_only=True) + "\n")
+    model_now = project / MODEL_NAME
+    model_now.parent.mkdir()
+    model_now.write_bytes(b"today's model")
+    model_now.with_name(model_now.name + ".fingerprint").write_text(fingerprint(project) + "\n")
 
-    # Nothing that shapes the NLU changed since the commit: today's model is the baseline, nothing is trained.
-    found = baseline(project, nlu_model)
+    # Nothing that shapes the model changed since the commit: today's model is the baseline, nothing is trained.
+    found = baseline(project, model_now)
     assert found is not None and found.commit == commit
-    assert found.model == project / "models" / "baseline" / f"nlu-{commit[:12]}.tar.gz"
-    assert found.model.read_bytes() == b"today's NLU model"
+    assert found.model == project / "models" / "baseline" / f"{commit[:12]}.tar.gz"
+    assert found.model.read_bytes() == b"today's model"
 
     (tmp_path / "copy").mkdir()
     assert baseline(copy_project(tmp_path / "copy")) is None  # a copied project has no last commit
