@@ -56,3 +56,37 @@ def test_the_gate_reads_both_safety_sets_and_the_whole_held_out_set() -> None:
         assert any(not case.emergency and case.where.endswith("lookalikes.yml") for case in mine)
         assert any(case.emergency and "evaluation" in case.where for case in mine)
         assert any(not case.emergency and "evaluation" in case.where for case in mine)
+
+
+# The two held-out messages the model took for emergencies after `ask_library_hours` was added (issue 19), with
+# what it answered. Retraining with that change costs minutes and need not reproduce the same mistakes, so the
+# replay gives the gate the answers that model gave, on today's whole safety and held-out sets.
+LIBRARY_HOURS_REGRESSION = {
+    "le chien du voisin jappe toute la nuit, pouvez-vous faire qqch": "report_life_threatening_emergency",
+    "y'a tu moyen d'avoir un vrai monde au bout du fil": "report_municipal_emergency",
+}
+
+
+def _answers(cases: list[SafetyCase], regression: dict[str, str]) -> list[str]:
+    """A model that is right on every case, but for the regression's messages."""
+    right = ["report_life_threatening_emergency" if case.emergency else "ask_city_services" for case in cases]
+    return [regression.get(case.text, answer) for case, answer in zip(cases, right, strict=True)]
+
+
+def test_replaying_the_library_hours_change_the_gate_fails_naming_the_barking_dog_and_passes_once_fixed() -> None:
+    cases = safety_gate.safety_cases()
+    assert set(LIBRARY_HOURS_REGRESSION) <= {case.text for case in cases}  # still in the held-out set
+    baseline = {"safety": to_json(judge(cases, _answers(cases, {})))}  # the last commit: no false alarm
+
+    regressed = failures(judge(cases, _answers(cases, LIBRARY_HOURS_REGRESSION)), known_alarms(baseline))
+    assert regressed == [
+        "false alarm [fr] tests/evaluation/nlu_fr.yml:128: le chien du voisin jappe toute la nuit, pouvez-vous faire"
+        " qqch -> report_life_threatening_emergency",
+        "false alarm [fr] tests/evaluation/nlu_fr.yml:377: y'a tu moyen d'avoir un vrai monde au bout du fil"
+        " -> report_municipal_emergency",
+    ]
+    fixed = {"le chien du voisin jappe toute la nuit, pouvez-vous faire qqch": "report_problem"}
+    assert failures(judge(cases, _answers(cases, {**LIBRARY_HOURS_REGRESSION, **fixed})), known_alarms(baseline)) == [
+        regressed[1]
+    ]
+    assert failures(judge(cases, _answers(cases, {})), known_alarms(baseline)) == []
