@@ -1,8 +1,8 @@
-"""Run-to-run noise of the trainer's report: the same NLU data and config trained with other random seeds (DIET's
+"""Run-to-run noise of the trainer's report: the same data and config trained with other random seeds (DIET's
 `random_seed`), each model scored on the held-out set. How much an intent's F1 moves between these trainings is
 what `make report` calls "same" (scripts/baseline.noise_band): a change within it is not the trainer's doing.
 
-Run: `python -m bench.seed_noise [--seeds 42 7 1234]` (about two minutes a seed on 2 cores). Writes
+Run: `python -m bench.seed_noise [--seeds 42 7 1234]` (about three minutes a seed on 2 cores). Writes
 bench/results/seed_noise.json (read by `make report`) and bench/results/seed_noise.md. Measure again after a large
 change to the data or to the classifier's settings.
 """
@@ -21,6 +21,7 @@ from typing import Any
 
 import yaml
 
+from scripts import quiet
 from scripts.baseline import NOISE_FILE
 from scripts.model_freshness import RASA
 from scripts.nlu_files import LANGUAGES, PROJECT_ROOT
@@ -42,10 +43,11 @@ def seeded_config(seed: int, folder: Path) -> Path:
 
 def train(seed: int, folder: Path) -> tuple[Path, float]:
     config = seeded_config(seed, folder)
-    name = f"nlu-seed-{seed}"
-    command = [str(RASA), "train", "nlu", "--config", str(config), "--nlu", "data/nlu"]
+    name = f"seed-{seed}"
+    command = [str(RASA), "train", "--config", str(config)]
     started = time.perf_counter()
-    subprocess.run([*command, "--out", str(folder), "--fixed-model-name", name], cwd=PROJECT_ROOT, check=True)
+    out = ["--out", str(folder), "--fixed-model-name", name]
+    subprocess.run([*command, *out], cwd=PROJECT_ROOT, check=True, env=quiet.environment(progress=False))
     return folder / f"{name}.tar.gz", time.perf_counter() - started
 
 
@@ -77,7 +79,7 @@ def main(argv: list[str] | None = None) -> int:
     lines = [
         "# Run-to-run noise of the trainer's report (`python -m bench.seed_noise`)",
         "",
-        f"Measured {result['measured']} on this 2-core machine: the NLU model trained from the same data and config "
+        f"Measured {result['measured']} on this 2-core machine: the model trained from the same data and config "
         f"with DIET seeds {', '.join(map(str, args.seeds))}, each scored on the held-out set. `make report` calls an "
         "intent better or worse only when its F1 moves more than its spread here (at least 0.005).",
         "",
