@@ -55,8 +55,9 @@ PROGRESS = $(if $(VERBOSE),--progress)
 
 # Retrained exactly when data, config, domain or a module the custom components import changed: the fingerprint
 # rule of scripts/model_freshness.py, which the tests use too.
-train: $(VENV)/.installed ## Train the model (only when data, config or code the pipeline imports changed)
-	@$(PY) -m scripts.model_freshness train $(PROGRESS)
+# FAST=1 (the trainer's quick round, e.g. `make report FAST=1`) fine-tunes the current model when Rasa allows it.
+train: $(VENV)/.installed ## Train the model (only when data, config or code the pipeline imports changed; FAST=1 fine-tunes)
+	@$(PY) -m scripts.model_freshness train $(PROGRESS) $(if $(FAST),--fast)
 
 # The web chat page's files: the socket.io client from the npm registry (package-lock.json) and webchat/src,
 # copied into webchat/dist/, which the assistant serves. Rebuilt only when one of them changes.

@@ -4,6 +4,11 @@ The fingerprint covers config.yml, domain.yml, every YAML file under data/, and 
 custom pipeline component or policy imports (followed through the imports, so a helper such as
 text_normalization.py counts). It is written beside the model after a successful training; a model whose
 stored fingerprint differs from today's files is stale.
+
+The trainer's fast round (`make report FAST=1`) fine-tunes the current model instead: a fifth of the epochs, about
+a minute instead of three or four (bench/results/trainer_round.md). Rasa refuses to fine-tune when an intent,
+response or setting changed (then the model is trained from scratch), and a fine-tuned model is marked so in its
+stamp: `make train` and `make test` never take it for a fresh one.
 """
 
 from __future__ import annotations
@@ -23,6 +28,9 @@ from scripts.nlu_files import PROJECT_ROOT
 
 MODEL = PROJECT_ROOT / "models" / "pointe-claire.tar.gz"
 RASA = Path(sys.executable).parent / "rasa"
+# The share of the configured epochs a fast round fine-tunes for (measured: bench/results/trainer_round.md).
+FINETUNE_EPOCH_FRACTION = "0.2"
+FINETUNED = "finetuned"
 
 
 def _module_file(name: str, root: Path) -> Path | None:
@@ -89,9 +97,13 @@ def _stamp(model: Path) -> Path:
     return model.with_name(model.name + ".fingerprint")
 
 
-def is_fresh(model: Path = MODEL, root: Path = PROJECT_ROOT) -> bool:
+def is_fresh(model: Path = MODEL, root: Path = PROJECT_ROOT, finetuned_will_do: bool = False) -> bool:
+    """Whether `model` was trained from today's files (from scratch, unless `finetuned_will_do`)."""
     stamp = _stamp(model)
-    return model.is_file() and stamp.is_file() and stamp.read_text().strip() == fingerprint(root)
+    if not (model.is_file() and stamp.is_file()):
+        return False
+    trained_from, *how = stamp.read_text().split()
+    return trained_from == fingerprint(root) and (finetuned_will_do or FINETUNED not in how)
 
 
 def train_command(model: Path) -> list[str]:
@@ -100,26 +112,43 @@ def train_command(model: Path) -> list[str]:
     return [str(RASA), "train", "--fixed-model-name", name, "--out", str(model.parent)]
 
 
-def ensure_fresh_model(model: Path = MODEL, root: Path = PROJECT_ROOT, progress: bool = False) -> Path:
-    """Trains into `model` unless it is fresh; returns its path. Rasa's progress bars and INFO lines are shown only
-    with `progress` (scripts/quiet.py): its warnings and errors always are."""
-    if is_fresh(model, root):
+def ensure_fresh_model(
+    model: Path = MODEL, root: Path = PROJECT_ROOT, progress: bool = False, fast: bool = False
+) -> Path:
+    """Trains into `model` unless it is fresh; returns its path. `fast` fine-tunes the existing model when Rasa
+    allows it. Rasa's progress bars and INFO lines are shown only with `progress` (scripts/quiet.py): its warnings
+    and errors always are."""
+    if is_fresh(model, root, finetuned_will_do=fast):
         return model
     current = fingerprint(root)
     command = train_command(model)
+    if fast and model.is_file():
+        finetune = [*command, "--finetune", str(model), "--epoch-fraction", FINETUNE_EPOCH_FRACTION]
+        print("Fine-tuning the model (FAST=1):", " ".join(finetune), flush=True)
+        if _train(finetune, root, progress) == 0:
+            _stamp(model).write_text(f"{current} {FINETUNED}\n")
+            return model
+        print("Rasa cannot fine-tune after this change (an intent, response or setting changed): training anew.")
     print("The model is missing or what shapes it changed:", " ".join(command), flush=True)
     if not progress:
         print("Training takes 3-5 minutes; VERBOSE=1 shows Rasa's progress.", flush=True)
-        command = [sys.executable, "-m", "scripts.quiet", "rasa", *command[1:]]
-    subprocess.run(command, cwd=root, check=True, env=quiet.environment(progress))
+    if _train(command, root, progress) != 0:
+        raise subprocess.CalledProcessError(1, command)
     _stamp(model).write_text(current + "\n")
     return model
+
+
+def _train(command: list[str], root: Path, progress: bool) -> int:
+    if not progress:
+        command = [sys.executable, "-m", "scripts.quiet", "rasa", *command[1:]]
+    return subprocess.run(command, cwd=root, check=False, env=quiet.environment(progress)).returncode
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("command", choices=["train", "check", "inputs"], help="train if stale | exit 1 if stale | list")
     parser.add_argument("--progress", action="store_true", help="show Rasa's progress bars and INFO lines")
+    parser.add_argument("--fast", action="store_true", help="fine-tune the current model when Rasa allows it")
     args = parser.parse_args(argv)
     if args.command == "inputs":
         print("\n".join(str(path.relative_to(PROJECT_ROOT)) for path in training_inputs()))
@@ -128,7 +157,7 @@ def main(argv: list[str] | None = None) -> int:
         fresh = is_fresh()
         print("model is up to date" if fresh else "model is stale or missing")
         return 0 if fresh else 1
-    ensure_fresh_model(progress=args.progress)
+    ensure_fresh_model(progress=args.progress, fast=args.fast)
     return 0
 
 

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
 
-from scripts.model_freshness import fingerprint, is_fresh, training_inputs
+from scripts.model_freshness import ensure_fresh_model, fingerprint, is_fresh, training_inputs
 from scripts.nlu_files import PROJECT_ROOT
 
 
@@ -55,3 +56,36 @@ def test_a_new_training_file_makes_the_model_stale(project: Path) -> None:
     assert is_fresh(model, project)
     (project / "data" / "nlu" / "fr" / "new_topic.yml").write_text('version: "3.1"\nnlu: []\n', encoding="utf-8")
     assert not is_fresh(model, project)
+
+
+def test_a_fine_tuned_model_serves_the_fast_round_only(project: Path) -> None:
+    model = project / "models" / "pointe-claire.tar.gz"
+    model.parent.mkdir()
+    model.write_bytes(b"model")
+    stamp = model.with_name(model.name + ".fingerprint")
+    stamp.write_text(f"{fingerprint(project)} finetuned\n")
+    assert not is_fresh(model, project) and is_fresh(model, project, finetuned_will_do=True)
+    stamp.write_text(f"{fingerprint(project)}\n")
+    assert is_fresh(model, project) and is_fresh(model, project, finetuned_will_do=True)
+
+
+@pytest.mark.parametrize(("rasa_finetunes", "stamped"), [(True, "finetuned"), (False, "")])
+def test_the_fast_round_fine_tunes_or_trains_anew_when_rasa_refuses(
+    project: Path, monkeypatch: pytest.MonkeyPatch, rasa_finetunes: bool, stamped: str
+) -> None:
+    """What `make report FAST=1` asks of Rasa (Rasa itself is measured in bench/trainer_round.py)."""
+    model = project / "models" / "pointe-claire.tar.gz"
+    model.parent.mkdir()
+    model.write_bytes(b"model")
+    commands: list[list[str]] = []
+
+    def rasa(command: list[str], **_: object) -> subprocess.CompletedProcess[str]:
+        commands.append(command)
+        refused = "--finetune" in command and not rasa_finetunes  # new labels: Rasa's FinetuningValidator
+        return subprocess.CompletedProcess(command, 1 if refused else 0)
+
+    monkeypatch.setattr(subprocess, "run", rasa)
+    ensure_fresh_model(model, project, fast=True)
+    assert "--finetune" in commands[0] and commands[0][commands[0].index("--epoch-fraction") + 1] == "0.2"
+    assert len(commands) == (1 if rasa_finetunes else 2) and ("--finetune" in commands[-1]) == rasa_finetunes
+    assert model.with_name(model.name + ".fingerprint").read_text().split()[1:] == ([stamped] if stamped else [])

@@ -57,8 +57,13 @@ def test_training_runs_rasa_quietly_unless_verbose(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ):
     runs: list[dict[str, Any]] = []
-    monkeypatch.setattr(model_freshness, "is_fresh", lambda *_: False)
-    monkeypatch.setattr(subprocess, "run", lambda command, **options: runs.append({"command": command, **options}))
+    monkeypatch.setattr(model_freshness, "is_fresh", lambda *_, **__: False)
+
+    def run(command: list[str], **options: Any) -> subprocess.CompletedProcess[str]:
+        runs.append({"command": command, **options})
+        return subprocess.CompletedProcess(command, 0)
+
+    monkeypatch.setattr(subprocess, "run", run)
     monkeypatch.delenv(quiet.RASA_LOG_LEVEL, raising=False)
     model = tmp_path / "pointe-claire.tar.gz"
 
