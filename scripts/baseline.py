@@ -79,6 +79,23 @@ def baseline(root: Path = PROJECT_ROOT, model_now: Path = MODEL, progress: bool 
     return Baseline(commit, model)
 
 
+def keep_if_committed(model: Path = MODEL, root: Path = PROJECT_ROOT) -> None:
+    """Before `model` is retrained: when it was trained (from scratch) from the last commit's files, keep it as that
+    commit's baseline, so that the first report after a change trains once, not twice."""
+    commit = head_commit(root)
+    stamp = model.with_name(model.name + ".fingerprint")
+    if commit is None or not (model.is_file() and stamp.is_file()):
+        return
+    kept = root / "models" / "baseline" / f"{commit[:12]}.tar.gz"
+    if kept.is_file() or len(stamp.read_text().split()) != 1:  # a fine-tuned model is no baseline
+        return
+    with tempfile.TemporaryDirectory(prefix="baseline-") as folder:
+        export_commit(commit, root, Path(folder))
+        if stamp.read_text().strip() == fingerprint(Path(folder)):
+            kept.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(model, kept)
+
+
 def measured_noise(path: Path = NOISE_FILE) -> dict[str, Any] | None:
     """What bench/seed_noise.py measured: per language, the spread of weighted F1 and of each intent's F1."""
     return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None

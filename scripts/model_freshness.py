@@ -157,6 +157,10 @@ def main(argv: list[str] | None = None) -> int:
         fresh = is_fresh()
         print("model is up to date" if fresh else "model is stale or missing")
         return 0 if fresh else 1
+    from scripts.baseline import keep_if_committed  # the baseline module builds on this one
+
+    if not is_fresh(finetuned_will_do=args.fast):
+        keep_if_committed()
     ensure_fresh_model(progress=args.progress, fast=args.fast)
     return 0
 

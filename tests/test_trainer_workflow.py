@@ -18,7 +18,7 @@ import pytest
 import yaml
 
 from pointe_claire.city_facts import load_city_facts
-from scripts.baseline import MIN_NOISE, baseline, noise_band
+from scripts.baseline import MIN_NOISE, baseline, keep_if_committed, noise_band
 from scripts.evaluate import F1_BAR
 from scripts.intent_scores import score
 from scripts.model_freshness import fingerprint
@@ -258,6 +258,25 @@ def test_the_baseline_is_the_last_commits_model_and_needs_a_git_checkout(tmp_pat
 
     (tmp_path / "copy").mkdir()
     assert baseline(copy_project(tmp_path / "copy")) is None  # a copied project has no last commit
+
+
+def test_the_commits_model_is_kept_as_its_baseline_before_a_change_retrains_it(tmp_path: Path):
+    project = copy_project(tmp_path)
+    git = ["git", "-C", str(project), "-c", "user.name=Trainer", "-c", "user.email=trainer@example.org"]
+    for command in (["init", "-q"], ["add", "-A"], ["commit", "-q", "-m", "data"]):
+        subprocess.run([*git, *command], check=True, capture_output=True)
+    commit = subprocess.run([*git, "rev-parse", "HEAD"], check=True, capture_output=True, text=True).stdout.strip()
+    model = project / MODEL_NAME
+    model.parent.mkdir()
+    model.write_bytes(b"the commit's model")
+    model.with_name(model.name + ".fingerprint").write_text(fingerprint(project) + "\n")
+    with (project / "data/nlu/en/events.yml").open("a", encoding="utf-8") as data:
+        data.write("    - anything on at the chalet this saturday\n")  # the trainer's change: make train is next
+
+    keep_if_committed(model, project)
+    found = baseline(project, model)  # no training: the commit's model was kept
+    assert found is not None and found.model.read_bytes() == b"the commit's model"
+    assert found.model.name == f"{commit[:12]}.tar.gz"
 
 
 # A topic split out of ask_city_services (whose examples and held-out messages ask about the library's hours).
