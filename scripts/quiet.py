@@ -18,6 +18,7 @@ import os
 import sys
 import warnings
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any, TextIO
 
 # Read by Rasa itself (rasa.shared.constants.ENV_LOG_LEVEL), not by the project: hence not in pointe_claire/settings.
@@ -25,6 +26,7 @@ RASA_LOG_LEVEL = "LOG_LEVEL"
 QUIET_LOG_LEVEL = "WARNING"
 # Rasa warnings that say nothing about this project's files (rasa/shared/core/slot_mappings.py warns on every load).
 KNOWN_BENIGN_WARNINGS = ("Slot auto-fill has been removed in 3.0",)
+EXPLAINED_KINDS = ("is listed in the domain file, but is not found in the NLU", "is not used in any story or rule")
 
 
 def environment(progress: bool, base: Mapping[str, str] | None = None) -> dict[str, str]:
@@ -37,6 +39,17 @@ def environment(progress: bool, base: Mapping[str, str] | None = None) -> dict[s
 
 def is_noise(message: Warning | str, category: type[Warning]) -> bool:
     return issubclass(category, DeprecationWarning) or str(message).startswith(KNOWN_BENIGN_WARNINGS)
+
+
+def explained_by_the_project(message: Warning | str, root: Path) -> bool:
+    """Rasa's warnings about an intent our components set or a response our code sends, which `make validate`
+    explains once (scripts/rasa_validate.py): training repeats them each time."""
+    text = str(message)
+    if not any(kind in text for kind in EXPLAINED_KINDS):
+        return False
+    from scripts.rasa_validate import unexplained  # only when such a warning comes: it reads the project
+
+    return not unexplained([text], root)
 
 
 def quiet_this_process(progress: bool) -> None:
@@ -54,7 +67,7 @@ def quiet_this_process(progress: bool) -> None:
         file: TextIO | None = None,
         line: str | None = None,
     ) -> Any:
-        if not is_noise(message, category):
+        if not is_noise(message, category) and not explained_by_the_project(message, Path.cwd()):
             shown(message, category, filename, lineno, file, line)
 
     warnings.showwarning = show

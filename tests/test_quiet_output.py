@@ -92,3 +92,14 @@ def test_make_passes_progress_only_with_verbose(target: str):
     assert "--progress" not in planned()
     verbose = planned("VERBOSE=1")  # `make -n`: the commands it would run, training first
     assert "scripts.model_freshness train --progress" in verbose and f"scripts.{target} --progress" in verbose
+
+
+def test_training_hides_the_warnings_make_validate_explains_and_shows_the_others():
+    assert quiet.explained_by_the_project(
+        "The utterance 'utter_handoff' is not used in any story or rule.", PROJECT_ROOT
+    )
+    intent = "The intent 'other_language' is listed in the domain file, but is not found in the NLU training data."
+    assert quiet.explained_by_the_project(intent, PROJECT_ROOT)
+    unused = "The utterance 'utter_parking' is not used in any story or rule."  # no code sends it: a real mistake
+    assert not quiet.explained_by_the_project(unused, PROJECT_ROOT)
+    assert not quiet.explained_by_the_project("Slot 'language' uses a 'from_intent' mapping", PROJECT_ROOT)
