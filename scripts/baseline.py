@@ -22,9 +22,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from scripts import quiet
 from scripts.model_freshness import MODEL, fingerprint, is_fresh, train_command
-from scripts.nlu_files import PROJECT_ROOT
+from scripts.nlu_files import LANGUAGES, PROJECT_ROOT, evaluation_examples
 
 BASELINE_MODELS = PROJECT_ROOT / "models" / "baseline"
 NOISE_FILE = PROJECT_ROOT / "bench" / "results" / "seed_noise.json"
@@ -77,6 +79,20 @@ def baseline(root: Path = PROJECT_ROOT, model_now: Path = MODEL, progress: bool 
         subprocess.run(command, cwd=committed, check=True, env=quiet.environment(progress))
         shutil.move(trained, model)
     return Baseline(commit, model)
+
+
+def committed(commit: str, root: Path = PROJECT_ROOT) -> dict[str, Any]:
+    """What the commit's model was taught and measured on: its domain's intents and its held-out messages."""
+    with tempfile.TemporaryDirectory(prefix="baseline-") as folder:
+        tree = Path(folder)
+        export_commit(commit, root, tree)
+        domain = yaml.safe_load((tree / "domain.yml").read_text(encoding="utf-8")) or {}
+        held_out = {
+            language: [[ex.text, ex.intent] for ex in evaluation_examples(language, tree / "tests" / "evaluation")]
+            for language in LANGUAGES
+        }
+    intents = [next(iter(item)) if isinstance(item, dict) else item for item in domain.get("intents") or []]
+    return {"intents": sorted(str(intent) for intent in intents), "held_out": held_out}
 
 
 def keep_if_committed(model: Path = MODEL, root: Path = PROJECT_ROOT) -> None:

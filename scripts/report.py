@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from scripts import quiet, safety_gate
-from scripts.baseline import Baseline, baseline, measured_noise, noise_band
+from scripts.baseline import Baseline, baseline, committed, measured_noise, noise_band
 from scripts.intent_scores import LanguageScores, Ranking, parse_rankings, score
 from scripts.model_freshness import MODEL
 from scripts.nlu_files import LANGUAGES, PROJECT_ROOT, Example, evaluation_examples
@@ -123,13 +123,26 @@ def compare(
             result[language] = {intent: ("—", "") for intent in data["per_intent"]}
             continue
         before = reference.get("languages", {}).get(language, {}).get("per_intent", {})
+        known = set(reference.get("intents") or before)  # a baseline says which intents its model was taught
         result[language] = {
             intent: change(
-                scores["f1"], before[intent]["f1"] if intent in before else None, noise_band(noise, language, intent)
+                scores["f1"],
+                before[intent]["f1"] if intent in before and intent in known else None,
+                noise_band(noise, language, intent),
             )
             for intent, scores in data["per_intent"].items()
         }
     return result
+
+
+def _reference_held_out(reference: dict[str, Any] | None, language: str) -> set[tuple[str, str]]:
+    """The held-out messages (text, intent) the reference was measured against: a baseline's are those of its
+    commit; a previous report's, those it scored."""
+    if reference is None:
+        return set()
+    if "held_out" in reference:
+        return {(text, intent) for text, intent in reference["held_out"].get(language, [])}
+    return {(t, i) for t, i, _ in reference.get("languages", {}).get(language, {}).get("answers", [])}
 
 
 def changed_answers(current: dict[str, Any], reference: dict[str, Any] | None) -> dict[str, list[dict[str, str]]]:
@@ -141,9 +154,10 @@ def changed_answers(current: dict[str, Any], reference: dict[str, Any] | None) -
             text: answer
             for text, _, answer in (reference or {}).get("languages", {}).get(language, {}).get("answers", [])
         }
+        held_out_before = {text for text, _ in _reference_held_out(reference, language)}
         rows = []
         for text, intent, answer in data["answers"]:
-            if text in before and before[text] != answer:
+            if text in before and text in held_out_before and before[text] != answer:
                 verdict = "fixed" if answer == intent else "broken" if before[text] == intent else "changed"
                 rows.append({"text": text, "intent": intent, "before": before[text], "now": answer, "verdict": verdict})
         result[language] = rows
@@ -151,11 +165,11 @@ def changed_answers(current: dict[str, Any], reference: dict[str, Any] | None) -
 
 
 def held_out_changes(current: dict[str, Any], reference: dict[str, Any] | None) -> dict[str, dict[str, int]]:
-    """Per language, how many held-out messages were added and removed since the reference was scored."""
+    """Per language, how many held-out messages were added and removed since the reference's (its commit's)."""
     result = {}
     for language, data in current["languages"].items():
         now = {(text, intent) for text, intent, _ in data["answers"]}
-        before = {(t, i) for t, i, _ in (reference or {}).get("languages", {}).get(language, {}).get("answers", [])}
+        before = _reference_held_out(reference, language)
         result[language] = {"added": len(now - before), "removed": len(before - now)}
     return result
 
@@ -425,8 +439,8 @@ def write_report(
 def scored_reference(found: Baseline, current_model: Path, current: tuple[Any, Any]) -> dict[str, Any]:
     """The baseline model's report on today's held-out set, kept beside it (scored again when the set changes)."""
     if _sha256(found.model) == _sha256(current_model):
-        reports, safety = current  # nothing that shapes the NLU changed since the commit
-        return {**to_json(reports, found.model), "safety": safety_gate.to_json(safety)}
+        reports, safety = current  # nothing that shapes the model changed since the commit
+        return {**to_json(reports, found.model), "safety": safety_gate.to_json(safety), **committed(found.commit)}
     texts = [ex.text + "\t" + ex.intent for language in LANGUAGES for ex in evaluation_examples(language)]
     texts += [case.text for case in safety_gate.safety_cases()]
     key = hashlib.sha256("\n".join(texts).encode("utf-8")).hexdigest()[:12]
@@ -434,7 +448,7 @@ def scored_reference(found: Baseline, current_model: Path, current: tuple[Any, A
     if cached.is_file():
         return dict(json.loads(cached.read_text(encoding="utf-8")))
     reports, safety = evaluate(found.model)
-    scored = {**to_json(reports, found.model), "safety": safety_gate.to_json(safety)}
+    scored = {**to_json(reports, found.model), "safety": safety_gate.to_json(safety), **committed(found.commit)}
     cached.write_text(json.dumps(scored, ensure_ascii=False), encoding="utf-8")
     return scored
 

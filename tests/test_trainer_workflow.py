@@ -370,3 +370,26 @@ def test_new_intent_says_what_to_run_next_and_what_validate_will_warn_about(
     assert "warns when an example of 'ask_library_hours' is close to" in out
     for section in ("Splitting a topic out of an existing intent", "Adding an intent, end to end"):
         assert f"'{section}'" in out and f"## {section}" in GUIDE.read_text(encoding="utf-8")
+
+
+def test_against_a_baseline_a_new_intent_is_new_and_new_held_out_messages_are_not_changes(tmp_path: Path):
+    """The baseline is scored on today's held-out set, but it is compared on what its commit had and knew."""
+    examples = [ex for ex in evaluation_examples("fr") if ex.intent in ("ask_jobs", "ask_events")][:10]
+    newcomer = examples[-1]  # stands for a held-out message of the trainer's new intent
+    right = [[(ex.intent, 0.9)] for ex in examples]
+    before = [*right[:-1], [("ask_events", 0.5)]]  # the commit's model could not know the new intent
+    model = tmp_path / "model.tar.gz"
+    model.write_bytes(b"baseline")
+    reference = to_json({"fr": LanguageReport(score(examples, [r[0] for r in before], "fr"), before, examples)}, model)
+    reference["intents"] = sorted({"ask_jobs", "ask_events"} - {newcomer.intent})  # the commit's domain
+    reference["held_out"] = {"fr": [[ex.text, ex.intent] for ex in examples[:-1]]}
+    model.write_bytes(b"today")
+    current = write_report(
+        {"fr": LanguageReport(score(examples, [r[0] for r in right], "fr"), right, examples)},
+        model,
+        tmp_path / "reports",
+        reference=("the model of the last commit, 1a2b3c4d5e6f (the baseline)", reference),
+    )
+    assert current["held_out_changes"]["fr"] == {"added": 1, "removed": 0}
+    assert current["changed_answers"]["fr"] == []  # the new message was not in the commit's held-out set
+    assert current["changes"]["fr"][newcomer.intent]["verdict"] == "new"  # even with an F1 in the reference
