@@ -446,7 +446,9 @@ def scored_reference(found: Baseline, current_model: Path, current: tuple[Any, A
     key = hashlib.sha256("\n".join(texts).encode("utf-8")).hexdigest()[:12]
     cached = found.model.with_name(found.model.name.removesuffix(".tar.gz") + f".scored-{key}.json")
     if cached.is_file():
-        return dict(json.loads(cached.read_text(encoding="utf-8")))
+        kept = dict(json.loads(cached.read_text(encoding="utf-8")))
+        if "held_out" in kept:  # scored by this version of the report
+            return kept
     reports, safety = evaluate(found.model)
     scored = {**to_json(reports, found.model), "safety": safety_gate.to_json(safety), **committed(found.commit)}
     cached.write_text(json.dumps(scored, ensure_ascii=False), encoding="utf-8")
