@@ -16,6 +16,7 @@ import io
 import json
 import shutil
 import subprocess
+import sys
 import tarfile
 import tempfile
 from dataclasses import dataclass
@@ -76,6 +77,8 @@ def baseline(root: Path = PROJECT_ROOT, model_now: Path = MODEL, progress: bool 
         trained = committed / "models" / "baseline.tar.gz"
         command = train_command(trained)
         print(f"Training the baseline (the last commit, {commit[:12]}) once: {' '.join(command)}", flush=True)
+        if not progress and (committed / "scripts" / "quiet.py").is_file():
+            command = [sys.executable, "-m", "scripts.quiet", "rasa", *command[1:]]
         subprocess.run(command, cwd=committed, check=True, env=quiet.environment(progress))
         shutil.move(trained, model)
     return Baseline(commit, model)

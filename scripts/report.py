@@ -248,13 +248,13 @@ def _comparison_html(current: dict[str, Any], noise: dict[str, Any] | None) -> s
     """What the report is compared with, whether the held-out set itself changed since, and the noise band."""
     if not current.get("compared_with"):
         return "Nothing to compare with yet: the next report will be compared with this one."
-    text = f"Compared with {_e(current['compared_with'])}, on the same held-out messages. "
+    text = f"Compared with {_e(current['compared_with'])}, scored on today's held-out messages. "
     moved = {lang: c for lang, c in current.get("held_out_changes", {}).items() if c["added"] or c["removed"]}
     if moved:
         text += (
             "The held-out set itself changed since ("
             + "; ".join(f"{_e(lang)}: {c['added']} added, {c['removed']} removed" for lang, c in moved.items())
-            + "): scores on it are not comparable one for one. "
+            + "): the new messages count in today's scores, not among the answers that changed. "
         )
     if noise:
         text += (
