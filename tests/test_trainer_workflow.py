@@ -238,17 +238,23 @@ def test_report_lists_every_answer_that_changed_since_the_baseline(tmp_path: Pat
     assert "The held-out set itself changed since (en: 0 added, 1 removed)" in page
 
 
-def test_the_baseline_is_the_last_commits_model_and_needs_a_git_checkout(tmp_path: Path):
-    (tmp_path / "checkout").mkdir()
-    project = copy_project(tmp_path / "checkout")
+def committed_checkout(folder: Path, model_bytes: bytes) -> tuple[Path, str, Path]:
+    """A project copy made a git checkout of one commit, with a model trained (stamped) from that commit's files."""
+    folder.mkdir(exist_ok=True)
+    project = copy_project(folder)
     git = ["git", "-C", str(project), "-c", "user.name=Trainer", "-c", "user.email=trainer@example.org"]
     for command in (["init", "-q"], ["add", "-A"], ["commit", "-q", "-m", "data"]):
         subprocess.run([*git, *command], check=True, capture_output=True)
     commit = subprocess.run([*git, "rev-parse", "HEAD"], check=True, capture_output=True, text=True).stdout.strip()
-    model_now = project / MODEL_NAME
-    model_now.parent.mkdir()
-    model_now.write_bytes(b"today's model")
-    model_now.with_name(model_now.name + ".fingerprint").write_text(fingerprint(project) + "\n")
+    model = project / MODEL_NAME
+    model.parent.mkdir()
+    model.write_bytes(model_bytes)
+    model.with_name(model.name + ".fingerprint").write_text(fingerprint(project) + "\n")
+    return project, commit, model
+
+
+def test_the_baseline_is_the_last_commits_model_and_needs_a_git_checkout(tmp_path: Path):
+    project, commit, model_now = committed_checkout(tmp_path / "checkout", b"today's model")
 
     # Nothing that shapes the model changed since the commit: today's model is the baseline, nothing is trained.
     found = baseline(project, model_now)
@@ -261,15 +267,7 @@ def test_the_baseline_is_the_last_commits_model_and_needs_a_git_checkout(tmp_pat
 
 
 def test_the_commits_model_is_kept_as_its_baseline_before_a_change_retrains_it(tmp_path: Path):
-    project = copy_project(tmp_path)
-    git = ["git", "-C", str(project), "-c", "user.name=Trainer", "-c", "user.email=trainer@example.org"]
-    for command in (["init", "-q"], ["add", "-A"], ["commit", "-q", "-m", "data"]):
-        subprocess.run([*git, *command], check=True, capture_output=True)
-    commit = subprocess.run([*git, "rev-parse", "HEAD"], check=True, capture_output=True, text=True).stdout.strip()
-    model = project / MODEL_NAME
-    model.parent.mkdir()
-    model.write_bytes(b"the commit's model")
-    model.with_name(model.name + ".fingerprint").write_text(fingerprint(project) + "\n")
+    project, commit, model = committed_checkout(tmp_path / "checkout", b"the commit's model")
     with (project / "data/nlu/en/events.yml").open("a", encoding="utf-8") as data:
         data.write("    - anything on at the chalet this saturday\n")  # the trainer's change: make train is next
 
