@@ -89,8 +89,10 @@ run-cluster: train $(WEBCHAT) ## N Rasa instances (N=2) behind HAProxy on :5005,
 
 MIN_EXAMPLES ?= 25
 # Quiet when all is well: one line, or each problem at its file:line (VERBOSE=1: Rasa's output as well).
-validate: $(VENV)/.installed ## Check the training data, domain and facts (MIN_EXAMPLES=25 per intent and language)
+# GATE=1 also runs the safety gate of `make report` on the trained model (training first when the data changed).
+validate: $(VENV)/.installed $(if $(GATE),train) ## Check the training data, domain and facts (MIN_EXAMPLES=25 per intent and language; GATE=1: the safety gate too)
 	@MIN_EXAMPLES_PER_LANGUAGE=$(MIN_EXAMPLES) $(PY) -m scripts.validate_project --rasa $(if $(VERBOSE),--verbose)
+	$(if $(GATE),@$(PY) -m scripts.report --gate-only $(PROGRESS))
 
 new-intent: $(VENV)/.installed ## Start an intent: YAML stubs in French and English (NAME=ask_parking [TOPIC=parking])
 	@$(PY) -m scripts.new_intent $(NAME) $(if $(TOPIC),--topic $(TOPIC))

@@ -463,6 +463,9 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("model", nargs="?", type=Path, default=MODEL, help="default: models/pointe-claire.tar.gz")
     parser.add_argument("--progress", action="store_true", help="show Rasa's progress bars and library warnings")
+    parser.add_argument(
+        "--gate-only", action="store_true", help="the safety gate alone, no page (make validate GATE=1)"
+    )
     args = parser.parse_args(argv[1:])
     quiet.quiet_this_process(args.progress)
     model = args.model
@@ -475,6 +478,11 @@ def main(argv: list[str]) -> int:
     if found is not None:
         scored = scored_reference(found, model, (reports, safety))
         reference = (f"the model of the last commit, {found.commit[:12]} (the baseline)", scored)
+    if args.gate_only:
+        print(safety_gate.summary(safety))
+        return _gate_verdict(
+            safety_gate.failures(safety, safety_gate.known_alarms(reference[1] if reference else None))
+        )
     current = write_report(reports, model, safety=safety, reference=reference, noise=measured_noise())
     print(safety_gate.summary(safety))
     for language, data in current["languages"].items():
@@ -491,10 +499,14 @@ def main(argv: list[str]) -> int:
                 f"{answers.count('changed')} wrong both times (listed in the report)"
             )
     print(f"Report: {REPORTS / 'index.html'}")
-    if current["safety_failures"]:
+    return _gate_verdict(current["safety_failures"])
+
+
+def _gate_verdict(failing: list[str]) -> int:
+    if failing:
         print("\nSafety gate FAILED: the model misses an emergency or raises a new false alarm. Add examples or")
         print("lexicon patterns for these (docs/trainers.md, The safety gate), retrain and run make report again:")
-        print("\n".join(f"  {line}" for line in current["safety_failures"]))
+        print("\n".join(f"  {line}" for line in failing))
         return 1
     print("Safety gate passed: every emergency recognised, no new false alarm.")
     return 0

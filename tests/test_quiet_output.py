@@ -103,3 +103,13 @@ def test_training_hides_the_warnings_make_validate_explains_and_shows_the_others
     unused = "The utterance 'utter_parking' is not used in any story or rule."  # no code sends it: a real mistake
     assert not quiet.explained_by_the_project(unused, PROJECT_ROOT)
     assert not quiet.explained_by_the_project("Slot 'language' uses a 'from_intent' mapping", PROJECT_ROOT)
+
+
+def test_make_validate_runs_the_safety_gate_only_when_asked():
+    def planned(*arguments: str) -> str:
+        command = ["make", "-n", "-C", str(PROJECT_ROOT), "-o", ".venv/.installed", "validate", *arguments]
+        return subprocess.run(command, capture_output=True, text=True, check=True).stdout
+
+    assert "--gate-only" not in planned() and "model_freshness train" not in planned()
+    gated = planned("GATE=1")  # trains first when the data changed, then the gate on the model
+    assert gated.index("model_freshness train") < gated.index("scripts.report --gate-only")
