@@ -13,6 +13,7 @@ from scripts.servers import RASA
 STORIES = PROJECT_ROOT / "tests" / "stories"
 
 
+@pytest.mark.slow  # `rasa test` loads the model in its own process: `make test` runs it beside the rest
 @pytest.mark.parametrize("language", ["fr", "en"])
 def test_rasa_test_stories_pass(trained_model: Path, tmp_path: Path, language: str):
     result = subprocess.run(

@@ -128,6 +128,7 @@ def test_a_change_within_the_measured_noise_is_the_same():
     assert noise_band(noise, "fr", None) == 0.01 and noise_band(None, "fr", "ask_jobs") == MIN_NOISE
 
 
+@pytest.mark.slow  # trains a model (about 5 minutes): `make test` runs it in its second pytest, beside the rest
 def test_slow_the_guides_worked_example_end_to_end(tmp_path: Path, trained_model: Path):
     """new-intent, the guide's blocks, validate, train, report: the new intent is recognised in both languages."""
     project = copy_project(tmp_path)
