@@ -112,9 +112,10 @@ lint: $(VENV)/.installed ## Format and lint check (ruff)
 types: $(VENV)/.installed ## Type check (mypy)
 	$(VENV)/bin/mypy $(PYTHON_SOURCES)
 
-# The `slow` tier (project copies: real `make validate`, the guide's worked example, which trains a model) runs in a
-# second pytest beside the rest: it needs no shared server, and its training overlaps the conversation tests'
-# waiting on the assistant. Its report follows the main one; either failing fails `make test`.
+# The `slow` tier (project copies running the real `make validate`, the guide's worked example, which trains a
+# model, and `rasa test` on the stories) runs in a second pytest beside the rest: it needs no shared server, and its
+# training overlaps the conversation tests' waiting on the assistant. Its report follows the main one; either
+# failing fails `make test`.
 test: system-packages validate lint types train $(WEBCHAT) ## Everything: checks, unit tests, conversation tests through the real model
 	@slow_log=$$(mktemp); \
 	$(PY) -m pytest -m slow -p no:cacheprovider >"$$slow_log" 2>&1 & slow=$$!; \
