@@ -29,7 +29,6 @@ from scripts import quiet
 from scripts.model_freshness import MODEL, fingerprint, is_fresh, train_command
 from scripts.nlu_files import LANGUAGES, PROJECT_ROOT, evaluation_examples
 
-BASELINE_MODELS = PROJECT_ROOT / "models" / "baseline"
 NOISE_FILE = PROJECT_ROOT / "bench" / "results" / "seed_noise.json"
 # Below this, a change of F1 is "same" whatever the measured noise (rounding of the report's two decimals).
 MIN_NOISE = 0.005
@@ -64,10 +63,9 @@ def baseline(root: Path = PROJECT_ROOT, model_now: Path = MODEL, progress: bool 
     commit = head_commit(root)
     if commit is None:
         return None
-    model = root / "models" / "baseline" / f"{commit[:12]}.tar.gz"
+    model = _kept_model(root, commit)
     if model.is_file():
         return Baseline(commit, model)
-    model.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="baseline-") as folder:
         committed = Path(folder)
         export_commit(commit, root, committed)
@@ -105,14 +103,23 @@ def keep_if_committed(model: Path = MODEL, root: Path = PROJECT_ROOT) -> None:
     stamp = model.with_name(model.name + ".fingerprint")
     if commit is None or not (model.is_file() and stamp.is_file()):
         return
-    kept = root / "models" / "baseline" / f"{commit[:12]}.tar.gz"
+    kept = _kept_model(root, commit)
     if kept.is_file() or len(stamp.read_text().split()) != 1:  # a fine-tuned model is no baseline
         return
     with tempfile.TemporaryDirectory(prefix="baseline-") as folder:
         export_commit(commit, root, Path(folder))
         if stamp.read_text().strip() == fingerprint(Path(folder)):
-            kept.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(model, kept)
+
+
+def _kept_model(root: Path, commit: str) -> Path:
+    """Where the baseline of `commit` is kept: models/baseline/, holding only the last commit's (40 MB a model)."""
+    folder = root / "models" / "baseline"
+    folder.mkdir(parents=True, exist_ok=True)
+    for older in folder.iterdir():
+        if not older.name.startswith(commit[:12]):
+            older.unlink()
+    return folder / f"{commit[:12]}.tar.gz"
 
 
 def measured_noise(path: Path = NOISE_FILE) -> dict[str, Any] | None:

@@ -272,8 +272,12 @@ def test_the_commits_model_is_kept_as_its_baseline_before_a_change_retrains_it(t
     with (project / "data/nlu/en/events.yml").open("a", encoding="utf-8") as data:
         data.write("    - anything on at the chalet this saturday\n")  # the trainer's change: make train is next
 
+    older = project / "models" / "baseline" / "0123456789ab.tar.gz"  # an earlier commit's baseline
+    older.parent.mkdir()
+    older.write_bytes(b"an earlier commit's model")
     keep_if_committed(model, project)
     found = baseline(project, model)  # no training: the commit's model was kept
+    assert not older.exists()  # only the last commit's baseline is kept
     assert found is not None and found.model.read_bytes() == b"the commit's model"
     assert found.model.name == f"{commit[:12]}.tar.gz"
 
