@@ -16,7 +16,6 @@ import io
 import json
 import shutil
 import subprocess
-import sys
 import tarfile
 import tempfile
 from dataclasses import dataclass
@@ -25,8 +24,7 @@ from typing import Any
 
 import yaml
 
-from scripts import quiet
-from scripts.model_freshness import MODEL, fingerprint, is_fresh, train_command
+from scripts.model_freshness import MODEL, fingerprint, is_fresh, train_command, train_quietly
 from scripts.nlu_files import LANGUAGES, PROJECT_ROOT, evaluation_examples
 
 NOISE_FILE = PROJECT_ROOT / "bench" / "results" / "seed_noise.json"
@@ -75,9 +73,8 @@ def baseline(root: Path = PROJECT_ROOT, model_now: Path = MODEL, progress: bool 
         trained = committed / "models" / "baseline.tar.gz"
         command = train_command(trained)
         print(f"Training the baseline (the last commit, {commit[:12]}) once: {' '.join(command)}", flush=True)
-        if not progress and (committed / "scripts" / "quiet.py").is_file():
-            command = [sys.executable, "-m", "scripts.quiet", "rasa", *command[1:]]
-        subprocess.run(command, cwd=committed, check=True, env=quiet.environment(progress))
+        if train_quietly(command, committed, progress) != 0:
+            raise subprocess.CalledProcessError(1, command)
         shutil.move(trained, model)
     return Baseline(commit, model)
 

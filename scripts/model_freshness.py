@@ -125,21 +125,22 @@ def ensure_fresh_model(
     if fast and model.is_file():
         finetune = [*command, "--finetune", str(model), "--epoch-fraction", FINETUNE_EPOCH_FRACTION]
         print("Fine-tuning the model (FAST=1):", " ".join(finetune), flush=True)
-        if _train(finetune, root, progress) == 0:
+        if train_quietly(finetune, root, progress) == 0:
             _stamp(model).write_text(f"{current} {FINETUNED}\n")
             return model
         print("Rasa cannot fine-tune after this change (an intent, response or setting changed): training anew.")
     print("The model is missing or what shapes it changed:", " ".join(command), flush=True)
     if not progress:
         print("Training takes 3-5 minutes; VERBOSE=1 shows Rasa's progress.", flush=True)
-    if _train(command, root, progress) != 0:
+    if train_quietly(command, root, progress) != 0:
         raise subprocess.CalledProcessError(1, command)
     _stamp(model).write_text(current + "\n")
     return model
 
 
-def _train(command: list[str], root: Path, progress: bool) -> int:
-    if not progress:
+def train_quietly(command: list[str], root: Path, progress: bool) -> int:
+    """Runs a `rasa train` command in the project `root`, through scripts/quiet.py unless `progress`; its status."""
+    if not progress and (root / "scripts" / "quiet.py").is_file():  # an old commit's tree may not have it
         command = [sys.executable, "-m", "scripts.quiet", "rasa", *command[1:]]
     return subprocess.run(command, cwd=root, check=False, env=quiet.environment(progress)).returncode
 
