@@ -114,17 +114,17 @@ types: $(VENV)/.installed ## Type check (mypy)
 
 # The `slow` tier (project copies running the real `make validate`, the guide's worked example, which trains a
 # model, and `rasa test` on the stories) runs in a second pytest beside the rest: it needs no shared server, and its
-# training overlaps the conversation tests' waiting on the assistant. Its report follows the main one; either
-# failing fails `make test`.
+# training overlaps the conversation tests' waiting on the assistant; `make test-dates` follows the main one while
+# it runs. Its report comes last; any of the three failing fails `make test`.
 test: system-packages validate lint types train $(WEBCHAT) ## Everything: checks, unit tests, conversation tests through the real model
 	@slow_log=$$(mktemp); \
 	$(PY) -m pytest -m slow -p no:cacheprovider >"$$slow_log" 2>&1 & slow=$$!; \
 	trap 'kill '"$$slow"' 2>/dev/null' INT TERM; \
 	$(PY) -m pytest -m "not slow"; main=$$?; \
+	$(MAKE) --no-print-directory test-dates; dates=$$?; \
 	wait $$slow; slow_status=$$?; \
 	echo "--- the slow tier, run beside the rest:"; cat "$$slow_log"; rm -f "$$slow_log"; \
-	test $$main -eq 0 && test $$slow_status -eq 0
-	$(MAKE) --no-print-directory test-dates
+	test $$main -eq 0 && test $$dates -eq 0 && test $$slow_status -eq 0
 
 test-fast: $(VENV)/.installed ## The unit tier: no trained model, browser, production stack or project copy (< 3 min)
 	$(PY) -m pytest -m "unit and not slow" -q
