@@ -18,6 +18,7 @@ import os
 import sys
 import warnings
 from collections.abc import Mapping
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -49,7 +50,15 @@ def explained_by_the_project(message: Warning | str, root: Path) -> bool:
         return False
     from scripts.rasa_validate import unexplained  # only when such a warning comes: it reads the project
 
-    return not unexplained([text], root)
+    return not unexplained([text], root, _responses_sent_by_code(root))
+
+
+@lru_cache(maxsize=4)
+def _responses_sent_by_code(root: Path) -> tuple[set[str], set[str]]:
+    """Read once per process (0.6 s): a training prints a dozen such warnings, and its code does not change."""
+    from scripts.validate_project import responses_sent_by_code
+
+    return responses_sent_by_code(root)
 
 
 def quiet_this_process(progress: bool) -> None:

@@ -28,9 +28,10 @@ def rasa_warnings(output: str) -> list[str]:
     return [m.group(1).strip() for m in _RASA_WARNING.finditer(_ANSI.sub("", output))]
 
 
-def unexplained(warnings: list[str], root: Path) -> list[str]:
-    """Warnings that point at a real problem, each prefixed with the domain.yml line it is about."""
-    sent = responses_sent_by_code(root)
+def unexplained(warnings: list[str], root: Path, sent: tuple[set[str], set[str]] | None = None) -> list[str]:
+    """Warnings that point at a real problem, each prefixed with the domain.yml line it is about. `sent`: the
+    responses our code sends (`responses_sent_by_code(root)`), when the caller has them already."""
+    sent = responses_sent_by_code(root) if sent is None else sent
 
     def where(needle: str) -> str:
         line = domain_line_number(root, needle)
