@@ -62,7 +62,7 @@ def evaluate(model: Path = MODEL) -> tuple[dict[str, LanguageReport], dict[str, 
 def to_json(reports: dict[str, LanguageReport], model: Path) -> dict[str, Any]:
     return {
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "model": {"path": model.name, "sha256": hashlib.sha256(model.read_bytes()).hexdigest()},
+        "model": {"path": model.name, "sha256": _sha256(model)},
         "languages": {
             language: {
                 "messages": len(r.examples),
