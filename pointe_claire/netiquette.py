@@ -40,6 +40,9 @@ ILLEGAL = "illegal"
 RULES = (ABUSE, POLITICAL, SOLICITATION, PERSONAL_INFORMATION, ILLEGAL)
 # Not a rule of the netiquette but a flag on abuse; `score()` reports it like a rule.
 THREAT = "threat"
+# The learned layer: intents the classifier is trained on (data/nlu/*/netiquette.yml) for what the lexicon cannot
+# list (partisan posts, hateful generalisations, ads). The NetiquetteFlagger turns each into its rule's finding.
+LEARNED_RULES = {"partisan_comment": POLITICAL, "abusive_comment": ABUSE, "advertising_or_spam": SOLICITATION}
 
 
 @dataclass(frozen=True)

@@ -3,8 +3,9 @@
 Rasa 3.6 prints two kinds of warning yet exits 0 even with --fail-on-warnings (rasa/validator.py keeps
 `everything_is_alright = ignore_warnings or everything_is_alright`): an intent of the domain without training
 examples, and a response no story or rule uses. This runs the command and fails on every Rasa warning the project
-does not explain (intents our NLU components set, responses our Python sends), naming the line of domain.yml to
-open. Rasa's own output (progress bars, the expected warnings) is shown only when it fails, or with --verbose.
+does not explain (intents our NLU components set or turn into another, responses our Python sends), naming the
+line of domain.yml to open. Rasa's own output (progress bars, the expected warnings) is shown only when it fails,
+or with --verbose.
 """
 
 from __future__ import annotations
@@ -14,12 +15,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+from pointe_claire.netiquette import LEARNED_RULES
 from scripts.nlu_files import PROJECT_ROOT
 from scripts.validate_project import UNTRAINED_INTENTS, domain_line_number, responses_sent_by_code, sent_by_code
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 _RASA_WARNING = re.compile(r"/rasa/[\w/]+\.py:\d+: UserWarning: (.+)")
 _UNTRAINED_INTENT = re.compile(r"The intent '(\w+)' is listed in the domain file, but is not found in the NLU")
+_UNUSED_INTENT = re.compile(r"The intent '(\w+)' is not used in any story or rule")
 _UNUSED_RESPONSE = re.compile(r"The utterance '(\w+)' is not used in any story or rule")
 
 
@@ -41,6 +44,8 @@ def unexplained(warnings: list[str], root: Path, sent: tuple[set[str], set[str]]
     for warning in warnings:
         if (intent := _UNTRAINED_INTENT.search(warning)) and intent.group(1) in UNTRAINED_INTENTS:
             continue
+        if (intent := _UNUSED_INTENT.search(warning)) and intent.group(1) in LEARNED_RULES:
+            continue  # the NetiquetteFlagger turns it into netiquette_violation, which a rule answers
         if (response := _UNUSED_RESPONSE.search(warning)) and sent_by_code(response.group(1), sent):
             continue
         name = re.search(r"'(\w+)'", warning)

@@ -27,6 +27,7 @@ from actions.follow_up import TEMPLATE_VARIABLES as FOLLOW_UP_VARIABLES
 from pointe_claire import settings
 from pointe_claire.city_facts import SECTION_PREFIXES, CityFacts, contact_section, contacts_in_text, load_city_facts
 from pointe_claire.language import LanguageIdentifier, LinguaIdentifier
+from pointe_claire.netiquette import LEARNED_RULES
 from pointe_claire.netiquette import lexicon_problems as netiquette_lexicon_problems
 from pointe_claire.patterns import PatternError
 from pointe_claire.safety import EmergencyLexicon
@@ -219,7 +220,8 @@ def _story_and_rule_intents(root: Path) -> set[str]:
 
 
 def check_intents_used(project: Project) -> list[Problem]:
-    """Every intent leads somewhere: a rule or a story uses it."""
+    """Every intent leads somewhere: a rule or a story uses it (the learned netiquette intents lead to the
+    `netiquette_violation` rule through the NetiquetteFlagger)."""
     used = _story_and_rule_intents(project.root)
     return [
         Problem(
@@ -228,7 +230,7 @@ def check_intents_used(project: Project) -> list[Problem]:
             "data/rules/ or data/stories/: the assistant would not answer it",
         )
         for intent in project.domain.get("intents", [])
-        if intent not in used
+        if intent not in used and intent not in LEARNED_RULES
     ]
 
 

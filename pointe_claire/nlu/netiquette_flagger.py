@@ -4,23 +4,34 @@ Each violation found by `pointe_claire.netiquette` is recorded in the parse outp
 [{rule, threat, language}]`, which the tracker store keeps with the message and its time, so staff can filter
 on it; the reply generator then opens the answer with a courteous reminder of the rule. A message that is only a
 violation (no request the classifier is sure of) gets the intent `netiquette_violation`.
+
+Beside the lexicon, the learned layer: when the classifier's intent is one of `LEARNED_RULES` (partisan posts,
+hateful generalisations, ads: trained in data/nlu/*/netiquette.yml), the message is a violation of that rule even
+where no lexicon entry matched; its record says `learned: true` so staff know it is the classifier's judgement.
+Only a sure guess counts: below `LEARNED_CONFIDENCE` the message is "not understood" rather than called a
+violation (a resident's question about the election must not get the political reminder).
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.shared.constants import DEFAULT_NLU_FALLBACK_INTENT_NAME
 from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from pointe_claire.netiquette import NetiquetteChecker, default_checker
+from pointe_claire.names import NETIQUETTE_KEY
+from pointe_claire.netiquette import LEARNED_RULES, NetiquetteChecker, default_checker
 from pointe_claire.nlu.message_rule import MessageRule
 
-NETIQUETTE = "netiquette"
 VIOLATION_INTENT = "netiquette_violation"
 # Intents that are no request to answer: with a violation, the message is the violation.
 NOT_A_REQUEST = frozenset({"out_of_scope", "nlu_fallback", "greet", "goodbye", "thank", "other_language"})
 # Below this confidence the classifier's request is a guess, not something the resident asked.
 SURE_REQUEST_CONFIDENCE = 0.6
+# Below this confidence a learned violation is a guess: the message is not understood, not called a violation.
+LEARNED_CONFIDENCE = 0.7
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
@@ -36,13 +47,24 @@ class NetiquetteFlagger(MessageRule):
 
     def annotate(self, message: Message) -> None:
         violations = self._checker.check(message.get(TEXT) or "")
-        if not violations:
+        intent = message.get(INTENT) or {}
+        learned_rule = LEARNED_RULES.get(intent.get(INTENT_NAME_KEY) or "")
+        if learned_rule is not None and (intent.get("confidence") or 0.0) < LEARNED_CONFIDENCE:
+            learned_rule, intent = None, {INTENT_NAME_KEY: DEFAULT_NLU_FALLBACK_INTENT_NAME, "confidence": 1.0}
+            message.set(INTENT, intent, add_to_output=True)
+            message.set(INTENT_RANKING_KEY, [intent, *(message.get(INTENT_RANKING_KEY) or [])], add_to_output=True)
+        if not violations and learned_rule is None:
             return
         language = next((e["value"] for e in message.get(ENTITIES) or [] if e.get("entity") == "language"), None)
-        records = [{"rule": v.rule, "threat": v.threat, "language": language} for v in violations]
-        message.set(NETIQUETTE, records, add_to_output=True)
-        intent = message.get(INTENT) or {}
-        if intent.get(INTENT_NAME_KEY) in NOT_A_REQUEST or (intent.get("confidence") or 0.0) < SURE_REQUEST_CONFIDENCE:
+        records: list[dict[str, Any]] = [{"rule": v.rule, "threat": v.threat, "language": language} for v in violations]
+        if learned_rule is not None and all(v.rule != learned_rule for v in violations):
+            records.append({"rule": learned_rule, "threat": False, "language": language, "learned": True})
+        message.set(NETIQUETTE_KEY, records, add_to_output=True)
+        if (
+            learned_rule is not None
+            or intent.get(INTENT_NAME_KEY) in NOT_A_REQUEST
+            or (intent.get("confidence") or 0.0) < SURE_REQUEST_CONFIDENCE
+        ):
             violation = {INTENT_NAME_KEY: VIOLATION_INTENT, "confidence": 1.0}
             message.set(INTENT, violation, add_to_output=True)
             message.set(INTENT_RANKING_KEY, [violation, *(message.get(INTENT_RANKING_KEY) or [])], add_to_output=True)

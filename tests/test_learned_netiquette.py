@@ -1,0 +1,80 @@
+"""The learned netiquette layer: comments the lexicon cannot list (partisan posts, hateful generalisations, ads) get
+the rule's reminder and a stored record marked `learned`, in the resident's language; a request with such a guess
+below the fallback stays a request. The messages below are not training examples, and the lexicon alone finds
+nothing in them (asserted), so what is tested is the classifier's judgement."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from rasa.shared.nlu.training_data.message import Message
+
+from pointe_claire.names import NETIQUETTE_KEY
+from pointe_claire.netiquette import LEARNED_RULES, default_checker
+from pointe_claire.nlu.netiquette_flagger import VIOLATION_INTENT, NetiquetteFlagger
+from scripts.servers import Assistant
+from tests.test_netiquette_through_model import REMINDER, stored_netiquette
+
+
+def flagged(intent: str, confidence: float, text: str = "whatever they say") -> Message:
+    ranking = [{"name": intent, "confidence": confidence}, {"name": "ask_council", "confidence": 1 - confidence}]
+    message = Message(data={"text": text, "intent": ranking[0], "intent_ranking": ranking})
+    [message] = NetiquetteFlagger.build().process([message])
+    return message
+
+
+@pytest.mark.parametrize(("intent", "rule"), sorted(LEARNED_RULES.items()))
+def test_a_learned_intent_becomes_a_violation_of_its_rule(intent: str, rule: str):
+    message = flagged(intent, 0.7)
+    assert message.get("intent") == {"name": VIOLATION_INTENT, "confidence": 1.0}
+    assert message.get(NETIQUETTE_KEY) == [{"rule": rule, "threat": False, "language": None, "learned": True}]
+
+
+def test_a_lexicon_finding_of_the_same_rule_is_kept_and_not_doubled():
+    message = flagged("abusive_comment", 0.7, "what a bunch of morons")
+    assert [record["rule"] for record in message.get(NETIQUETTE_KEY)] == ["abuse"]
+    assert "learned" not in message.get(NETIQUETTE_KEY)[0]
+
+
+def test_an_unsure_learned_guess_is_not_understood_rather_than_a_violation():
+    message = flagged("partisan_comment", 0.6, "when is the next election?")
+    assert message.get("intent")["name"] == "nlu_fallback"
+    assert message.get(NETIQUETTE_KEY) is None
+
+
+def test_a_request_is_left_alone():
+    message = flagged("ask_council", 0.7)
+    assert message.get("intent")["name"] == "ask_council"
+    assert message.get(NETIQUETTE_KEY) is None
+
+
+# Written for this test, unlike any training example; each names its rule.
+UNSEEN = {
+    "fr": [
+        ("political", "Le seul parti qui mérite votre confiance cet automne, c'est le nôtre. On lâche pas! 💪"),
+        ("abuse", "les gens de cette religion devraient même pas avoir le droit d'immigrer ici"),
+        ("solicitation", "Promo de la semaine : nettoyage de tapis à 49$ la pièce, réservez vite par texto"),
+    ],
+    "en": [
+        ("political", "Our team has the only plan that works for families. Let's win this one together 💪"),
+        ("abuse", "people of that religion shouldn't even be allowed to immigrate here"),
+        ("solicitation", "This week's deal: carpet cleaning for $49 a room, book fast by text"),
+    ],
+}
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_unseen_violations_the_lexicon_misses_get_their_reminder_and_a_learned_flag(
+    assistant: Assistant, language: str
+):
+    checker = default_checker()
+    failures = []
+    for rule, text in UNSEEN[language]:
+        assert checker.check(text) == [], f"the lexicon already catches {text!r}: not a test of the learned layer"
+        sender = f"learned-{uuid.uuid4().hex[:12]}"
+        reply = assistant.reply_text(sender, text)
+        records = [r for r in stored_netiquette(assistant, sender) if r["rule"] == rule]
+        if not records or not records[0].get("learned") or REMINDER[rule][language] not in reply:
+            failures.append(f"[{rule}] {records} {text!r} -> {reply[:100]!r}")
+    assert failures == [], "\n".join(failures)
