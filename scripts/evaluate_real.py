@@ -1,14 +1,18 @@
-"""The real-message evaluation set through the deployed assistant: what real residents would have received.
+"""A real-message set through the deployed assistant: what real residents would have received.
 
-The set (public messages people wrote, labelled with the doors that are right for them; docs/evaluation.md) lives
-outside the repository, in REAL_SET_DIR (/work/realdata), rebuilt by `python -m scripts.real_set`. Each message
+The evaluation set (public messages people wrote, labelled with the doors that are right for them;
+docs/evaluation.md) lives outside the repository, in REAL_SET_DIR (/work/realdata), rebuilt by
+`python -m scripts.real_set`; the development set (other sources, to look at and tune on) in REAL_SET_DIR/dev, rebuilt
+by `python -m scripts.real_set --set dev`. Each message
 opens its own conversation on the real Rasa server and action server (REST channel); intent and netiquette
 findings are read back from the tracker store, the reply is what the resident would see. Reported per language:
 accuracy (the intent is one of the acceptable ones), emergency recall, false alarms, "not understood", netiquette
-precision and recall per rule, replies in the wrong language. Numbers go to reports/real_set.{md,json}; the
-failures, with their texts, only to REAL_SET_DIR (never into the repository).
+precision and recall per rule, replies in the wrong language. Numbers go to reports/real_set.{md,json}
+(reports/real_dev.{md,json} for the development set); the failures, with their texts, only beside the set (never
+into the repository).
 
     python -m scripts.evaluate_real [--failures failures_before.md]
+    python -m scripts.evaluate_real --set dev
 """
 
 from __future__ import annotations
@@ -25,11 +29,10 @@ from typing import Any
 
 import yaml
 
-from pointe_claire import settings
 from pointe_claire.language import LinguaIdentifier
 from scripts.evaluate import parsed_intent, stored_parse_data
 from scripts.nlu_files import LANGUAGES, PROJECT_ROOT
-from scripts.real_set import RULES, SET_FILE
+from scripts.real_set import RULES, SET_FILE, SETS, set_directory
 from scripts.servers import Assistant, running_assistant
 
 MARKED_RULE_EXAMPLES = 15  # the issue's bars apply to rules with at least this many examples in a language
@@ -121,13 +124,13 @@ class LanguageReport:
         return self.not_understood / self.messages if self.messages else 0.0
 
 
-def set_path() -> Path:
-    return Path(settings.text("REAL_SET_DIR")) / SET_FILE
+def set_path(name: str = "eval") -> Path:
+    return set_directory(name) / SET_FILE
 
 
-def load_real_set(path: Path | None = None) -> list[RealMessage]:
+def load_real_set(path: Path | None = None, name: str = "eval") -> list[RealMessage]:
     """The set, or [] when it was not built on this machine."""
-    path = path or set_path()
+    path = path or set_path(name)
     if not path.is_file():
         return []
     messages = []
@@ -148,11 +151,13 @@ def load_real_set(path: Path | None = None) -> list[RealMessage]:
     return messages
 
 
-def how_to_get_the_set() -> str:
+def how_to_get_the_set(name: str = "eval") -> str:
+    real_set = SETS[name]
+    option = "" if name == "eval" else f" --set {name}"
     return (
-        f"Real-message set: not measured, {set_path()} is absent. It is kept out of the repository: fetch the "
-        "sources named in tests/evaluation/real/manifest.yml (the `fetch` tool, github:<owner>/<name>), then run "
-        "`python -m scripts.real_set` (REAL_SET_DIR chooses where it goes) and `make evaluate` again."
+        f"Real-message set: not measured, {set_path(name)} is absent. It is kept out of the repository: fetch the "
+        f"sources named in {real_set.manifest.relative_to(PROJECT_ROOT)} (the `fetch` tool, github:<owner>/<name>), "
+        f"then run `python -m scripts.real_set{option}` (REAL_SET_DIR chooses where it goes) and measure again."
     )
 
 
@@ -323,31 +328,37 @@ def failures(outcomes: Iterable[Outcome]) -> str:
 
 
 def report(
-    outcomes: Sequence[Outcome], messages: Sequence[RealMessage], failures_name: str = "failures_latest.md"
+    outcomes: Sequence[Outcome],
+    messages: Sequence[RealMessage],
+    failures_name: str = "failures_latest.md",
+    name: str = "eval",
 ) -> str:
-    """Writes reports/real_set.{md,json} (numbers only) and the failures beside the set; returns the table."""
+    """Writes reports/<set's report>.{md,json} (numbers only) and the failures beside the set; returns the table."""
     reports = score(outcomes)
     table = markdown(reports)
-    title = f"Real-message set ({len(messages)} messages people wrote, {set_path().parent}; never trained on)"
+    real_set, where = SETS[name], set_path(name).parent
+    heading = "Real-message set" if name == "eval" else real_set.title.capitalize()
+    title = f"{heading} ({len(messages)} messages people wrote, {where}; never trained on)"
     REPORT_DIR.mkdir(exist_ok=True)
-    (REPORT_DIR / "real_set.md").write_text(f"# {title}\n\n{table}\n", encoding="utf-8")
-    (REPORT_DIR / "real_set.json").write_text(json.dumps(as_json(reports), indent=2) + "\n", encoding="utf-8")
-    (set_path().parent / failures_name).write_text(failures(outcomes), encoding="utf-8")
-    return f"{title}\n\n{table}\n\nFailures (with texts): {set_path().parent / failures_name}"
+    (REPORT_DIR / f"{real_set.report}.md").write_text(f"# {title}\n\n{table}\n", encoding="utf-8")
+    (REPORT_DIR / f"{real_set.report}.json").write_text(json.dumps(as_json(reports), indent=2) + "\n", encoding="utf-8")
+    (where / failures_name).write_text(failures(outcomes), encoding="utf-8")
+    return f"{title}\n\n{table}\n\nFailures (with texts): {where / failures_name}"
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--set", choices=sorted(SETS), default="eval", help="which set (default: the evaluation set)")
     parser.add_argument("--failures", default="failures_latest.md", help="file name of the failures list")
     args = parser.parse_args(argv)
-    messages = load_real_set()
+    messages = load_real_set(name=args.set)
     if not messages:
-        print(how_to_get_the_set())
+        print(how_to_get_the_set(args.set))
         return 0
     model = PROJECT_ROOT / "models" / "pointe-claire.tar.gz"
     with tempfile.TemporaryDirectory() as workdir, running_assistant(model, Path(workdir)) as assistant:
         outcomes = run(assistant, messages)
-    print(report(outcomes, messages, args.failures))
+    print(report(outcomes, messages, args.failures, args.set))
     return 0
 
 

@@ -1,14 +1,17 @@
-"""Rebuilds the real-message evaluation set (outside the repository) from fetched public repositories.
+"""Rebuilds a real-message set (outside the repository) from fetched public repositories.
 
-The set's texts are other people's public messages: they are never committed here. What is committed is
-tests/evaluation/real/manifest.yml: each source (repository, path, commit, licence, format) and our labels keyed by
-source and row id, without a word of text. This script reads each source file with `git show <commit>:<path>` from
-a snapshot the `fetch` tool brought (/work/.mirror/<owner>+<name>/repo, or --mirrors), takes the labelled rows,
-replaces personal information with the Redactor's placeholders, and writes REAL_SET_DIR (/work/realdata):
-real_set.jsonl (one message a line) and SOURCES.md.
+Two sets, from different sources: the evaluation set (tests/evaluation/real/manifest.yml, never looked at by
+whoever tunes the assistant) and the development set (tests/evaluation/real_dev/manifest.yml, looked at and tuned
+on, never trained on). Their texts are other people's public messages: they are never committed here. What is
+committed is each manifest: each source (repository, path, commit, licence, format) and our labels keyed by source
+and row id, without a word of text. This script reads each source file with `git show <commit>:<path>` from a
+snapshot the `fetch` tool brought (/work/.mirror/<owner>+<name>/repo, or --mirrors), takes the labelled rows,
+replaces personal information with the Redactor's placeholders, and writes real_set.jsonl (one message a line) and
+SOURCES.md into REAL_SET_DIR (/work/realdata) for the evaluation set, REAL_SET_DIR/dev for the development set.
 
-    python -m scripts.real_set                 # rebuild /work/realdata from the snapshots
-    python -m scripts.real_set --dump SOURCE   # print a source's rows (id, text) to label more of them
+    python -m scripts.real_set                          # rebuild /work/realdata from the snapshots
+    python -m scripts.real_set --set dev                # rebuild /work/realdata/dev
+    python -m scripts.real_set --set dev --dump SOURCE  # print a source's rows (id, text) to label more of them
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ from pointe_claire.redaction import default_redactor
 from scripts.nlu_files import PROJECT_ROOT
 
 MANIFEST = PROJECT_ROOT / "tests" / "evaluation" / "real" / "manifest.yml"
+DEV_MANIFEST = PROJECT_ROOT / "tests" / "evaluation" / "real_dev" / "manifest.yml"
 DEFAULT_MIRRORS = Path("/work/.mirror")
 SET_FILE = "real_set.jsonl"
 EMERGENCY_KINDS = ("none", "life_threatening", "municipal")
@@ -57,6 +61,36 @@ _FOREIGN_PHONE = re.compile(r"(?<![\w-])\+?\d(?:[ -]?\d){9,11}(?![\w-])")
 
 
 @dataclass(frozen=True)
+class RealSet:
+    """One of the two sets: where its labels are, where it is built, what its reports are called."""
+
+    name: str
+    manifest: Path
+    subdirectory: str  # under REAL_SET_DIR
+    report: str  # reports/<report>.{md,json}
+    title: str
+    role: str
+
+
+SETS = {
+    "eval": RealSet("eval", MANIFEST, "", "real_set", "real-message evaluation set", "Never train on these rows."),
+    "dev": RealSet(
+        "dev",
+        DEV_MANIFEST,
+        "dev",
+        "real_dev",
+        "real-message development set",
+        "Look at these rows and tune on them; never train on them.",
+    ),
+}
+
+
+def set_directory(name: str = "eval") -> Path:
+    """Where a set is built: REAL_SET_DIR for the evaluation set, a subdirectory of it for the development set."""
+    return Path(settings.text("REAL_SET_DIR")) / SETS[name].subdirectory
+
+
+@dataclass(frozen=True)
 class Source:
     """One public data file: where it is, under which licence, and how its rows are read."""
 
@@ -68,6 +102,12 @@ class Source:
     format: str  # a reader of READERS
     member: str = ""  # the file inside a zip archive
     language: str = ""  # the language of every row, when the file has one
+    # for the generic table and JSON readers: the column of the row id ("" = the row's number, from 1) and of the
+    # text, the delimiter, and the column names of a file without a header row
+    key: str = ""
+    column: str = ""
+    delimiter: str = ","
+    fieldnames: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -122,18 +162,53 @@ def _read_tweets_csv(data: bytes, source: Source) -> Iterator[tuple[str, str]]:
     yield from _csv_rows(data.decode("utf-8", errors="replace"), "id", "full_text")
 
 
+def _read_table(data: bytes, source: Source) -> Iterator[tuple[str, str]]:
+    """Any CSV or TSV file: the row id from the `key` column (quotes around it dropped) or the row's number, the
+    text from the `column` column; `fieldnames` names the columns of a file that has no header row."""
+    text = data.decode("utf-8-sig", errors="replace")
+    reader = csv.DictReader(
+        io.StringIO(text),
+        fieldnames=list(source.fieldnames) or None,
+        delimiter=source.delimiter,
+        skipinitialspace=True,
+    )
+    for number, row in enumerate(reader, start=1):
+        key = str(row[source.key]).strip().strip("'\"") if source.key else str(number)
+        yield key, str(row[source.column] or "")
+
+
+def _read_json_records(data: bytes, source: Source) -> Iterator[tuple[str, str]]:
+    """A JSON list of records (a SeeClickFix archive): the row id from the `key` field, the text from `column`."""
+    for record in json.loads(data.decode("utf-8")):
+        yield str(record[source.key]), str(record.get(source.column) or "")
+
+
+def _read_conan(data: bytes, source: Source) -> Iterator[tuple[str, str]]:
+    """CONAN: each row pairs a hate-speech message with a counter-narrative an NGO operator wrote; both are
+    messages, told apart by the row id: `<cn_id>:hs` and `<cn_id>:cn`."""
+    for row in csv.DictReader(io.StringIO(data.decode("utf-8", errors="replace"))):
+        yield f"{row['cn_id']}:hs", str(row["hateSpeech"] or "")
+        yield f"{row['cn_id']}:cn", str(row["counterSpeech"] or "")
+
+
 READERS = {
     "crisislex_csv": _read_crisislex,
     "mlma_zip": _read_mlma,
     "davidson_csv": _read_davidson,
     "sms_tsv": _read_sms,
     "tweets_csv": _read_tweets_csv,
+    "table": _read_table,
+    "json_records": _read_json_records,
+    "conan_csv": _read_conan,
 }
 
 
 def load_manifest(path: Path = MANIFEST) -> tuple[dict[str, Source], list[Label]]:
     raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    sources = {name: Source(name=name, **fields) for name, fields in raw["sources"].items()}
+    sources = {
+        name: Source(name=name, **{**fields, "fieldnames": tuple(fields.get("fieldnames") or ())})
+        for name, fields in raw["sources"].items()
+    }
     labels = [
         Label(
             source=item["source"],
@@ -154,7 +229,9 @@ def load_manifest(path: Path = MANIFEST) -> tuple[dict[str, Source], list[Label]
 
 
 def mirror_of(repo: str, mirrors: Path = DEFAULT_MIRRORS) -> Path:
-    return mirrors / repo.replace("/", "+") / "repo"
+    """The git directory of a snapshot: `repo` itself (bare), or `repo/.git` when the snapshot came with one."""
+    git_dir = mirrors / repo.replace("/", "+") / "repo"
+    return git_dir / ".git" if (git_dir / ".git").is_dir() else git_dir
 
 
 def source_rows(source: Source, mirrors: Path = DEFAULT_MIRRORS) -> dict[str, str]:
@@ -181,7 +258,9 @@ def anonymised(text: str, mask: tuple[tuple[int, int, str], ...] = ()) -> str:
     return _SPACES.sub(" ", redacted).strip()
 
 
-def build(mirrors: Path, out_dir: Path, manifest: Path = MANIFEST) -> list[dict[str, Any]]:
+def build(
+    mirrors: Path, out_dir: Path, manifest: Path = MANIFEST, real_set: RealSet = SETS["eval"]
+) -> list[dict[str, Any]]:
     sources, labels = load_manifest(manifest)
     rows = {name: source_rows(source, mirrors) for name, source in sources.items()}
     messages = []
@@ -205,16 +284,18 @@ def build(mirrors: Path, out_dir: Path, manifest: Path = MANIFEST) -> list[dict[
     with (out_dir / SET_FILE).open("w", encoding="utf-8") as handle:
         for message in messages:
             handle.write(json.dumps(message, ensure_ascii=False) + "\n")
-    (out_dir / "SOURCES.md").write_text(sources_markdown(sources, labels), encoding="utf-8")
+    (out_dir / "SOURCES.md").write_text(sources_markdown(sources, labels, real_set), encoding="utf-8")
     return messages
 
 
-def sources_markdown(sources: dict[str, Source], labels: list[Label]) -> str:
+def sources_markdown(sources: dict[str, Source], labels: list[Label], real_set: RealSet = SETS["eval"]) -> str:
     taken = Counter(label.source for label in labels)
+    command = "python -m scripts.real_set" + ("" if real_set.name == "eval" else f" --set {real_set.name}")
+    manifest = real_set.manifest.relative_to(PROJECT_ROOT)
     lines = [
-        "# Sources of the real-message evaluation set",
+        f"# Sources of the {real_set.title}",
         "",
-        "Built by `python -m scripts.real_set` from tests/evaluation/real/manifest.yml. Never train on these rows.",
+        f"Built by `{command}` from {manifest}. {real_set.role}",
         "",
         "| source | repository | path | commit | licence | rows taken |",
         "| --- | --- | --- | --- | --- | --- |",
@@ -227,18 +308,21 @@ def sources_markdown(sources: dict[str, Source], labels: list[Label]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--set", choices=sorted(SETS), default="eval", help="which set (default: the evaluation set)")
     parser.add_argument("--mirrors", type=Path, default=DEFAULT_MIRRORS)
-    parser.add_argument("--out", type=Path, default=Path(settings.text("REAL_SET_DIR")))
+    parser.add_argument("--out", type=Path, help="where to write it (default: REAL_SET_DIR, or REAL_SET_DIR/dev)")
     parser.add_argument("--dump", metavar="SOURCE", help="print a source's rows as JSON lines (to label them)")
     args = parser.parse_args(argv)
+    real_set = SETS[args.set]
     if args.dump:
-        sources, _ = load_manifest()
+        sources, _ = load_manifest(real_set.manifest)
         for row, text in source_rows(sources[args.dump], args.mirrors).items():
             sys.stdout.write(json.dumps({"row": row, "text": text}, ensure_ascii=False) + "\n")
         return 0
-    messages = build(args.mirrors, args.out)
+    out = args.out or set_directory(args.set)
+    messages = build(args.mirrors, out, real_set.manifest, real_set)
     languages = Counter(m["language"] for m in messages)
-    print(f"{len(messages)} messages ({dict(languages)}) written to {args.out / SET_FILE}")
+    print(f"{len(messages)} messages ({dict(languages)}) written to {out / SET_FILE}")
     return 0
 
 
