@@ -113,15 +113,19 @@ types: $(VENV)/.installed ## Type check (mypy)
 	$(VENV)/bin/mypy $(PYTHON_SOURCES)
 
 # The `slow` tier (project copies running the real `make validate`, the guide's worked example, which trains a
-# model, and `rasa test` on the stories) runs in a second pytest beside the rest: it needs no shared server, and its
-# training overlaps the conversation tests' waiting on the assistant; `make test-dates` follows the main one while
-# it runs. Its report comes last; any of the three failing fails `make test`.
-test: system-packages validate lint types train $(WEBCHAT) ## Everything: checks, unit tests, conversation tests through the real model
+# model, and `rasa test` on the stories) runs in a second pytest, started first: its tests that need no model run
+# while `make train` trains (one core's work, beside the checks), and its others wait for that model
+# (scripts/model_freshness.py's lock), the worked example first. The main pytest follows the checks and training,
+# then `make test-dates`, while the slow tier still runs. Its report comes last; any step failing fails `make test`.
+test: system-packages $(VENV)/.installed $(WEBCHAT) ## Everything: checks, unit tests, conversation tests through the real model
 	@slow_log=$$(mktemp); \
 	$(PY) -m pytest -m slow -p no:cacheprovider >"$$slow_log" 2>&1 & slow=$$!; \
 	trap 'kill '"$$slow"' 2>/dev/null' INT TERM; \
-	$(PY) -m pytest -m "not slow"; main=$$?; \
-	$(MAKE) --no-print-directory test-dates; dates=$$?; \
+	main=1; dates=1; \
+	if $(MAKE) --no-print-directory -j4 --output-sync=target validate lint types train; then \
+	  $(PY) -m pytest -m "not slow"; main=$$?; \
+	  $(MAKE) --no-print-directory test-dates; dates=$$?; \
+	else kill $$slow 2>/dev/null; fi; \
 	wait $$slow; slow_status=$$?; \
 	echo "--- the slow tier, run beside the rest:"; cat "$$slow_log"; rm -f "$$slow_log"; \
 	test $$main -eq 0 && test $$dates -eq 0 && test $$slow_status -eq 0

@@ -19,6 +19,14 @@ FLAGS_SLOT = "flags"
 SAFETY_NET_KEY = "safety_net"  # pointe_claire.nlu.safety_net: the emergency kind the lexicon recognised
 NETIQUETTE_KEY = "netiquette"  # pointe_claire.nlu.netiquette_flagger: one record per rule broken
 
+# The emergency kinds the safety net recognises (pointe_claire.safety) and the intents that answer each: the one
+# place that says which intents are emergencies. Here, not in pointe_claire.safety, so that a reader of stored
+# conversations (the review app) knows them without loading spaCy and its French tokenizer rules.
+LIFE_THREATENING = "life_threatening"
+MUNICIPAL = "municipal"
+INTENT_FOR_KIND = {LIFE_THREATENING: "report_life_threatening_emergency", MUNICIPAL: "report_municipal_emergency"}
+EMERGENCY_INTENTS = frozenset(INTENT_FOR_KIND.values())
+
 # Key of a bot message (the reply generator's output) that holds the reply per language when both are sent.
 BILINGUAL_PARTS_KEY = "bilingual_parts"
 

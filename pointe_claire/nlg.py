@@ -18,8 +18,15 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 
 from pointe_claire.city_facts import CityFacts, cached_city_facts
-from pointe_claire.names import BILINGUAL_PARTS_KEY, ENGLISH, FRENCH, LANGUAGE_SLOT, LANGUAGES, NETIQUETTE_KEY
-from pointe_claire.safety import EMERGENCY_INTENTS
+from pointe_claire.names import (
+    BILINGUAL_PARTS_KEY,
+    EMERGENCY_INTENTS,
+    ENGLISH,
+    FRENCH,
+    LANGUAGE_SLOT,
+    LANGUAGES,
+    NETIQUETTE_KEY,
+)
 
 BILINGUAL_SEPARATOR = "\n\n"
 

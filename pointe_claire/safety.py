@@ -18,18 +18,14 @@ from spacy.tokens import Doc
 
 from pointe_claire.city_facts import PROJECT_ROOT
 from pointe_claire.lexicon_reading import LexiconReading, same_length_fold
+from pointe_claire.names import LIFE_THREATENING, MUNICIPAL
 from pointe_claire.patterns import Compiler, PatternError, PatternIndex, WordLists, check_patterns, read_lexicon, where
 from pointe_claire.text_normalization import fold, words
 
 DEFAULT_LEXICON_PATH = PROJECT_ROOT / "lexicons" / "emergencies.yml"
 
-LIFE_THREATENING = "life_threatening"
-MUNICIPAL = "municipal"
 # In order of precedence: someone in danger matters more than a broken pipe in the same message.
 KINDS = (LIFE_THREATENING, MUNICIPAL)
-# The intents of the assistant that answer each kind: the one place that says which intents are emergencies.
-INTENT_FOR_KIND = {LIFE_THREATENING: "report_life_threatening_emergency", MUNICIPAL: "report_municipal_emergency"}
-EMERGENCY_INTENTS = frozenset(INTENT_FOR_KIND.values())
 
 # Kinds of `not_now` cues in the lexicon (see its header for what each does).
 HYPOTHETICAL = "hypothetical"

@@ -15,9 +15,15 @@ from functools import lru_cache
 from typing import Any
 
 from pointe_claire.city_facts import cached_city_facts
-from pointe_claire.names import FLAGS_SLOT, NETIQUETTE_KEY, SAFETY_NET_KEY
+from pointe_claire.names import (
+    FLAGS_SLOT,
+    INTENT_FOR_KIND,
+    LIFE_THREATENING,
+    MUNICIPAL,
+    NETIQUETTE_KEY,
+    SAFETY_NET_KEY,
+)
 from pointe_claire.office_hours import BusinessCalendar
-from pointe_claire.safety import INTENT_FOR_KIND, LIFE_THREATENING, MUNICIPAL
 
 EMERGENCY = "emergency"
 MUNICIPAL_EMERGENCY = "municipal_emergency"

@@ -19,7 +19,7 @@ from typing import Any
 
 from pointe_claire.city_facts import load_city_facts
 from pointe_claire.language import LinguaIdentifier
-from pointe_claire.safety import EMERGENCY_INTENTS
+from pointe_claire.names import EMERGENCY_INTENTS
 from scripts.intent_scores import LanguageScores, score
 from scripts.nlu_files import LANGUAGES, PROJECT_ROOT, Example, evaluation_examples
 from scripts.safety_gate import emergencies_of, lookalikes_of

@@ -9,16 +9,21 @@ The trainer's fast round (`make report FAST=1`) fine-tunes the current model ins
 a minute instead of three or four (bench/results/trainer_round.md). Rasa refuses to fine-tune when an intent,
 response or setting changed (then the model is trained from scratch), and a fine-tuned model is marked so in its
 stamp: `make train` and `make test` never take it for a fresh one.
+
+One training at a time per model: `make test` starts the tests that need no model while `make train` runs, and a
+test process that needs the model waits for that training (a lock file beside the model), then finds it fresh.
 """
 
 from __future__ import annotations
 
 import argparse
 import ast
+import fcntl
 import hashlib
 import subprocess
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import yaml
@@ -112,12 +117,28 @@ def train_command(model: Path) -> list[str]:
     return [str(RASA), "train", "--fixed-model-name", name, "--out", str(model.parent)]
 
 
+@contextmanager
+def training_lock(model: Path = MODEL) -> Iterator[None]:
+    """Held while `model` is checked and trained: another process that needs it waits, then finds it fresh."""
+    model.parent.mkdir(parents=True, exist_ok=True)
+    with model.with_name(model.name + ".lock").open("w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)  # released when the file is closed, or the process ends
+        yield
+
+
 def ensure_fresh_model(
     model: Path = MODEL, root: Path = PROJECT_ROOT, progress: bool = False, fast: bool = False
 ) -> Path:
     """Trains into `model` unless it is fresh; returns its path. `fast` fine-tunes the existing model when Rasa
     allows it. Rasa's progress bars and INFO lines are shown only with `progress` (scripts/quiet.py): its warnings
-    and errors always are."""
+    and errors always are. Waits for a training of `model` under way in another process."""
+    if is_fresh(model, root, finetuned_will_do=fast):
+        return model
+    with training_lock(model):
+        return _train_unless_fresh(model, root, progress, fast)
+
+
+def _train_unless_fresh(model: Path, root: Path, progress: bool, fast: bool) -> Path:
     if is_fresh(model, root, finetuned_will_do=fast):
         return model
     current = fingerprint(root)
@@ -160,9 +181,10 @@ def main(argv: list[str] | None = None) -> int:
         return 0 if fresh else 1
     from scripts.baseline import keep_if_committed  # the baseline module builds on this one
 
-    if not is_fresh(finetuned_will_do=args.fast):
-        keep_if_committed()
-    ensure_fresh_model(progress=args.progress, fast=args.fast)
+    with training_lock():
+        if not is_fresh(finetuned_will_do=args.fast):
+            keep_if_committed()
+        _train_unless_fresh(MODEL, PROJECT_ROOT, args.progress, args.fast)
     return 0
 
 

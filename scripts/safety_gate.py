@@ -15,7 +15,7 @@ from typing import Any
 
 import yaml
 
-from pointe_claire.safety import EMERGENCY_INTENTS
+from pointe_claire.names import EMERGENCY_INTENTS
 from scripts.nlu_files import LANGUAGES, PROJECT_ROOT, evaluation_examples
 
 SAFETY_DIR = PROJECT_ROOT / "tests" / "safety"

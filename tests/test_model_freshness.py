@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import threading
 from pathlib import Path
 
 import pytest
 
-from scripts.model_freshness import ensure_fresh_model, fingerprint, is_fresh, training_inputs
+from scripts.model_freshness import ensure_fresh_model, fingerprint, is_fresh, training_inputs, training_lock
 from scripts.nlu_files import PROJECT_ROOT
 
 
@@ -89,3 +90,22 @@ def test_the_fast_round_fine_tunes_or_trains_anew_when_rasa_refuses(
     assert "--finetune" in commands[0] and commands[0][commands[0].index("--epoch-fraction") + 1] == "0.2"
     assert len(commands) == (1 if rasa_finetunes else 2) and ("--finetune" in commands[-1]) == rasa_finetunes
     assert model.with_name(model.name + ".fingerprint").read_text().split()[1:] == ([stamped] if stamped else [])
+
+
+def test_the_tests_wait_for_the_training_under_way_and_do_not_train_again(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`make test` runs `make train` beside the tests that need no model: one that needs it waits for the model."""
+    model = project / "models" / "pointe-claire.tar.gz"
+    trainings: list[list[str]] = []
+    monkeypatch.setattr(subprocess, "run", lambda command, **_: trainings.append(command))
+    waited: list[Path] = []
+    with training_lock(model):  # `make train` under way
+        waiting = threading.Thread(target=lambda: waited.append(ensure_fresh_model(model, project)))
+        waiting.start()
+        waiting.join(timeout=0.5)
+        assert waiting.is_alive() and not waited  # blocked on the lock, not training a second model
+        model.write_bytes(b"model")
+        model.with_name(model.name + ".fingerprint").write_text(fingerprint(project) + "\n")
+    waiting.join(timeout=30)
+    assert waited == [model] and trainings == []

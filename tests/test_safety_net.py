@@ -16,9 +16,9 @@ import yaml
 from rasa.shared.nlu.training_data.message import Message
 
 from pointe_claire.city_facts import PROJECT_ROOT
+from pointe_claire.names import INTENT_FOR_KIND
 from pointe_claire.nlu.safety_net import SAFETY_NET, SafetyNet
 from pointe_claire.safety import (
-    INTENT_FOR_KIND,
     KINDS,
     LIFE_THREATENING,
     MUNICIPAL,

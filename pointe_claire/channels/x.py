@@ -33,8 +33,7 @@ from pointe_claire.channels.seen_events import SeenEvents
 from pointe_claire.channels.untrusted_input import MalformedBody, json_body, signature_matches, signature_refusal
 from pointe_claire.channels.x_api import DEFAULT_API_BASE_URL, RetryPolicy, XApi, XKeys
 from pointe_claire.channels.x_events import DIRECT, XMessage, messages_to_answer
-from pointe_claire.names import BILINGUAL_PARTS_KEY, LANGUAGE_SLOT, LANGUAGES
-from pointe_claire.safety import EMERGENCY_INTENTS
+from pointe_claire.names import BILINGUAL_PARTS_KEY, EMERGENCY_INTENTS, LANGUAGE_SLOT, LANGUAGES
 from pointe_claire.text_normalization import resident_text
 
 logger = logging.getLogger(__name__)

@@ -21,9 +21,8 @@ from rasa.shared.core.events import ActionExecuted, SlotSet, UserUttered
 from rasa.shared.core.generator import TrackerWithCachedStates
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from pointe_claire.names import FLAGS_SLOT, LANGUAGE_SLOT, NETIQUETTE_KEY, FlagRecord
+from pointe_claire.names import EMERGENCY_INTENTS, FLAGS_SLOT, LANGUAGE_SLOT, NETIQUETTE_KEY, FlagRecord
 from pointe_claire.redaction import default_redactor
-from pointe_claire.safety import EMERGENCY_INTENTS
 
 REPEATED_RESPONSE = "utter_netiquette_repeated"
 # Actions Rasa runs by itself after a user message; they do not answer it.
