@@ -350,13 +350,15 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--set", choices=sorted(SETS), default="eval", help="which set (default: the evaluation set)")
     parser.add_argument("--failures", default="failures_latest.md", help="file name of the failures list")
+    parser.add_argument(
+        "--model", type=Path, default=PROJECT_ROOT / "models" / "pointe-claire.tar.gz", help="model to measure"
+    )
     args = parser.parse_args(argv)
     messages = load_real_set(name=args.set)
     if not messages:
         print(how_to_get_the_set(args.set))
         return 0
-    model = PROJECT_ROOT / "models" / "pointe-claire.tar.gz"
-    with tempfile.TemporaryDirectory() as workdir, running_assistant(model, Path(workdir)) as assistant:
+    with tempfile.TemporaryDirectory() as workdir, running_assistant(args.model, Path(workdir)) as assistant:
         outcomes = run(assistant, messages)
     print(report(outcomes, messages, args.failures, args.set))
     return 0
