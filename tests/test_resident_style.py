@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pytest
 
+from pointe_claire.netiquette import LEARNED_RULES
 from scripts.nlu_files import EVALUATION_DIR, LANGUAGES, read_examples, training_examples
 from scripts.validate_project import normalise_example
 
@@ -28,4 +29,7 @@ def test_no_resident_style_message_is_a_training_example(language: str) -> None:
 def test_the_resident_style_set_covers_every_trained_intent(language: str) -> None:
     examples = resident_style(language)
     assert len(examples) >= 60
-    assert {ex.intent for ex in training_examples(language)} == {ex.intent for ex in examples}
+    # The learned netiquette intents never answer a resident as themselves (the NetiquetteFlagger turns them into
+    # violations); tests/netiquette/ holds their sets.
+    trained = {ex.intent for ex in training_examples(language)} - set(LEARNED_RULES)
+    assert trained == {ex.intent for ex in examples}
