@@ -26,13 +26,13 @@ def flagged(intent: str, confidence: float, text: str = "whatever they say") -> 
 
 @pytest.mark.parametrize(("intent", "rule"), sorted(LEARNED_RULES.items()))
 def test_a_learned_intent_becomes_a_violation_of_its_rule(intent: str, rule: str):
-    message = flagged(intent, 0.7)
+    message = flagged(intent, 0.8)
     assert message.get("intent") == {"name": VIOLATION_INTENT, "confidence": 1.0}
     assert message.get(NETIQUETTE_KEY) == [{"rule": rule, "threat": False, "language": None, "learned": True}]
 
 
 def test_a_lexicon_finding_of_the_same_rule_is_kept_and_not_doubled():
-    message = flagged("abusive_comment", 0.7, "what a bunch of morons")
+    message = flagged("abusive_comment", 0.8, "what a bunch of morons")
     assert [record["rule"] for record in message.get(NETIQUETTE_KEY)] == ["abuse"]
     assert "learned" not in message.get(NETIQUETTE_KEY)[0]
 
@@ -44,7 +44,7 @@ def test_an_unsure_learned_guess_is_not_understood_rather_than_a_violation():
 
 
 def test_a_request_is_left_alone():
-    message = flagged("ask_council", 0.7)
+    message = flagged("ask_council", 0.8)
     assert message.get("intent")["name"] == "ask_council"
     assert message.get(NETIQUETTE_KEY) is None
 
@@ -63,9 +63,13 @@ UNSEEN = {
     ],
 }
 
-# Missed by the model of d31fde2's data and after, left visible: the classifier reads this French generalisation as
-# an opinion about religion (`out_of_scope` has such opinions). The learned layer needs more French examples.
-KNOWN_MISSES = {("fr", "les gens de cette religion devraient même pas avoir le droit d'immigrer ici")}
+# Missed by the final model, left visible: the classifier reads the French generalisation as an opinion about
+# religion (`out_of_scope` has such opinions) and is unsure of the French ad. The French learned layer needs more
+# examples.
+KNOWN_MISSES = {
+    ("fr", "les gens de cette religion devraient même pas avoir le droit d'immigrer ici"),
+    ("fr", "Promo de la semaine : nettoyage de tapis à 49$ la pièce, réservez vite par texto"),  # unsure: fallback
+}
 
 
 @pytest.mark.parametrize("language", ["fr", "en"])

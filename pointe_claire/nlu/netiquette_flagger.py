@@ -31,7 +31,7 @@ NOT_A_REQUEST = frozenset({"out_of_scope", "nlu_fallback", "greet", "goodbye", "
 # Below this confidence the classifier's request is a guess, not something the resident asked.
 SURE_REQUEST_CONFIDENCE = 0.6
 # Below this confidence a learned violation is a guess: the message is not understood, not called a violation.
-LEARNED_CONFIDENCE = 0.7
+LEARNED_CONFIDENCE = 0.75
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
