@@ -50,9 +50,7 @@ class NetiquetteFlagger(MessageRule):
         intent = message.get(INTENT) or {}
         learned_rule = LEARNED_RULES.get(intent.get(INTENT_NAME_KEY) or "")
         if learned_rule is not None and (intent.get("confidence") or 0.0) < LEARNED_CONFIDENCE:
-            learned_rule, intent = None, {INTENT_NAME_KEY: DEFAULT_NLU_FALLBACK_INTENT_NAME, "confidence": 1.0}
-            message.set(INTENT, intent, add_to_output=True)
-            message.set(INTENT_RANKING_KEY, [intent, *(message.get(INTENT_RANKING_KEY) or [])], add_to_output=True)
+            learned_rule, intent = None, _decide_intent(message, DEFAULT_NLU_FALLBACK_INTENT_NAME)
         if not violations and learned_rule is None:
             return
         language = next((e["value"] for e in message.get(ENTITIES) or [] if e.get("entity") == "language"), None)
@@ -65,6 +63,12 @@ class NetiquetteFlagger(MessageRule):
             or intent.get(INTENT_NAME_KEY) in NOT_A_REQUEST
             or (intent.get("confidence") or 0.0) < SURE_REQUEST_CONFIDENCE
         ):
-            violation = {INTENT_NAME_KEY: VIOLATION_INTENT, "confidence": 1.0}
-            message.set(INTENT, violation, add_to_output=True)
-            message.set(INTENT_RANKING_KEY, [violation, *(message.get(INTENT_RANKING_KEY) or [])], add_to_output=True)
+            _decide_intent(message, VIOLATION_INTENT)
+
+
+def _decide_intent(message: Message, name: str) -> dict[str, Any]:
+    """The rule's intent replaces the classifier's, whose ranking stays below it for staff and the safety net."""
+    intent = {INTENT_NAME_KEY: name, "confidence": 1.0}
+    message.set(INTENT, intent, add_to_output=True)
+    message.set(INTENT_RANKING_KEY, [intent, *(message.get(INTENT_RANKING_KEY) or [])], add_to_output=True)
+    return intent
