@@ -113,10 +113,11 @@ types: $(VENV)/.installed ## Type check (mypy)
 	$(VENV)/bin/mypy $(PYTHON_SOURCES)
 
 # The `slow` tier (project copies running the real `make validate`, the guide's worked example, which trains a
-# model, and `rasa test` on the stories) runs in a second pytest, started first: its tests that need no model run
-# while `make train` trains (one core's work, beside the checks), and its others wait for that model
-# (scripts/model_freshness.py's lock), the worked example first. The main pytest follows the checks and training,
-# then `make test-dates`, while the slow tier still runs. Its report comes last; any step failing fails `make test`.
+# model, and `rasa test` on the stories) runs in a second pytest, started first: the worked example trains its
+# copy's model while `make train` trains the shared one (one core each, beside the checks), then the tests that
+# need no model run, and the others wait for the shared model (scripts/model_freshness.py's lock). The main pytest
+# follows the checks and training, then `make test-dates`, while the slow tier still runs. Its report comes last;
+# any step failing fails `make test`.
 test: system-packages $(VENV)/.installed $(WEBCHAT) ## Everything: checks, unit tests, conversation tests through the real model
 	@slow_log=$$(mktemp); \
 	$(PY) -m pytest -m slow -p no:cacheprovider >"$$slow_log" 2>&1 & slow=$$!; \
