@@ -34,17 +34,19 @@ RESOLVED = "resolved"
 PAST = "past"
 HABITUAL = "habitual"
 PLANNED = "planned"
+ELSEWHERE = "elsewhere"
 NOW = "now"
 NEGATED = "negated"
 AFTERMATH = "aftermath"
-CUE_KINDS = (HYPOTHETICAL, NOT_A_CONDITION, RESOLVED, PAST, HABITUAL, PLANNED, NOW, NEGATED, AFTERMATH)
+CUE_KINDS = (HYPOTHETICAL, NOT_A_CONDITION, RESOLVED, PAST, HABITUAL, PLANNED, ELSEWHERE, NOW, NEGATED, AFTERMATH)
 # `negated` and `aftermath` cues qualify only the words right after them ("no fire", "depuis le bris"): one word
 # further they may be about something else ("not kidding fire in the kitchen"). An aftermath cue may also end inside
 # a match, before at most this many of its last words ("the bike path [since the] flooding").
 _LAST_WORDS = 3
 # Words that may stand between an event and the `now` word that dates it: "le bris d'aqueduc de ce matin".
 _TIME_LINKS = frozenset({"de", "du", "d'", "of", "from", "at", "on"})
-_ANOTHER_TIME = (PAST, HABITUAL, PLANNED)
+# Another time, or someone else's disaster heard of (news, sympathy): a `now` word in the clause cancels them.
+_ANOTHER_TIME = (PAST, HABITUAL, PLANNED, ELSEWHERE)
 
 _EXCLUSION = "exclusion"
 _CUE = "cue"
