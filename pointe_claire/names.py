@@ -29,6 +29,8 @@ EMERGENCY_INTENTS = frozenset(INTENT_FOR_KIND.values())
 
 # Key of a bot message (the reply generator's output) that holds the reply per language when both are sent.
 BILINGUAL_PARTS_KEY = "bilingual_parts"
+# Key of a bot message in one language that names it (channels mark it up: the web chat bubble's `lang`).
+REPLY_LANGUAGE_KEY = "reply_language"
 
 
 class FlagRecord(TypedDict, total=False):

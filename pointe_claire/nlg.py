@@ -26,6 +26,7 @@ from pointe_claire.names import (
     LANGUAGE_SLOT,
     LANGUAGES,
     NETIQUETTE_KEY,
+    REPLY_LANGUAGE_KEY,
 )
 
 BILINGUAL_SEPARATOR = "\n\n"
@@ -104,10 +105,14 @@ class BilingualFactsNLG(TemplatedNaturalLanguageGenerator):
             self._render_in({**slots, LANGUAGE_SLOT: language}, utter_action, around, output_channel, variables)
             for language in LANGUAGES
         )
-        if french is None or english is None or french.get("text") == english.get("text"):
+        if french is None or english is None:
             return french or english
+        # Sent in both languages (or in words common to both): no one language to name.
+        both = {key: value for key, value in french.items() if key != REPLY_LANGUAGE_KEY}
+        if french.get("text") == english.get("text"):
+            return both
         parts = {FRENCH: french.get("text") or "", ENGLISH: english.get("text") or ""}
-        return {**french, "text": BILINGUAL_SEPARATOR.join(parts.values()), BILINGUAL_PARTS_KEY: parts}
+        return {**both, "text": BILINGUAL_SEPARATOR.join(parts.values()), BILINGUAL_PARTS_KEY: parts}
 
     def _render_in(
         self,
@@ -118,8 +123,11 @@ class BilingualFactsNLG(TemplatedNaturalLanguageGenerator):
         variables: dict[str, Any],
     ) -> dict[str, Any] | None:
         response = self.generate_from_slots(utter_action, slots, channel, **variables)
+        if response is None:
+            return None
+        response = {**response, REPLY_LANGUAGE_KEY: slots.get(LANGUAGE_SLOT)}
         opening, closing = around
-        if response is None or not (opening or closing):
+        if not (opening or closing):
             return response
 
         def texts(names: list[str]) -> list[str]:

@@ -31,6 +31,16 @@ def strip_control_characters(text: str) -> str:
     return _CONTROL_CHARACTERS.sub("", text)
 
 
+# Letters that are drawn as nothing (Hangul fillers, the blank Braille pattern): used to post "empty" messages.
+_BLANK_LETTERS = frozenset("\u115f\u1160\u3164\uffa0\u2800")
+
+
+def has_visible_text(text: str) -> bool:
+    """Whether `text` shows anything: a message of spaces, format characters (zero-width, bidi) and blank fillers
+    shows nothing, and an empty bubble is no message."""
+    return any(not unicodedata.category(ch).startswith(("Z", "C")) and ch not in _BLANK_LETTERS for ch in text)
+
+
 def without_command_prefix(text: str) -> str:
     """`text` without the leading "/" (and spaces) that would make Rasa run it as an `/intent{"slot": "value"}`
     command, skipping NLU and setting slots. (Staff tools that need commands use Rasa's HTTP API, behind a token.)"""

@@ -35,8 +35,8 @@ from pointe_claire.channels.reply_guard import GuardedTurns
 from pointe_claire.channels.rest import MAX_MESSAGE_CHARACTERS
 from pointe_claire.channels.untrusted_input import MAX_JSON_DEPTH, nesting_depth
 from pointe_claire.city_facts import cached_city_facts
-from pointe_claire.names import BILINGUAL_PARTS_KEY, LANGUAGES
-from pointe_claire.text_normalization import resident_text
+from pointe_claire.names import BILINGUAL_PARTS_KEY, LANGUAGES, REPLY_LANGUAGE_KEY
+from pointe_claire.text_normalization import has_visible_text, resident_text
 
 logger = logging.getLogger(__name__)
 
@@ -157,9 +157,14 @@ class WebChatOutput(SocketIOOutput):
         await super().send_custom_json(raw_id(WEBCHAT, recipient_id), json_message, **kwargs)
 
     async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
+        """One bubble per paragraph (as Rasa's socket.io output), each with the `lang` of its language when the reply
+        generator named it, so that a screen reader reads an English reply on the French page with an English voice."""
         parts: dict[str, str] = kwargs.get(BILINGUAL_PARTS_KEY) or {}
-        for part in [*parts.values()] if parts else [text]:  # French first, as the reply generator orders them
-            await super().send_text_message(recipient_id, part, **kwargs)
+        pieces = parts.items() if parts else [(kwargs.get(REPLY_LANGUAGE_KEY), text)]  # French first
+        for language, part in pieces:
+            for paragraph in part.strip().split("\n\n"):
+                message = {"text": paragraph, **({"lang": language} if language in LANGUAGES else {})}
+                await self._send_message(recipient_id, message)
 
 
 class WebChatInput(SocketIOInput):
@@ -246,14 +251,15 @@ class WebChatInput(SocketIOInput):
         sender_id = conversation_id(WEBCHAT, session)
         output = WebChatOutput(sio, self.bot_message_evt)
         text = resident_text(data["message"]).strip()
-        if not text:
-            return
-        if len(text) > MAX_MESSAGE_CHARACTERS:
+        # Nothing to read (only spaces or invisible characters), or too long: the page's notice, never silence
+        # (the page would then warn that no answer came).
+        notice = "too_long" if len(text) > MAX_MESSAGE_CHARACTERS else None if has_visible_text(text) else "empty"
+        if notice:
             try:
-                notice = "\n\n".join(load_page_text()[lang]["too_long"] for lang in PAGE_LANGUAGES)
+                parts = {lang: load_page_text()[lang][notice] for lang in PAGE_LANGUAGES}
+                await output.send_text_message(sender_id, "\n\n".join(parts.values()), **{BILINGUAL_PARTS_KEY: parts})
             except PAGE_ERRORS:
-                notice = unavailable_text()
-            await output.send_text_message(sender_id, notice)
+                await output.send_text_message(sender_id, unavailable_text())
             return
         metadata = data.get(self.metadata_key)
         message = UserMessage(

@@ -185,6 +185,110 @@ def test_a_reload_keeps_the_conversation_and_the_banner_stays_on_screen_as_it_gr
     assert len(stored_user_events(assistant, session_id)) == 4
 
 
+def on_screen_below_the_banner(browser: WebDriver, element: WebElement) -> bool:
+    """The element is wholly in the window and not hidden under the sticky emergency banner."""
+    return bool(
+        browser.execute_script(
+            """
+            const box = arguments[0].getBoundingClientRect();
+            const banner = document.getElementById("emergency").getBoundingClientRect();
+            return box.top >= banner.bottom && box.bottom <= window.innerHeight;
+            """,
+            element,
+        )
+    )
+
+
+def emulate_width(browser: WebDriver, width: int, height: int) -> None:
+    browser.execute_cdp_cmd(
+        "Emulation.setDeviceMetricsOverride",
+        {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": width < 600},
+    )
+
+
+@pytest.mark.parametrize(("width", "height"), [(390, 844), (1280, 800)])
+def test_after_each_reply_the_message_field_stays_on_screen(page_url: str, browser: WebDriver, width: int, height: int):
+    emulate_width(browser, width, height)
+    open_chat(browser, page_url)
+    focus_message_field_with_keyboard(browser)
+    field = browser.find_element(By.ID, "message")
+    for message in ("Bonjour", "Où puis-je trouver les offres d'emploi de la Ville?", "Et les séances du conseil?"):
+        answer = say(browser, message)
+        assert on_screen_below_the_banner(browser, field), f"after {message!r} the field is off screen at {width}px"
+        assert on_screen_below_the_banner(browser, answer[-1]), "the new reply is just above the field"
+        assert emergency_banner_in_view(browser)
+    assert browser.switch_to.active_element == field  # the resident types on, no click needed
+
+
+def test_phone_numbers_are_never_cut_across_two_lines(page_url: str, browser: WebDriver):
+    emulate_width(browser, 320, 568)
+    open_chat(browser, page_url)
+    focus_message_field_with_keyboard(browser)
+    answer = say(browser, "Il y a de la fumée et des flammes chez mon voisin")
+    assert {"tel:911"} <= {a.get_attribute("href") for part in answer for a in part.find_elements(By.TAG_NAME, "a")}
+    # Every number wherever it falls on a line: a reply bubble of the page, the number pushed one word further each
+    # time, so that one of them ends a line (where "9-1-1" used to break after a hyphen).
+    cut: list[str] = browser.execute_script(
+        """
+        const log = document.getElementById("log");
+        const cut = [];
+        for (const number of ["9-1-1", "514-630-1234", "514-630-1200"]) {
+          for (let words = 0; words < 40; words++) {
+            const item = document.createElement("li");
+            item.className = "message bot";
+            const text = document.createElement("div");
+            text.className = "text";
+            text.appendChild(PointeClaireLinkify.render("ab ".repeat(words) + "appelez le " + number, document));
+            item.appendChild(text);
+            log.appendChild(item);
+            if (text.querySelector("a").getClientRects().length > 1) cut.push(number + " after " + words + " words");
+            item.remove();
+          }
+        }
+        return cut;
+        """
+    )
+    assert cut == []
+    for number in browser.find_elements(By.CSS_SELECTOR, "a[href^='tel:']"):  # the banner, the replies, the footer
+        assert browser.execute_script("return arguments[0].getClientRects().length", number) == 1, number.text
+
+
+def test_each_reply_bubble_names_its_language_for_screen_readers(page_url: str, browser: WebDriver):
+    open_chat(browser, page_url)  # the French page
+    focus_message_field_with_keyboard(browser)
+    say(browser, "Hello, where can I find the City's job offers?")
+    say(browser, "Merci! Et les séances du conseil municipal?")
+    bubbles = browser.find_elements(By.CSS_SELECTOR, "#log .message.bot")
+    languages = [bubble.get_attribute("lang") for bubble in bubbles]
+    assert "en" in languages and "fr" in languages, languages
+    for bubble, language in zip(bubbles, languages, strict=True):
+        text = bubble.find_element(By.CLASS_NAME, "text").text
+        assert language == IDENTIFIER.identify(text).language, (language, text)
+    # Kept with the conversation: a reload shows the same bubbles with the same languages.
+    open_chat(browser, page_url)
+    assert [b.get_attribute("lang") for b in browser.find_elements(By.CSS_SELECTOR, "#log .message.bot")] == languages
+
+
+def test_a_message_of_only_invisible_characters_is_not_sent_and_the_page_says_why(
+    assistant: Assistant, page_url: str, browser: WebDriver
+):
+    session_id = open_chat(browser, page_url + "?lang=en")
+    focus_message_field_with_keyboard(browser)
+    field = browser.find_element(By.ID, "message")
+    # Zero-width space, word joiner, Hangul filler, blank Braille pattern, no-break space: nothing to see.
+    browser.execute_script("arguments[0].value = arguments[1]", field, "\u200b\u2060\u3164\u2800\u00a0")
+    field.send_keys(Keys.ENTER)
+    assert browser.find_element(By.ID, "status").text == load_page_text()["en"]["empty"]
+    assert browser.find_elements(By.CSS_SELECTOR, "#log .message") == []
+    assert field.get_attribute("value") == ""
+    answer = say(browser, "Hello")  # the next message is sent and answered as usual
+    assert answer and browser.find_element(By.ID, "status").text == "Connected."
+    assert [entry.get_attribute("class") for entry in browser.find_elements(By.CSS_SELECTOR, "#log .message")][:1] == [
+        "message user"
+    ]
+    assert [event["text"] for event in stored_user_events(assistant, session_id)] == ["Hello"]
+
+
 def test_reply_text_is_shown_as_text_with_only_addresses_emails_and_numbers_as_links(page_url: str, browser: WebDriver):
     open_chat(browser, page_url)
     shown: dict[str, Any] = browser.execute_script(
@@ -311,7 +415,8 @@ def test_malformed_socket_events_are_ignored_and_the_next_message_is_answered(as
     session_id, answers = asyncio.run(_misbehaving_client(assistant.base_url))
 
     blank, too_long, greeting = answers
-    assert blank == []
+    # Only invisible characters: a clear answer, never the silence the page would take for "no answer".
+    assert blank == [load_page_text()[language]["empty"] for language in ("fr", "en")]
     assert too_long == [
         "Votre message est trop long; veuillez le raccourcir.",
         "Your message is too long; please shorten it.",

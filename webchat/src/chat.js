@@ -55,6 +55,14 @@
     save(LOG_KEY, JSON.stringify(entries));
   }
 
+  // Format characters (zero-width, bidi), separators and the fillers drawn as nothing, as the server reads them
+  // (pointe_claire/text_normalization.py, has_visible_text).
+  const INVISIBLE = /[\p{Z}\p{C}\u115f\u1160\u3164\uffa0\u2800\s]/gu;
+
+  function hasVisibleText(text) {
+    return text.replace(INVISIBLE, "").length > 0;
+  }
+
   function labelFor(who) {
     return { user: words.you, bot: words.assistant, note: words.note }[who];
   }
@@ -62,6 +70,9 @@
   function show(entry) {
     const item = document.createElement("li");
     item.className = "message " + entry.who;
+    if (entry.lang === "fr" || entry.lang === "en") {
+      item.lang = entry.lang; // an English reply on the French page is read with an English voice
+    }
     const label = document.createElement("span");
     label.className = "who";
     label.textContent = labelFor(entry.who);
@@ -77,7 +88,9 @@
     }
     item.appendChild(body);
     log.appendChild(item);
-    item.scrollIntoView({ block: "end" });
+    // The field to answer in stays on screen, the new bubble just above it (scrolling to the bubble pushed the
+    // field below the window).
+    form.scrollIntoView({ block: "end" });
   }
 
   function add(entry) {
@@ -132,7 +145,7 @@
   socket.on(words.botEvent, function (message) {
     if (message && typeof message.text === "string") {
       stopWaiting();
-      add({ who: "bot", text: message.text });
+      add({ who: "bot", text: message.text, lang: message.lang });
     }
   });
 
@@ -142,7 +155,10 @@
 
   function send() {
     const text = input.value.trim();
-    if (!text) {
+    if (!hasVisibleText(text)) {
+      // Only spaces or invisible characters: an empty bubble, and no answer to wait for.
+      input.value = "";
+      setStatus(words.empty);
       return;
     }
     if (text.length > maxCharacters) {
@@ -151,6 +167,7 @@
     }
     add({ who: "user", text: text });
     input.value = "";
+    setStatus(confirmed ? words.connected : words.disconnected); // any "empty" or "too long" hint is over
     // Kept until the connection (and the session) is back; the note with the emergency numbers appears if no
     // answer comes in time either way.
     if (confirmed) {
