@@ -116,22 +116,24 @@ types: $(VENV)/.installed ## Type check (mypy)
 # model, and `rasa test` on the stories) runs in a second pytest, started first: the worked example trains its
 # copy's model while `make train` trains the shared one (one core each, beside the checks), then the tests that
 # need no model run, and the others wait for the shared model (scripts/model_freshness.py's lock); `make test-dates`
-# follows them there. The main pytest follows the checks and training. The second process's report comes last; any
-# step failing fails `make test`.
+# follows them there. The main pytest follows the checks: its unit tier runs while the model trains, its tests
+# that need the model wait for it (the same lock). The second process's report comes last; any step failing
+# fails `make test`.
 test: system-packages $(VENV)/.installed $(WEBCHAT) ## Everything: checks, unit tests, conversation tests through the real model
 	@slow_log=$$(mktemp); \
 	( trap 'kill $$step 2>/dev/null; exit 143' TERM; \
 	  $(PY) -m pytest -m slow -p no:cacheprovider & step=$$!; wait $$step; slow=$$?; \
 	  $(MAKE) --no-print-directory test-dates & step=$$!; wait $$step; dates=$$?; \
 	  test $$slow -eq 0 && test $$dates -eq 0 ) >"$$slow_log" 2>&1 & slow=$$!; \
-	trap 'kill '"$$slow"' 2>/dev/null' INT TERM; \
+	$(MAKE) --no-print-directory train & train=$$!; \
+	trap 'kill '"$$slow $$train"' 2>/dev/null' INT TERM; \
 	main=1; \
-	if $(MAKE) --no-print-directory -j4 --output-sync=target validate lint types train; then \
+	if $(MAKE) --no-print-directory -j3 --output-sync=target validate lint types; then \
 	  $(PY) -m pytest -m "not slow"; main=$$?; \
-	else kill $$slow 2>/dev/null; fi; \
-	wait $$slow; slow_status=$$?; \
+	else kill $$slow $$train 2>/dev/null; fi; \
+	wait $$train; trained=$$?; wait $$slow; slow_status=$$?; \
 	echo "--- the slow tier, then make test-dates, run beside the rest:"; cat "$$slow_log"; rm -f "$$slow_log"; \
-	test $$main -eq 0 && test $$slow_status -eq 0
+	test $$main -eq 0 && test $$trained -eq 0 && test $$slow_status -eq 0
 
 test-fast: $(VENV)/.installed ## The unit tier: no trained model, browser, production stack or project copy (< 3 min)
 	$(PY) -m pytest -m "unit and not slow" -q

@@ -69,14 +69,14 @@ def _tiers_of(item: pytest.Item) -> set[str]:
 
 
 def _run_order(item: pytest.Item) -> int:
-    """`make test` starts the slow tier while it trains the model: there the longest test comes first (the guide's
-    worked example, whose name says slow: it trains its own model beside that one), then the tests that need no
-    model, then the others."""
+    """`make test` starts both pytest runs while it trains the model. In the main one the unit tier comes first (it
+    needs no model). In the slow tier the longest test comes first (the guide's worked example, whose name says
+    slow: it trains its own model beside that one), then the tests that need no model, then the others."""
     if item.get_closest_marker("slow") is None:
-        return 0
+        return 0 if item.get_closest_marker("unit") is not None else 1
     if item.name.startswith("test_slow_"):
-        return 1
-    return 2 if "trained_model" not in getattr(item, "fixturenames", ()) else 3
+        return 2
+    return 3 if "trained_model" not in getattr(item, "fixturenames", ()) else 4
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
