@@ -10,10 +10,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import re
 import sqlite3
 import time
 import urllib.request
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -287,6 +289,51 @@ def test_a_message_of_only_invisible_characters_is_not_sent_and_the_page_says_wh
         "message user"
     ]
     assert [event["text"] for event in stored_user_events(assistant, session_id)] == ["Hello"]
+
+
+def test_the_page_says_the_assistant_is_writing_until_its_reply_comes(page_url: str, browser: WebDriver):
+    open_chat(browser, page_url + "?lang=en")
+    focus_message_field_with_keyboard(browser)
+    # What the log went through while the message was answered: each indicator shown or taken away, and where.
+    browser.execute_script(
+        """
+        window.typingSeen = [];
+        new MutationObserver((changes) => {
+          for (const change of changes) {
+            for (const node of change.addedNodes) {
+              if (node.classList && node.classList.contains("typing")) {
+                window.typingSeen.push(["shown", node.textContent, node.previousElementSibling.className]);
+              }
+            }
+            for (const node of change.removedNodes) {
+              if (node.classList && node.classList.contains("typing")) window.typingSeen.push(["gone"]);
+            }
+          }
+        }).observe(document.getElementById("log"), { childList: true });
+        """
+    )
+    say(browser, "When is the next council meeting?")
+    seen = browser.execute_script("return window.typingSeen")
+    assert seen[0] == ["shown", load_page_text()["en"]["typing"], "message user"], seen
+    assert seen[1] == ["gone"], seen
+    assert browser.find_elements(By.CSS_SELECTOR, "#log .typing") == []
+    assert browser.find_elements(By.CSS_SELECTOR, "#log .message")[-1].get_attribute("class") == "message bot"
+
+
+def test_each_message_shows_the_time_it_was_written_and_keeps_it_on_reload(page_url: str, browser: WebDriver):
+    open_chat(browser, page_url)
+    focus_message_field_with_keyboard(browser)
+    say(browser, "Bonjour, quelles sont les heures de la bibliothèque?")
+    times = browser.find_elements(By.CSS_SELECTOR, "#log .message .who time")
+    assert len(times) == len(browser.find_elements(By.CSS_SELECTOR, "#log .message")) >= 2
+    now = time.time()
+    stamps = [str(t.get_attribute("datetime")) for t in times]
+    for stamp, shown in zip(stamps, times, strict=True):
+        written = datetime.fromisoformat(stamp.replace("Z", "+00:00")).timestamp()
+        assert now - 120 < written <= now + 1, stamp
+        assert re.fullmatch(r"\d{1,2} h \d{2}", shown.text), shown.text  # fr-CA: "14 h 05"
+    open_chat(browser, page_url)
+    assert [t.get_attribute("datetime") for t in browser.find_elements(By.CSS_SELECTOR, "#log .who time")] == stamps
 
 
 def test_reply_text_is_shown_as_text_with_only_addresses_emails_and_numbers_as_links(page_url: str, browser: WebDriver):

@@ -67,6 +67,23 @@
     return { user: words.you, bot: words.assistant, note: words.note }[who];
   }
 
+  // "14 h 05" on the French page, "2:05 PM" on the English one: the time each message was written or received.
+  const clock = new Intl.DateTimeFormat(document.documentElement.lang === "en" ? "en-CA" : "fr-CA", {
+    hour: "numeric",
+    minute: "2-digit",
+  });
+
+  function timeElement(at) {
+    const when = new Date(at);
+    const element = document.createElement("time");
+    element.className = "at";
+    if (!Number.isNaN(when.getTime())) {
+      element.dateTime = when.toISOString();
+      element.textContent = clock.format(when);
+    }
+    return element;
+  }
+
   function show(entry) {
     const item = document.createElement("li");
     item.className = "message " + entry.who;
@@ -76,6 +93,9 @@
     const label = document.createElement("span");
     label.className = "who";
     label.textContent = labelFor(entry.who);
+    if (entry.at) {
+      label.append(" · ", timeElement(entry.at));
+    }
     item.appendChild(label);
     const body = document.createElement("div");
     body.className = "text";
@@ -87,15 +107,31 @@
       body.textContent = entry.text;
     }
     item.appendChild(body);
-    log.appendChild(item);
+    log.insertBefore(item, typing.parentNode === log ? typing : null); // the typing indicator stays last
     // The field to answer in stays on screen, the new bubble just above it (scrolling to the bubble pushed the
     // field below the window).
     form.scrollIntoView({ block: "end" });
   }
 
   function add(entry) {
+    entry.at = new Date().toISOString();
     remember(entry);
     show(entry);
+  }
+
+  // "The assistant is writing…" while an answer is awaited: shown after the resident's message, gone with the
+  // first reply (or the no-answer note). Not stored: a reload does not show it.
+  const typing = document.createElement("li");
+  typing.className = "message typing";
+  typing.textContent = words.typing;
+
+  function showTyping(shown) {
+    if (shown) {
+      log.appendChild(typing);
+      form.scrollIntoView({ block: "end" });
+    } else {
+      typing.remove();
+    }
   }
 
   function setStatus(text) {
@@ -105,15 +141,18 @@
   function stopWaiting() {
     clearTimeout(waitingForAnswer);
     waitingForAnswer = null;
+    showTyping(false);
   }
 
   function waitForAnswer() {
     if (waitingForAnswer === null) {
       waitingForAnswer = setTimeout(function () {
         waitingForAnswer = null;
+        showTyping(false);
         add({ who: "note" });
       }, answerTimeoutMs);
     }
+    showTyping(true);
   }
 
   storedLog().forEach(show);
