@@ -67,7 +67,7 @@
     return { user: words.you, bot: words.assistant, note: words.note }[who];
   }
 
-  // "14 h 05" on the French page, "2:05 PM" on the English one: the time each message was written or received.
+  // "14 h 05" on the French page, "2:05 p.m." on the English one: the time each message was written or received.
   const clock = new Intl.DateTimeFormat(document.documentElement.lang === "en" ? "en-CA" : "fr-CA", {
     hour: "numeric",
     minute: "2-digit",
