@@ -256,7 +256,8 @@ class WebChatInput(SocketIOInput):
         notice = "too_long" if len(text) > MAX_MESSAGE_CHARACTERS else None if has_visible_text(text) else "empty"
         if notice:
             try:
-                parts = {lang: load_page_text()[lang][notice] for lang in PAGE_LANGUAGES}
+                texts = load_page_text()
+                parts = {lang: texts[lang][notice] for lang in PAGE_LANGUAGES}
                 await output.send_text_message(sender_id, "\n\n".join(parts.values()), **{BILINGUAL_PARTS_KEY: parts})
             except PAGE_ERRORS:
                 await output.send_text_message(sender_id, unavailable_text())
