@@ -32,6 +32,10 @@ BILINGUAL_PARTS_KEY = "bilingual_parts"
 # Key of a bot message in one language that names it (channels mark it up: the web chat bubble's `lang`).
 REPLY_LANGUAGE_KEY = "reply_language"
 
+# Key of a stored event's metadata marking an event that waited in an instance's spool during an outage
+# (pointe_claire/spool.py): {"store": "tracker_store" or "lock_store", "at": when it was spooled, epoch seconds}.
+SPOOLED_KEY = "spooled"
+
 
 class FlagRecord(TypedDict, total=False):
     """One entry of the `flags` slot: something staff should see (an open handoff, a netiquette rule broken)."""

@@ -44,6 +44,9 @@ VARIABLES = _variables(
     Variable("ACTIONS_PORT", "port of the action server, which endpoints.yml's action_endpoint names", "5055"),
     # A ticket of a conversation whose message was on an instance that died blocks it this long (Rasa's default:
     # 60 s). It must outlast the slowest message: 11 s at p95 with one instance at concurrency 32.
+    # Events the tracker store (or the lock store) could not take, kept on this instance's own disk until replayed
+    # (pointe_claire/spool.py). Relative: to the working directory, like tracker.db; one directory per instance.
+    Variable("ASSISTANT_SPOOL_DIR", "durable local spool of events a store could not take (one per instance)", "spool"),
     Variable("TICKET_LOCK_LIFETIME", "seconds a dead instance's conversation ticket blocks (cluster)", "30"),
     Variable("RASA_API_TOKEN", "token of Rasa's HTTP API in the cluster", secret=True),
     # channels (credentials.yml names these; keys live only in the production environment)
