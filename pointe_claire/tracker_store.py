@@ -3,20 +3,30 @@
 Built by Rasa from endpoints.yml (`tracker_store: type: pointe_claire.tracker_store.RedactingSQLTrackerStore`);
 the patterns come from `pointe_claire.redaction`. The same endpoints.yml serves a laptop (SQLite file) and
 production (PostgreSQL): `url_env` names the environment variable that, when set, holds the database URL.
+
+Events the database cannot take (it is unreachable) go, redacted the same way, to this instance's spool
+(`pointe_claire.spool`) and are replayed from it in order and exactly once (`replay`), which the reply guard does
+under the conversation's lock before its next message and every few seconds in the background.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+import logging
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from rasa.core.tracker_store import SQLTrackerStore, create_engine_kwargs
-from rasa.shared.core.events import BotUttered, Event, UserUttered
+from rasa.shared.core.constants import ACTION_LISTEN_NAME
+from rasa.shared.core.events import ActionExecuted, BotUttered, Event, UserUttered
 
 from pointe_claire import settings
+from pointe_claire.names import SPOOLED_KEY
 from pointe_claire.redaction import Redactor, default_redactor
+from pointe_claire.spool import Spool
 
 if TYPE_CHECKING:
     from rasa.core.brokers.broker import EventBroker
@@ -24,8 +34,12 @@ if TYPE_CHECKING:
     from rasa.shared.core.trackers import DialogueStateTracker
     from sqlalchemy.orm import Session
 
+logger = logging.getLogger(__name__)
+
 # The variable endpoints.yml names (`url_env`). The review app reads the same URL from REVIEW_TRACKER_DB_URL.
 DATABASE_URL_VARIABLE = "ASSISTANT_DATABASE_URL"
+
+SPOOL_DIR_VARIABLE = "ASSISTANT_SPOOL_DIR"
 
 # How long opening a PostgreSQL connection may take before it fails (and the resident gets the fallback).
 POSTGRESQL_CONNECT_TIMEOUT_SECONDS = 5
@@ -52,6 +66,74 @@ IDENTIFIER_KEYS = frozenset(
         "retrieval_intent",
     }
 )
+
+
+# The database cannot be reached (as opposed to a bug in a query): the events go to the spool instead.
+UNREACHABLE_ERRORS: tuple[type[Exception], ...] = (
+    sa.exc.OperationalError,
+    sa.exc.InterfaceError,
+    sa.exc.TimeoutError,
+)
+
+# Why an event was spooled (its metadata's SPOOLED_KEY record, which staff see).
+TRACKER_STORE_UNREACHABLE = "tracker_store_unreachable"
+LOCK_STORE_UNREACHABLE = "lock_store_unreachable"
+AFTER_SPOOLED_EVENTS = "after_spooled_events"  # the store answered, but earlier events of the conversation wait
+
+# Set on each tracker this store returns or saves: how many of its events are stored. What a failed save spools is
+# the rest (Rasa's own save counts the stored rows instead, which it cannot do with the database down).
+_STORED_EVENTS_ATTRIBUTE = "_pointe_claire_stored_events"
+
+# Which spool files have been replayed, and up to which event: written in the same transaction as the events, so
+# a replay cut anywhere stores nothing twice. The review app reads it to mark the conversations of an outage.
+_spool_metadata = sa.MetaData()
+spool_replays = sa.Table(
+    "spool_replays",
+    _spool_metadata,
+    sa.Column("spool_file", sa.String(64), primary_key=True),
+    sa.Column("sender_id", sa.String(255), nullable=False, index=True),
+    sa.Column("last_seq", sa.Integer, nullable=False),
+    sa.Column("first_timestamp", sa.Float),
+    sa.Column("last_timestamp", sa.Float),
+    sa.Column("replayed_at", sa.Float, nullable=False),
+)
+
+
+@dataclass
+class SpoolActivity:
+    """Counts since the last summary line (`RedactingSQLTrackerStore.spool_summary`)."""
+
+    spooled_events: int = 0
+    replayed_events: int = 0
+    replayed_conversations: int = 0
+
+
+def unhandled_turn(
+    text: str,
+    parse_data: Mapping[str, Any] | None,
+    replies: Sequence[str],
+    reply_action: str,
+    received_at: float,
+    input_channel: str | None = None,
+    message_id: str | None = None,
+    metadata: Mapping[str, Any] | None = None,
+) -> list[Event]:
+    """The events of a message the assistant could not handle (a store down) and the fallback it got, shaped as
+    Rasa stores a turn: the resident's message, the response's action, what was sent, then listening again."""
+    parsed = dict(parse_data or {})
+    user = UserUttered(
+        text,
+        parsed.get("intent"),
+        parsed.get("entities"),
+        parsed or None,
+        timestamp=received_at,
+        input_channel=input_channel,
+        message_id=message_id,
+        metadata=dict(metadata) if metadata else None,
+    )
+    now = max(time.time(), received_at)
+    bot = [BotUttered(reply, timestamp=now) for reply in replies]
+    return [user, ActionExecuted(reply_action, timestamp=now), *bot, ActionExecuted(ACTION_LISTEN_NAME, timestamp=now)]
 
 
 def redact_values(value: Any, redactor: Redactor, key: str | None = None) -> Any:
@@ -104,6 +186,7 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
         query: dict[str, Any] | None = None,
         redactor: Redactor | None = None,
         url_env: str | None = None,
+        spool_dir: str | None = None,
         **kwargs: Any,
     ) -> None:
         # Same parameters as SQLTrackerStore, since Rasa passes endpoints.yml's keys (and `host`) straight through.
@@ -126,6 +209,12 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
         )
         self.redactor = redactor or default_redactor()
         self._ping_before_use()
+        try:
+            _spool_metadata.create_all(self.engine)
+        except (sa.exc.OperationalError, sa.exc.ProgrammingError) as error:  # another instance created it meanwhile
+            logger.warning("Could not create the spool_replays table: %s", str(error).splitlines()[0])
+        self.spool = Spool(spool_dir or settings.text(SPOOL_DIR_VARIABLE))
+        self.spool_activity = SpoolActivity()
 
     def _ping_before_use(self) -> None:
         # A pooled connection to a database that restarted is dead: with pre-ping the pool tests it and reconnects,
@@ -194,3 +283,124 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
         # save() also publishes new events to the event broker when one is configured: same rule, nothing leaves
         # the process unredacted. (Which events are new is decided by position, so redaction does not change it.)
         await super()._stream_new_events(event_broker, [self.redacted(event) for event in new_events], sender_id)
+
+    # --- the spool: events the database could not take --------------------------------------------------------
+
+    async def _retrieve(self, sender_id: str, fetch_events_from_all_sessions: bool) -> DialogueStateTracker | None:
+        tracker = await super()._retrieve(sender_id, fetch_events_from_all_sessions)
+        if tracker is not None:
+            setattr(tracker, _STORED_EVENTS_ATTRIBUTE, len(tracker.events))
+        return tracker
+
+    async def save(self, tracker: DialogueStateTracker) -> None:
+        """Rasa's save; when the database cannot be reached, or earlier events of the conversation still wait in
+        the spool (order), the new events go to the spool instead and the turn goes on."""
+        if self.spool.has_pending(tracker.sender_id):
+            self._spool_unsaved(tracker, AFTER_SPOOLED_EVENTS)
+            return
+        try:
+            await super().save(tracker)
+        except UNREACHABLE_ERRORS:
+            self._spool_unsaved(tracker, TRACKER_STORE_UNREACHABLE)
+            return
+        setattr(tracker, _STORED_EVENTS_ATTRIBUTE, len(tracker.events))
+
+    def _spool_unsaved(self, tracker: DialogueStateTracker, reason: str) -> None:
+        # A tracker this store did not return (a new one) has none of its events stored.
+        stored = getattr(tracker, _STORED_EVENTS_ATTRIBUTE, 0)
+        self.spool_events(tracker.sender_id, list(tracker.events)[stored:], reason)
+        setattr(tracker, _STORED_EVENTS_ATTRIBUTE, len(tracker.events))
+
+    def spool_events(self, sender_id: str, events: Sequence[Event], reason: str) -> int:
+        """Writes `events`, redacted as `save` would store them and marked with `reason`, to the spool (fsynced);
+        returns how many events of the conversation now wait there. An error (disk full) is raised as it is."""
+        marker = {"reason": reason, "at": time.time()}
+        records = []
+        for event in events:
+            data = self.redacted(event).as_dict()
+            data["metadata"] = {**(data.get("metadata") or {}), SPOOLED_KEY: marker}
+            records.append(data)
+        if not records:
+            return 0
+        waiting = self.spool.append(sender_id, records)
+        self.spool_activity.spooled_events += len(records)
+        logger.info(
+            "Spooled %d event(s) of conversation %s (%s): %d wait in %s.",
+            len(records),
+            sender_id,
+            reason,
+            waiting,
+            self.spool.directory,
+        )
+        return waiting
+
+    def replay(self, sender_id: str) -> int:
+        """Stores the conversation's spooled events not stored yet, in order, in one transaction with the spool
+        file's progress, then deletes the file; returns how many were stored. Call it holding the conversation's
+        lock (Rasa's save counts stored rows: a row added during another turn would shift what that turn writes).
+        Raises the database's error when it is still unreachable; the file is then kept as it was."""
+        with self.spool.claimed(sender_id) as claim:
+            spooled = claim.spooled
+            if spooled is None:
+                return 0
+            with self.session_scope() as session:
+                done = session.execute(
+                    sa.select(spool_replays.c.last_seq)
+                    .where(spool_replays.c.spool_file == spooled.spool_id)
+                    .with_for_update()
+                ).scalar()
+                todo = [item for item in spooled.events if item.seq > (done or 0)]
+                for item in todo:
+                    session.add(self._row(sender_id, item.event))
+                if todo:
+                    progress = {"last_seq": todo[-1].seq, "last_timestamp": todo[-1].event.get("timestamp")}
+                    if done is None:
+                        statement = spool_replays.insert().values(
+                            spool_file=spooled.spool_id,
+                            sender_id=sender_id,
+                            first_timestamp=todo[0].event.get("timestamp"),
+                            replayed_at=time.time(),
+                            **progress,
+                        )
+                    else:
+                        statement = (
+                            spool_replays.update()
+                            .where(spool_replays.c.spool_file == spooled.spool_id)
+                            .values(replayed_at=time.time(), **progress)
+                        )
+                    session.execute(statement)
+                session.commit()
+            claim.delete()
+        self.spool_activity.replayed_events += len(todo)
+        self.spool_activity.replayed_conversations += 1
+        logger.info(
+            "Replayed %d event(s) of conversation %s from the spool (%d were already stored).",
+            len(todo),
+            sender_id,
+            len(spooled.events) - len(todo),
+        )
+        return len(todo)
+
+    def _row(self, sender_id: str, data: Mapping[str, Any]) -> Any:
+        """The row SQLTrackerStore.save writes for an event (same columns, same JSON)."""
+        parse_data = data.get("parse_data") or {}
+        return self.SQLEvent(
+            sender_id=sender_id,
+            type_name=data["event"],
+            timestamp=data.get("timestamp"),
+            intent_name=(parse_data.get("intent") or {}).get("name"),
+            action_name=data.get("name"),
+            data=json.dumps(dict(data)),
+        )
+
+    def spool_summary(self) -> str | None:
+        """One line of what was spooled and replayed since the last call, with what still waits; None if nothing."""
+        activity, self.spool_activity = self.spool_activity, SpoolActivity()
+        waiting = len(self.spool.pending())
+        if not (activity.spooled_events or activity.replayed_events or waiting):
+            return None
+        return (
+            f"Spool: {activity.spooled_events} event(s) spooled, {activity.replayed_events} event(s) of "
+            f"{activity.replayed_conversations} conversation(s) replayed into the tracker store; "
+            f"{waiting} conversation(s) still waiting in {self.spool.directory}."
+        )

@@ -6,10 +6,15 @@ Every input channel (REST, web chat, X, Messenger) hands each message to `Guarde
 whether the resident got an answer; needs nothing but domain.yml and city_facts.yml. Each kind of failure is logged
 at its first occurrence and then at most once a minute, with the number of messages affected since the previous
 line; for PostgreSQL and Redis, the first message handled again logs how many more were affected.
+
+Nothing is lost meanwhile: a message that could not be handled is written, with the fallback it got, to the
+instance's spool (`pointe_claire.spool`, through the tracker store), and the guard replays a conversation's spooled
+events under its lock before handling its next message, and every REPLAY_INTERVAL_SECONDS in the background.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -25,6 +30,13 @@ from rasa.core.lock_store import LockError
 from rasa.core.tracker_store import FailSafeTrackerStore
 from sanic import Blueprint, Sanic
 
+from pointe_claire.tracker_store import (
+    LOCK_STORE_UNREACHABLE,
+    TRACKER_STORE_UNREACHABLE,
+    RedactingSQLTrackerStore,
+    unhandled_turn,
+)
+
 logger = logging.getLogger(__name__)
 
 SERVICE_UNAVAILABLE_RESPONSE = "utter_service_unavailable"
@@ -32,6 +44,10 @@ SERVICE_UNAVAILABLE_RESPONSE = "utter_service_unavailable"
 TRACKER_STORE_ERROR_HOOK = "_on_tracker_store_error"
 # One log line per burst of failures, not one per message.
 LOG_INTERVAL_SECONDS = 60.0
+# How often spooled conversations whose resident wrote nothing since the outage are replayed: soon enough for staff
+# (the review app shows them once replayed), rare enough to cost nothing when the spool is empty (one directory
+# listing).
+REPLAY_INTERVAL_SECONDS = 10.0
 
 
 class StoreUnavailable(Exception):
@@ -106,6 +122,7 @@ class ReplyGuard:
         self._app = app
         self._bursts: dict[str, _Burst] = {}
         self._watched: object = None
+        self._replaying: asyncio.Task[None] | None = None
 
     @classmethod
     def of(cls, app: Sanic) -> ReplyGuard:
@@ -148,14 +165,64 @@ class ReplyGuard:
             _first_line(error),
         )
 
+    @property
+    def spooling_store(self) -> RedactingSQLTrackerStore | None:
+        """Our tracker store inside Rasa's fail-safe wrapper: it keeps the spool."""
+        agent = self.agent
+        store = getattr(getattr(agent, "tracker_store", None), "_tracker_store", None)
+        return store if isinstance(store, RedactingSQLTrackerStore) else None
+
+    async def replay_spooled(self, sender_id: str) -> int:
+        """Stores the conversation's spooled events, under its lock, before anything newer: returns how many.
+        Raises the store's error when the lock store or the tracker store is still down."""
+        store = self.spooling_store
+        lock_store = getattr(self.agent, "lock_store", None)
+        if store is None or not store.spool.has_pending(sender_id):
+            return 0
+        if lock_store is None:
+            return store.replay(sender_id)
+        async with lock_store.lock(sender_id):
+            return store.replay(sender_id)
+
+    async def replay_all_spooled(self) -> None:
+        """One round of the background replay: every spooled conversation, oldest first, until a store fails."""
+        store = self.spooling_store
+        if store is None:
+            return
+        for sender_id in store.spool.pending():
+            try:
+                await self.replay_spooled(sender_id)
+            except STORE_ERRORS:
+                break  # still down: the next round tries again
+        summary = store.spool_summary()
+        if summary:
+            logger.warning(summary)
+
+    def start_replaying(self, app: Sanic) -> None:
+        """Starts the background replay once per server (each channel's start-up asks)."""
+        if self._replaying is None and self.spooling_store is not None:
+            self._replaying = app.add_task(self._replay_periodically(), name="pointe_claire_spool_replay")
+
+    async def _replay_periodically(self) -> None:
+        while True:
+            await asyncio.sleep(REPLAY_INTERVAL_SECONDS)
+            try:
+                await self.replay_all_spooled()
+            except Exception as error:  # a spool file that cannot be read: logged, the next round tries again
+                logger.error("Replaying the spool failed: %s", _first_line(error))
+
     async def answer(self, on_new_message: Callable[[UserMessage], Awaitable[Any]], message: UserMessage) -> bool:
         """Runs one turn; the resident gets Rasa's reply, or else the response-only fallback (a store down, no
-        reply at all, an error). Returns whether anything was sent to the resident."""
+        reply at all, an error), and the message and its fallback go to the spool when a store is down. Returns
+        whether anything was sent to the resident."""
         self._follow_agent()
+        received_at = time.time()
         output = _Counted(message.output_channel)
         message.output_channel = output
         token = _in_guarded_message.set(True)
         try:
+            # Events spooled during an outage go first, so the conversation keeps its order.
+            await self.replay_spooled(message.sender_id)
             await on_new_message(message)
         except STORE_ERRORS as error:
             lock_store = isinstance(error, (LockError, redis.RedisError))
@@ -170,7 +237,10 @@ class ReplyGuard:
             if isinstance(getattr(output.inner, "messages", None), list):
                 output.inner.messages.clear()
             # With the tracker store down, asking it the conversation's language would only fail (or wait) again.
-            await self._send_fallback(output, message.sender_id, ask_store=lock_store)
+            replies = await self._send_fallback(output, message.sender_id, ask_store=lock_store)
+            await self._spool_unhandled(
+                message, replies, received_at, LOCK_STORE_UNREACHABLE if lock_store else TRACKER_STORE_UNREACHABLE
+            )
             return output.sent > 0
         except Exception as error:  # the resident still gets the emergency numbers below; no message text logged
             logger.error(
@@ -191,17 +261,57 @@ class ReplyGuard:
             await self._send_fallback(output, message.sender_id)
         return output.sent > 0
 
-    async def _send_fallback(self, output: _Counted, sender_id: str, ask_store: bool = True) -> None:
+    async def _send_fallback(self, output: _Counted, sender_id: str, ask_store: bool = True) -> list[str]:
+        """Sends the fallback; returns the texts sent."""
         agent = self.agent
+        sent: list[str] = []
         if agent is None:
-            return
+            return sent
         try:
             for reply in await self._rendered_fallback(agent, sender_id, output.name(), ask_store):
                 await output.send_text_message(sender_id, reply["text"])
+                sent.append(reply["text"])
         except Exception as error:  # a channel that cannot send at all (its platform down): logged, nothing more
             logger.error(
                 "The response-only fallback could not be sent (conversation %s): %s", sender_id, _first_line(error)
             )
+        return sent
+
+    async def _spool_unhandled(self, message: UserMessage, replies: list[str], received_at: float, reason: str) -> None:
+        """Keeps a message the assistant could not handle, and the fallback it got, in the spool: staff see it once
+        it is replayed, with its intent (an emergency is flagged as any other)."""
+        store = self.spooling_store
+        if store is None:
+            return
+        events = unhandled_turn(
+            message.text or "",
+            await self._parsed(message),
+            replies,
+            SERVICE_UNAVAILABLE_RESPONSE,
+            received_at,
+            input_channel=message.input_channel,
+            message_id=message.message_id,
+            metadata=message.metadata,
+        )
+        try:
+            store.spool_events(message.sender_id, events, reason)
+        except OSError as error:  # the instance's own disk: nothing more can be done for this message
+            logger.error(
+                "A message of conversation %s could not be spooled and is lost: %s",
+                message.sender_id,
+                _first_line(error),
+            )
+
+    async def _parsed(self, message: UserMessage) -> dict[str, Any] | None:
+        """The message's NLU result (intent, entities, the safety net's kind), or None when it cannot be had."""
+        processor = getattr(self.agent, "processor", None)
+        if processor is None or not message.text:
+            return None
+        try:
+            return dict(await processor.parse_message(message))
+        except Exception as error:  # the message is kept without it
+            logger.warning("A message to spool could not be parsed: %s", _first_line(error))
+            return None
 
     async def _rendered_fallback(
         self, agent: Agent, sender_id: str, channel: str, ask_store: bool = True
@@ -255,10 +365,16 @@ class GuardedTurns:
         @blueprint.listener("after_server_start")
         async def guard_this_server(app: Sanic, _loop: Any) -> None:
             self.start(app)
+            self.start_replaying(app)
 
     def start(self, app: Sanic) -> None:
         """Takes the guard of `app` (its agent, when Rasa has loaded one)."""
         self._guard = ReplyGuard.of(app)
+
+    def start_replaying(self, app: Sanic) -> None:
+        """The guard's background replay of the spool, for a running server."""
+        if self._guard is not None:
+            self._guard.start_replaying(app)
 
     @property
     def agent(self) -> Agent | None:
