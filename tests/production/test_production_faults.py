@@ -1,5 +1,6 @@
 """PostgreSQL or Redis unreachable: the resident still gets the emergency numbers, the error is logged once per
-burst (and the rest of the burst when service resumes), and service resumes by itself when the server returns.
+burst (and the rest of the burst when service resumes), service resumes by itself when the server returns, and the
+messages of the outage reach PostgreSQL afterwards (the spool), in order, once, redacted.
 
 One assistant (action server + Rasa) reaches the machine's real PostgreSQL and Redis through TCP forwarders the
 test cuts and restores: the real servers keep running for everyone else.
@@ -8,14 +9,18 @@ test cuts and restores: the real servers keep running for everyone else.
 from __future__ import annotations
 
 import json
+import os
+import time
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
 from pointe_claire.city_facts import load_city_facts
 from pointe_claire.language import LinguaIdentifier
+from pointe_claire.redaction import default_redactor
 from scripts.servers import Assistant, running_assistant
 from tests.production.support import POSTGRES_ADMIN, REDIS_HOST, REDIS_PORT, Databases, TcpProxy
 
@@ -102,3 +107,86 @@ def test_a_store_down_still_gives_the_emergency_numbers_logs_once_and_recovers(
     # ... and the rest of the burst, not in the first line, is reported then.
     store = log_words.removesuffix(" unreachable")
     assert log_lines(assistant, f"{store} answering again: {BURST - 1} more message(s)") == 1
+
+
+# --- nothing lost: the messages of a PostgreSQL outage are spooled and replayed ----------------------------------
+
+# The issue asks for a 60-second cut. 20 s by default keeps `make test` within its budget and still covers what
+# the duration changes: every pooled connection broken, two background replay rounds (every 10 s) failing against
+# the refused database, and about 200 messages spooled by 6 conversations (the same spool code as at 60 s, which
+# only adds messages). PRODUCTION_CUT_SECONDS=60 runs the issue's minute.
+CUT_SECONDS = float(os.environ.get("PRODUCTION_CUT_SECONDS", "20"))
+OUTAGE_CONVERSATIONS = 6
+PAUSE_SECONDS = 0.3  # per conversation: about 12 messages a second in all, a third of one instance's rate
+# The background replay runs every 10 s; the pool reconnects on first use.
+REPLAY_WAIT_SECONDS = 40
+PHONE_PREFIX = "514-555-"
+
+
+def _outage_message(number: int) -> str:
+    return f"Message numéro {number} pendant la panne, rappelez-moi au {PHONE_PREFIX}{number:04d}"
+
+
+def _talk_during_cut(assistant: Assistant, sender: str, until: float) -> tuple[list[str], list[str]]:
+    """Sends numbered messages until `until`: the texts sent, and the replies that lacked an emergency number."""
+    sent, missing = [], []
+    number = 0
+    while time.monotonic() < until:
+        number += 1
+        text = _outage_message(number)
+        reply = "\n".join(r.get("text", "") for r in assistant.send(sender, text))
+        sent.append(text)
+        if not all(emergency in reply for emergency in EMERGENCY_NUMBERS):
+            missing.append(reply)
+        time.sleep(PAUSE_SECONDS)
+    return sent, missing
+
+
+def test_a_postgresql_cut_under_load_loses_no_message_and_stores_each_once_in_order_redacted(
+    assistant_behind_proxies: Assistant, proxies: dict[str, TcpProxy], databases: Databases
+):
+    """PostgreSQL refused for CUT_SECONDS while 6 conversations keep writing: every resident still gets the
+    emergency numbers, and afterwards every message of the cut is in PostgreSQL, in the order sent, once, redacted,
+    marked as spooled; half the conversations write again (replayed before their new message), the other half
+    never do (replayed by the background task)."""
+    assistant = assistant_behind_proxies
+    senders = [f"outage-{uuid.uuid4().hex[:12]}" for _ in range(OUTAGE_CONVERSATIONS)]
+    expected: dict[str, list[str]] = {}
+    for sender in senders:
+        expected[sender] = ["Bonjour, j'ai une question sur les taxes"]
+        assistant.send(sender, expected[sender][0])
+    proxies["postgres"].cut()
+    started = time.monotonic()
+    try:
+        with ThreadPoolExecutor(OUTAGE_CONVERSATIONS) as pool:
+            results = list(pool.map(lambda s: _talk_during_cut(assistant, s, started + CUT_SECONDS), senders))
+    finally:
+        proxies["postgres"].open()
+    during = sum(len(sent) for sent, _ in results)
+    assert [missing for _, missing in results if missing] == [], "a reply of the cut lacked the emergency numbers"
+    returning = senders[: OUTAGE_CONVERSATIONS // 2]
+    for sender, (sent, _) in zip(senders, results, strict=True):
+        expected[sender] += sent
+        if sender in returning:
+            expected[sender].append("Merci, quand est-ce que quelqu'un va me répondre?")
+            assistant.send(sender, expected[sender][-1])
+    redactor = default_redactor()
+    wanted = {sender: [redactor.redact(text).text for text in texts] for sender, texts in expected.items()}
+    deadline = time.monotonic() + REPLAY_WAIT_SECONDS
+    while time.monotonic() < deadline and any(user_texts(databases, s) != wanted[s] for s in senders):
+        time.sleep(1)
+    for sender in senders:
+        assert user_texts(databases, sender) == wanted[sender], f"conversation {sender}"
+        stored = [data for _, data in databases.events(sender)]
+        assert not any(PHONE_PREFIX in data for data in stored)
+        spooled = [json.loads(data) for data in stored if '"spooled"' in data]
+        assert len([event for event in spooled if event["event"] == "user"]) == len(wanted[sender]) - 1 - (
+            sender in returning
+        )
+    marked = {sender for (sender,) in databases.rows("SELECT DISTINCT sender_id FROM spool_replays")}
+    assert set(senders) <= marked
+    assert not list((assistant.workdir / "spool").glob("*.jsonl")), "everything replayed, nothing left"
+    log = (assistant.workdir / "rasa.log").read_text(errors="replace")
+    assert "pendant la panne" not in log, "no resident text in the log"
+    assert "replayed into the tracker store" in log
+    print(f"{during} messages during a {CUT_SECONDS:.0f}-s cut, all stored once, in order")
