@@ -33,7 +33,8 @@ BILINGUAL_PARTS_KEY = "bilingual_parts"
 REPLY_LANGUAGE_KEY = "reply_language"
 
 # Key of a stored event's metadata marking an event that waited in an instance's spool during an outage
-# (pointe_claire/spool.py): {"store": "tracker_store" or "lock_store", "at": when it was spooled, epoch seconds}.
+# (pointe_claire/spool.py): {"reason": "tracker_store_unreachable", "lock_store_unreachable" or
+# "after_spooled_events", "at": when it was spooled, epoch seconds}.
 SPOOLED_KEY = "spooled"
 
 
