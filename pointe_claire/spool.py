@@ -55,6 +55,13 @@ def file_name(sender_id: str) -> str:
     return hashlib.sha256(sender_id.encode("utf-8")).hexdigest()[:40] + SUFFIX
 
 
+def _modified(path: Path) -> float:
+    try:
+        return path.stat().st_mtime
+    except FileNotFoundError:  # replayed meanwhile
+        return 0.0
+
+
 def _parse(lines: Sequence[bytes]) -> SpoolFile | None:
     header: dict[str, Any] | None = None
     events: list[SpooledEvent] = []
@@ -110,9 +117,8 @@ class Spool:
         """The conversations with spooled events, oldest file first."""
         if not self.directory.is_dir():
             return []
-        paths = sorted(self.directory.glob("*" + SUFFIX), key=lambda p: p.stat().st_mtime if p.exists() else 0)
         found = []
-        for path in paths:
+        for path in sorted(self.directory.glob("*" + SUFFIX), key=_modified):
             spooled = self._read_path(path)
             if spooled is not None:
                 found.append(spooled.sender_id)

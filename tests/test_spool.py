@@ -97,7 +97,12 @@ def test_events_a_failed_save_could_not_store_go_to_the_spool_redacted_and_fsync
 ) -> None:
     synced: list[int] = []
     real_fsync = os.fsync
-    monkeypatch.setattr(spool_module.os, "fsync", lambda fd: synced.append(fd) or real_fsync(fd))
+
+    def fsync(descriptor: int) -> None:
+        synced.append(descriptor)
+        real_fsync(descriptor)
+
+    monkeypatch.setattr(spool_module.os, "fsync", fsync)
     tracker = DialogueStateTracker.from_events(SENDER, resident_events())
     asyncio.run(store.save(tracker))  # no error: the turn goes on
     raw = store.spool.path(SENDER).read_bytes()
@@ -117,7 +122,7 @@ def test_a_replay_stores_the_spooled_events_in_order_once_as_save_would_have(tmp
     assert spooled.replay(SENDER) == 6
     assert spooled.replay(SENDER) == 0 and not spooled.spool.has_pending(SENDER)
     replayed = _stored(spooled)
-    for (_, data), (_, marked) in zip(_stored(direct), replayed):
+    for (_, data), (_, marked) in zip(_stored(direct), replayed, strict=True):
         assert marked["metadata"].pop(SPOOLED_KEY)["reason"] == TRACKER_STORE_UNREACHABLE
         assert {**data, "metadata": data.get("metadata") or {}} == {**marked, "metadata": marked["metadata"]}
     columns = "type_name, timestamp, intent_name, action_name"
