@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import logging
 import time
+from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -350,8 +351,17 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
                     .with_for_update()
                 ).scalar()
                 todo = [item for item in spooled.events if item.seq > (done or 0)]
+                # A save whose commit reached the database but whose answer was lost (the connection broke) was
+                # spooled too: its rows are there already, with the same type and timestamp.
+                present = self._stored_types_and_times(session, sender_id, [item.event for item in todo])
+                stored = 0
                 for item in todo:
+                    key = (str(item.event["event"]), item.event.get("timestamp"))
+                    if present[key]:
+                        present[key] -= 1
+                        continue
                     session.add(self._row(sender_id, item.event))
+                    stored += 1
                 if todo:
                     progress = {"last_seq": todo[-1].seq, "last_timestamp": todo[-1].event.get("timestamp")}
                     if done is None:
@@ -371,15 +381,28 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
                     session.execute(statement)
                 session.commit()
             claim.delete()
-        self.spool_activity.replayed_events += len(todo)
+        self.spool_activity.replayed_events += stored
         self.spool_activity.replayed_conversations += 1
         logger.info(
             "Replayed %d event(s) of conversation %s from the spool (%d were already stored).",
-            len(todo),
+            stored,
             sender_id,
-            len(spooled.events) - len(todo),
+            len(spooled.events) - stored,
         )
-        return len(todo)
+        return stored
+
+    def _stored_types_and_times(
+        self, session: Session, sender_id: str, events: Sequence[Mapping[str, Any]]
+    ) -> Counter[tuple[str, float | None]]:
+        """How many rows of each (type, timestamp) the conversation has in the span of `events`."""
+        times = [float(event["timestamp"]) for event in events if event.get("timestamp") is not None]
+        if not times:
+            return Counter()
+        SQLEvent = self.SQLEvent
+        rows = session.query(SQLEvent.type_name, SQLEvent.timestamp).filter(
+            SQLEvent.sender_id == sender_id, SQLEvent.timestamp >= min(times), SQLEvent.timestamp <= max(times)
+        )
+        return Counter((str(type_name), timestamp) for type_name, timestamp in rows)
 
     def _row(self, sender_id: str, data: Mapping[str, Any]) -> Any:
         """The row SQLTrackerStore.save writes for an event (same columns, same JSON)."""

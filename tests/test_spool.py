@@ -164,6 +164,28 @@ def test_a_replay_cut_after_its_commit_stores_nothing_twice(
         assert connection.execute(sa.select(spool_replays.c.last_seq)).scalar() == 12
 
 
+def test_a_save_whose_commit_was_stored_but_not_acknowledged_is_not_stored_twice(
+    store: RedactingSQLTrackerStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real_save = SQLTrackerStore.save
+
+    async def stored_then_connection_lost(self: SQLTrackerStore, tracker: DialogueStateTracker) -> None:
+        await real_save(self, tracker)
+        raise DOWN
+
+    tracker = DialogueStateTracker.from_events(SENDER, _message(1, 1.0))
+    with monkeypatch.context() as patched:
+        patched.setattr(SQLTrackerStore, "save", stored_then_connection_lost)
+        asyncio.run(store.save(tracker))
+    for event in _message(2, 2.0):
+        tracker.update(event)
+    asyncio.run(store.save(tracker))  # behind the spooled events
+    assert store.replay(SENDER) == 4
+    assert _texts(_stored(store)) == [
+        text for n in (1, 2) for text in (f"message {n}, rappelez-moi au [PHONE]", f"reply {n}")
+    ]
+
+
 def test_while_events_wait_in_the_spool_later_ones_join_them_so_the_order_holds(
     store: RedactingSQLTrackerStore, database_down: None
 ) -> None:
