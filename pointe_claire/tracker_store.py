@@ -137,6 +137,12 @@ def unhandled_turn(
     return [user, ActionExecuted(reply_action, timestamp=now), *bot, ActionExecuted(ACTION_LISTEN_NAME, timestamp=now)]
 
 
+def redacting_store(agent: Any) -> RedactingSQLTrackerStore | None:
+    """This store, as Rasa's agent holds it (inside its FailSafeTrackerStore), or None for another store."""
+    store = getattr(getattr(agent, "tracker_store", None), "_tracker_store", None)
+    return store if isinstance(store, RedactingSQLTrackerStore) else None
+
+
 def redact_values(value: Any, redactor: Redactor, key: str | None = None) -> Any:
     """A copy of a JSON-like value with personal information replaced in every string but Rasa's identifiers."""
     if isinstance(value, str):

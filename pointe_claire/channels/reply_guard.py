@@ -34,6 +34,7 @@ from pointe_claire.tracker_store import (
     LOCK_STORE_UNREACHABLE,
     TRACKER_STORE_UNREACHABLE,
     RedactingSQLTrackerStore,
+    redacting_store,
     unhandled_turn,
 )
 
@@ -168,9 +169,7 @@ class ReplyGuard:
     @property
     def spooling_store(self) -> RedactingSQLTrackerStore | None:
         """Our tracker store inside Rasa's fail-safe wrapper: it keeps the spool."""
-        agent = self.agent
-        store = getattr(getattr(agent, "tracker_store", None), "_tracker_store", None)
-        return store if isinstance(store, RedactingSQLTrackerStore) else None
+        return redacting_store(self.agent)
 
     async def replay_spooled(self, sender_id: str) -> int:
         """Stores the conversation's spooled events, under its lock, before anything newer: returns how many.

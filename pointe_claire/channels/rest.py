@@ -25,7 +25,7 @@ from pointe_claire.channels.conversation_ids import namespace_of
 from pointe_claire.channels.reply_guard import GuardedTurns
 from pointe_claire.channels.untrusted_input import MAX_JSON_DEPTH, MalformedBody, json_body
 from pointe_claire.text_normalization import resident_text
-from pointe_claire.tracker_store import RedactingSQLTrackerStore
+from pointe_claire.tracker_store import redacting_store
 
 # HAProxy names each request once (scripts/cluster.py) and keeps the name when it retries the request on another
 # instance: the message is stored under that id, and a retry of a stored message is answered from the store.
@@ -140,6 +140,5 @@ class ValidatedRestInput(RestInput):
         return webhook
 
     def _stored_answer(self, sender_id: str, request_id: str) -> list[str] | None:
-        agent = self._turns.agent if self._turns else None
-        store = getattr(agent.tracker_store, "_tracker_store", None) if agent else None  # inside Rasa's FailSafe
-        return store.stored_answer(sender_id, request_id) if isinstance(store, RedactingSQLTrackerStore) else None
+        store = redacting_store(self._turns.agent if self._turns else None)
+        return store.stored_answer(sender_id, request_id) if store is not None else None
