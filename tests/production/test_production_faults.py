@@ -115,13 +115,10 @@ def test_a_store_down_still_gives_the_emergency_numbers_logs_once_and_recovers(
 
 # --- nothing lost: the messages of a PostgreSQL outage are spooled and replayed ----------------------------------
 
-# The issue asks for a 60-second cut. 20 s by default keeps `make test` within its budget and still covers what
-# the duration changes: every pooled connection broken, two background replay rounds (every 10 s) failing against
-# the refused database, and about 200 messages spooled by 6 conversations (the same spool code as at 60 s, which
-# only adds messages). PRODUCTION_CUT_SECONDS=60 runs the issue's minute.
-CUT_SECONDS = float(os.environ.get("PRODUCTION_CUT_SECONDS", "20"))
+# The issue's 60 s with PRODUCTION_CUT_SECONDS=60; why 12 s by default: the test's docstring.
+CUT_SECONDS = float(os.environ.get("PRODUCTION_CUT_SECONDS", "12"))
 OUTAGE_CONVERSATIONS = 6
-PAUSE_SECONDS = 0.3  # per conversation: about 12 messages a second in all, a third of one instance's rate
+PAUSE_SECONDS = 0.3  # per conversation: about 10 messages a second were measured in all, a third of one instance's rate
 # The background replay runs every 10 s; the pool reconnects on first use.
 REPLAY_WAIT_SECONDS = 40
 PHONE_PREFIX = "514-555-"
@@ -152,7 +149,13 @@ def test_a_postgresql_cut_under_load_loses_no_message_and_stores_each_once_in_or
     """PostgreSQL refused for CUT_SECONDS while 6 conversations keep writing: every resident still gets the
     emergency numbers, and afterwards every message of the cut is in PostgreSQL, in the order sent, once, redacted,
     marked as spooled; half the conversations write again (replayed before their new message), the other half
-    never do (replayed by the background task)."""
+    never do (replayed by the background task).
+
+    The issue asks for a 60-second cut (PRODUCTION_CUT_SECONDS=60: 592 messages, all stored once, in order; the
+    test's call took 66 s). 12 s by default keeps `make test` near its 12-minute budget and still covers what the
+    duration changes: every pooled connection broken, at least one background replay round (every 10 s) failing
+    against the refused database and trying again, and 178 messages spooled in one run. A longer cut adds messages to
+    the same code paths, not new ones."""
     assistant = assistant_behind_proxies
     senders = [f"outage-{uuid.uuid4().hex[:12]}" for _ in range(OUTAGE_CONVERSATIONS)]
     expected: dict[str, list[str]] = {}
