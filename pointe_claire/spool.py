@@ -83,18 +83,20 @@ def _parse(lines: Sequence[bytes]) -> SpoolFile | None:
 
 @dataclass
 class Claim:
-    """A conversation's spooled events while this process holds its file's lock (None: nothing spooled)."""
+    """A conversation's spooled events while this process holds its file's lock (None: nothing spooled, or a
+    file without a whole header line, whose first append never returned)."""
 
     spool: Spool
     sender_id: str
     spooled: SpoolFile | None
+    held: bool
 
     def delete(self) -> None:
         """Removes the file: everything in it is stored. Only while the lock is held: no append can be lost."""
-        if self.spooled is not None:
+        if self.held:
             self.spool.path(self.sender_id).unlink(missing_ok=True)
             self.spool._sync_directory()
-            self.spooled = None
+            self.held, self.spooled = False, None
 
 
 class Spool:
@@ -113,15 +115,23 @@ class Spool:
     def has_pending(self, sender_id: str) -> bool:
         return self.path(sender_id).exists()
 
-    def pending(self) -> list[str]:
-        """The conversations with spooled events, oldest file first."""
+    def files(self) -> list[Path]:
+        """The spool's files, oldest first."""
         if not self.directory.is_dir():
             return []
+        return sorted(self.directory.glob("*" + SUFFIX), key=_modified)
+
+    def pending(self) -> list[str]:
+        """The conversations with spooled events, oldest file first (read from each file's header line)."""
         found = []
-        for path in sorted(self.directory.glob("*" + SUFFIX), key=_modified):
-            spooled = self._read_path(path)
-            if spooled is not None:
-                found.append(spooled.sender_id)
+        for path in self.files():
+            try:
+                with path.open("rb") as handle:
+                    header = _parse([handle.readline()])
+            except FileNotFoundError:  # replayed meanwhile
+                continue
+            if header is not None:
+                found.append(header.sender_id)
         return found
 
     def read(self, sender_id: str) -> SpoolFile | None:
@@ -141,6 +151,10 @@ class Spool:
         with self._locked(sender_id, create=True) as handle:
             assert handle is not None
             content = handle.read()
+            if content and _parse(content.splitlines()) is None:
+                # No whole header: the first append died midway, unacknowledged. Start the file again.
+                handle.truncate(0)
+                content = b""
             lines: list[str] = []
             if not content:
                 lines.append(json.dumps({HEADER_KEY: uuid.uuid4().hex, "sender_id": sender_id}))
@@ -163,7 +177,7 @@ class Spool:
         """The conversation's file, locked against appends until the block ends: replay it, then `delete()` it."""
         with self._locked(sender_id, create=False) as handle:
             spooled = None if handle is None else _parse(handle.read().splitlines())
-            yield Claim(self, sender_id, spooled)
+            yield Claim(self, sender_id, spooled, held=handle is not None)
 
     @contextmanager
     def _locked(self, sender_id: str, create: bool) -> Iterator[IO[bytes] | None]:

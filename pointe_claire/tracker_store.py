@@ -86,7 +86,7 @@ AFTER_SPOOLED_EVENTS = "after_spooled_events"  # the store answered, but earlier
 _STORED_EVENTS_ATTRIBUTE = "_pointe_claire_stored_events"
 
 # Which spool files have been replayed, and up to which event: written in the same transaction as the events, so
-# a replay cut anywhere stores nothing twice. The review app reads it to mark the conversations of an outage.
+# a replay cut anywhere stores nothing twice. Also which conversations an outage touched, and when, for staff.
 _spool_metadata = sa.MetaData()
 spool_replays = sa.Table(
     "spool_replays",
@@ -349,6 +349,7 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
         with self.spool.claimed(sender_id) as claim:
             spooled = claim.spooled
             if spooled is None:
+                claim.delete()  # a file whose first append never returned holds nothing acknowledged
                 return 0
             with self.session_scope() as session:
                 done = session.execute(
@@ -425,7 +426,7 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
     def spool_summary(self) -> str | None:
         """One line of what was spooled and replayed since the last call, with what still waits; None if nothing."""
         activity, self.spool_activity = self.spool_activity, SpoolActivity()
-        waiting = len(self.spool.pending())
+        waiting = len(self.spool.files())
         if not (activity.spooled_events or activity.replayed_events or waiting):
             return None
         return (

@@ -221,6 +221,17 @@ def test_a_torn_last_line_is_skipped_and_the_next_append_starts_a_line_of_its_ow
     assert spooled is not None and [item.event["text"] for item in spooled.events] == ["one", "two"]
 
 
+def test_a_first_append_cut_in_its_header_leaves_the_conversation_free_to_spool_and_replay(
+    store: RedactingSQLTrackerStore,
+) -> None:
+    store.spool.directory.mkdir()
+    store.spool.path(SENDER).write_bytes(b'{"spool_file": "3f2a')  # the process died writing the first line
+    assert store.replay(SENDER) == 0 and not store.spool.has_pending(SENDER)
+    store.spool.path(SENDER).write_bytes(b'{"spool_file": "3f2a')
+    _spool_turns(store, 1, 1)
+    assert store.replay(SENDER) == 4 and len(_stored(store)) == 4
+
+
 def test_each_outage_gets_a_new_file_id_so_a_later_one_is_not_taken_for_replayed(
     store: RedactingSQLTrackerStore,
 ) -> None:
