@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
+from rasa.core.lock_store import LockError
 from rasa.core.tracker_store import FailSafeTrackerStore, SQLTrackerStore
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, BotUttered, Event, UserUttered
@@ -26,13 +27,14 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from sanic import Sanic
 
 from pointe_claire import spool as spool_module
-from pointe_claire.channels.reply_guard import GuardedTurns
+from pointe_claire.channels.reply_guard import GuardedTurns, ReplyGuard
 from pointe_claire.city_facts import PROJECT_ROOT
 from pointe_claire.names import SPOOLED_KEY
 from pointe_claire.nlg import BilingualFactsNLG
 from pointe_claire.spool import Spool
 from pointe_claire.tracker_store import (
     AFTER_SPOOLED_EVENTS,
+    LOCK_STORE_UNREACHABLE,
     TRACKER_STORE_UNREACHABLE,
     RedactingSQLTrackerStore,
     spool_replays,
@@ -282,3 +284,22 @@ def test_a_message_the_store_could_not_take_is_spooled_with_its_fallback_and_rep
     assert user["text"] == "Mon sous-sol est inondé, appelez-moi au [PHONE]" and user["message_id"] == "r-1"
     assert user["metadata"][SPOOLED_KEY]["reason"] == TRACKER_STORE_UNREACHABLE
     assert "9-1-1" in bot["text"] and rows[1][1]["name"] == "utter_service_unavailable"
+
+
+def test_with_the_lock_store_down_the_message_is_spooled_and_the_background_round_replays_it(
+    store: RedactingSQLTrackerStore, caplog: pytest.LogCaptureFixture
+) -> None:
+    async def lock_store_down(message: UserMessage) -> None:
+        raise LockError("Error while acquiring lock: Connection refused")
+
+    app = _guarded_server(store)
+    turns = GuardedTurns(lock_store_down)
+    turns.start(app)
+    asyncio.run(turns(UserMessage("Mon sous-sol est inondé", CollectingOutputChannel(), SENDER)))
+    spooled = store.spool.read(SENDER)
+    assert spooled is not None and spooled.events[0].event["metadata"][SPOOLED_KEY]["reason"] == LOCK_STORE_UNREACHABLE
+    with caplog.at_level("WARNING"):
+        asyncio.run(ReplyGuard.of(app).replay_all_spooled())
+    assert _texts(_stored(store))[0] == "Mon sous-sol est inondé" and not store.spool.has_pending(SENDER)
+    assert "Spool: 4 event(s) spooled, 4 event(s) of 1 conversation(s) replayed" in caplog.text
+    assert "inondé" not in caplog.text
