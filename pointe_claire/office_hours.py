@@ -261,6 +261,16 @@ def follow_up(calendar: BusinessCalendar, moment: datetime) -> FollowUp:
     )
 
 
+def follow_up_deadline(calendar: BusinessCalendar, moment: datetime) -> datetime:
+    """When the follow-up promised at `moment` is due: the end of the business day the resident was told staff would
+    follow up on (`describe_follow_up`: "today, during office hours (until 4:30 p.m.)" when asked while the offices
+    are open, else the next opening's day). Called by the review app's action queue."""
+    promised = follow_up(calendar, moment)
+    closes = calendar.closing_time(promised.next_opening)
+    assert closes is not None, "the offices are open at their next opening"
+    return closes
+
+
 def day_in_words(day: date, language: str) -> str:
     """'Monday, December 1' (en) or 'le lundi 1er décembre' (fr, Québec usage)."""
     if normalize_language(language) == "fr":

@@ -20,9 +20,16 @@ MAX_TAG = 60
 
 @dataclass(frozen=True)
 class Note:
+    id: int
     text: str
     user_name: str
     at: float
+    edited_at: float | None = None
+    edited_by: str | None = None
+
+    def editable_by(self, user_name: str, is_admin: bool) -> bool:
+        """Its author may change or delete a note, and so may an administrator (moderation)."""
+        return is_admin or user_name == self.user_name
 
 
 @dataclass(frozen=True)
@@ -112,6 +119,51 @@ def add_note(engine: Engine, sender_id: str, text: str, user_name: str) -> bool:
     return True
 
 
+class NoteRefused(PermissionError):
+    """The note is not this staff member's to change."""
+
+
+def _note(connection: Connection, sender_id: str, note_id: int) -> Note | None:
+    row = connection.execute(
+        sa.select(store.notes).where(store.notes.c.id == note_id, store.notes.c.sender_id == sender_id)
+    ).first()
+    return Note(row.id, row.text, row.user_name, row.at, row.edited_at, row.edited_by) if row else None
+
+
+def edit_note(engine: Engine, sender_id: str, note_id: int, text: str, user_name: str, is_admin: bool) -> bool:
+    """A note's new text (its author or an admin); False when there is no such note or no text."""
+    text = text.strip()[:MAX_NOTE]
+    with engine.begin() as connection:
+        note = _note(connection, sender_id, note_id)
+        if note is None or not text:
+            return False
+        if not note.editable_by(user_name, is_admin):
+            raise NoteRefused(note_id)
+        if text == note.text:
+            return True
+        connection.execute(
+            store.notes.update()
+            .where(store.notes.c.id == note_id)
+            .values(text=text, edited_at=time.time(), edited_by=user_name)
+        )
+        _log(connection, sender_id, "note_edited", str(note_id), user_name)
+    return True
+
+
+def delete_note(engine: Engine, sender_id: str, note_id: int, user_name: str, is_admin: bool) -> bool:
+    """Removes a note (its author or an admin); the log keeps who deleted which note when, not its text: a note
+    deleted for holding what it should not must not live on in the history."""
+    with engine.begin() as connection:
+        note = _note(connection, sender_id, note_id)
+        if note is None:
+            return False
+        if not note.editable_by(user_name, is_admin):
+            raise NoteRefused(note_id)
+        connection.execute(store.notes.delete().where(store.notes.c.id == note_id))
+        _log(connection, sender_id, "note_deleted", str(note_id), user_name)
+    return True
+
+
 def staff_record(engine: Engine, sender_id: str) -> StaffRecord:
     with engine.connect() as connection:
         mark = connection.execute(sa.select(store.marks).where(store.marks.c.sender_id == sender_id)).first()
@@ -121,7 +173,7 @@ def staff_record(engine: Engine, sender_id: str) -> StaffRecord:
         note_rows = connection.execute(
             sa.select(store.notes).where(store.notes.c.sender_id == sender_id).order_by(store.notes.c.id)
         )
-        notes = [Note(row.text, row.user_name, row.at) for row in note_rows]
+        notes = [Note(row.id, row.text, row.user_name, row.at, row.edited_at, row.edited_by) for row in note_rows]
         change_rows = connection.execute(
             sa.select(store.changes).where(store.changes.c.sender_id == sender_id).order_by(store.changes.c.id)
         )

@@ -16,7 +16,9 @@ from pointe_claire import clock
 from review import exports, staff
 from review.conversations import StoredEvent, events_of, transcript
 from review.inbox import Filters, filter_choices, inbox_page, matching_rows
-from review.web import Site, download, refresh_index, render, site_of
+from review.queue import action_queue, age_in_words
+from review.routes.conversation import conversation_url
+from review.web import Site, download, language_of, refresh_index, render, site_of
 
 MAX_EXPORT_CONVERSATIONS = 20_000
 EXPORT_CHUNK = 500
@@ -26,21 +28,28 @@ async def inbox(request: Request) -> HTTPResponse:
     site = site_of(request)
     fresh = refresh_index(site)
     filters = Filters.from_query(request.args)
-    page = inbox_page(site.review, filters, site.settings.page_size)
-    tags = staff.tags_by_conversation(site.review, [row.sender_id for row in page.rows])
+    back = "/?" + urlencode(filters.query())
+    work = None
+    if filters.view == "queue":
+        work = action_queue(site.review, clock.now(), filters.page, site.settings.page_size)
+        page = work.flagged
+        shown = [*(item.row for item in work.handoffs), *page.rows, *work.latest_emergencies]
+    else:
+        page = inbox_page(site.review, filters, site.settings.page_size)
+        shown = page.rows
     return render(
         request,
         "inbox.html",
         fresh=fresh,
         filters=filters,
         page=page,
-        tags=tags,
+        queue=work,
+        age=lambda waited: age_in_words(waited, language_of(request)),
+        tags=staff.tags_by_conversation(site.review, [row.sender_id for row in shown]),
         choices=filter_choices(site.review),
         query=lambda **changes: urlencode(filters.query(**changes)),
         # "Back" on the transcript returns to this page of the inbox, filters kept.
-        conversation_link=lambda sender_id: (
-            "/conversation?" + urlencode({"id": sender_id, "back": "/?" + urlencode(filters.query())})
-        ),
+        conversation_link=lambda sender_id: conversation_url(sender_id, back),
     )
 
 

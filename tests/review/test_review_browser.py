@@ -105,7 +105,7 @@ def test_staff_member_logs_in_filters_reads_notes_exports_and_logs_out(
     with headless_chromium("fr") as driver:
         driver.execute_cdp_cmd("Page.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(downloads)})
         _log_in(driver, site.base_url)
-        assert driver.find_element(By.TAG_NAME, "h1").text == "Boîte de réception"
+        assert driver.find_element(By.TAG_NAME, "h1").text == "À traiter"  # the action queue
 
         # Filter to emergencies: the French fire is there, the request for a person is not.
         emergencies = _filter(driver, "emergency")
@@ -129,7 +129,7 @@ def test_staff_member_logs_in_filters_reads_notes_exports_and_logs_out(
         _filter(driver, "emergency")
         driver.find_element(By.ID, "export-csv").click()
         exported = _wait_for_file(downloads, ".csv")
-        rows = list(csv.DictReader(io.StringIO(exported.read_text(encoding="utf-8"))))
+        rows = list(csv.DictReader(io.StringIO(exported.read_text(encoding="utf-8-sig"))))
         fire_rows = [row for row in rows if row["conversation"] == conversations["fire"]]
         assert any(row["speaker"] == "resident" and row["text"] == FIRE for row in fire_rows)
         assert any(row["speaker"] == "assistant" and "9-1-1" in row["text"] for row in fire_rows)
