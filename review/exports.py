@@ -30,6 +30,7 @@ CSV_COLUMNS = [
     "reviewed",
     "handoff_open",
     "tags",
+    "assigned_to",
 ]
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
@@ -71,6 +72,7 @@ def csv_rows(conversations: Iterable[tuple[Transcript, dict[str, Any]]]) -> Iter
                         "yes" if extra.get("reviewed") else "no",
                         "yes" if extra.get("handoff_open") else "no",
                         " ".join(extra.get("tags") or []),
+                        extra.get("assigned_to") or "",
                     )
                 ]
             )

@@ -25,8 +25,10 @@ HANDOFF_OPEN = "handoff:open"
 HANDOFF_CLOSED = "handoff:closed"
 UNKNOWN_LANGUAGE = "?"  # the language filter's value for conversations in no language the assistant could tell
 SORTS = ("priority", "newest", "oldest")
-# "queue": what needs a person now (review.queue), shown when no filter is chosen; "all": the filtered list.
-VIEWS = ("queue", "all")
+# "queue": what needs a person now (review.queue), shown when no filter is chosen; "all": the filtered list;
+# "mine": the list of the conversations the staff member holds.
+VIEWS = ("queue", "all", "mine")
+NOBODY = "-"  # the holder filter's value for conversations nobody holds
 MAX_TEXT = 200
 # Dates a filter may name: beyond them a day's timestamp (or the day after the last) cannot be computed.
 FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(9999, 12, 30)
@@ -44,6 +46,7 @@ class Filters:
     intent: str = ""
     reviewed: str = ""  # "", "yes" or "no"
     tag: str = ""
+    holder: str = ""  # a staff member's name, or NOBODY
     search: str = ""
     sort: str = "priority"
     page: int = 1
@@ -70,6 +73,7 @@ class Filters:
             intent=text("intent"),
             reviewed=text("reviewed") if text("reviewed") in {"yes", "no"} else "",
             tag=text("tag"),
+            holder=text("holder"),
             search=text("search"),
             sort=text("sort") if text("sort") in SORTS else "priority",
             page=page,
@@ -85,6 +89,10 @@ class Filters:
         """Whether any filter (or a sort) is chosen."""
         return bool(set(self.query()) - {"page", "view"})
 
+    def mine(self, user_name: str) -> Filters:
+        """The "mine" view is the list filtered on its staff member."""
+        return replace(self, holder=user_name) if self.view == "mine" else self
+
     def query(self, **changes: Any) -> dict[str, str]:
         """The filters as query-string values (links to other pages, exports); empty ones left out."""
         values = replace(self, **changes)
@@ -97,6 +105,7 @@ class Filters:
             "intent": values.intent,
             "reviewed": values.reviewed,
             "tag": values.tag,
+            "holder": "" if values.view == "mine" else values.holder,
             "search": values.search,
             "sort": "" if values.sort == "priority" else values.sort,
             "page": "" if values.page == 1 else str(values.page),
@@ -167,6 +176,10 @@ def _conditions(filters: Filters) -> list[ColumnElement[bool]]:
         conditions.append(reviewed == sa.true())
     elif filters.reviewed == "no":
         conditions.append(reviewed == sa.false())
+    if filters.holder == NOBODY:
+        conditions.append(marks.c.assigned_to.is_(None))
+    elif filters.holder:
+        conditions.append(marks.c.assigned_to == filters.holder)
     if filters.tag:
         tagged = sa.select(store.tags.c.sender_id).where(store.tags.c.tag == filters.tag)
         conditions.append(conversations.c.sender_id.in_(tagged))

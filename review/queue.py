@@ -24,6 +24,7 @@ from review.inbox import (
     conversations,
     handoff_open,
     joined,
+    marks,
     needs_review,
     to_row,
 )
@@ -102,6 +103,16 @@ def open_work(engine: Engine) -> int:
     """Open handoffs and flagged conversations not reviewed: the number in every page's header."""
     with engine.connect() as connection:
         return int(connection.execute(joined([sa.func.count()]).where(sa.or_(handoff_open, needs_review))).scalar_one())
+
+
+def held_by(engine: Engine, user_name: str) -> int:
+    """How many conversations this staff member holds (the "Mine" link)."""
+    with engine.connect() as connection:
+        return int(
+            connection.execute(
+                sa.select(sa.func.count()).select_from(marks).where(marks.c.assigned_to == user_name)
+            ).scalar_one()
+        )
 
 
 def age_in_words(age: timedelta, language: str) -> str:

@@ -44,6 +44,7 @@ class Change:
 class StaffRecord:
     reviewed: bool
     handoffs_closed: int
+    assigned_to: str | None
     tags: list[str]
     notes: list[Note]
     changes: list[Change]
@@ -75,6 +76,23 @@ def close_handoffs(engine: Engine, sender_id: str, handoffs: int, user_name: str
     with engine.begin() as connection:
         _upsert_mark(connection, sender_id, handoffs_closed=handoffs)
         _log(connection, sender_id, "handoff_closed", str(handoffs), user_name)
+
+
+def assign(engine: Engine, sender_id: str, holder: str | None, user_name: str) -> bool:
+    """Gives the conversation to `holder` (an account's name), or to nobody (None); False for an unknown name."""
+    with engine.begin() as connection:
+        if holder is not None:
+            known = connection.execute(sa.select(store.users.c.id).where(store.users.c.name == holder)).first()
+            if known is None:
+                return False
+        current = connection.execute(
+            sa.select(store.marks.c.assigned_to).where(store.marks.c.sender_id == sender_id)
+        ).scalar()
+        if current == holder:
+            return True
+        _upsert_mark(connection, sender_id, assigned_to=holder)
+        _log(connection, sender_id, "assigned" if holder else "unassigned", holder or current or "", user_name)
+    return True
 
 
 def clean_tag(tag: str) -> str:
@@ -182,6 +200,7 @@ def staff_record(engine: Engine, sender_id: str) -> StaffRecord:
     return StaffRecord(
         reviewed=bool(mark.reviewed) if mark else False,
         handoffs_closed=int(mark.handoffs_closed) if mark else 0,
+        assigned_to=mark.assigned_to if mark else None,
         tags=tag_list,
         notes=notes,
         changes=changes,

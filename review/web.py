@@ -104,6 +104,7 @@ def render(request: Request, name: str, status: int = 200, **context: Any) -> HT
         csrf=session.csrf_token if session else "",
         path=request.path + (f"?{request.query_string}" if request.query_string else ""),
         open_work=queue.open_work(site.review) if session else None,
+        held=queue.held_by(site.review, session.user.name) if session else None,
         **context,
     )
     return html(page, status=status)

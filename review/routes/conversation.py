@@ -76,6 +76,7 @@ async def conversation(request: Request) -> HTTPResponse:
         transcript=read,
         flag_states=handoff_closed_flags(read.flags, record.handoffs_closed),
         record=record,
+        staff_names=[account.name for account in auth.list_users(site.review)],
         intents=domain_intents(),
         back=safe_next(request.args.get("back")),
     )
@@ -116,6 +117,12 @@ def _remove_tag(site: Site, request: Request, sender_id: str, user: auth.User) -
 
 def _add_note(site: Site, request: Request, sender_id: str, user: auth.User) -> None:
     staff.add_note(site.review, sender_id, form_value(request, "note"), user.name)
+
+
+def _assign(site: Site, request: Request, sender_id: str, user: auth.User) -> None:
+    """ "Take it" assigns to oneself, "Release" to nobody, the menu to a colleague (any account)."""
+    holder = form_value(request, "holder")[: auth.MAX_NAME_LENGTH]
+    staff.assign(site.review, sender_id, holder or None, user.name)
 
 
 def _note_id(request: Request) -> int:
@@ -171,5 +178,6 @@ def blueprint() -> Blueprint:
     routes.add_route(
         _conversation_action(_delete_note), "/conversation/notes/delete", methods=["POST"], name="delete_note"
     )
+    routes.add_route(_conversation_action(_assign), "/conversation/assign", methods=["POST"], name="assign")
     routes.add_route(export_training, "/export/training", methods=["POST"])
     return routes

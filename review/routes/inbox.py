@@ -13,7 +13,7 @@ from sanic import Blueprint, Request
 from sanic.response import HTTPResponse
 
 from pointe_claire import clock
-from review import exports, staff
+from review import auth, exports, staff
 from review.conversations import StoredEvent, events_of, transcript
 from review.inbox import Filters, filter_choices, inbox_page, matching_rows
 from review.queue import action_queue, age_in_words
@@ -27,7 +27,7 @@ EXPORT_CHUNK = 500
 async def inbox(request: Request) -> HTTPResponse:
     site = site_of(request)
     fresh = refresh_index(site)
-    filters = Filters.from_query(request.args)
+    filters = Filters.from_query(request.args).mine(request.ctx.session.user.name)
     back = "/?" + urlencode(filters.query())
     work = None
     if filters.view == "queue":
@@ -47,6 +47,7 @@ async def inbox(request: Request) -> HTTPResponse:
         age=lambda waited: age_in_words(waited, language_of(request)),
         tags=staff.tags_by_conversation(site.review, [row.sender_id for row in shown]),
         choices=filter_choices(site.review),
+        staff_names=[account.name for account in auth.list_users(site.review)],
         query=lambda **changes: urlencode(filters.query(**changes)),
         # "Back" on the transcript returns to this page of the inbox, filters kept.
         conversation_link=lambda sender_id: conversation_url(sender_id, back),
@@ -66,6 +67,7 @@ def _filtered_transcripts(site: Site, filters: Filters) -> Iterator[tuple[Any, d
                 "reviewed": row.reviewed,
                 "handoff_open": row.handoff_open,
                 "tags": tags.get(row.sender_id, []),
+                "assigned_to": row.assigned_to,
             }
             yield transcript(stored.get(row.sender_id, []), row.sender_id), extra
 
@@ -84,7 +86,8 @@ def _export(
     """The filtered conversations as a download named for the time it was made."""
     site = site_of(request)
     refresh_index(site)
-    body = "".join(lines(_filtered_transcripts(site, Filters.from_query(request.args))))
+    filters = Filters.from_query(request.args).mine(request.ctx.session.user.name)
+    body = "".join(lines(_filtered_transcripts(site, filters)))
     stamp = clock.now().strftime("%Y%m%d-%H%M")
     return download(body, f"{media_type}; charset=utf-8", f"conversations-{stamp}.{suffix}")
 

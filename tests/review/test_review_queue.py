@@ -9,10 +9,12 @@ import re
 from datetime import datetime
 
 import pytest
-from review_fixtures import ReviewSite
+import sqlalchemy as sa
+from review_fixtures import ADMIN, REVIEWER, ReviewSite
 from test_review_pages import inbox_ids
 
 from bench.review_app import StaffClient, resident_message, slot_event, write_events
+from review import store
 from review.queue import age_in_words, promised_deadline
 
 pytestmark = pytest.mark.dates  # also run under other clocks by `make test-dates`
@@ -128,3 +130,43 @@ def test_a_filter_or_the_all_view_gives_the_list_of_conversations(admin: StaffCl
     assert "<h1>Toutes les conversations</h1>" in admin.get("/?view=all").body
     page_two = admin.get("/?page=2").body  # the queue's own pages stay in the queue
     assert "<h1>À traiter</h1>" in page_two
+
+
+def test_staff_take_assign_and_release_conversations_seen_in_the_queue_mine_and_the_log(
+    review_site: ReviewSite, admin: StaffClient, reviewer: StaffClient
+) -> None:
+    token = reviewer.get("/conversation?id=handoff-recent").csrf_token()
+    assert reviewer.post("/conversation/assign", {"id": "handoff-recent", "holder": REVIEWER, "csrf_token": token})
+    transcript = reviewer.get("/conversation?id=handoff-recent").body
+    assert f'id="holder-state">Responsable : <strong>{REVIEWER}</strong>' in transcript and 'id="release"' in transcript
+    queue = admin.get("/").body
+    row = section(queue, "waiting-handoffs").split(">handoff-recent</a>")[1].split("</tr>")[0]
+    assert f'class="holder">{REVIEWER}</td>' in row
+    admin_token = admin.get("/conversation?id=new-kind").csrf_token()
+    admin.post("/conversation/assign", {"id": "new-kind", "holder": REVIEWER, "csrf_token": admin_token})
+    admin.post("/conversation/assign", {"id": "new-kind", "holder": "nobody-by-that-name", "csrf_token": admin_token})
+    mine = reviewer.get("/?view=mine").body
+    assert "<h1>Mes conversations</h1>" in mine and "Mes conversations (2)" in mine
+    assert sorted(ids_in(mine)) == ["handoff-recent", "new-kind"]
+    assert ids_in(admin.get("/?view=mine").body) == [] and "Mes conversations (0)" in admin.get("/").body
+    assert sorted(inbox_ids(admin, f"holder={REVIEWER}")) == ["handoff-recent", "new-kind"]
+    assert "new-kind" not in inbox_ids(admin, "holder=-&view=all")
+    reviewer.post("/conversation/assign", {"id": "handoff-recent", "holder": "", "csrf_token": token})
+    assert ids_in(reviewer.get("/?view=mine").body) == ["new-kind"]
+    engine = sa.create_engine(review_site.review_url, future=True)
+    with engine.connect() as connection:
+        changes = connection.execute(
+            sa.select(
+                store.changes.c.sender_id, store.changes.c.change, store.changes.c.detail, store.changes.c.user_name
+            )
+            .where(store.changes.c.change.in_(["assigned", "unassigned"]))
+            .order_by(store.changes.c.id)
+        ).all()
+    engine.dispose()
+    assert [tuple(change) for change in changes] == [
+        ("handoff-recent", "assigned", REVIEWER, REVIEWER),
+        ("new-kind", "assigned", REVIEWER, ADMIN),
+        ("handoff-recent", "unassigned", REVIEWER, REVIEWER),
+    ]
+    history = admin.get("/conversation?id=handoff-recent").body.split('id="history"')[1]
+    assert f"{REVIEWER} · confiée à « {REVIEWER} »" in history and "libérée par" in history

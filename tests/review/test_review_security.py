@@ -30,6 +30,7 @@ FORMS = [
     "/conversation/notes",
     "/conversation/notes/edit",
     "/conversation/notes/delete",
+    "/conversation/assign",
     "/export/training",
     "/users",
     "/users/remove",
