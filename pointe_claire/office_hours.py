@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
@@ -144,6 +145,9 @@ class BusinessCalendar:
 
     def statutory_holidays(self, year: int) -> dict[date, tuple[str, str]]:
         """The year's statutory holidays (and their observed days, as the library gives them): day -> (fr, en)."""
+        return dict(_statutory_holidays(self, year))
+
+    def _compute_statutory_holidays(self, year: int) -> dict[date, tuple[str, str]]:
         french, english = self._library_holidays(year, "fr"), self._library_holidays(year, "en")
         names = {day: (french[day], name) for day, name in english.items()}
         if self.optional_holidays:
@@ -223,6 +227,13 @@ class BusinessCalendar:
             if opening > local:
                 return opening
         raise ValueError(f"the offices never open in the {SEARCH_HORIZON_DAYS} days after {local.isoformat()}")
+
+
+@lru_cache(maxsize=64)
+def _statutory_holidays(calendar: BusinessCalendar, year: int) -> dict[date, tuple[str, str]]:
+    # Computing a year's holidays takes about 4 ms, and every question about a day asks again: the review app's
+    # queue asks for hundreds of deadlines (22 ms each uncached). The calendar is frozen, so its answer is too.
+    return calendar._compute_statutory_holidays(year)
 
 
 # Telling residents when staff will answer -------------------------------------------------------------------------

@@ -156,10 +156,8 @@ def _conditions(filters: Filters) -> list[ColumnElement[bool]]:
         conditions.append(conversations.c.first_ts < _timestamp(filters.end + timedelta(days=1)))
     if filters.language == UNKNOWN_LANGUAGE:
         # As the Overview counts them: a conversation, or one of its messages, in no language the assistant told.
-        unknown_message = sa.exists().where(
-            store.messages.c.sender_id == conversations.c.sender_id, store.messages.c.language.is_(None)
-        )
-        conditions.append(sa.or_(conversations.c.language.is_(None), unknown_message))
+        unknown = sa.select(store.messages.c.sender_id).where(store.messages.c.language.is_(None))
+        conditions.append(sa.or_(conversations.c.language.is_(None), conversations.c.sender_id.in_(unknown)))
     elif filters.language:
         conditions.append(conversations.c.language == filters.language)
     if filters.channel:

@@ -29,7 +29,6 @@ from review.inbox import (
     to_row,
 )
 
-MAX_HANDOFFS = 500  # more open handoffs than that is an outage, not a morning's work: the filter lists them all
 EMERGENCIES_SHOWN = 5
 
 
@@ -50,14 +49,12 @@ class WaitingHandoff:
 
 @dataclass(frozen=True)
 class Queue:
-    handoffs: list[WaitingHandoff]
+    handoffs: list[WaitingHandoff]  # the oldest open handoffs, a page of them
+    waiting: int  # all open handoffs
+    overdue: int
     flagged: Page
     emergencies: int  # answered by the assistant, not reviewed yet
     latest_emergencies: list[Row]
-
-    @property
-    def overdue(self) -> int:
-        return sum(handoff.overdue for handoff in self.handoffs)
 
 
 def waiting_handoff(row: Row, now: datetime) -> WaitingHandoff:
@@ -96,7 +93,9 @@ def action_queue(engine: Engine, now: datetime, page: int, page_size: int) -> Qu
     waiting = sorted(
         (waiting_handoff(row, now) for row in handoff_rows), key=lambda item: (item.asked_at, item.row.sender_id)
     )
-    return Queue(waiting[:MAX_HANDOFFS], Page(flagged, total, page, pages), emergencies, latest)
+    overdue = sum(handoff.overdue for handoff in waiting)
+    flagged_page = Page(flagged, total, page, pages)
+    return Queue(waiting[:page_size], len(waiting), overdue, flagged_page, emergencies, latest)
 
 
 def open_work(engine: Engine) -> int:

@@ -117,7 +117,7 @@ messages = sa.Table(
     sa.Column("sender_id", sa.String(255), nullable=False, index=True),
     sa.Column("ts", sa.Float, nullable=False),
     sa.Column("day", sa.String(10), nullable=False, index=True),  # local date, America/Montreal
-    sa.Column("language", sa.String(10)),
+    sa.Column("language", sa.String(10), index=True),  # `?`: the few conversations in no language told
     sa.Column("intent", sa.String(255)),
     sa.Column("fallback", sa.Boolean, nullable=False),
     sa.Column("text", sa.Text, nullable=False),
