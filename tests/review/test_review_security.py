@@ -84,6 +84,21 @@ def test_a_form_posted_without_the_csrf_token_is_refused_and_changes_nothing(
     assert note in admin.get("/conversation?id=emergency-fr").body
 
 
+def test_the_new_staff_forms_refuse_a_forged_post_too(review_site: ReviewSite, admin: StaffClient) -> None:
+    """Assigning, editing and deleting a note: a page elsewhere must not do them with the staff member's cookie."""
+    token = admin.get("/conversation?id=rude-en").csrf_token()
+    admin.post("/conversation/notes", {"id": "rude-en", "note": "à garder", "csrf_token": token})
+    note_id = re.findall(r'<li id="note-(\d+)">', admin.get("/conversation?id=rude-en").body)[-1]
+    for path, fields in (
+        ("/conversation/assign", {"holder": ADMIN}),
+        ("/conversation/notes/edit", {"note_id": note_id, "note": "remplacée"}),
+        ("/conversation/notes/delete", {"note_id": note_id}),
+    ):
+        assert admin.post(path, {"id": "rude-en", "csrf_token": "forged", **fields}).status == 403, path
+    page = admin.get("/conversation?id=rude-en").body
+    assert "à garder" in page and "remplacée" not in page and f"<strong>{ADMIN}</strong>" not in page
+
+
 def test_login_form_without_its_csrf_token_is_refused(review_site: ReviewSite) -> None:
     client = review_site.client(None)
     client.get("/login")
