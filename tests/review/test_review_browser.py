@@ -106,6 +106,15 @@ def test_staff_member_logs_in_filters_reads_notes_exports_and_logs_out(
         driver.execute_cdp_cmd("Page.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(downloads)})
         _log_in(driver, site.base_url)
         assert driver.find_element(By.TAG_NAME, "h1").text == "À traiter"  # the action queue
+        # The request for a person waits among the open handoffs, with its age and the deadline promised; the
+        # emergency the assistant answered stands apart.
+        waiting = driver.find_element(By.ID, "waiting-handoffs")
+        row = next(
+            row for row in waiting.find_elements(By.CSS_SELECTOR, "tbody tr") if conversations["human"] in row.text
+        )
+        assert row.find_element(By.CLASS_NAME, "age").text and row.find_element(By.CLASS_NAME, "deadline").text
+        assert conversations["fire"] not in waiting.text
+        assert conversations["fire"] in driver.find_element(By.ID, "answered-emergencies").text
 
         # Filter to emergencies: the French fire is there, the request for a person is not.
         emergencies = _filter(driver, "emergency")
