@@ -20,8 +20,6 @@ from review import auth, store
 from review.i18n import INTENT_LABELS, Translator
 from review.routes.conversation import domain_intents
 
-pytestmark = pytest.mark.dates  # also run under other clocks by `make test-dates`
-
 _BACK = re.compile(r'<a href="([^"]*)">(?:Retour|Back)</a>')
 
 

@@ -17,7 +17,9 @@ from bench.review_app import StaffClient, resident_message, slot_event, write_ev
 from review import store
 from review.queue import age_in_words, promised_deadline
 
-pytestmark = pytest.mark.dates  # also run under other clocks by `make test-dates`
+# Deadlines are calendar arithmetic: also run under other system clocks by `make test-dates` (the app's own clock
+# stays FIXTURE_NOW, so the pages must not change with them).
+pytestmark = pytest.mark.dates
 
 RECENT_HANDOFF_TS = 1795618800.0  # Wednesday 2026-11-25 10:00 in Montréal, offices open
 
