@@ -15,7 +15,7 @@ from test_review_pages import inbox_ids
 
 from bench.review_app import StaffClient, resident_message, slot_event, write_events
 from review import store
-from review.queue import age_in_words, promised_deadline
+from review.queue import action_queue, age_in_words, promised_deadline
 
 # Deadlines are calendar arithmetic: also run under other system clocks by `make test-dates` (the app's own clock
 # stays FIXTURE_NOW, so the pages must not change with them).
@@ -172,3 +172,16 @@ def test_staff_take_assign_and_release_conversations_seen_in_the_queue_mine_and_
     ]
     history = admin.get("/conversation?id=handoff-recent").body.split('id="history"')[1]
     assert f"{REVIEWER} · confiée à « {REVIEWER} »" in history and "libérée par" in history
+
+
+def test_the_queue_shows_a_page_of_the_oldest_handoffs_and_counts_them_all(review_site: ReviewSite) -> None:
+    engine = sa.create_engine(review_site.review_url, future=True)
+    now = datetime.fromisoformat("2026-11-25T12:00:00-05:00")
+    everything = action_queue(engine, now, page=1, page_size=50)
+    first_two = action_queue(engine, now, page=1, page_size=2)
+    engine.dispose()
+    assert everything.waiting > 2 and first_two.waiting == everything.waiting
+    assert [item.row.sender_id for item in first_two.handoffs] == [
+        item.row.sender_id for item in everything.handoffs[:2]
+    ]
+    assert first_two.overdue == everything.overdue  # counted over all of them, not the page shown
