@@ -200,15 +200,14 @@ def _conditions(filters: Filters) -> list[ColumnElement[bool]]:
 
 
 def joined(columns: list[Any]) -> Any:
+    """A query of conversations with their staff marks (none yet: the defaults)."""
     return sa.select(*columns).select_from(
         conversations.outerjoin(marks, marks.c.sender_id == conversations.c.sender_id)
     )
 
 
 def _base(columns: list[Any], filters: Filters) -> Any:
-    query = sa.select(*columns).select_from(
-        conversations.outerjoin(marks, marks.c.sender_id == conversations.c.sender_id)
-    )
+    query = joined(columns)
     conditions = _conditions(filters)
     return query.where(sa.and_(*conditions)) if conditions else query
 
