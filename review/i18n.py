@@ -176,7 +176,7 @@ STRINGS: Mapping[str, tuple[str, str]] = {
     "assign_to": ("Confier à", "Assign to"),
     "assign": ("Confier", "Assign"),
     "change_assigned": ("confiée à", "assigned to"),
-    "change_unassigned": ("libérée par", "released from"),
+    "change_unassigned": ("n'est plus confiée à", "no longer assigned to"),
     "all_conversations": ("Toutes les conversations", "All conversations"),
     "open_work": ("À traiter : {count}", "To do: {count}"),
     "waiting_handoffs": ("Transferts en attente d'un membre du personnel", "Handoffs waiting for staff"),
@@ -212,12 +212,10 @@ STRINGS: Mapping[str, tuple[str, str]] = {
         "Seuls l'auteur d'une note et les administrateurs peuvent la modifier ou la supprimer.",
         "Only a note's author and administrators can edit or delete it.",
     ),
-    "bad_dates": ("Date invalide.", "Invalid date."),
-    "latest_conversation": ("la plus récente", "latest"),
     # Details of a flag (transcript): their names, and the values that are words rather than data.
     "detail_reason": ("motif", "reason"),
     "detail_status": ("état", "status"),
-    "detail_at": ("demandé le", "asked at"),
+    "detail_at": ("date", "time"),  # of a handoff's request, of a repeated comment
     "detail_language": ("langue", "language"),
     "detail_phrase": ("expression", "phrase"),
     "detail_rule": ("règle", "rule"),

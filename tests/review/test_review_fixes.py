@@ -112,10 +112,10 @@ def test_a_closed_handoff_reads_closed_with_its_time_in_montreal(review_site: Re
     }
     write_events(review_site.tracker_url, "handoff-closed-time", [slot_event(AFTER_HOURS_TS, "flags", [record])])
     before = admin.get("/conversation?id=handoff-closed-time")
-    assert "état : ouvert" in before.body and "demandé le : 2026-11-20 22:00" in before.body
+    assert "état : ouvert" in before.body and "date : 2026-11-20 22:00" in before.body
     admin.post("/conversation/handoff", {"id": "handoff-closed-time", "csrf_token": before.csrf_token()})
     after = admin.get("/conversation?id=handoff-closed-time").body
-    assert "état : fermé" in after and "demandé le : 2026-11-20 22:00" in after
+    assert "état : fermé" in after and "date : 2026-11-20 22:00" in after
     assert "status: open" not in after and "2026-11-21T03:00:00" not in after
     assert "motif : non compris deux fois de suite" in after
 

@@ -5,6 +5,7 @@ Wednesday 2026-11-25 12:00 in Montréal (review_fixtures.FIXTURE_NOW)."""
 
 from __future__ import annotations
 
+import html
 import re
 from datetime import datetime
 
@@ -170,8 +171,8 @@ def test_staff_take_assign_and_release_conversations_seen_in_the_queue_mine_and_
         ("new-kind", "assigned", REVIEWER, ADMIN),
         ("handoff-recent", "unassigned", REVIEWER, REVIEWER),
     ]
-    history = admin.get("/conversation?id=handoff-recent").body.split('id="history"')[1]
-    assert f"{REVIEWER} · confiée à « {REVIEWER} »" in history and "libérée par" in history
+    history = html.unescape(admin.get("/conversation?id=handoff-recent").body.split('id="history"')[1])
+    assert f"{REVIEWER} · confiée à « {REVIEWER} »" in history and f"n'est plus confiée à « {REVIEWER} »" in history
 
 
 def test_the_queue_shows_a_page_of_the_oldest_handoffs_and_counts_them_all(review_site: ReviewSite) -> None:
