@@ -363,11 +363,15 @@ def main(argv: list[str] | None = None) -> None:
             assert client.log_in("bench", PASSWORD).status == 303
             sender = f"bench-7-{args.conversations // 2:06d}"
             pages = {
-                "inbox (default: emergencies and handoffs first)": "/",
-                "inbox, page 50": "/?page=50",
+                "action queue (the default view: open handoffs, flagged, emergencies)": "/",
+                "action queue, page 20 of the flagged": "/?page=20",
+                "all conversations (emergencies and handoffs first)": "/?view=all",
+                "all conversations, page 50": "/?view=all&page=50",
                 "inbox, filter flag=emergency + language=fr": "/?flag=emergency&language=fr",
                 "inbox, free-text search": "/?search=nid-de-poule",
+                "inbox, free-text search, accents and hyphens folded": "/?search=NID%20DE%20P%C3%94ULE",
                 "inbox, handoff open, newest": "/?flag=handoff%3Aopen&sort=newest",
+                "mine (conversations held)": "/?view=mine",
                 "transcript": "/conversation?" + urllib.parse.urlencode({"id": sender}),
                 "overview": "/overview",
             }

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
@@ -144,6 +145,9 @@ class BusinessCalendar:
 
     def statutory_holidays(self, year: int) -> dict[date, tuple[str, str]]:
         """The year's statutory holidays (and their observed days, as the library gives them): day -> (fr, en)."""
+        return dict(_statutory_holidays(self, year))
+
+    def _compute_statutory_holidays(self, year: int) -> dict[date, tuple[str, str]]:
         french, english = self._library_holidays(year, "fr"), self._library_holidays(year, "en")
         names = {day: (french[day], name) for day, name in english.items()}
         if self.optional_holidays:
@@ -225,6 +229,13 @@ class BusinessCalendar:
         raise ValueError(f"the offices never open in the {SEARCH_HORIZON_DAYS} days after {local.isoformat()}")
 
 
+@lru_cache(maxsize=64)
+def _statutory_holidays(calendar: BusinessCalendar, year: int) -> dict[date, tuple[str, str]]:
+    # Computing a year's holidays takes about 4 ms, and every question about a day asks again: the review app's
+    # queue asks for hundreds of deadlines (22 ms each uncached). The calendar is frozen, so its answer is too.
+    return calendar._compute_statutory_holidays(year)
+
+
 # Telling residents when staff will answer -------------------------------------------------------------------------
 
 
@@ -259,6 +270,16 @@ def follow_up(calendar: BusinessCalendar, moment: datetime) -> FollowUp:
         next_opening=calendar.next_opening(local),
         until=closes,
     )
+
+
+def follow_up_deadline(calendar: BusinessCalendar, moment: datetime) -> datetime:
+    """When the follow-up promised at `moment` is due: the end of the business day the resident was told staff would
+    follow up on (`describe_follow_up`: "today, during office hours (until 4:30 p.m.)" when asked while the offices
+    are open, else the next opening's day). Called by the review app's action queue."""
+    promised = follow_up(calendar, moment)
+    closes = calendar.closing_time(promised.next_opening)
+    assert closes is not None, "the offices are open at their next opening"
+    return closes
 
 
 def day_in_words(day: date, language: str) -> str:

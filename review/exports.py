@@ -30,6 +30,7 @@ CSV_COLUMNS = [
     "reviewed",
     "handoff_open",
     "tags",
+    "assigned_to",
 ]
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
@@ -43,9 +44,14 @@ def _cell(value: Any) -> str:
     return "'" + text if text.startswith(_FORMULA_START) else text
 
 
+# Excel opens a CSV file as UTF-8 only when it starts with the byte order mark: without it "fumée" reads "fumÃ©e".
+UTF8_BOM = "\ufeff"
+
+
 def csv_rows(conversations: Iterable[tuple[Transcript, dict[str, Any]]]) -> Iterator[str]:
-    """The CSV text, a few lines at a time (header first); `extra` carries reviewed, handoff_open and tags."""
+    """The CSV text, a few lines at a time (BOM and header first); `extra` carries reviewed, handoff_open, tags."""
     buffer = io.StringIO()
+    buffer.write(UTF8_BOM)
     writer = csv.writer(buffer)
     writer.writerow(CSV_COLUMNS)
     for transcript, extra in conversations:
@@ -66,6 +72,7 @@ def csv_rows(conversations: Iterable[tuple[Transcript, dict[str, Any]]]) -> Iter
                         "yes" if extra.get("reviewed") else "no",
                         "yes" if extra.get("handoff_open") else "no",
                         " ".join(extra.get("tags") or []),
+                        extra.get("assigned_to") or "",
                     )
                 ]
             )
@@ -81,7 +88,8 @@ def jsonl_lines(conversations: Iterable[tuple[Transcript, dict[str, Any]]]) -> I
             "conversation": transcript.sender_id,
             "language": transcript.language,
             "channels": transcript.channels,
-            "flags": [{"kind": flag.kind, "key": flag.key, **dict(flag.details)} for flag in transcript.flags],
+            # The record's own fields apart: a safety-net record has a "kind" of its own ("life_threatening").
+            "flags": [{"kind": flag.kind, "key": flag.key, "details": dict(flag.details)} for flag in transcript.flags],
             **extra,
             "turns": [
                 {

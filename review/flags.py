@@ -31,6 +31,9 @@ HANDOFF = "handoff"
 FALLBACK = "fallback"
 AFTER_HOURS = "after_hours"
 URGENT_KINDS = frozenset({EMERGENCY, MUNICIPAL_EMERGENCY})
+# Kinds the action queue does not list by themselves: answered emergencies and handoffs have their own sections,
+# an after-hours message is a time, not a problem.
+QUIET_KINDS = URGENT_KINDS | {HANDOFF, AFTER_HOURS}
 FALLBACK_INTENT = "nlu_fallback"
 FALLBACK_ACTIONS = frozenset({"action_handle_fallback", "action_default_fallback"})
 # An emergency kind of the safety net (and its intent) -> the flag staff filter on.

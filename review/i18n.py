@@ -7,7 +7,10 @@ kind of flag appears on the pages before anyone writes its label.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
 
+from pointe_claire.clock import MONTREAL
 from pointe_claire.names import LANGUAGES
 
 DEFAULT_LANGUAGE = "fr"
@@ -163,6 +166,102 @@ STRINGS: Mapping[str, tuple[str, str]] = {
     "flag_netiquette:illegal": ("Nétiquette : contenu illégal", "Netiquette: illegal content"),
     "flag_netiquette:threat": ("Nétiquette : menace", "Netiquette: threat"),
     "flag_netiquette:repeated": ("Nétiquette : commentaire répété", "Netiquette: repeated comment"),
+    "queue": ("À traiter", "To do"),
+    "mine": ("Mes conversations", "Mine"),
+    "mine_count": ("Mes conversations ({count})", "Mine ({count})"),
+    "holder": ("Responsable", "Held by"),
+    "nobody": ("Personne", "Nobody"),
+    "take": ("Je m'en occupe", "Take it"),
+    "release": ("Libérer", "Release"),
+    "assign_to": ("Confier à", "Assign to"),
+    "assign": ("Confier", "Assign"),
+    "change_assigned": ("confiée à", "assigned to"),
+    "change_unassigned": ("n'est plus confiée à", "no longer assigned to"),
+    "all_conversations": ("Toutes les conversations", "All conversations"),
+    "open_work": ("À traiter : {count}", "To do: {count}"),
+    "waiting_handoffs": ("Transferts en attente d'un membre du personnel", "Handoffs waiting for staff"),
+    "waiting_handoffs_help": (
+        "Les plus anciens d'abord; « promis pour » est la fin du jour ouvrable annoncé au résident.",
+        'Oldest first; "promised by" is the end of the business day the resident was told.',
+    ),
+    "asked_at": ("Demandé le", "Asked"),
+    "age": ("Attente", "Waiting"),
+    "deadline": ("Promis pour", "Promised by"),
+    "overdue": ("En retard", "Overdue"),
+    "overdue_count": ("{count} en retard", "{count} overdue"),
+    "no_handoff_waiting": ("Aucun transfert en attente.", "No handoff waiting."),
+    "to_review": ("Signalements à réviser", "Flagged, to review"),
+    "to_review_help": (
+        "Nétiquette, messages non compris… pas encore révisés, les plus récents d'abord.",
+        "Netiquette, messages not understood… not reviewed yet, newest first.",
+    ),
+    "nothing_to_review": ("Aucun signalement à réviser.", "Nothing flagged to review."),
+    "answered_emergencies": (
+        "Urgences auxquelles l'assistant a répondu (non révisées)",
+        "Emergencies the assistant answered (not reviewed)",
+    ),
+    "see_all": ("Tout voir ({count})", "See all ({count})"),
+    "language_unknown": ("? (autre ou inconnue)", "? (other or unknown)"),
+    "edit": ("Modifier", "Edit"),
+    "save": ("Enregistrer", "Save"),
+    "delete": ("Supprimer", "Delete"),
+    "edited": ("modifiée", "edited"),
+    "change_note_edited": ("note modifiée", "note edited"),
+    "change_note_deleted": ("note supprimée", "note deleted"),
+    "not_your_note": (
+        "Seuls l'auteur d'une note et les administrateurs peuvent la modifier ou la supprimer.",
+        "Only a note's author and administrators can edit or delete it.",
+    ),
+    # Details of a flag (transcript): their names, and the values that are words rather than data.
+    "detail_reason": ("motif", "reason"),
+    "detail_status": ("état", "status"),
+    "detail_at": ("date", "time"),  # of a handoff's request, of a repeated comment
+    "detail_language": ("langue", "language"),
+    "detail_phrase": ("expression", "phrase"),
+    "detail_rule": ("règle", "rule"),
+    "detail_threat": ("menace", "threat"),
+    "detail_intent": ("intention", "intent"),
+    "detail_evidence": ("indice", "evidence"),
+    "status_open": ("ouvert", "open"),
+    "status_closed": ("fermé", "closed"),
+    "reason_asked_for_person": ("a demandé à parler à une personne", "asked for a person"),
+    "reason_not_understood_twice": ("non compris deux fois de suite", "not understood twice in a row"),
+    "value_True": ("oui", "yes"),
+    "value_False": ("non", "no"),
+    "value_life_threatening": ("urgence vitale", "life-threatening"),
+    "value_municipal": ("urgence municipale", "municipal"),
+}
+
+# What each intent of domain.yml means, for staff (French, English); a check holds it to domain.yml's list.
+INTENT_LABELS: Mapping[str, tuple[str, str]] = {
+    "greet": ("Salutation", "Greeting"),
+    "goodbye": ("Au revoir", "Goodbye"),
+    "thank": ("Remerciement", "Thanks"),
+    "ask_is_bot": ("Demande si c'est un robot", "Asks whether it is a bot"),
+    "report_life_threatening_emergency": ("Urgence vitale (9-1-1)", "Life-threatening emergency (9-1-1)"),
+    "report_municipal_emergency": ("Urgence municipale", "Municipal emergency"),
+    "report_problem": ("Signale un problème", "Reports a problem"),
+    "ask_city_services": ("Services municipaux", "City services"),
+    "ask_media_relations": ("Relations avec les médias", "Media relations"),
+    "ask_council": ("Conseil municipal", "City council"),
+    "ask_events": ("Activités et événements", "Events and activities"),
+    "request_event_promotion": ("Demande de promotion d'un événement", "Asks to promote an event"),
+    "ask_jobs": ("Emplois", "Jobs"),
+    "ask_public_notices": ("Avis publics", "Public notices"),
+    "ask_logo_use": ("Utilisation du logo", "Use of the logo"),
+    "ask_hyperlinks": ("Hyperliens dans les commentaires", "Links in comments"),
+    "ask_privacy": ("Confidentialité", "Privacy"),
+    "ask_following_meaning": ("Sens d'un abonnement de la Ville", "What the City following an account means"),
+    "ask_response_time": ("Délai de réponse", "Response time"),
+    "ask_comment_removed": ("Commentaire retiré", "Comment removed"),
+    "out_of_scope": ("Hors sujet", "Out of scope"),
+    "ask_for_human": ("Demande à parler à une personne", "Asks for a person"),
+    "other_language": ("Autre langue", "Other language"),
+    "netiquette_violation": ("Manquement à la nétiquette", "Netiquette breach"),
+    "partisan_comment": ("Commentaire partisan", "Partisan comment"),
+    "abusive_comment": ("Commentaire injurieux", "Abusive comment"),
+    "advertising_or_spam": ("Publicité ou pourriel", "Advertising or spam"),
+    "nlu_fallback": ("Non compris", "Not understood"),
 }
 
 
@@ -192,3 +291,47 @@ class Translator:
     def flag(self, key: str) -> str:
         """A flag key's label; an unknown kind is shown as its raw name."""
         return self(f"flag_{key}") if f"flag_{key}" in STRINGS else key
+
+    def intent(self, name: str | None) -> str:
+        """An intent's label; an intent without one (renamed, or not in domain.yml yet) by its raw name."""
+        pair = INTENT_LABELS.get(name or "")
+        return pair[self._index] if pair else (name or "?")
+
+    def language_name(self, code: str | None) -> str:
+        return self("language_unknown") if code in (None, "", "?") else str(code)
+
+    def details(self, details: Mapping[str, Any], closed: bool | None = None) -> list[str]:
+        """A flag's details as staff read them: "motif : a demandé à parler à une personne", a handoff's state as
+        it is now (`closed`, not the "open" recorded when it was asked for), its time in Montréal time. Names and
+        values without a label show as stored."""
+        lines = []
+        for name, value in sorted(details.items()):
+            if name == "kind":
+                continue
+            if name == "status" and closed is not None:
+                shown = self("status_closed" if closed else "status_open")
+            elif name == "at":
+                shown = _local_minute(value)
+            elif name == "reason" and f"reason_{value}" in STRINGS:
+                shown = self(f"reason_{value}")
+            elif name == "intent" and isinstance(value, str):
+                shown = self.intent(value)
+            elif f"value_{value}" in STRINGS:
+                shown = self(f"value_{value}")
+            else:
+                shown = str(value)
+            label = self(f"detail_{name}") if f"detail_{name}" in STRINGS else name
+            separator = " : " if self.language == "fr" and f"detail_{name}" in STRINGS else ": "
+            lines.append(f"{label}{separator}{shown}")
+        return lines
+
+
+def _local_minute(value: Any) -> str:
+    """An ISO 8601 time as "2026-11-21 22:00" in Montréal; anything else as it is."""
+    try:
+        moment = datetime.fromisoformat(str(value))
+    except ValueError:
+        return str(value)
+    if moment.tzinfo is None:
+        return moment.strftime("%Y-%m-%d %H:%M")
+    return moment.astimezone(MONTREAL).strftime("%Y-%m-%d %H:%M")

@@ -19,12 +19,19 @@ from sqlalchemy.sql.elements import ColumnElement
 from review import store
 from review.conversations import MONTREAL
 from review.flags import HANDOFF
-from review.index import as_set
+from review.index import as_set, search_text
 
 HANDOFF_OPEN = "handoff:open"
 HANDOFF_CLOSED = "handoff:closed"
+UNKNOWN_LANGUAGE = "?"  # the language filter's value for conversations in no language the assistant could tell
 SORTS = ("priority", "newest", "oldest")
+# "queue": what needs a person now (review.queue), shown when no filter is chosen; "all": the filtered list;
+# "mine": the list of the conversations the staff member holds.
+VIEWS = ("queue", "all", "mine")
+NOBODY = "-"  # the holder filter's value for conversations nobody holds
 MAX_TEXT = 200
+# Dates a filter may name: beyond them a day's timestamp (or the day after the last) cannot be computed.
+FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(9999, 12, 30)
 
 
 @dataclass(frozen=True)
@@ -39,9 +46,11 @@ class Filters:
     intent: str = ""
     reviewed: str = ""  # "", "yes" or "no"
     tag: str = ""
+    holder: str = ""  # a staff member's name, or NOBODY
     search: str = ""
     sort: str = "priority"
     page: int = 1
+    view: str = "all"
 
     @classmethod
     def from_query(cls, args: Mapping[str, Any]) -> Filters:
@@ -55,7 +64,7 @@ class Filters:
             page = max(1, min(int(text("page") or 1), 100_000))
         except ValueError:
             page = 1
-        return cls(
+        filters = cls(
             start=_date(text("start")),
             end=_date(text("end")),
             language=text("language"),
@@ -64,10 +73,25 @@ class Filters:
             intent=text("intent"),
             reviewed=text("reviewed") if text("reviewed") in {"yes", "no"} else "",
             tag=text("tag"),
+            holder=text("holder"),
             search=text("search"),
             sort=text("sort") if text("sort") in SORTS else "priority",
             page=page,
         )
+        chosen = text("view")
+        if chosen in VIEWS:
+            return replace(filters, view=chosen)
+        # No view named: the queue, unless a filter was chosen (an Overview link, a bookmark of the old inbox).
+        return replace(filters, view="all" if filters.narrowed else "queue")
+
+    @property
+    def narrowed(self) -> bool:
+        """Whether any filter (or a sort) is chosen."""
+        return bool(set(self.query()) - {"page", "view"})
+
+    def mine(self, user_name: str) -> Filters:
+        """The "mine" view is the list filtered on its staff member."""
+        return replace(self, holder=user_name) if self.view == "mine" else self
 
     def query(self, **changes: Any) -> dict[str, str]:
         """The filters as query-string values (links to other pages, exports); empty ones left out."""
@@ -81,18 +105,22 @@ class Filters:
             "intent": values.intent,
             "reviewed": values.reviewed,
             "tag": values.tag,
+            "holder": "" if values.view == "mine" else values.holder,
             "search": values.search,
             "sort": "" if values.sort == "priority" else values.sort,
             "page": "" if values.page == 1 else str(values.page),
+            "view": "" if values.view == "queue" else values.view,
         }
         return {key: value for key, value in pairs.items() if value}
 
 
 def _date(text: str) -> date | None:
+    """The day named, within FIRST_DAY..LAST_DAY (`?end=9999-12-31` means "no end", not a server error)."""
     try:
-        return date.fromisoformat(text) if text else None
+        day = date.fromisoformat(text) if text else None
     except ValueError:
         return None
+    return min(max(day, FIRST_DAY), LAST_DAY) if day else None
 
 
 def _like(value: str) -> str:
@@ -114,6 +142,10 @@ marks = store.marks
 handoffs_closed = sa.func.coalesce(marks.c.handoffs_closed, 0)
 handoff_open = conversations.c.handoffs > handoffs_closed
 reviewed = sa.func.coalesce(marks.c.reviewed, sa.false())
+# What the action queue lists after the open handoffs: a flag a person should read, not reviewed yet, in a
+# conversation no handoff was asked for (an open one is queued above, a closed one was dealt with).
+needs_review = sa.and_(conversations.c.attention == sa.true(), reviewed == sa.false(), conversations.c.handoffs == 0)
+answered_emergency = sa.and_(conversations.c.urgent == sa.true(), reviewed == sa.false(), sa.not_(handoff_open))
 
 
 def _conditions(filters: Filters) -> list[ColumnElement[bool]]:
@@ -122,7 +154,11 @@ def _conditions(filters: Filters) -> list[ColumnElement[bool]]:
         conditions.append(conversations.c.last_ts >= _timestamp(filters.start))
     if filters.end:
         conditions.append(conversations.c.first_ts < _timestamp(filters.end + timedelta(days=1)))
-    if filters.language:
+    if filters.language == UNKNOWN_LANGUAGE:
+        # As the Overview counts them: a conversation, or one of its messages, in no language the assistant told.
+        unknown = sa.select(store.messages.c.sender_id).where(store.messages.c.language.is_(None))
+        conditions.append(sa.or_(conversations.c.language.is_(None), conversations.c.sender_id.in_(unknown)))
+    elif filters.language:
         conditions.append(conversations.c.language == filters.language)
     if filters.channel:
         conditions.append(_member(conversations.c.channels, filters.channel))
@@ -138,11 +174,16 @@ def _conditions(filters: Filters) -> list[ColumnElement[bool]]:
         conditions.append(reviewed == sa.true())
     elif filters.reviewed == "no":
         conditions.append(reviewed == sa.false())
+    if filters.holder == NOBODY:
+        conditions.append(marks.c.assigned_to.is_(None))
+    elif filters.holder:
+        conditions.append(marks.c.assigned_to == filters.holder)
     if filters.tag:
         tagged = sa.select(store.tags.c.sender_id).where(store.tags.c.tag == filters.tag)
         conditions.append(conversations.c.sender_id.in_(tagged))
     if filters.search:
-        needle = filters.search.lower()
+        # Accents, case, hyphens and apostrophes folded on both sides (review.index.search_text).
+        needle = search_text(filters.search) or filters.search
         conditions.append(
             sa.or_(
                 conversations.c.search.like(_like(needle), escape="\\"),
@@ -151,17 +192,22 @@ def _conditions(filters: Filters) -> list[ColumnElement[bool]]:
                 # found in the per-message table.
                 sa.exists().where(
                     store.messages.c.sender_id == conversations.c.sender_id,
-                    sa.func.lower(store.messages.c.text).like(_like(needle), escape="\\"),
+                    store.messages.c.search.like(_like(needle), escape="\\"),
                 ),
             )
         )
     return conditions
 
 
-def _base(columns: list[Any], filters: Filters) -> Any:
-    query = sa.select(*columns).select_from(
+def joined(columns: list[Any]) -> Any:
+    """A query of conversations with their staff marks (none yet: the defaults)."""
+    return sa.select(*columns).select_from(
         conversations.outerjoin(marks, marks.c.sender_id == conversations.c.sender_id)
     )
+
+
+def _base(columns: list[Any], filters: Filters) -> Any:
+    query = joined(columns)
     conditions = _conditions(filters)
     return query.where(sa.and_(*conditions)) if conditions else query
 
@@ -190,6 +236,18 @@ class Row:
     handoffs: int
     reviewed: bool
     last_text: str
+    handoffs_closed: int = 0
+    handoff_times: tuple[float, ...] = ()
+    attention: bool = False
+    assigned_to: str | None = None
+
+    @property
+    def open_handoff_since(self) -> float | None:
+        """When the oldest handoff still open was asked for (handoffs are closed oldest first)."""
+        if not self.handoff_open:
+            return None
+        waiting = self.handoff_times[self.handoffs_closed :]
+        return waiting[0] if waiting else self.last_ts
 
     @property
     def display_flags(self) -> list[str]:
@@ -211,7 +269,7 @@ class Page:
     pages: int
 
 
-_ROW_COLUMNS = [
+ROW_COLUMNS = [
     conversations.c.sender_id,
     conversations.c.first_ts,
     conversations.c.last_ts,
@@ -225,10 +283,14 @@ _ROW_COLUMNS = [
     conversations.c.handoffs,
     reviewed.label("reviewed"),
     conversations.c.last_text,
+    handoffs_closed.label("handoffs_closed"),
+    conversations.c.handoff_times,
+    conversations.c.attention,
+    marks.c.assigned_to,
 ]
 
 
-def _row(row: Any) -> Row:
+def to_row(row: Any) -> Row:
     return Row(
         row.sender_id,
         row.first_ts,
@@ -243,6 +305,10 @@ def _row(row: Any) -> Row:
         row.handoffs,
         bool(row.reviewed),
         row.last_text,
+        int(row.handoffs_closed),
+        tuple(float(part) for part in (row.handoff_times or "").split()),
+        bool(row.attention),
+        row.assigned_to,
     )
 
 
@@ -251,22 +317,22 @@ def inbox_page(engine: Engine, filters: Filters, page_size: int) -> Page:
         total = int(connection.execute(_base([sa.func.count()], filters)).scalar_one())
         pages = max(1, -(-total // page_size))
         page = min(filters.page, pages)
-        query = _order(_base(_ROW_COLUMNS, filters), filters.sort).limit(page_size).offset((page - 1) * page_size)
-        rows = [_row(row) for row in connection.execute(query)]
+        query = _order(_base(ROW_COLUMNS, filters), filters.sort).limit(page_size).offset((page - 1) * page_size)
+        rows = [to_row(row) for row in connection.execute(query)]
     return Page(rows, total, page, pages)
 
 
 def matching_rows(engine: Engine, filters: Filters, limit: int) -> list[Row]:
-    query = _order(_base(_ROW_COLUMNS, filters), filters.sort).limit(limit)
+    query = _order(_base(ROW_COLUMNS, filters), filters.sort).limit(limit)
     with engine.connect() as connection:
-        return [_row(row) for row in connection.execute(query)]
+        return [to_row(row) for row in connection.execute(query)]
 
 
 def conversation_row(engine: Engine, sender_id: str) -> Row | None:
-    query = _base(_ROW_COLUMNS, Filters()).where(conversations.c.sender_id == sender_id)
+    query = _base(ROW_COLUMNS, Filters()).where(conversations.c.sender_id == sender_id)
     with engine.connect() as connection:
         row = connection.execute(query).first()
-    return _row(row) if row else None
+    return to_row(row) if row else None
 
 
 Counted = list[tuple[str, int]]  # (value, conversations that have it)
@@ -303,6 +369,9 @@ def filter_choices(engine: Engine) -> Choices:
             .where(conversations.c.language.is_not(None))
             .group_by(conversations.c.language)
         ).all()
+        unknown = int(connection.execute(_base([sa.func.count()], Filters(language=UNKNOWN_LANGUAGE))).scalar_one())
+        if unknown:
+            languages.append((UNKNOWN_LANGUAGE, unknown))
         tags = connection.execute(sa.select(store.tags.c.tag, sa.func.count()).group_by(store.tags.c.tag)).all()
         if flags.get(HANDOFF):
             opened = connection.execute(_base([sa.func.count()], Filters(flag=HANDOFF_OPEN))).scalar_one()

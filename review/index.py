@@ -9,6 +9,7 @@ request.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -18,6 +19,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from pointe_claire.names import FLAGS_SLOT
+from pointe_claire.text_normalization import fold
 from review import store
 from review.conversations import (
     FALLBACK_ACTIONS,
@@ -35,6 +37,7 @@ from review.flags import (
     AFTER_HOURS,
     FALLBACK,
     HANDOFF,
+    QUIET_KINDS,
     URGENT_KINDS,
     Flag,
     after_hours,
@@ -47,6 +50,25 @@ SEARCH_CHARS = 4000  # enough for what residents write; keeps the table small
 STATE_KEY = "last_event_id"
 MAX_GAPS = 10_000
 GAP_EXPIRY_SECONDS = 3600
+
+
+# Hyphens, dashes, apostrophes and runs of spaces count as one space in a search: "nid de poule" finds
+# "nid-de-poule", "l egout" finds "l'égout".
+_SEPARATORS = re.compile(r"[\s\-‐‑‒–—―'’`ʼ]+")
+_LIGATURES = str.maketrans({"œ": "oe", "æ": "ae", "ß": "ss"})
+
+
+def search_text(text: str) -> str:
+    """What free-text search compares: lower case, no accents or ligatures, separators as one space. Done in
+    Python on both the stored text and the query, so plain LIKE finds "égout" from "egout" on SQLite and
+    PostgreSQL alike (neither has accent-insensitive LIKE without extensions)."""
+    return _SEPARATORS.sub(" ", fold(text).translate(_LIGATURES)).strip()
+
+
+def needs_attention(flags: set[str]) -> bool:
+    """A flag a person should look at beyond answered emergencies, handoffs (queued by themselves) and after-hours
+    messages (a time, not a problem)."""
+    return any(flag.split(":")[0] not in QUIET_KINDS for flag in flags)
 
 
 def as_set(text: str | None) -> set[str]:
@@ -70,6 +92,7 @@ class _Summary:
     handoffs: int = 0
     search: str = ""
     last_text: str = ""
+    handoff_times: list[float] = field(default_factory=list)
 
     @classmethod
     def from_row(cls, row: Any) -> _Summary:
@@ -85,6 +108,7 @@ class _Summary:
             row.handoffs,
             row.search,
             row.last_text,
+            [float(part) for part in row.handoff_times.split()],
         )
 
     def as_row(self) -> dict[str, Any]:
@@ -99,6 +123,8 @@ class _Summary:
             "flags": as_text(self.flags),
             "urgent": bool(self.flags & URGENT_KINDS),
             "handoffs": self.handoffs,
+            "handoff_times": " ".join(repr(at) for at in self.handoff_times),
+            "attention": needs_attention(self.flags),
             "search": self.search[:SEARCH_CHARS],
             "last_text": self.last_text[:300],
         }
@@ -116,7 +142,9 @@ def _fold(summary: _Summary, event: StoredEvent, messages: list[dict[str, Any]])
         summary.flags.update(flag.key for flag in records)
         summary.flags.update(flag.kind for flag in records)
         # The slot holds every record so far: its handoff count is the conversation's.
-        summary.handoffs = max(summary.handoffs, sum(flag.kind == HANDOFF for flag in records))
+        handoffs = sum(flag.kind == HANDOFF for flag in records)
+        summary.handoff_times.extend([event.timestamp] * (handoffs - len(summary.handoff_times)))
+        summary.handoffs = max(summary.handoffs, handoffs)
     elif kind == "user":
         parse_data = mapping(data.get("parse_data"))
         intent = mapping(parse_data.get("intent"))
@@ -131,7 +159,7 @@ def _fold(summary: _Summary, event: StoredEvent, messages: list[dict[str, Any]])
         text = str(data.get("text") or "")
         summary.user_messages += 1
         summary.last_text = text
-        summary.search = (summary.search + " " + text.lower())[:SEARCH_CHARS]
+        summary.search = (summary.search + " " + search_text(text))[:SEARCH_CHARS]
         if name:
             summary.intents.add(name)
         if data.get("input_channel"):
@@ -146,6 +174,7 @@ def _fold(summary: _Summary, event: StoredEvent, messages: list[dict[str, Any]])
                 "intent": name,
                 "fallback": any(flag.kind == FALLBACK for flag in flags),
                 "text": text[:2000],
+                "search": search_text(text[:2000]),
             }
         )
     elif kind == "action" and data.get("name") in FALLBACK_ACTIONS:

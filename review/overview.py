@@ -20,11 +20,20 @@ CHART_WIDTH, CHART_HEIGHT, CHART_MARGIN = 720, 220, 30
 
 
 @dataclass(frozen=True)
+class NotUnderstood:
+    """A message the assistant did not understand, how often it was sent, and the latest conversation holding it."""
+
+    text: str
+    count: int
+    sender_id: str
+
+
+@dataclass(frozen=True)
 class Overview:
     days: list[tuple[str, int]]  # every day of the period, oldest first, zeros included
     languages: list[tuple[str, int]]
     intents: list[tuple[str, int]]
-    fallback_messages: list[tuple[str, int]]
+    fallback_messages: list[NotUnderstood]
     open_handoffs: int
     conversations: int
     messages: int
@@ -54,12 +63,20 @@ def overview(engine: Engine, today: date, days: int = 30, top: int = 15) -> Over
             .limit(top)
         ).all()
         fallbacks = connection.execute(
-            sa.select(messages.c.text, sa.func.count().label("n"))
-            .where(in_period, messages.c.fallback == sa.true())
+            sa.select(messages.c.text, sa.func.count().label("n"), sa.func.max(messages.c.event_id))
+            # An empty message (a picture, a sticker) is not understood either, but there is nothing to read.
+            .where(in_period, messages.c.fallback == sa.true(), sa.func.trim(messages.c.text) != "")
             .group_by(messages.c.text)
             .order_by(sa.desc("n"), messages.c.text)
             .limit(top)
         ).all()
+        senders = dict(
+            connection.execute(
+                sa.select(messages.c.event_id, messages.c.sender_id).where(
+                    messages.c.event_id.in_([row[2] for row in fallbacks])
+                )
+            ).all()
+        )
         open_handoffs = connection.execute(
             sa.select(sa.func.count())
             .select_from(
@@ -78,7 +95,7 @@ def overview(engine: Engine, today: date, days: int = 30, top: int = 15) -> Over
         days=series,
         languages=[(str(name), int(count)) for name, count in languages],
         intents=[(str(name), int(count)) for name, count in intents],
-        fallback_messages=[(str(text), int(count)) for text, count in fallbacks],
+        fallback_messages=[NotUnderstood(str(text), int(count), senders[latest]) for text, count, latest in fallbacks],
         open_handoffs=int(open_handoffs),
         conversations=int(conversation_count),
         messages=sum(count for _, count in series),

@@ -20,9 +20,16 @@ MAX_TAG = 60
 
 @dataclass(frozen=True)
 class Note:
+    id: int
     text: str
     user_name: str
     at: float
+    edited_at: float | None = None
+    edited_by: str | None = None
+
+    def editable_by(self, user_name: str, is_admin: bool) -> bool:
+        """Its author may change or delete a note, and so may an administrator (moderation)."""
+        return is_admin or user_name == self.user_name
 
 
 @dataclass(frozen=True)
@@ -37,6 +44,7 @@ class Change:
 class StaffRecord:
     reviewed: bool
     handoffs_closed: int
+    assigned_to: str | None
     tags: list[str]
     notes: list[Note]
     changes: list[Change]
@@ -68,6 +76,23 @@ def close_handoffs(engine: Engine, sender_id: str, handoffs: int, user_name: str
     with engine.begin() as connection:
         _upsert_mark(connection, sender_id, handoffs_closed=handoffs)
         _log(connection, sender_id, "handoff_closed", str(handoffs), user_name)
+
+
+def assign(engine: Engine, sender_id: str, holder: str | None, user_name: str) -> bool:
+    """Gives the conversation to `holder` (an account's name), or to nobody (None); False for an unknown name."""
+    with engine.begin() as connection:
+        if holder is not None:
+            known = connection.execute(sa.select(store.users.c.id).where(store.users.c.name == holder)).first()
+            if known is None:
+                return False
+        current = connection.execute(
+            sa.select(store.marks.c.assigned_to).where(store.marks.c.sender_id == sender_id)
+        ).scalar()
+        if current == holder:
+            return True
+        _upsert_mark(connection, sender_id, assigned_to=holder)
+        _log(connection, sender_id, "assigned" if holder else "unassigned", holder or current or "", user_name)
+    return True
 
 
 def clean_tag(tag: str) -> str:
@@ -112,6 +137,51 @@ def add_note(engine: Engine, sender_id: str, text: str, user_name: str) -> bool:
     return True
 
 
+class NoteRefused(PermissionError):
+    """The note is not this staff member's to change."""
+
+
+def _note(connection: Connection, sender_id: str, note_id: int) -> Note | None:
+    row = connection.execute(
+        sa.select(store.notes).where(store.notes.c.id == note_id, store.notes.c.sender_id == sender_id)
+    ).first()
+    return Note(row.id, row.text, row.user_name, row.at, row.edited_at, row.edited_by) if row else None
+
+
+def edit_note(engine: Engine, sender_id: str, note_id: int, text: str, user_name: str, is_admin: bool) -> bool:
+    """A note's new text (its author or an admin); False when there is no such note or no text."""
+    text = text.strip()[:MAX_NOTE]
+    with engine.begin() as connection:
+        note = _note(connection, sender_id, note_id)
+        if note is None or not text:
+            return False
+        if not note.editable_by(user_name, is_admin):
+            raise NoteRefused(note_id)
+        if text == note.text:
+            return True
+        connection.execute(
+            store.notes.update()
+            .where(store.notes.c.id == note_id)
+            .values(text=text, edited_at=time.time(), edited_by=user_name)
+        )
+        _log(connection, sender_id, "note_edited", str(note_id), user_name)
+    return True
+
+
+def delete_note(engine: Engine, sender_id: str, note_id: int, user_name: str, is_admin: bool) -> bool:
+    """Removes a note (its author or an admin); the log keeps who deleted which note when, not its text: a note
+    deleted for holding what it should not must not live on in the history."""
+    with engine.begin() as connection:
+        note = _note(connection, sender_id, note_id)
+        if note is None:
+            return False
+        if not note.editable_by(user_name, is_admin):
+            raise NoteRefused(note_id)
+        connection.execute(store.notes.delete().where(store.notes.c.id == note_id))
+        _log(connection, sender_id, "note_deleted", str(note_id), user_name)
+    return True
+
+
 def staff_record(engine: Engine, sender_id: str) -> StaffRecord:
     with engine.connect() as connection:
         mark = connection.execute(sa.select(store.marks).where(store.marks.c.sender_id == sender_id)).first()
@@ -121,7 +191,7 @@ def staff_record(engine: Engine, sender_id: str) -> StaffRecord:
         note_rows = connection.execute(
             sa.select(store.notes).where(store.notes.c.sender_id == sender_id).order_by(store.notes.c.id)
         )
-        notes = [Note(row.text, row.user_name, row.at) for row in note_rows]
+        notes = [Note(row.id, row.text, row.user_name, row.at, row.edited_at, row.edited_by) for row in note_rows]
         change_rows = connection.execute(
             sa.select(store.changes).where(store.changes.c.sender_id == sender_id).order_by(store.changes.c.id)
         )
@@ -130,6 +200,7 @@ def staff_record(engine: Engine, sender_id: str) -> StaffRecord:
     return StaffRecord(
         reviewed=bool(mark.reviewed) if mark else False,
         handoffs_closed=int(mark.handoffs_closed) if mark else 0,
+        assigned_to=mark.assigned_to if mark else None,
         tags=tag_list,
         notes=notes,
         changes=changes,

@@ -48,6 +48,7 @@ marks = sa.Table(
     sa.Column("sender_id", sa.String(255), primary_key=True),
     sa.Column("reviewed", sa.Boolean, nullable=False, default=False),
     sa.Column("handoffs_closed", sa.Integer, nullable=False, default=0),
+    sa.Column("assigned_to", sa.String(80)),  # the staff member who holds the conversation, if any
 )
 
 tags = sa.Table(
@@ -69,6 +70,8 @@ notes = sa.Table(
     sa.Column("text", sa.Text, nullable=False),
     sa.Column("user_name", sa.String(80), nullable=False),
     sa.Column("at", sa.Float, nullable=False),
+    sa.Column("edited_at", sa.Float),
+    sa.Column("edited_by", sa.String(80)),
 )
 
 # Who changed what, when: every staff action appends one row.
@@ -98,7 +101,12 @@ conversations = sa.Table(
     sa.Column("flags", sa.Text, nullable=False),
     sa.Column("urgent", sa.Boolean, nullable=False),  # an emergency, life-threatening or municipal
     sa.Column("handoffs", sa.Integer, nullable=False),
-    sa.Column("search", sa.Text, nullable=False),  # lower-cased words of both sides, for free-text search
+    # When each handoff was asked for ("1795316400.0 1795320000.0"): the oldest still open sets the deadline.
+    sa.Column("handoff_times", sa.Text, nullable=False),
+    # A flag a person should look at (netiquette, not understood, a new kind...): not only an answered emergency,
+    # an after-hours message or a handoff, which the queue shows by themselves.
+    sa.Column("attention", sa.Boolean, nullable=False),
+    sa.Column("search", sa.Text, nullable=False),  # the resident's words folded (review.index.search_text)
     sa.Column("last_text", sa.Text, nullable=False),
 )
 
@@ -109,10 +117,11 @@ messages = sa.Table(
     sa.Column("sender_id", sa.String(255), nullable=False, index=True),
     sa.Column("ts", sa.Float, nullable=False),
     sa.Column("day", sa.String(10), nullable=False, index=True),  # local date, America/Montreal
-    sa.Column("language", sa.String(10)),
+    sa.Column("language", sa.String(10), index=True),  # `?`: the few conversations in no language told
     sa.Column("intent", sa.String(255)),
     sa.Column("fallback", sa.Boolean, nullable=False),
     sa.Column("text", sa.Text, nullable=False),
+    sa.Column("search", sa.Text, nullable=False),  # `text` folded for search
 )
 
 # Event ids skipped over by the index: on PostgreSQL an id is taken when an event is written but visible only once
@@ -134,8 +143,47 @@ index_state = sa.Table(
 )
 
 
+# Raised whenever the derived tables change shape or meaning: they are then dropped and rebuilt from the tracker
+# store (the staff tables are kept). 2: folded search text, handoff times, attention.
+INDEX_VERSION = 2
+INDEX_VERSION_KEY = "index_version"
+DERIVED_TABLES = (conversations, messages, index_gaps)
+
+
 def review_engine(url: str) -> Engine:
-    """The review database, its tables created when missing."""
+    """The review database, its tables created when missing, the staff tables given the columns added since they
+    were created, and the derived index rebuilt when INDEX_VERSION changed."""
     engine = sa.create_engine(url, future=True)
     metadata.create_all(engine)
+    _add_missing_columns(engine)
+    _rebuild_old_index(engine)
     return engine
+
+
+def _add_missing_columns(engine: Engine) -> None:
+    """ALTER TABLE ... ADD COLUMN for the nullable columns a table of an older version lacks (both dialects)."""
+    inspector = sa.inspect(engine)
+    with engine.begin() as connection:
+        for table in metadata.sorted_tables:
+            if table in DERIVED_TABLES:
+                continue
+            present = {column["name"] for column in inspector.get_columns(table.name)}
+            for column in table.columns:
+                if column.name not in present and column.nullable:
+                    kind = column.type.compile(dialect=engine.dialect)
+                    connection.execute(sa.text(f'ALTER TABLE {table.name} ADD COLUMN "{column.name}" {kind}'))
+
+
+def _rebuild_old_index(engine: Engine) -> None:
+    with engine.begin() as connection:
+        version = connection.execute(
+            sa.select(index_state.c.value).where(index_state.c.name == INDEX_VERSION_KEY)
+        ).scalar()
+        if version == INDEX_VERSION:
+            return
+        for table in DERIVED_TABLES:
+            table.drop(connection, checkfirst=True)
+        for table in DERIVED_TABLES:
+            table.create(connection)
+        connection.execute(index_state.delete())
+        connection.execute(index_state.insert().values(name=INDEX_VERSION_KEY, value=INDEX_VERSION))

@@ -18,7 +18,7 @@ from sanic.exceptions import SanicException
 from sanic.response import HTTPResponse, html, redirect, text
 from sqlalchemy.engine import Engine
 
-from review import auth, index
+from review import auth, index, queue
 from review.conversations import local_time
 from review.i18n import COOKIE, LANGUAGES, Translator, choose_language
 from review.settings import Settings
@@ -94,19 +94,18 @@ def language_of(request: Request) -> str:
 def render(request: Request, name: str, status: int = 200, **context: Any) -> HTTPResponse:
     t = Translator(language_of(request))
     session = getattr(request.ctx, "session", None)
-    page = (
-        site_of(request)
-        .templates.get_template(name)
-        .render(
-            t=t,
-            lang=t.language,
-            other_language=next(code for code in LANGUAGES if code != t.language),
-            session=session,
-            user=session.user if session else None,
-            csrf=session.csrf_token if session else "",
-            path=request.path + (f"?{request.query_string}" if request.query_string else ""),
-            **context,
-        )
+    site = site_of(request)
+    page = site.templates.get_template(name).render(
+        t=t,
+        lang=t.language,
+        other_language=next(code for code in LANGUAGES if code != t.language),
+        session=session,
+        user=session.user if session else None,
+        csrf=session.csrf_token if session else "",
+        path=request.path + (f"?{request.query_string}" if request.query_string else ""),
+        open_work=queue.open_work(site.review) if session else None,
+        held=queue.held_by(site.review, session.user.name) if session else None,
+        **context,
     )
     return html(page, status=status)
 

@@ -1,7 +1,8 @@
 """One conversation: its transcript, the staff actions on it (reviewed, handoff closed, tags, notes), and the
 export of chosen resident messages as Rasa training data.
 
-Registered by `review.app.create_app`. Every action redirects back to the transcript (POST, then GET).
+Registered by `review.app.create_app`. Every action redirects back to the transcript (POST, then GET), with the
+inbox page it was opened from (`back`, filters kept) still behind its "Back" link.
 """
 
 from __future__ import annotations
@@ -19,12 +20,33 @@ from sanic.response import HTTPResponse, redirect
 from pointe_claire import clock
 from review import auth, exports, staff
 from review.conversations import conversation_events, transcript
+from review.flags import HANDOFF
 from review.inbox import conversation_row
 from review.settings import PROJECT_ROOT
 from review.web import Site, download, form_value, message_page, refresh_index, render, safe_next, site_of
 
 Handler = Callable[[Request], Coroutine[Any, Any, HTTPResponse]]
 Action = Callable[[Site, Request, str, auth.User], None]
+
+
+def conversation_url(sender_id: str, back: str = "/") -> str:
+    """The transcript's address; `back` (a path of this app) is where its "Back" link goes."""
+    back = safe_next(back)
+    return "/conversation?" + urlencode({"id": sender_id, **({"back": back} if back != "/" else {})})
+
+
+def handoff_closed_flags(flags: list[Any], handoffs_closed: int) -> list[bool | None]:
+    """For each flag of the transcript, whether it is a handoff now closed (True), still open (False), or no
+    handoff (None): staff close handoffs in the order they were asked for."""
+    states: list[bool | None] = []
+    seen = 0
+    for flag in flags:
+        if flag.kind == HANDOFF:
+            states.append(seen < handoffs_closed)
+            seen += 1
+        else:
+            states.append(None)
+    return states
 
 
 @lru_cache(maxsize=1)
@@ -44,13 +66,17 @@ async def conversation(request: Request) -> HTTPResponse:
     if row is None:
         return message_page(request, "conversation_not_found", 404)
     stored = conversation_events(site.tracker, sender_id) if fresh else []
+    record = staff.staff_record(site.review, sender_id)
+    read = transcript(stored, sender_id)
     return render(
         request,
         "conversation.html",
         fresh=fresh,
         row=row,
-        transcript=transcript(stored, sender_id),
-        record=staff.staff_record(site.review, sender_id),
+        transcript=read,
+        flag_states=handoff_closed_flags(read.flags, record.handoffs_closed),
+        record=record,
+        staff_names=[account.name for account in auth.list_users(site.review)],
         intents=domain_intents(),
         back=safe_next(request.args.get("back")),
     )
@@ -62,8 +88,11 @@ def _conversation_action(apply: Action) -> Handler:
         sender_id = form_value(request, "id")[:255]
         if not sender_id or conversation_row(site.review, sender_id) is None:
             return message_page(request, "conversation_not_found", 404)
-        apply(site, request, sender_id, request.ctx.session.user)
-        return redirect("/conversation?" + urlencode({"id": sender_id}), status=303)
+        try:
+            apply(site, request, sender_id, request.ctx.session.user)
+        except staff.NoteRefused:
+            return message_page(request, "not_your_note", 403)
+        return redirect(conversation_url(sender_id, form_value(request, "back")), status=303)
 
     return handler
 
@@ -88,6 +117,25 @@ def _remove_tag(site: Site, request: Request, sender_id: str, user: auth.User) -
 
 def _add_note(site: Site, request: Request, sender_id: str, user: auth.User) -> None:
     staff.add_note(site.review, sender_id, form_value(request, "note"), user.name)
+
+
+def _assign(site: Site, request: Request, sender_id: str, user: auth.User) -> None:
+    """ "Take it" assigns to oneself, "Release" to nobody, the menu to a colleague (any account)."""
+    holder = form_value(request, "holder")[: auth.MAX_NAME_LENGTH]
+    staff.assign(site.review, sender_id, holder or None, user.name)
+
+
+def _note_id(request: Request) -> int:
+    value = form_value(request, "note_id")
+    return int(value) if value.isdigit() and len(value) < 12 else 0
+
+
+def _edit_note(site: Site, request: Request, sender_id: str, user: auth.User) -> None:
+    staff.edit_note(site.review, sender_id, _note_id(request), form_value(request, "note"), user.name, user.is_admin)
+
+
+def _delete_note(site: Site, request: Request, sender_id: str, user: auth.User) -> None:
+    staff.delete_note(site.review, sender_id, _note_id(request), user.name, user.is_admin)
 
 
 async def export_training(request: Request) -> HTTPResponse:
@@ -126,5 +174,10 @@ def blueprint() -> Blueprint:
     routes.add_route(_conversation_action(_add_tag), "/conversation/tags", methods=["POST"], name="add_tag")
     routes.add_route(_conversation_action(_remove_tag), "/conversation/tags/remove", methods=["POST"], name="rm_tag")
     routes.add_route(_conversation_action(_add_note), "/conversation/notes", methods=["POST"], name="add_note")
+    routes.add_route(_conversation_action(_edit_note), "/conversation/notes/edit", methods=["POST"], name="edit_note")
+    routes.add_route(
+        _conversation_action(_delete_note), "/conversation/notes/delete", methods=["POST"], name="delete_note"
+    )
+    routes.add_route(_conversation_action(_assign), "/conversation/assign", methods=["POST"], name="assign")
     routes.add_route(export_training, "/export/training", methods=["POST"])
     return routes

@@ -13,10 +13,12 @@ from sanic import Blueprint, Request
 from sanic.response import HTTPResponse
 
 from pointe_claire import clock
-from review import exports, staff
+from review import auth, exports, staff
 from review.conversations import StoredEvent, events_of, transcript
 from review.inbox import Filters, filter_choices, inbox_page, matching_rows
-from review.web import Site, download, refresh_index, render, site_of
+from review.queue import action_queue, age_in_words
+from review.routes.conversation import conversation_url
+from review.web import Site, download, language_of, refresh_index, render, site_of
 
 MAX_EXPORT_CONVERSATIONS = 20_000
 EXPORT_CHUNK = 500
@@ -25,22 +27,30 @@ EXPORT_CHUNK = 500
 async def inbox(request: Request) -> HTTPResponse:
     site = site_of(request)
     fresh = refresh_index(site)
-    filters = Filters.from_query(request.args)
-    page = inbox_page(site.review, filters, site.settings.page_size)
-    tags = staff.tags_by_conversation(site.review, [row.sender_id for row in page.rows])
+    filters = Filters.from_query(request.args).mine(request.ctx.session.user.name)
+    back = "/?" + urlencode(filters.query())
+    work = None
+    if filters.view == "queue":
+        work = action_queue(site.review, clock.now(), filters.page, site.settings.page_size)
+        page = work.flagged
+        shown = [*(item.row for item in work.handoffs), *page.rows, *work.latest_emergencies]
+    else:
+        page = inbox_page(site.review, filters, site.settings.page_size)
+        shown = page.rows
     return render(
         request,
         "inbox.html",
         fresh=fresh,
         filters=filters,
         page=page,
-        tags=tags,
+        queue=work,
+        age=lambda waited: age_in_words(waited, language_of(request)),
+        tags=staff.tags_by_conversation(site.review, [row.sender_id for row in shown]),
         choices=filter_choices(site.review),
+        staff_names=[account.name for account in auth.list_users(site.review)],
         query=lambda **changes: urlencode(filters.query(**changes)),
         # "Back" on the transcript returns to this page of the inbox, filters kept.
-        conversation_link=lambda sender_id: (
-            "/conversation?" + urlencode({"id": sender_id, "back": "/?" + urlencode(filters.query())})
-        ),
+        conversation_link=lambda sender_id: conversation_url(sender_id, back),
     )
 
 
@@ -57,6 +67,7 @@ def _filtered_transcripts(site: Site, filters: Filters) -> Iterator[tuple[Any, d
                 "reviewed": row.reviewed,
                 "handoff_open": row.handoff_open,
                 "tags": tags.get(row.sender_id, []),
+                "assigned_to": row.assigned_to,
             }
             yield transcript(stored.get(row.sender_id, []), row.sender_id), extra
 
@@ -75,7 +86,8 @@ def _export(
     """The filtered conversations as a download named for the time it was made."""
     site = site_of(request)
     refresh_index(site)
-    body = "".join(lines(_filtered_transcripts(site, Filters.from_query(request.args))))
+    filters = Filters.from_query(request.args).mine(request.ctx.session.user.name)
+    body = "".join(lines(_filtered_transcripts(site, filters)))
     stamp = clock.now().strftime("%Y%m%d-%H%M")
     return download(body, f"{media_type}; charset=utf-8", f"conversations-{stamp}.{suffix}")
 

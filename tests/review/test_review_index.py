@@ -106,3 +106,70 @@ def test_search_finds_a_message_written_after_the_summarys_search_text_is_full(t
     found = inbox_page(review, Filters.from_query({"search": ["LAMPADAIRE"]}), 50)
     assert [row.sender_id for row in found.rows] == ["dora"]
     assert inbox_page(review, Filters.from_query({"search": ["%"]}), 50).total == 0  # a literal %, not a wildcard
+
+
+# The columns this version added to a review database made by the one before (issue 16).
+ADDED_SINCE_VERSION_1 = {
+    "review_notes": {"edited_at", "edited_by"},
+    "review_marks": {"assigned_to"},
+    "review_conversations": {"handoff_times", "attention"},
+    "review_messages": {"search"},
+}
+
+
+def _version_1_database(url: str) -> None:
+    """The review tables as the previous version created them, with a note, a mark and an index row."""
+    old = sa.MetaData()
+    for table in store.metadata.sorted_tables:
+        missing = ADDED_SINCE_VERSION_1.get(table.name, set())
+        sa.Table(table.name, old, *[column.copy() for column in table.columns if column.name not in missing])
+    engine = sa.create_engine(url, future=True)
+    old.create_all(engine)
+    with engine.begin() as connection:
+        connection.execute(old.tables["review_notes"].insert().values(sender_id="a", text="vu", user_name="x", at=1.0))
+        connection.execute(old.tables["review_marks"].insert().values(sender_id="a", reviewed=True, handoffs_closed=1))
+        connection.execute(
+            old.tables["review_conversations"].insert().values(
+                sender_id="a", first_ts=1.0, last_ts=2.0, user_messages=1, language="fr", channels="", intents="",
+                flags="", urgent=False, handoffs=1, search="égout", last_text="égout",
+            )
+        )  # fmt: skip
+        connection.execute(old.tables["review_index_state"].insert().values(name="last_event_id", value=7))
+    engine.dispose()
+
+
+def _upgrades_keeping_staff_data_and_rebuilding_the_index(url: str, tracker_url: str) -> None:
+    _version_1_database(url)
+    review = review_engine(url)
+    columns = {
+        name: {column["name"] for column in sa.inspect(review).get_columns(name)} for name in ADDED_SINCE_VERSION_1
+    }
+    assert all(added <= columns[name] for name, added in ADDED_SINCE_VERSION_1.items()), columns
+    with review.connect() as connection:
+        assert connection.execute(sa.select(store.notes.c.text, store.notes.c.edited_at)).all() == [("vu", None)]
+        mark = connection.execute(sa.select(store.marks)).one()
+        assert (mark.reviewed, mark.handoffs_closed, mark.assigned_to) == (True, 1, None)
+        assert connection.execute(sa.select(sa.func.count()).select_from(store.conversations)).scalar_one() == 0
+        assert dict(connection.execute(sa.select(store.index_state.c.name, store.index_state.c.value)).all()) == {
+            store.INDEX_VERSION_KEY: store.INDEX_VERSION
+        }
+    _write(tracker_url, [(1, "a", resident_message(10.0, "L'égout déborde", "report_problem", "fr"))])
+    index.refresh(tracker_engine(tracker_url), review)
+    assert _conversations(review)["a"].search.split() == ["l", "egout", "deborde"]
+    review.dispose()
+    review_engine(url).dispose()  # the next start leaves the rebuilt index alone
+    with sa.create_engine(url).connect() as connection:
+        assert connection.execute(sa.select(sa.func.count()).select_from(store.conversations)).scalar_one() == 1
+
+
+def test_a_review_database_of_the_previous_version_is_upgraded_on_sqlite(tmp_path: Path) -> None:
+    _upgrades_keeping_staff_data_and_rebuilding_the_index(
+        f"sqlite:///{tmp_path / 'review.db'}", f"sqlite:///{tmp_path / 'tracker.db'}"
+    )
+
+
+def test_a_review_database_of_the_previous_version_is_upgraded_on_postgresql(tmp_path: Path) -> None:
+    from test_review_postgres import _throwaway_database
+
+    with _throwaway_database() as url:
+        _upgrades_keeping_staff_data_and_rebuilding_the_index(url, f"sqlite:///{tmp_path / 'tracker.db'}")

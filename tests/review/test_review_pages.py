@@ -27,18 +27,24 @@ def inbox_ids(client: StaffClient, query: str = "") -> list[str]:
     ]
 
 
+def csv_of(body: str) -> list[dict[str, str]]:
+    """The rows of an exported CSV, which starts with the UTF-8 byte order mark Excel needs."""
+    assert body.startswith("\ufeff"), body[:20]
+    return list(csv.DictReader(io.StringIO(body[1:])))
+
+
 def count_of(client: StaffClient, query: str = "") -> int:
     text = client.get("/?" + query).body.split('id="count" role="status">')[1]
     return int(text.split(" ")[2])
 
 
-def test_inbox_puts_open_handoffs_and_emergencies_first(admin: StaffClient) -> None:
-    ids = inbox_ids(admin)
+def test_all_conversations_list_open_handoffs_and_emergencies_first(admin: StaffClient) -> None:
+    ids = inbox_ids(admin, "view=all")
     top = ids[:4]
     assert "emergency-fr" in top and "handoff-en" in top
-    assert count_of(admin) == 65  # 60 generated + 5 known
+    assert count_of(admin, "view=all") == 65  # 60 generated + 5 known
     assert len(ids) == 50  # one page
-    assert len(inbox_ids(admin, "page=2")) == 15
+    assert len(inbox_ids(admin, "view=all&page=2")) == 15
 
 
 def test_each_filter_selects_the_conversations_it_names(admin: StaffClient) -> None:
@@ -55,7 +61,8 @@ def test_each_filter_selects_the_conversations_it_names(admin: StaffClient) -> N
     assert inbox_ids(admin, "start=2026-11-21&end=2026-11-21") == ["handoff-en"]
     assert set(inbox_ids(admin, "channel=rest")) >= {"emergency-fr", "handoff-en"}
     english = count_of(admin, "language=en")
-    assert 0 < english < count_of(admin) and english + count_of(admin, "language=fr") == count_of(admin)
+    everything = count_of(admin, "view=all")
+    assert 0 < english < everything and english + count_of(admin, "language=fr") == everything
 
 
 def test_filter_menus_count_the_conversations_of_each_choice(admin: StaffClient) -> None:
@@ -84,10 +91,10 @@ def test_transcript_shows_both_sides_in_local_time_with_intent_confidence_langua
     assert "2026-11-18 10:00:10" in body  # America/Montreal, not UTC (15:00)
     assert '<code class="intent">report_life_threatening_emergency</code> (confiance 0.97)' in body
     assert "Langue fr" in body
-    assert "Urgence (9-1-1)" in body and "phrase: feu" in body
+    assert "Urgence (9-1-1)" in body and "expression : feu" in body
     assert "utter_life_threatening_emergency" in body  # the action run
     handoff = admin.get("/conversation?id=handoff-en").body
-    assert "Transfert au personnel ouvert" in handoff and "reason: asked_for_person" in handoff
+    assert "Transfert au personnel ouvert" in handoff and "motif : a demandé à parler à une personne" in handoff
     assert "Hors des heures d&#39;ouverture" in handoff
     assert admin.get("/conversation?id=does-not-exist").status == 404
 
@@ -148,7 +155,7 @@ def test_a_new_handoff_after_closing_opens_the_conversation_again(review_site: R
 def test_csv_and_jsonl_exports_hold_the_filtered_conversations(admin: StaffClient) -> None:
     response = admin.get("/export.csv?flag=emergency")
     assert response.headers["Content-Type"].startswith("text/csv")
-    rows = list(csv.DictReader(io.StringIO(response.body)))
+    rows = csv_of(response.body)
     conversations = {row["conversation"] for row in rows}
     assert "emergency-fr" in conversations and "handoff-en" not in conversations
     fire = next(row for row in rows if row["text"] == "Il y a un feu dans la maison de mon voisin")
@@ -166,7 +173,7 @@ def test_csv_export_neutralises_spreadsheet_formulas(review_site: ReviewSite, ad
         "formula",
         [resident_message(AFTER_HOURS_TS, '=HYPERLINK("http://evil.example","clic")', "out_of_scope", "fr")],
     )
-    rows = list(csv.DictReader(io.StringIO(admin.get("/export.csv?search=hyperlink").body)))
+    rows = csv_of(admin.get("/export.csv?search=hyperlink").body)
     assert [row["text"] for row in rows] == ['\'=HYPERLINK("http://evil.example","clic")']
 
 
@@ -209,11 +216,11 @@ def test_overview_counts_and_chart(admin: StaffClient) -> None:
 
 
 def test_interface_switches_language_and_remembers_it(admin: StaffClient) -> None:
-    assert "Boîte de réception" in admin.get("/").body  # French first
+    assert "Toutes les conversations" in admin.get("/").body  # French first
     admin.get("/lang/en?next=/overview")
     for path in ("/", "/overview", "/conversation?id=emergency-fr"):
         body = admin.get(path).body
-        assert 'lang="en"' in body and "Inbox" in body and "Boîte de réception" not in body, path
+        assert 'lang="en"' in body and "All conversations" in body and "Toutes les conversations" not in body, path
     assert "Emergency (9-1-1)" in admin.get("/conversation?id=emergency-fr").body
     admin.get("/lang/fr?next=/")
     assert 'lang="fr"' in admin.get("/").body

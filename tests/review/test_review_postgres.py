@@ -70,8 +70,15 @@ def test_review_app_reads_a_postgresql_tracker_store_and_never_writes_it(databas
     with review_server(database, database, tmp_path, frozen_time=FIXTURE_NOW) as server:
         client = StaffClient(server.base_url)
         assert client.log_in(ADMIN, PASSWORD).status == 303
-        inbox = client.get("/").body
+        inbox = client.get("/?view=all").body
         assert "45 sur 45 conversations" in inbox  # 40 generated + 5 known, one page
+        queue = client.get("/").body
+        assert "<h1>À traiter</h1>" in queue and "handoff-en" in queue.split('id="waiting-handoffs"')[1]
+        # Accents and hyphens folded in Python on both sides: the same LIKE finds them on PostgreSQL.
+        hyphenated = client.get("/?search=nid-de-poule").body.split('id="count"')[1].split("</p>")[0]
+        assert hyphenated == client.get("/?search=NID%20DE%20P%C3%94ULE").body.split('id="count"')[1].split("</p>")[0]
+        assert ">0 sur 0" not in hyphenated
+        assert client.get("/?end=9999-12-31").status == 200
         flagged = client.get("/?flag=emergency&language=fr").body
         assert 'href="/conversation?id=emergency-fr&amp;back=' in flagged
         assert ">0 sur 0 conversations" in client.get("/?search=%27%20OR%201%3D1--").body
@@ -114,6 +121,6 @@ def test_review_app_reads_the_assistants_postgres_url_in_the_paas_spelling(tmp_p
             with review_server("", f"sqlite:///{tmp_path / 'review.db'}", tmp_path, frozen_time=FIXTURE_NOW) as server:
                 client = StaffClient(server.base_url)
                 assert client.log_in(ADMIN, PASSWORD).status == 303
-                assert "5 sur 5 conversations" in client.get("/").body
+                assert "5 sur 5 conversations" in client.get("/?view=all").body
                 page = client.get("/conversation?id=emergency-fr").body
                 assert "Il y a un feu dans la maison de mon voisin" in page

@@ -28,6 +28,9 @@ FORMS = [
     "/conversation/tags",
     "/conversation/tags/remove",
     "/conversation/notes",
+    "/conversation/notes/edit",
+    "/conversation/notes/delete",
+    "/conversation/assign",
     "/export/training",
     "/users",
     "/users/remove",
@@ -81,6 +84,21 @@ def test_a_form_posted_without_the_csrf_token_is_refused_and_changes_nothing(
     assert note in admin.get("/conversation?id=emergency-fr").body
 
 
+def test_the_new_staff_forms_refuse_a_forged_post_too(review_site: ReviewSite, admin: StaffClient) -> None:
+    """Assigning, editing and deleting a note: a page elsewhere must not do them with the staff member's cookie."""
+    token = admin.get("/conversation?id=rude-en").csrf_token()
+    admin.post("/conversation/notes", {"id": "rude-en", "note": "à garder", "csrf_token": token})
+    note_id = re.findall(r'<li id="note-(\d+)">', admin.get("/conversation?id=rude-en").body)[-1]
+    for path, fields in (
+        ("/conversation/assign", {"holder": ADMIN}),
+        ("/conversation/notes/edit", {"note_id": note_id, "note": "remplacée"}),
+        ("/conversation/notes/delete", {"note_id": note_id}),
+    ):
+        assert admin.post(path, {"id": "rude-en", "csrf_token": "forged", **fields}).status == 403, path
+    page = admin.get("/conversation?id=rude-en").body
+    assert "à garder" in page and "remplacée" not in page and f"<strong>{ADMIN}</strong>" not in page
+
+
 def test_login_form_without_its_csrf_token_is_refused(review_site: ReviewSite) -> None:
     client = review_site.client(None)
     client.get("/login")
@@ -106,7 +124,7 @@ def test_a_resident_message_with_script_and_html_is_shown_escaped(review_site: R
 
 
 def test_filters_and_search_are_not_injectable(review_site: ReviewSite, admin: StaffClient) -> None:
-    everything = admin.get("/").body
+    everything = admin.get("/?view=all").body
     total = everything.split('id="count"')[1].split("</p>")[0]
     hostile = [
         "/?search=%27%20OR%201%3D1%20--",
@@ -120,6 +138,8 @@ def test_filters_and_search_are_not_injectable(review_site: ReviewSite, admin: S
         "/?sort=last_ts%3B%20DROP%20TABLE%20review_users",
         "/?page=-1",
         "/?page=abc",
+        "/?view=%27%20OR%201%3D1",
+        "/?end=9999-12-31&start=0001-01-01",
         "/?start=2026-13-45&end=%3Cscript%3E",
         "/conversation?id=%27%20OR%201%3D1--",
         "/export.csv?search=%27%20OR%201%3D1%20--",
@@ -131,7 +151,7 @@ def test_filters_and_search_are_not_injectable(review_site: ReviewSite, admin: S
         count = admin.get(path).body.split('id="count"')[1].split("</p>")[0]
         assert re.search(r">0 (sur|of) 0 conversations", count), (path, count)
     # Nothing was dropped, and the unfiltered inbox still counts the same.
-    assert admin.get("/").body.split('id="count"')[1].split("</p>")[0] == total
+    assert admin.get("/?view=all").body.split('id="count"')[1].split("</p>")[0] == total
     assert review_site.client(None).log_in(ADMIN, PASSWORD).status == 303  # review_users still there
 
 

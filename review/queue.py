@@ -1,0 +1,126 @@
+"""The action queue, the inbox's default view: what needs a person now. Open handoffs first, oldest first, each with
+its age and the deadline the assistant promised the resident; then flagged conversations nobody reviewed yet;
+answered emergencies counted apart, so they do not crowd it. Reviewed and closed conversations leave it.
+
+Called by `review.routes.inbox` (the queue page) and `review.web.render` (the open-work counter of every page).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from functools import lru_cache
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from pointe_claire.office_hours import follow_up_deadline
+from review.flags import city_calendar
+from review.inbox import (
+    ROW_COLUMNS,
+    Page,
+    Row,
+    answered_emergency,
+    conversations,
+    handoff_open,
+    joined,
+    marks,
+    needs_review,
+    to_row,
+)
+
+EMERGENCIES_SHOWN = 5
+
+
+@lru_cache(maxsize=4096)
+def promised_deadline(asked_at: float) -> datetime:
+    """The end of the business day the resident was told staff would follow up on (Montréal time)."""
+    return follow_up_deadline(city_calendar(), datetime.fromtimestamp(asked_at, timezone.utc))
+
+
+@dataclass(frozen=True)
+class WaitingHandoff:
+    row: Row
+    asked_at: datetime
+    deadline: datetime
+    age: timedelta
+    overdue: bool
+
+
+@dataclass(frozen=True)
+class Queue:
+    handoffs: list[WaitingHandoff]  # the oldest open handoffs, a page of them
+    waiting: int  # all open handoffs
+    overdue: int
+    flagged: Page
+    emergencies: int  # answered by the assistant, not reviewed yet
+    latest_emergencies: list[Row]
+
+
+def waiting_handoff(row: Row, now: datetime) -> WaitingHandoff:
+    since = row.open_handoff_since or row.last_ts
+    deadline = promised_deadline(since)
+    asked_at = datetime.fromtimestamp(since, timezone.utc).astimezone(deadline.tzinfo)
+    return WaitingHandoff(row, asked_at, deadline, max(now - asked_at, timedelta(0)), now > deadline)
+
+
+def action_queue(engine: Engine, now: datetime, page: int, page_size: int) -> Queue:
+    with engine.connect() as connection:
+        handoff_rows = [to_row(row) for row in connection.execute(joined(ROW_COLUMNS).where(handoff_open))]
+        total = int(connection.execute(joined([sa.func.count()]).where(needs_review)).scalar_one())
+        pages = max(1, -(-total // page_size))
+        page = min(max(page, 1), pages)
+        flagged = [
+            to_row(row)
+            for row in connection.execute(
+                joined(ROW_COLUMNS)
+                .where(needs_review)
+                .order_by(conversations.c.last_ts.desc(), conversations.c.sender_id)
+                .limit(page_size)
+                .offset((page - 1) * page_size)
+            )
+        ]
+        emergencies = int(connection.execute(joined([sa.func.count()]).where(answered_emergency)).scalar_one())
+        latest = [
+            to_row(row)
+            for row in connection.execute(
+                joined(ROW_COLUMNS)
+                .where(answered_emergency)
+                .order_by(conversations.c.last_ts.desc(), conversations.c.sender_id)
+                .limit(EMERGENCIES_SHOWN)
+            )
+        ]
+    waiting = sorted(
+        (waiting_handoff(row, now) for row in handoff_rows), key=lambda item: (item.asked_at, item.row.sender_id)
+    )
+    overdue = sum(handoff.overdue for handoff in waiting)
+    flagged_page = Page(flagged, total, page, pages)
+    return Queue(waiting[:page_size], len(waiting), overdue, flagged_page, emergencies, latest)
+
+
+def open_work(engine: Engine) -> int:
+    """Open handoffs and flagged conversations not reviewed: the number in every page's header."""
+    with engine.connect() as connection:
+        return int(connection.execute(joined([sa.func.count()]).where(sa.or_(handoff_open, needs_review))).scalar_one())
+
+
+def held_by(engine: Engine, user_name: str) -> int:
+    """How many conversations this staff member holds (the "Mine" link)."""
+    with engine.connect() as connection:
+        return int(
+            connection.execute(
+                sa.select(sa.func.count()).select_from(marks).where(marks.c.assigned_to == user_name)
+            ).scalar_one()
+        )
+
+
+def age_in_words(age: timedelta, language: str) -> str:
+    """'3 j 14 h' / '3 d 14 h', '2 h 05' , '12 min': how long a resident has waited, at a glance."""
+    minutes = int(age.total_seconds() // 60)
+    days, minutes = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(minutes, 60)
+    if days:
+        return f"{days} {'j' if language == 'fr' else 'd'} {hours} h"
+    if hours:
+        return f"{hours} h {minutes:02d}"
+    return f"{minutes} min"
