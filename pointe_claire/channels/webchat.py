@@ -314,7 +314,8 @@ class WebChatInput(SocketIOInput):
                 return response.text("", status=503, content_type="text/javascript", headers={"Retry-After": "60"})
             # Loaded by the City's pages (another origin): a classic script, no credentials, cached briefly.
             headers = {"X-Content-Type-Options": "nosniff", "Cache-Control": "max-age=300"}
-            return response.text(launcher_script(source, config), content_type="text/javascript", headers=headers)
+            script = launcher_script(source, config)
+            return response.text(script, content_type="text/javascript; charset=utf-8", headers=headers)
 
         @sio.on("connect", namespace=self.namespace)
         async def connect(sid: str, environ: dict, auth: Any) -> bool:

@@ -84,9 +84,10 @@ def frame_ancestors(origins: list[str]) -> str:
 
 
 def launcher_script(source: str, config: Mapping[str, Any]) -> str:
-    """launcher.js as served: its source (a function expression) called with this deployment's settings. JSON
-    with <, > and & escaped, so that no value can close a script element or open a comment."""
-    data = json.dumps(config, ensure_ascii=False, sort_keys=True)
+    """launcher.js as served: its source (a function expression) called with this deployment's settings: JSON in
+    ASCII (the City's page may declare another encoding), with <, > and & escaped, so that no value can close a
+    script element or open a comment."""
+    data = json.dumps(config, ensure_ascii=True, sort_keys=True)
     data = data.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
     return f"{source.rstrip().rstrip(';')}({data});\n"
 
