@@ -61,7 +61,7 @@ def _nlg() -> BilingualFactsNLG:
 
 def expected(response: str, language: str, **variables: str) -> str:
     """The response as the page shows it: rendered like the assistant does, one bubble per paragraph."""
-    rendered = _nlg().render(response, {"language": language}, "webchat", **variables)
+    rendered = _nlg().render(response, {"language": language}, "webchat", None, None, **variables)
     assert rendered is not None
     return rendered["text"].replace("\n\n", "\n")
 
@@ -87,15 +87,16 @@ def welcome_bubble(browser: WebDriver) -> WebElement:
     return browser.find_element(By.CSS_SELECTOR, "#log .message.bot")
 
 
-def tab_to(browser: WebDriver, text: str, most: int = 12) -> WebElement:
-    """Presses Tab from the page's start until the focused element reads `text`, as a keyboard-only resident."""
-    browser.find_element(By.TAG_NAME, "body").send_keys(Keys.TAB)
+def tab_to(browser: WebDriver, text: str, backwards: bool = False, most: int = 12) -> WebElement:
+    """Presses Tab (Shift+Tab: `backwards`) from where the focus is (the page's start when nothing has it) until the
+    focused element reads `text`, as a keyboard-only resident."""
+    keys = (Keys.SHIFT, Keys.TAB) if backwards else (Keys.TAB,)
     for _ in range(most):
+        browser.switch_to.active_element.send_keys(*keys)
         focused = browser.switch_to.active_element
         if focused.text == text:
             assert focused.value_of_css_property("outline-style") == "solid", "focus must show"
             return focused
-        focused.send_keys(Keys.TAB)
     raise AssertionError(f"{text!r} not reached with Tab")
 
 
@@ -156,7 +157,7 @@ def test_talk_to_a_person_opens_a_handoff_that_says_when_staff_will_read_it(
     say(browser, "Bonjour" if language == "fr" else "Hello")  # the welcome's buttons are gone; this one stays
     button = browser.find_element(By.ID, "talk-to-person")
     assert button.text == TITLES[language][4] and button.is_displayed()
-    button = tab_to(browser, TITLES[language][4])
+    button = tab_to(browser, TITLES[language][4], backwards=True)  # from the message field, up
 
     answer = answer_to(browser, lambda: button.send_keys(Keys.ENTER))
 
@@ -179,14 +180,14 @@ def test_end_conversation_asks_first_then_clears_the_page_and_starts_a_new_conve
     dialog = browser.find_element(By.ID, "end-dialog")
 
     # Escape keeps the conversation; the focus comes back to the message field.
-    tab_to(browser, words["end_conversation"]).send_keys(Keys.ENTER)
+    tab_to(browser, words["end_conversation"], backwards=True).send_keys(Keys.ENTER)
     assert dialog.get_attribute("open") is not None
     assert browser.switch_to.active_element.text == words["end_cancel"], "the safe choice has the focus"
     browser.switch_to.active_element.send_keys(Keys.ESCAPE)
     assert dialog.get_attribute("open") is None and browser.find_element(By.ID, "log").text == shown
     assert browser.switch_to.active_element.get_attribute("id") == "message"
 
-    tab_to(browser, words["end_conversation"]).send_keys(Keys.ENTER)
+    tab_to(browser, words["end_conversation"], backwards=True).send_keys(Keys.ENTER)
     browser.switch_to.active_element.send_keys(Keys.SHIFT, Keys.TAB)  # to "End"
     assert browser.switch_to.active_element.text == words["end_confirm"]
     browser.switch_to.active_element.send_keys(Keys.ENTER)
@@ -232,7 +233,7 @@ def test_axe_finds_nothing_with_the_welcome_buttons_and_the_dialog_from_320_to_1
 ):
     open_chat(browser, f"{page_url}?lang={language}")
     answer_to(browser, quick_replies(browser)[0].click)  # a question and its answer on the page too
-    found = {}
+    found: dict[int | str, list[dict[str, Any]]] = {}
     for width, height in ((320, 568), (390, 844), (1280, 800)):
         emulate_width(browser, width, height)
         found[width] = run_axe(browser)
