@@ -295,9 +295,8 @@ class WebChatInput(SocketIOInput):
 
         @webchat.route("/theme.css", methods=["GET"])
         async def theme(request: Request) -> HTTPResponse:
-            return response.text(
-                theme_css(colours), content_type="text/css; charset=utf-8", headers={"Cache-Control": "no-cache"}
-            )
+            headers = {"X-Content-Type-Options": "nosniff", "Cache-Control": "no-cache"}
+            return response.text(theme_css(colours), content_type="text/css; charset=utf-8", headers=headers)
 
         @webchat.route("/launcher.js", methods=["GET"])
         async def launcher(request: Request) -> HTTPResponse:
