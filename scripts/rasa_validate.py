@@ -3,9 +3,9 @@
 Rasa 3.6 prints two kinds of warning yet exits 0 even with --fail-on-warnings (rasa/validator.py keeps
 `everything_is_alright = ignore_warnings or everything_is_alright`): an intent of the domain without training
 examples, and a response no story or rule uses. This runs the command and fails on every Rasa warning the project
-does not explain (intents our NLU components set or turn into another, responses our Python sends), naming the
-line of domain.yml to open. Rasa's own output (progress bars, the expected warnings) is shown only when it fails,
-or with --verbose.
+does not explain (intents our NLU components set or turn into another, or that only a button opens; responses our
+Python sends), naming the line of domain.yml to open. Rasa's own output (progress bars, the expected warnings) is
+shown only when it fails, or with --verbose.
 """
 
 from __future__ import annotations
@@ -17,7 +17,14 @@ from pathlib import Path
 
 from pointe_claire.netiquette import LEARNED_RULES
 from scripts.nlu_files import PROJECT_ROOT
-from scripts.validate_project import UNTRAINED_INTENTS, domain_line_number, responses_sent_by_code, sent_by_code
+from scripts.validate_project import (
+    UNTRAINED_INTENTS,
+    Project,
+    button_only_intents,
+    domain_line_number,
+    responses_sent_by_code,
+    sent_by_code,
+)
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 _RASA_WARNING = re.compile(r"/rasa/[\w/]+\.py:\d+: UserWarning: (.+)")
@@ -40,9 +47,10 @@ def unexplained(warnings: list[str], root: Path, sent: tuple[set[str], set[str]]
         line = domain_line_number(root, needle)
         return f"domain.yml:{line}" if line else "rasa data validate"
 
+    untrained = UNTRAINED_INTENTS | button_only_intents(Project.load(root))
     problems = []
     for warning in warnings:
-        if (intent := _UNTRAINED_INTENT.search(warning)) and intent.group(1) in UNTRAINED_INTENTS:
+        if (intent := _UNTRAINED_INTENT.search(warning)) and intent.group(1) in untrained:
             continue
         if (intent := _UNUSED_INTENT.search(warning)) and intent.group(1) in LEARNED_RULES:
             continue  # the NetiquetteFlagger turns it into netiquette_violation, which a rule answers

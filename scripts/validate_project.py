@@ -3,8 +3,9 @@
 Each problem names the file and line a trainer must open: missing examples in one language, a response
 without its French or English variant, an unused intent, an example under two intents, an example in the
 wrong language, a training example nearly the same as a held-out message or as an example of another intent
-(scripts/near_copies.py), a placeholder left by `make new-intent`, a response nothing sends, a phone number, e-mail or
-web address that city_facts.yml does not hold, or a mistake in a lexicon pattern (docs/lexicons.md). The minimum
+(scripts/near_copies.py), a placeholder left by `make new-intent`, a response nothing sends, a button that opens no
+intent (or other doors in each language), a phone number, e-mail or web address that city_facts.yml does not hold,
+or a mistake in a lexicon pattern (docs/lexicons.md). The minimum
 number of examples per language is MIN_EXAMPLES_PER_LANGUAGE (`make validate MIN_EXAMPLES=30`), 25 by default.
 """
 
@@ -142,7 +143,7 @@ def check_examples_per_language(project: Project, minimum: int) -> list[Problem]
         for ex in examples:
             counts[language][ex.intent] += 1
             first_seen.setdefault(ex.intent, ex)
-    intents = set(project.domain.get("intents", [])) - UNTRAINED_INTENTS
+    intents = set(project.domain.get("intents", [])) - UNTRAINED_INTENTS - button_only_intents(project)
     for intent in sorted(intents):
         for language in LANGUAGES:
             count = counts[language].get(intent, 0)
@@ -160,6 +161,60 @@ def check_examples_per_language(project: Project, minimum: int) -> list[Problem]
         for intent in sorted(set(counts[language]) - intents):
             ex = next(e for e in project.examples[language] if e.intent == intent)
             problems.append(Problem(ex.where, f"intent '{intent}' is not listed under intents in domain.yml"))
+    return problems
+
+
+# A button's payload (the web chat's quick replies, utter_welcome): the intent it opens, as Rasa writes it.
+_BUTTON_PAYLOAD = re.compile(r"/(\w+)")
+
+
+def _buttons(project: Project) -> Iterable[tuple[str, int, Mapping]]:
+    """(response, variation index, button) for every button of every response."""
+    for name, variations in (project.domain.get("responses") or {}).items():
+        for index, variation in enumerate(variations):
+            for button in variation.get("buttons") or []:
+                yield name, index, button
+
+
+def button_only_intents(project: Project) -> set[str]:
+    """Intents only a button leads to (no example in any language): the classifier never predicts them, so typed
+    messages cannot land there ("Emergency numbers" must not draw messages about an emergency away from it)."""
+    trained = {ex.intent for examples in project.examples.values() for ex in examples}
+    payloads = {_BUTTON_PAYLOAD.fullmatch(str(button.get("payload", ""))) for _, _, button in _buttons(project)}
+    return {match.group(1) for match in payloads if match} - trained
+
+
+def check_buttons(project: Project) -> list[Problem]:
+    """Every button opens an intent of the domain (`/intent`), its title states no fact itself, and a response's
+    French and English variations offer the same doors in the same order."""
+    problems = []
+    intents = set(project.domain.get("intents", []))
+    doors: dict[str, dict[str | None, list[str]]] = defaultdict(dict)
+    for name, index, button in _buttons(project):
+        variation = project.domain["responses"][name][index]
+        language = _language_of_variation(variation)
+        title, payload = str(button.get("title", "")), str(button.get("payload", ""))
+        where = project.domain_line(f"{name}:")
+        doors[name].setdefault(language, []).append(payload)
+        match = _BUTTON_PAYLOAD.fullmatch(payload)
+        if not match or match.group(1) not in intents:
+            problems.append(
+                Problem(where, f"response '{name}': button '{title}' opens '{payload}', not `/<intent>` of domain.yml")
+            )
+        for literal in sorted(contacts_in_text(title)):
+            problems.append(
+                Problem(where, f"response '{name}': button '{title}' writes '{literal}' itself: use its fact variable")
+            )
+    for name, by_language in doors.items():
+        french, english = by_language.get("fr", []), by_language.get("en", [])
+        if french != english:
+            problems.append(
+                Problem(
+                    project.domain_line(f"{name}:"),
+                    f"response '{name}': the French buttons open {french}, the English ones {english}: the same doors "
+                    "in the same order in both languages",
+                )
+            )
     return problems
 
 
@@ -585,6 +640,7 @@ def run_checks(
         check_duplicate_examples(project),
         check_example_languages(project, identifier),
         check_response_facts(project),
+        check_buttons(project),
         check_evaluation_held_out(project),
         check_near_copies_across_intents(project),
         check_lexicons(project),

@@ -16,6 +16,7 @@ import pytest
 from pointe_claire import settings
 from scripts.model_freshness import ensure_fresh_model
 from scripts.servers import Assistant, running_assistant
+from tests.city_site import CitySite, running_city_site
 
 # As the Makefile exports it: without it, Rasa reads endpoints.yml's action server address as "...:${ACTIONS_PORT}...".
 os.environ.setdefault(settings.ACTIONS_PORT, settings.text(settings.ACTIONS_PORT))
@@ -32,10 +33,21 @@ def trained_model() -> Path:
 
 
 @pytest.fixture(scope="session")
-def assistant(trained_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Assistant]:
-    """The real assistant: trained model, REST channel, action server, SQLite tracker store."""
+def city_site() -> Iterator[CitySite]:
+    """A page of "the City's site" on another origin, which the shared assistant allows to show the web chat."""
+    with running_city_site() as site:
+        yield site
+
+
+@pytest.fixture(scope="session")
+def assistant(
+    trained_model: Path, tmp_path_factory: pytest.TempPathFactory, city_site: CitySite
+) -> Iterator[Assistant]:
+    """The real assistant: trained model, REST channel, action server, SQLite tracker store; the web chat may be
+    shown by `city_site`'s allowed origin."""
     monkeypatch = pytest.MonkeyPatch()
     monkeypatch.setenv("ASSISTANT_FROZEN_TIME", FROZEN_TIME)
+    monkeypatch.setenv("WEBCHAT_ALLOWED_ORIGINS", city_site.allowed_origin)
     with running_assistant(trained_model, tmp_path_factory.mktemp("assistant"), api_token=API_TOKEN) as running:
         yield running
     monkeypatch.undo()

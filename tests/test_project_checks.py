@@ -183,6 +183,19 @@ def unsent_response(project: Path) -> None:
     )
 
 
+def english_button_to_another_door(project: Path) -> None:
+    _edit(
+        project / "domain.yml",
+        lambda text: text.replace(
+            '{title: "City Council", payload: "/ask_council"}', '{title: "Jobs", payload: "/ask_jobs"}'
+        ),
+    )
+
+
+def button_to_no_intent(project: Path) -> None:
+    _edit(project / "domain.yml", lambda text: text.replace('payload: "/ask_council"}', 'payload: "/ask_counsil"}'))
+
+
 def gap_without_its_bound(project: Path) -> None:
     _edit(
         project / "lexicons/emergencies.yml", lambda text: text.replace("smelling ...3 burning", "smelling .. burning")
@@ -225,6 +238,16 @@ BROKEN = {
     ),
     "intent in no rule": (unused_intent, r"domain\.yml:\d+", "intent 'ask_jobs' is used by no rule or story"),
     "response sent by nothing": (unsent_response, r"domain\.yml:\d+", "response 'utter_parking' is sent by no rule"),
+    "buttons open other doors in english": (
+        english_button_to_another_door,
+        r"domain\.yml:\d+",
+        "response 'utter_welcome': the French buttons open ['/report_problem', '/ask_emergency_numbers', '/ask_coun",
+    ),
+    "button to no intent": (
+        button_to_no_intent,
+        r"domain\.yml:\d+",
+        "response 'utter_welcome': button 'Conseil municipal' opens '/ask_counsil', not `/<intent>` of domain.yml",
+    ),
     "lexicon gap without its bound": (
         gap_without_its_bound,
         r"lexicons/emergencies\.yml:\d+: life_threatening / fire",

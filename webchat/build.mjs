@@ -15,6 +15,8 @@ const files = [
   [join(root, "src", "linkify.js"), "linkify.js"],
   [join(root, "src", "chat.js"), "chat.js"],
   [join(root, "src", "chat.css"), "chat.css"],
+  [join(root, "src", "launcher.js"), "launcher.js"], // served with its settings at /webhooks/webchat/launcher.js
+  [join(root, "src", "launcher.css"), "launcher.css"],
 ];
 
 rmSync(dist, { recursive: true, force: true });

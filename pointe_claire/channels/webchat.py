@@ -7,7 +7,8 @@ malformed events are refused instead of raising, and a message that got no reply
 could not be handled (PostgreSQL or Redis unreachable) gets the same response-only fallback with the emergency
 numbers as the REST channel, and the socket.io endpoint accepts only the origins allowed for the web chat (Rasa's
 accepts every web origin, so any site could open a chat in its visitors' browsers). Conversations are stored as
-`webchat:<session id>` (`conversation_ids`).
+`webchat:<session id>` (`conversation_ids`). A new session opens with the welcome and its buttons
+(`webchat_buttons`); the City's pages show the chat through /webhooks/webchat/launcher.js (`webchat_widget`).
 """
 
 from __future__ import annotations
@@ -34,6 +35,21 @@ from pointe_claire.channels.env_settings import from_environment
 from pointe_claire.channels.reply_guard import GuardedTurns
 from pointe_claire.channels.rest import MAX_MESSAGE_CHARACTERS
 from pointe_claire.channels.untrusted_input import MAX_JSON_DEPTH, nesting_depth
+from pointe_claire.channels.webchat_buttons import (
+    Button,
+    RendersResponses,
+    handoff_button,
+    offered_buttons,
+    parse_data,
+    welcome,
+)
+from pointe_claire.channels.webchat_widget import (
+    frame_ancestors,
+    launcher_config,
+    launcher_script,
+    load_colours,
+    theme_css,
+)
 from pointe_claire.city_facts import cached_city_facts
 from pointe_claire.names import BILINGUAL_PARTS_KEY, LANGUAGES, REPLY_LANGUAGE_KEY
 from pointe_claire.text_normalization import has_visible_text, resident_text
@@ -43,6 +59,7 @@ logger = logging.getLogger(__name__)
 WEBCHAT_ROOT = Path(__file__).resolve().parents[2] / "webchat"
 DIST = WEBCHAT_ROOT / "dist"
 PAGE_TEXT = WEBCHAT_ROOT / "page_text.yml"
+WIDGET = WEBCHAT_ROOT / "widget.yml"
 PAGE_LANGUAGES = LANGUAGES  # French first: the page opens in French unless ?lang=en
 # The page's note with the emergency numbers appears when no answer came within this delay.
 ANSWER_TIMEOUT_MS = 10_000
@@ -52,7 +69,8 @@ _NON_DIGITS = re.compile(r"\D")
 # Read when credentials.yml does not name another variable (`allowed_origins_env`).
 ALLOWED_ORIGINS_VARIABLE = "WEBCHAT_ALLOWED_ORIGINS"
 
-# The page's own files are served with a strict policy: no inline script, nothing from another origin.
+# The page's own files are served with a strict policy: no inline script, nothing from another origin; framed only
+# by itself and the allowed origins (`page_headers`).
 PAGE_HEADERS = {
     "Content-Security-Policy": (
         "default-src 'self'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; "
@@ -62,6 +80,24 @@ PAGE_HEADERS = {
     "Referrer-Policy": "same-origin",
     "Cache-Control": "no-cache",
 }
+
+
+def page_headers(origins: list[str]) -> dict[str, str]:
+    """PAGE_HEADERS with the sites allowed to show the page in a frame (the launcher's panel)."""
+    policy = f"{PAGE_HEADERS['Content-Security-Policy']}; {frame_ancestors(origins)}"
+    return {**PAGE_HEADERS, "Content-Security-Policy": policy}
+
+
+def own_origins(environ: Mapping[str, Any]) -> set[str]:
+    """The assistant's own origin as the request names it (and as a proxy forwards it), as python-engineio's own
+    check computes it."""
+    host = str(environ.get("HTTP_HOST") or "")
+    if not host:
+        return set()
+    scheme = str(environ.get("wsgi.url_scheme") or "http")
+    forwarded_scheme = str(environ.get("HTTP_X_FORWARDED_PROTO") or scheme).split(",")[0].strip()
+    forwarded_host = str(environ.get("HTTP_X_FORWARDED_HOST") or host).split(",")[0].strip()
+    return {f"{scheme}://{host}", f"{forwarded_scheme}://{forwarded_host}"}
 
 
 def tel_href(number: str) -> str:
@@ -96,8 +132,16 @@ def _templates() -> jinja2.Environment:
     return environment
 
 
-def render_page(language: str, channel: SocketIOInput, static_url: str) -> str:
-    """The page in `language` (fr or en), with the City's numbers from city_facts.yml."""
+def render_page(
+    language: str,
+    channel: SocketIOInput,
+    static_url: str,
+    handoff: Button | None = None,
+    embedded: bool = False,
+) -> str:
+    """The page in `language` (fr or en), with the City's numbers from city_facts.yml; `handoff`: the "talk to a
+    person" button it keeps on screen; `embedded`: in the launcher's panel, whose header shows the title and the
+    emergency numbers."""
     texts = load_page_text()
     return (
         _templates()
@@ -109,6 +153,9 @@ def render_page(language: str, channel: SocketIOInput, static_url: str) -> str:
             texts=texts,
             facts=cached_city_facts().variables,
             static=static_url,
+            theme=static_url.removesuffix("/static") + "/theme.css",
+            handoff=handoff,
+            embedded=embedded,
             socket_path=channel.socketio_path,
             user_event=channel.user_message_evt,
             bot_event=channel.bot_message_evt,
@@ -159,12 +206,29 @@ class WebChatOutput(SocketIOOutput):
     async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
         """One bubble per paragraph (as Rasa's socket.io output), each with the `lang` of its language when the reply
         generator named it, so that a screen reader reads an English reply on the French page with an English voice."""
+        await self._send_paragraphs(recipient_id, text, kwargs)
+
+    async def send_text_with_buttons(
+        self, recipient_id: str, text: str, buttons: list[dict[str, Any]], **kwargs: Any
+    ) -> None:
+        """As text, the buttons as quick replies under the last bubble (Rasa's socket.io output drops `lang`)."""
+        quick_replies = [{"title": str(b.get("title", "")), "payload": str(b.get("payload", ""))} for b in buttons]
+        await self._send_paragraphs(recipient_id, text, kwargs, quick_replies)
+
+    async def _send_paragraphs(
+        self, recipient_id: str, text: str, kwargs: Mapping[str, Any], quick_replies: list[dict[str, str]] | None = None
+    ) -> None:
         parts: dict[str, str] = kwargs.get(BILINGUAL_PARTS_KEY) or {}
         pieces = parts.items() if parts else [(kwargs.get(REPLY_LANGUAGE_KEY), text)]  # French first
-        for language, part in pieces:
-            for paragraph in part.strip().split("\n\n"):
-                message = {"text": paragraph, **({"lang": language} if language in LANGUAGES else {})}
-                await self._send_message(recipient_id, message)
+        messages = [
+            {"text": paragraph, **({"lang": language} if language in LANGUAGES else {})}
+            for language, part in pieces
+            for paragraph in part.strip().split("\n\n")
+        ]
+        if quick_replies and messages:
+            messages[-1]["quick_replies"] = quick_replies
+        for message in messages:
+            await self._send_message(recipient_id, message)
 
 
 class WebChatInput(SocketIOInput):
@@ -195,26 +259,62 @@ class WebChatInput(SocketIOInput):
     def get_output_channel(self) -> OutputChannel | None:
         return WebChatOutput(self.sio, self.bot_message_evt) if self.sio else super().get_output_channel()
 
+    def origin_allowed(self, origin: str | None, environ: Mapping[str, Any]) -> bool:
+        """The socket.io handshake's check: the assistant's own origin (its page, also in the launcher's panel) and
+        the allowed ones. (python-engineio, given a list, accepts only the list: the page itself was refused.)"""
+        return origin in self.allowed_origins or origin in own_origins(environ)
+
+    def _nlg(self, turns: GuardedTurns) -> RendersResponses | None:
+        nlg = getattr(turns.agent, "nlg", None)
+        return nlg if hasattr(nlg, "render") else None
+
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        # Rasa passes [] (no check: any site's page could connect); None is python-engineio's own-origin check.
-        # A handshake from another origin gets 400 before any session exists.
-        sio = AsyncServer(async_mode="sanic", cors_allowed_origins=self.allowed_origins or None)
+        # Rasa passes [] (no check: any site's page could connect). A handshake from another origin gets 400
+        # before any session exists.
+        sio = AsyncServer(async_mode="sanic", cors_allowed_origins=self.origin_allowed)
         self.sio = sio
         webchat = SocketBlueprint(sio, self.socketio_path or "/socket.io", "webchat", __name__)
         webchat.static("/static", str(DIST), name="webchat_static")
         turns = GuardedTurns(on_new_message)
         turns.attach(webchat)
+        colours = load_colours(WIDGET)  # read once: staff restart the assistant after editing widget.yml
 
         @webchat.route("/", methods=["GET"])
         async def page(request: Request) -> HTTPResponse:
             language = request.args.get("lang", "fr")
             language = language if language in PAGE_LANGUAGES else "fr"
+            nlg = self._nlg(turns)
+            handoff = handoff_button(nlg, language, self.name()) if nlg else None
+            embedded = request.args.get("embed") == "1"
             try:
-                html = render_page(language, self, f"{request.path.rstrip('/')}/static")
+                html = render_page(language, self, f"{request.path.rstrip('/')}/static", handoff, embedded)
             except PAGE_ERRORS:
                 logger.exception("The web chat page could not be rendered: check webchat/page_text.yml and templates/.")
                 return response.text(unavailable_text(), status=503, headers={"Retry-After": "60"})
-            return response.html(html, headers=PAGE_HEADERS)
+            return response.html(html, headers=page_headers(self.allowed_origins))
+
+        @webchat.route("/theme.css", methods=["GET"])
+        async def theme(request: Request) -> HTTPResponse:
+            headers = {"X-Content-Type-Options": "nosniff", "Cache-Control": "no-cache"}
+            return response.text(theme_css(colours), content_type="text/css; charset=utf-8", headers=headers)
+
+        @webchat.route("/launcher.js", methods=["GET"])
+        async def launcher(request: Request) -> HTTPResponse:
+            try:
+                facts = cached_city_facts().variables
+                numbers = {
+                    kind: (facts[name], tel_href(facts[name]))
+                    for kind, name in (("danger", "phone_emergency"), ("municipal", "phone_municipal_emergency"))
+                }
+                config = launcher_config(self.allowed_origins, load_page_text(), numbers, colours)
+                source = (DIST / "launcher.js").read_text(encoding="utf-8")
+            except PAGE_ERRORS:
+                logger.exception("launcher.js could not be built: check webchat/page_text.yml and `make webchat`.")
+                return response.text("", status=503, content_type="text/javascript", headers={"Retry-After": "60"})
+            # Loaded by the City's pages (another origin): a classic script, no credentials, cached briefly.
+            headers = {"X-Content-Type-Options": "nosniff", "Cache-Control": "max-age=300"}
+            script = launcher_script(source, config)
+            return response.text(script, content_type="text/javascript; charset=utf-8", headers=headers)
 
         @sio.on("connect", namespace=self.namespace)
         async def connect(sid: str, environ: dict, auth: Any) -> bool:
@@ -225,19 +325,38 @@ class WebChatInput(SocketIOInput):
 
         @sio.on("session_request", namespace=self.namespace)
         async def session_request(sid: str, data: Any) -> None:
-            requested = data.get("session_id") if isinstance(data, dict) else None
-            session_id = valid_session_id(requested) or uuid.uuid4().hex
+            requested = valid_session_id(data.get("session_id") if isinstance(data, dict) else None)
+            session_id = requested or uuid.uuid4().hex
             if self.session_persistence:
                 # Awaited: Rasa 3.6's channel calls this coroutine (python-socketio 5.18) without `await`, so it
                 # never ran, and replies sent to the session's room never reached the page.
                 await sio.enter_room(sid, session_id, namespace=self.namespace)
+            if not requested:
+                # A new conversation opens with the welcome and its buttons, before the confirmation, so that the
+                # page shows it first. Not stored: opening the page is not writing to the City.
+                language = data.get("lang") if isinstance(data, dict) else None
+                await self._send_welcome(sio, sid, turns, language if language in PAGE_LANGUAGES else "fr")
             await sio.emit("session_confirm", session_id, room=sid, namespace=self.namespace)
+
+        @sio.on("session_end", namespace=self.namespace)
+        async def session_end(sid: str, data: Any) -> None:
+            # "End conversation": this socket hears nothing more of the old conversation (stored as it was, for
+            # staff); the page asks for a new session next.
+            ended = valid_session_id(data.get("session_id") if isinstance(data, dict) else None)
+            if ended and self.session_persistence:
+                await sio.leave_room(sid, ended, namespace=self.namespace)
 
         @sio.on(self.user_message_evt, namespace=self.namespace)
         async def handle_message(sid: str, data: Any) -> None:
             await self._handle_message(sio, sid, data, turns)
 
         return webchat
+
+    async def _send_welcome(self, sio: AsyncServer, sid: str, turns: GuardedTurns, language: str) -> None:
+        nlg = self._nlg(turns)
+        message = welcome(nlg, language, self.name()) if nlg else None
+        if message:
+            await sio.emit(self.bot_message_evt, message, room=sid, namespace=self.namespace)
 
     async def _handle_message(self, sio: AsyncServer, sid: str, data: Any, turns: GuardedTurns) -> None:
         """One resident message: checked, handed to Rasa, and never left without an answer."""
@@ -263,10 +382,16 @@ class WebChatInput(SocketIOInput):
                 await output.send_text_message(sender_id, unavailable_text())
             return
         metadata = data.get(self.metadata_key)
+        # A button of the welcome: its title as the resident's message, its intent without NLU. Any other payload
+        # is ignored, and the text goes through NLU like typed words.
+        nlg = self._nlg(turns)
+        payload = data.get("payload")
+        button = offered_buttons(nlg, self.name()).get((text, payload)) if nlg and isinstance(payload, str) else None
         message = UserMessage(
             text,
             output,
             sender_id,
+            parse_data=parse_data(button) if button else None,
             input_channel=self.name(),
             metadata=metadata if isinstance(metadata, dict) and nesting_depth(metadata) <= MAX_JSON_DEPTH else None,
         )

@@ -10,6 +10,7 @@ import socketio
 
 from pointe_claire.channels.webchat import allowed_origins
 from scripts.servers import Assistant, http
+from tests.city_site import CitySite
 
 FOREIGN = "https://evil.example"
 
@@ -39,6 +40,14 @@ def test_a_handshake_from_a_foreign_origin_is_refused(assistant: Assistant, orig
 def test_the_assistants_own_origin_connects(assistant: Assistant):
     assert handshake(assistant, assistant.base_url) == 200
     assert asyncio.run(_connects(assistant.base_url, assistant.base_url))
+
+
+def test_an_allowed_origin_connects_and_the_assistants_own_origin_still_does(assistant: Assistant, city_site: CitySite):
+    # The shared assistant lists the test site's origin (tests/conftest.py); python-engineio, given a list, accepted
+    # only the list, and the page the assistant serves itself (also in the launcher's panel) could not connect.
+    assert handshake(assistant, city_site.allowed_origin) == 200
+    assert handshake(assistant, assistant.base_url) == 200
+    assert handshake(assistant, city_site.refused_origin) == 400
 
 
 def test_a_client_that_sends_no_origin_is_not_a_browser_page_and_connects(assistant: Assistant):

@@ -1,6 +1,8 @@
 // The web chat page's behaviour: talks to the assistant over socket.io (same origin, Rasa's socket.io channel),
 // shows the conversation, and keeps it for the browser tab (sessionStorage) so a reload keeps the conversation.
-// The page's words come from the server (data-* attributes of <main>), in the page's language.
+// The page's words come from the server (data-* attributes of <main>), in the page's language. A new conversation
+// opens with the welcome and its buttons (Rasa's quick replies): a button sends its payload with its title, which
+// the page shows as the resident's message.
 (function () {
   "use strict";
 
@@ -13,6 +15,10 @@
   const form = document.getElementById("composer");
   const input = document.getElementById("message");
   const noAnswerNote = document.getElementById("no-answer-note");
+  const talkToPerson = document.getElementById("talk-to-person");
+  const endButton = document.getElementById("end-conversation");
+  const endDialog = document.getElementById("end-dialog");
+  const pageLanguage = document.documentElement.lang === "en" ? "en" : "fr";
   const words = chat.dataset;
   const answerTimeoutMs = Number(words.answerTimeoutMs) || 10000;
   const maxCharacters = Number(words.maxCharacters) || 50000;
@@ -68,7 +74,7 @@
   }
 
   // "14 h 05" on the French page, "2:05 p.m." on the English one: the time each message was written or received.
-  const clock = new Intl.DateTimeFormat(document.documentElement.lang === "en" ? "en-CA" : "fr-CA", {
+  const clock = new Intl.DateTimeFormat(pageLanguage === "en" ? "en-CA" : "fr-CA", {
     hour: "numeric",
     minute: "2-digit",
   });
@@ -107,10 +113,39 @@
       body.textContent = entry.text;
     }
     item.appendChild(body);
+    if (entry.who === "bot" && Array.isArray(entry.quickReplies) && entry.quickReplies.length) {
+      item.appendChild(quickReplies(entry.quickReplies));
+    }
     log.insertBefore(item, typing.parentNode === log ? typing : null); // the typing indicator stays last
     // The field to answer in stays on screen, the new bubble just above it (scrolling to the bubble pushed the
     // field below the window).
     form.scrollIntoView({ block: "end" });
+  }
+
+  // Real buttons in a labelled group: reached with Tab, pressed with Enter or Space, read as buttons.
+  function quickReplies(replies) {
+    const group = document.createElement("div");
+    group.className = "quick-replies";
+    group.setAttribute("role", "group");
+    group.setAttribute("aria-label", words.topics);
+    for (const reply of replies) {
+      if (!reply || typeof reply.title !== "string" || typeof reply.payload !== "string") continue;
+      const button = document.createElement("button");
+      button.type = "button";
+      button.textContent = reply.title;
+      button.addEventListener("click", function () {
+        sendButton(reply.title, reply.payload);
+      });
+      group.appendChild(button);
+    }
+    return group;
+  }
+
+  // Once the resident has answered, the buttons offered before are gone: each door is offered once.
+  function removeQuickReplies() {
+    log.querySelectorAll(".quick-replies").forEach(function (group) {
+      group.remove();
+    });
   }
 
   function add(entry) {
@@ -155,20 +190,24 @@
     showTyping(true);
   }
 
-  storedLog().forEach(show);
+  // After a reload, only the last message's buttons are still on offer.
+  storedLog().forEach(function (entry, index, entries) {
+    show(index === entries.length - 1 ? entry : Object.assign({}, entry, { quickReplies: null }));
+  });
 
   const socket = io({ path: words.socketPath });
 
   socket.on("connect", function () {
-    socket.emit("session_request", { session_id: sessionId });
+    socket.emit("session_request", { session_id: sessionId, lang: pageLanguage });
   });
 
   socket.on("session_confirm", function (confirmedId) {
+    const restarted = sessionId === null && status.textContent === words.ended;
     sessionId = confirmedId;
     confirmed = true;
     save(SESSION_KEY, sessionId);
     chat.dataset.sessionId = sessionId;
-    setStatus(words.connected);
+    if (!restarted) setStatus(words.connected); // "conversation ended, a new one starts" stays to be read
     unsent.splice(0).forEach(emit);
   });
 
@@ -184,12 +223,33 @@
   socket.on(words.botEvent, function (message) {
     if (message && typeof message.text === "string") {
       stopWaiting();
-      add({ who: "bot", text: message.text, lang: message.lang });
+      const replies = Array.isArray(message.quick_replies) ? message.quick_replies : null;
+      add({ who: "bot", text: message.text, lang: message.lang, quickReplies: replies });
     }
   });
 
-  function emit(text) {
-    socket.emit(words.userEvent, { message: text, session_id: sessionId });
+  // `outgoing`: {message, payload?}; a button's payload goes with its title, as the server checks the pair.
+  function emit(outgoing) {
+    socket.emit(words.userEvent, Object.assign({ session_id: sessionId }, outgoing));
+  }
+
+  function deliver(outgoing) {
+    removeQuickReplies();
+    // Kept until the connection (and the session) is back; the note with the emergency numbers appears if no
+    // answer comes in time either way.
+    if (confirmed) {
+      emit(outgoing);
+    } else {
+      unsent.push(outgoing);
+    }
+    waitForAnswer();
+  }
+
+  function sendButton(title, payload) {
+    add({ who: "user", text: title });
+    setStatus(confirmed ? words.connected : words.disconnected);
+    deliver({ message: title, payload: payload });
+    input.focus(); // the resident goes on typing, or tabs to the next buttons
   }
 
   function send() {
@@ -207,15 +267,48 @@
     add({ who: "user", text: text });
     input.value = "";
     setStatus(confirmed ? words.connected : words.disconnected); // any "empty" or "too long" hint is over
-    // Kept until the connection (and the session) is back; the note with the emergency numbers appears if no
-    // answer comes in time either way.
-    if (confirmed) {
-      emit(text);
-    } else {
-      unsent.push(text);
-    }
-    waitForAnswer();
+    deliver({ message: text });
   }
+
+  if (talkToPerson) {
+    talkToPerson.addEventListener("click", function () {
+      sendButton(talkToPerson.textContent, talkToPerson.dataset.payload);
+    });
+  }
+
+  // "End conversation", once confirmed: the page forgets it (transcript and session id), the server stops sending
+  // this socket its replies, and a new conversation starts with the welcome. Staff keep the old one as it was.
+  function endConversation() {
+    if (sessionId) socket.emit("session_end", { session_id: sessionId });
+    try {
+      sessionStorage.removeItem(SESSION_KEY);
+      sessionStorage.removeItem(LOG_KEY);
+    } catch (error) {
+      // see load()
+    }
+    stopWaiting();
+    unsent.length = 0;
+    log.replaceChildren();
+    sessionId = null;
+    confirmed = false;
+    delete chat.dataset.sessionId;
+    setStatus(words.ended);
+    socket.emit("session_request", { session_id: null, lang: pageLanguage });
+  }
+
+  endButton.addEventListener("click", function () {
+    endDialog.showModal(); // focus goes to "keep chatting"; Escape closes it
+  });
+  document.getElementById("end-cancel").addEventListener("click", function () {
+    endDialog.close();
+  });
+  document.getElementById("end-confirm").addEventListener("click", function () {
+    endDialog.close();
+    endConversation();
+  });
+  endDialog.addEventListener("close", function () {
+    input.focus();
+  });
 
   form.addEventListener("submit", function (event) {
     event.preventDefault();
