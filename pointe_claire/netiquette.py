@@ -206,6 +206,10 @@ class NetiquetteChecker:
                 self._not_after[index] = lists.single_words(
                     entry.not_after, where(source.name, entry.not_after, entry.where)
                 )
+        # Idioms the learned layer may take for a violation ("vache à lait" is a cash cow, not an insult).
+        self._civil_index = PatternIndex(self._reading.vocab)
+        for pattern in raw.get("civil_phrases") or ():
+            self._civil_index.add("civil", compiler.compile(str(pattern), where(source.name, pattern, "civil_phrases")))
         hidden = [lists.list_terms(name, "obfuscated") for name in raw.get("obfuscated") or ()]
         self._vocabulary = lists.vocabulary_read(hidden)
         self._mild_words = tuple(items(raw.get("mild_words") or ""))
@@ -218,6 +222,11 @@ class NetiquetteChecker:
     def mild_words(self) -> tuple[str, ...]:
         """Words the lexicon documents as civil on their own ("maudit", "damn")."""
         return self._mild_words
+
+    def is_civil_phrase(self, text: str) -> bool:
+        """Whether the message holds one of the lexicon's `civil_phrases`: the learned layer's guess is then
+        overruled (the lexicon's own findings never are)."""
+        return any(True for _ in self._civil_index.find(self._reading.doc(text, self._vocabulary)))
 
     def check(self, text: str) -> list[Violation]:
         """Every rule the message breaks, rule by rule in the order of RULES, with what shows it."""

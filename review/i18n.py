@@ -256,6 +256,7 @@ INTENT_LABELS: Mapping[str, tuple[str, str]] = {
     "ask_comment_removed": ("Commentaire retiré", "Comment removed"),
     "out_of_scope": ("Hors sujet", "Out of scope"),
     "ask_for_human": ("Demande à parler à une personne", "Asks for a person"),
+    "ask_emergency_numbers": ("Numéros d'urgence (bouton du clavardage)", "Emergency numbers (web chat button)"),
     "other_language": ("Autre langue", "Other language"),
     "netiquette_violation": ("Manquement à la nétiquette", "Netiquette breach"),
     "partisan_comment": ("Commentaire partisan", "Partisan comment"),

@@ -43,6 +43,17 @@ def test_an_unsure_learned_guess_is_not_understood_rather_than_a_violation():
     assert message.get(NETIQUETTE_KEY) is None
 
 
+@pytest.mark.parametrize(
+    "text", ["Les taxes? La ville nous prend pour des vaches à lait", "the parking meters are just a cash cow"]
+)
+def test_a_civil_phrase_overrules_a_sure_learned_guess_but_not_the_lexicon(text: str):
+    message = flagged("abusive_comment", 0.9, text)
+    assert message.get("intent")["name"] == "nlu_fallback"
+    assert message.get(NETIQUETTE_KEY) is None
+    insulted = flagged("abusive_comment", 0.9, f"{text}, gang de caves")
+    assert [record["rule"] for record in insulted.get(NETIQUETTE_KEY)] == ["abuse"]
+
+
 def test_a_request_is_left_alone():
     message = flagged("ask_council", 0.8)
     assert message.get("intent")["name"] == "ask_council"

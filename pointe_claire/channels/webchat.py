@@ -88,15 +88,15 @@ def page_headers(origins: list[str]) -> dict[str, str]:
     return {**PAGE_HEADERS, "Content-Security-Policy": policy}
 
 
-def own_origins(environ: Mapping[str, Any]) -> set[str]:
+def own_origins(request_env: Mapping[str, Any]) -> set[str]:
     """The assistant's own origin as the request names it (and as a proxy forwards it), as python-engineio's own
     check computes it."""
-    host = str(environ.get("HTTP_HOST") or "")
+    host = str(request_env.get("HTTP_HOST") or "")
     if not host:
         return set()
-    scheme = str(environ.get("wsgi.url_scheme") or "http")
-    forwarded_scheme = str(environ.get("HTTP_X_FORWARDED_PROTO") or scheme).split(",")[0].strip()
-    forwarded_host = str(environ.get("HTTP_X_FORWARDED_HOST") or host).split(",")[0].strip()
+    scheme = str(request_env.get("wsgi.url_scheme") or "http")
+    forwarded_scheme = str(request_env.get("HTTP_X_FORWARDED_PROTO") or scheme).split(",")[0].strip()
+    forwarded_host = str(request_env.get("HTTP_X_FORWARDED_HOST") or host).split(",")[0].strip()
     return {f"{scheme}://{host}", f"{forwarded_scheme}://{forwarded_host}"}
 
 
@@ -259,10 +259,10 @@ class WebChatInput(SocketIOInput):
     def get_output_channel(self) -> OutputChannel | None:
         return WebChatOutput(self.sio, self.bot_message_evt) if self.sio else super().get_output_channel()
 
-    def origin_allowed(self, origin: str | None, environ: Mapping[str, Any]) -> bool:
+    def origin_allowed(self, origin: str | None, request_env: Mapping[str, Any]) -> bool:
         """The socket.io handshake's check: the assistant's own origin (its page, also in the launcher's panel) and
         the allowed ones. (python-engineio, given a list, accepts only the list: the page itself was refused.)"""
-        return origin in self.allowed_origins or origin in own_origins(environ)
+        return origin in self.allowed_origins or origin in own_origins(request_env)
 
     def _nlg(self, turns: GuardedTurns) -> RendersResponses | None:
         nlg = getattr(turns.agent, "nlg", None)

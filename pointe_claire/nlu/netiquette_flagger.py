@@ -8,8 +8,9 @@ violation (no request the classifier is sure of) gets the intent `netiquette_vio
 Beside the lexicon, the learned layer: when the classifier's intent is one of `LEARNED_RULES` (partisan posts,
 hateful generalisations, ads: trained in data/nlu/*/netiquette.yml), the message is a violation of that rule even
 where no lexicon entry matched; its record says `learned: true` so staff know it is the classifier's judgement.
-Only a sure guess counts: below `LEARNED_CONFIDENCE` the message is "not understood" rather than called a
-violation (a resident's question about the election must not get the political reminder).
+Only a sure guess counts: below `LEARNED_CONFIDENCE`, or when the message holds one of the lexicon's
+`civil_phrases` (idioms such as "vache à lait"), the message is "not understood" rather than called a violation
+(a resident's question about the election must not get the political reminder).
 """
 
 from __future__ import annotations
@@ -46,10 +47,13 @@ class NetiquetteFlagger(MessageRule):
         return cls(default_checker())
 
     def annotate(self, message: Message) -> None:
-        violations = self._checker.check(message.get(TEXT) or "")
+        text = message.get(TEXT) or ""
+        violations = self._checker.check(text)
         intent = message.get(INTENT) or {}
         learned_rule = LEARNED_RULES.get(intent.get(INTENT_NAME_KEY) or "")
-        if learned_rule is not None and (intent.get("confidence") or 0.0) < LEARNED_CONFIDENCE:
+        if learned_rule is not None and (
+            (intent.get("confidence") or 0.0) < LEARNED_CONFIDENCE or self._checker.is_civil_phrase(text)
+        ):
             learned_rule, intent = None, _decide_intent(message, DEFAULT_NLU_FALLBACK_INTENT_NAME)
         if not violations and learned_rule is None:
             return
