@@ -10,9 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from functools import lru_cache
+from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 from pointe_claire.office_hours import follow_up_deadline
 from review.flags import city_calendar
@@ -64,32 +65,21 @@ def waiting_handoff(row: Row, now: datetime) -> WaitingHandoff:
     return WaitingHandoff(row, asked_at, deadline, max(now - asked_at, timedelta(0)), now > deadline)
 
 
+def _newest_first(connection: Connection, where: Any, limit: int, offset: int = 0) -> list[Row]:
+    """The conversations `where` selects, most recent first, one page of them."""
+    query = joined(ROW_COLUMNS).where(where).order_by(conversations.c.last_ts.desc(), conversations.c.sender_id)
+    return [to_row(row) for row in connection.execute(query.limit(limit).offset(offset))]
+
+
 def action_queue(engine: Engine, now: datetime, page: int, page_size: int) -> Queue:
     with engine.connect() as connection:
         handoff_rows = [to_row(row) for row in connection.execute(joined(ROW_COLUMNS).where(handoff_open))]
         total = int(connection.execute(joined([sa.func.count()]).where(needs_review)).scalar_one())
         pages = max(1, -(-total // page_size))
         page = min(max(page, 1), pages)
-        flagged = [
-            to_row(row)
-            for row in connection.execute(
-                joined(ROW_COLUMNS)
-                .where(needs_review)
-                .order_by(conversations.c.last_ts.desc(), conversations.c.sender_id)
-                .limit(page_size)
-                .offset((page - 1) * page_size)
-            )
-        ]
+        flagged = _newest_first(connection, needs_review, page_size, (page - 1) * page_size)
         emergencies = int(connection.execute(joined([sa.func.count()]).where(answered_emergency)).scalar_one())
-        latest = [
-            to_row(row)
-            for row in connection.execute(
-                joined(ROW_COLUMNS)
-                .where(answered_emergency)
-                .order_by(conversations.c.last_ts.desc(), conversations.c.sender_id)
-                .limit(EMERGENCIES_SHOWN)
-            )
-        ]
+        latest = _newest_first(connection, answered_emergency, EMERGENCIES_SHOWN)
     waiting = sorted(
         (waiting_handoff(row, now) for row in handoff_rows), key=lambda item: (item.asked_at, item.row.sender_id)
     )

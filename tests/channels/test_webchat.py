@@ -14,7 +14,7 @@ import re
 import sqlite3
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -72,10 +72,10 @@ def bot_messages(browser: WebDriver) -> list[WebElement]:
     return browser.find_elements(By.CSS_SELECTOR, "#log .message.bot .text")
 
 
-def say(browser: WebDriver, text: str) -> list[WebElement]:
-    """Types the message into the focused field, presses Enter, and returns the assistant's answer (every part)."""
+def answer_to(browser: WebDriver, press: Callable[[], None]) -> list[WebElement]:
+    """Does `press` (typing, a click, a key) and returns the assistant's answer, every part."""
     before = len(bot_messages(browser))
-    browser.switch_to.active_element.send_keys(text, Keys.ENTER)
+    press()
     WebDriverWait(browser, ANSWER_SECONDS).until(lambda _: len(bot_messages(browser)) > before)
     # Rasa sends a reply in several socket.io messages: wait until none came for a second.
     count, quiet_since = len(bot_messages(browser)), time.monotonic()
@@ -84,6 +84,11 @@ def say(browser: WebDriver, text: str) -> list[WebElement]:
         if len(bot_messages(browser)) != count:
             count, quiet_since = len(bot_messages(browser)), time.monotonic()
     return bot_messages(browser)[before:]
+
+
+def say(browser: WebDriver, text: str) -> list[WebElement]:
+    """Types the message into the focused field, presses Enter, and returns the assistant's answer (every part)."""
+    return answer_to(browser, lambda: browser.switch_to.active_element.send_keys(text, Keys.ENTER))
 
 
 def focus_message_field_with_keyboard(browser: WebDriver) -> None:

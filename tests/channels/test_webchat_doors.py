@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import time
-from collections.abc import Callable
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
@@ -33,7 +31,7 @@ from tests.channels import test_webchat as chat_page
 from tests.channels.test_webchat import (
     ANSWER_SECONDS,
     AXE,
-    bot_messages,
+    answer_to,
     emulate_width,
     focus_message_field_with_keyboard,
     open_chat,
@@ -64,19 +62,6 @@ def expected(response: str, language: str, **variables: str) -> str:
     rendered = _nlg().render(response, {"language": language}, "webchat", None, None, **variables)
     assert rendered is not None
     return rendered["text"].replace("\n\n", "\n")
-
-
-def answer_to(browser: WebDriver, press: Callable[[], None]) -> list[WebElement]:
-    """Does `press` (a click, a key) and returns the assistant's answer, every part (as test_webchat.say)."""
-    before = len(bot_messages(browser))
-    press()
-    WebDriverWait(browser, ANSWER_SECONDS).until(lambda _: len(bot_messages(browser)) > before)
-    count, quiet_since = len(bot_messages(browser)), time.monotonic()
-    while time.monotonic() - quiet_since < 1.0:
-        time.sleep(0.1)
-        if len(bot_messages(browser)) != count:
-            count, quiet_since = len(bot_messages(browser)), time.monotonic()
-    return bot_messages(browser)[before:]
 
 
 def quick_replies(browser: WebDriver) -> list[WebElement]:
