@@ -157,7 +157,7 @@ evaluate: train ## Held-out set (intent F1, replies) through the REST channel, t
 report: train ## Trainer's report: intent scores per language, changed answers, vs the last commit (reports/index.html)
 	@$(PY) -m scripts.report $(PROGRESS)
 
-.PHONY: review review-user
+.PHONY: review review-user purge forget
 REVIEW_PORT ?= 5006
 review: $(VENV)/.installed ## Staff review app on http://127.0.0.1:5006 (reads tracker.db; accounts: make review-user)
 	$(PY) -m review serve --port $(REVIEW_PORT)
@@ -166,6 +166,16 @@ ROLE ?= reviewer
 review-user: $(VENV)/.installed ## Create a review app account: make review-user NAME=alice ROLE=admin (asks the password)
 	@test -n "$(NAME)" || { echo "usage: make review-user NAME=alice ROLE=admin|reviewer"; exit 2; }
 	$(PY) -m review users add "$(NAME)" --role "$(ROLE)"
+
+# Québec's Law 25 (docs/privacy.md): what is older than RETENTION_DAYS goes from the tracker store and the review
+# tables; scheduled daily by cron or a systemd timer (docs/privacy.md gives both lines).
+purge: $(VENV)/.installed ## Delete conversations and review data older than RETENTION_DAYS (DRY_RUN=1: counts per table only)
+	$(PY) -m review purge $(if $(DRY_RUN),--dry-run)
+
+forget: $(VENV)/.installed ## Delete one resident's conversations: REFERENCE=ATI-42 and CONVERSATION=id or CHANNEL=x PLATFORM_ID=123 [DRY_RUN=1]
+	@test -n "$(REFERENCE)" -a -n "$(CONVERSATION)$(PLATFORM_ID)" || { echo "usage: make forget REFERENCE=ATI-42 CONVERSATION=<id> | CHANNEL=<channel> PLATFORM_ID=<id> [DRY_RUN=1]"; exit 2; }
+	$(PY) -m review forget --reference "$(REFERENCE)" $(if $(CONVERSATION),--conversation "$(CONVERSATION)") \
+	  $(if $(PLATFORM_ID),--channel "$(CHANNEL)" --platform-id "$(PLATFORM_ID)") $(if $(DRY_RUN),--dry-run)
 
 bench: train ## Latency, throughput and training time, next to Rasa's starter bot; language-ID comparison
 	$(PY) -m bench.language_id

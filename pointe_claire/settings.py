@@ -70,6 +70,9 @@ VARIABLES = _variables(
     Variable("REVIEW_SECRET_KEY", "signs staff sessions; unset: review_secret.key (made on first use)", secret=True),
     Variable("REVIEW_SECURE_COOKIES", "cookies only over HTTPS (1/true/yes)"),
     Variable("REVIEW_PROXIES_COUNT", "reverse proxies whose X-Forwarded-For is trusted", "0"),
+    # Québec's Law 25: personal information kept no longer than needed (docs/privacy.md). `make purge` deletes the
+    # conversations and review data older than this from the tracker store and the review tables.
+    Variable("RETENTION_DAYS", "days conversations and review data are kept (make purge deletes what is older)", "365"),
     # trainers' checks and benchmarks
     Variable("MIN_EXAMPLES_PER_LANGUAGE", "examples each intent needs in each language (make validate)", "25"),
     Variable(

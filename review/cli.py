@@ -1,4 +1,5 @@
-"""Command line of the review app: `python -m review serve` and `python -m review users add|list|remove|password`.
+"""Command line of the review app: `python -m review serve`, `python -m review users add|list|remove|password`, and
+the privacy commands `purge` (`make purge`, run daily by cron or a systemd timer) and `forget` (`make forget`).
 
 Accounts are made here, not on a sign-up page: the first admin is created by someone with access to the server.
 """
@@ -9,7 +10,9 @@ import argparse
 import getpass
 import sys
 
-from review import auth
+from pointe_claire import clock
+from pointe_claire import settings as environment
+from review import auth, retention
 from review.settings import Settings
 from review.store import review_engine
 
@@ -44,9 +47,20 @@ def main(argv: list[str] | None = None) -> int:
     remove = user_commands.add_parser("remove", help="delete an account and its sessions")
     remove.add_argument("name")
     user_commands.add_parser("list", help="list the accounts")
+    purge = commands.add_parser("purge", help="delete conversations and review data older than RETENTION_DAYS")
+    purge.add_argument("--dry-run", action="store_true", help="count per table what would be deleted; delete nothing")
+    purge.add_argument("--days", type=int, help="keep this many days instead of RETENTION_DAYS")
+    forget = commands.add_parser("forget", help="delete one resident's conversations (a request under Law 25)")
+    forget.add_argument("--reference", required=True, help="the request's reference (a ticket number, no name)")
+    forget.add_argument("--conversation", action="append", default=[], help="a conversation id (repeatable)")
+    forget.add_argument("--channel", choices=retention.CHANNELS, help="with --platform-id: the resident's channel")
+    forget.add_argument("--platform-id", default="", help="the id the channel gives the resident")
+    forget.add_argument("--dry-run", action="store_true", help="count per table what would be deleted; delete nothing")
     args = parser.parse_args(argv)
 
     settings = Settings.from_environment()
+    if args.command in ("purge", "forget"):
+        return _privacy(args, settings)
     if args.command == "serve":
         from review.app import create_app  # Sanic and the templates only for the server
 
@@ -72,4 +86,40 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as refused:
         print(f"error: {refused}", file=sys.stderr)
         return 2
+    return 0
+
+
+def _privacy(args: argparse.Namespace, settings: Settings) -> int:
+    """`purge` and `forget`: counts per table on standard output, a refusal on standard error (status 2)."""
+    tracker = retention.writable_tracker(settings.tracker_db_url)
+    review = review_engine(settings.review_db_url)
+    operator = f"cli:{getpass.getuser()}"
+    try:
+        if args.command == "purge":
+            days = settings.retention_days if args.days is None else args.days
+            if days < 1:
+                raise retention.RequestRefused("bad_days")
+            now = clock.now()
+            outcome = retention.purge(
+                tracker, review, retention.cutoff(now, days), now.timestamp(), args.dry_run, operator
+            )
+            print(f"{'would delete' if args.dry_run else 'deleted'}, older than {days} days:")
+        else:
+            if not args.conversation and not args.channel:
+                raise retention.RequestRefused("give --conversation or --channel with --platform-id")
+            ids = list(args.conversation)
+            if args.channel:
+                ids += retention.conversations_of(tracker, review, args.channel, args.platform_id)
+            how = f"platform_id:{args.channel}" if args.channel else "conversation"
+            outcome = retention.forget(tracker, review, ids, args.reference, operator, args.dry_run, how)
+            spooled = retention.drop_spooled(environment.text("ASSISTANT_SPOOL_DIR"), ids, args.dry_run)
+            print(f"{'would delete' if args.dry_run else 'deleted'}: {outcome.conversations} conversation(s)")
+            outcome.add("spool files", spooled)
+    except retention.RequestRefused as refused:
+        print(f"error: {refused.key}", file=sys.stderr)
+        return 2
+    finally:
+        tracker.dispose()
+        review.dispose()
+    print("\n".join(outcome.lines()))
     return 0

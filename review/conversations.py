@@ -14,7 +14,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 from pointe_claire.names import FLAGS_SLOT, LANGUAGE_SLOT
 from review.flags import (
@@ -116,10 +116,15 @@ def conversation_events(engine: Engine, sender_id: str) -> list[StoredEvent]:
 
 def events_of(engine: Engine, sender_ids: list[str]) -> Iterator[StoredEvent]:
     """Every event of these conversations in one query, each conversation's in order (exports)."""
-    query = sa.select(events).where(events.c.sender_id.in_(sender_ids)).order_by(events.c.sender_id, events.c.id)
     with engine.connect() as connection:
-        for row in connection.execute(query):
-            yield _stored(row)
+        yield from stored_events(connection, sender_ids)
+
+
+def stored_events(connection: Connection, sender_ids: list[str]) -> Iterator[StoredEvent]:
+    """`events_of` on an open connection: a purge reads what its own transaction left (review.retention)."""
+    query = sa.select(events).where(events.c.sender_id.in_(sender_ids)).order_by(events.c.sender_id, events.c.id)
+    for row in connection.execute(query):
+        yield _stored(row)
 
 
 def mapping(value: Any) -> Mapping[str, Any]:

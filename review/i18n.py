@@ -212,6 +212,52 @@ STRINGS: Mapping[str, tuple[str, str]] = {
         "Seuls l'auteur d'une note et les administrateurs peuvent la modifier ou la supprimer.",
         "Only a note's author and administrators can edit or delete it.",
     ),
+    # Privacy (Law 25): retention, deletion requests, the audit log.
+    "privacy": ("Confidentialité", "Privacy"),
+    "privacy_retention": (
+        "Les conversations et les données de révision sont conservées {days} jours, puis supprimées (make purge).",
+        "Conversations and review data are kept {days} days, then deleted (make purge).",
+    ),
+    "privacy_forget": ("Supprimer les conversations d'un résident", "Delete a resident's conversations"),
+    "privacy_forget_help": (
+        "À la demande d'un résident : par identifiant de conversation, ou par canal et identifiant sur la plateforme."
+        " Tout est supprimé de la base des conversations et des tables de révision ; le journal ne garde que la"
+        " référence et les nombres.",
+        "At a resident's request: by conversation id, or by channel and platform id. Everything is deleted from the"
+        " conversation store and the review tables; the log keeps only the reference and the counts.",
+    ),
+    "privacy_reference": (
+        "Référence de la demande (numéro de dossier, jamais un nom)",
+        "Request reference (a file number, never a name)",
+    ),
+    "privacy_or": ("ou", "or"),
+    "privacy_platform_id": ("Identifiant sur la plateforme", "Platform id"),
+    "privacy_confirm": ("Je confirme la suppression définitive.", "I confirm the permanent deletion."),
+    "privacy_forget_button": ("Supprimer", "Delete"),
+    "privacy_done": ("Demande traitée et inscrite au journal.", "Request carried out and logged."),
+    "privacy_confirm_needed": ("Cochez la case de confirmation.", "Tick the confirmation box."),
+    "privacy_bad_reference": (
+        "Référence : de 1 à 40 lettres, chiffres, . _ / # -, avec au moins un chiffre.",
+        "Reference: 1 to 40 letters, digits, . _ / # -, with at least one digit.",
+    ),
+    "privacy_bad_platform_id": (
+        "Donnez un identifiant de conversation, ou un canal et un identifiant sur la plateforme.",
+        "Give a conversation id, or a channel and a platform id.",
+    ),
+    "privacy_delete_conversation": (
+        "Supprimer cette conversation (demande d'un résident)",
+        "Delete this conversation (a resident's request)",
+    ),
+    "audit_log": ("Journal d'audit", "Audit log"),
+    "audit_when": ("Date", "When"),
+    "audit_action": ("Action", "Action"),
+    "audit_rows": ("Lignes", "Rows"),
+    "audit_detail": ("Détails", "Details"),
+    "audit_export_csv": ("Exportation CSV", "CSV export"),
+    "audit_export_jsonl": ("Exportation JSON Lines", "JSON Lines export"),
+    "audit_export_training": ("Exportation pour l'entraînement", "Training export"),
+    "audit_purge": ("Purge (conservation)", "Purge (retention)"),
+    "audit_forget": ("Suppression à la demande", "Deletion on request"),
     # Details of a flag (transcript): their names, and the values that are words rather than data.
     "detail_reason": ("motif", "reason"),
     "detail_status": ("état", "status"),

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,6 +31,7 @@ from review.conversations import (
     local_time,
     mapping,
     message_language,
+    stored_events,
     tracker_ready,
 )
 from review.flags import (
@@ -272,3 +273,26 @@ def _apply(connection: Connection, new_events: list[StoredEvent]) -> None:
         )
     if messages:
         connection.execute(store.messages.insert(), messages)
+
+
+def reindex(connection: Connection, tracker: Connection, sender_ids: Sequence[str]) -> tuple[int, int]:
+    """Rebuilds these conversations' rows from the events the tracker still holds, after a purge deleted some of
+    them; returns (messages, conversations) no longer indexed. Only events the index had already reached are read
+    back (none beyond its state, none still awaited as a gap), so the next refresh adds the others once."""
+    last = _state(connection)
+    awaited = set(connection.execute(sa.select(store.index_gaps.c.event_id)).scalars())
+    dropped_messages = dropped_conversations = 0
+    for start in range(0, len(sender_ids), 500):
+        part = list(sender_ids[start : start + 500])
+        dropped_messages += connection.execute(
+            store.messages.delete().where(store.messages.c.sender_id.in_(part))
+        ).rowcount
+        dropped_conversations += connection.execute(
+            store.conversations.delete().where(store.conversations.c.sender_id.in_(part))
+        ).rowcount
+        kept = [event for event in stored_events(tracker, part) if event.id <= last and event.id not in awaited]
+        if kept:
+            _apply(connection, kept)
+            dropped_messages -= sum(1 for event in kept if (event.data.get("event") or event.type_name) == "user")
+            dropped_conversations -= len({event.sender_id for event in kept})
+    return dropped_messages, dropped_conversations

@@ -33,6 +33,8 @@ class Settings:
     # Reverse proxies in front of the app (HTTPS in production): their X-Forwarded-For names the staff member's
     # address, which the login rate limit counts by. 0 = nothing trusted.
     proxies_count: int = 0
+    # Days conversations and the review data about them are kept (RETENTION_DAYS, review.retention).
+    retention_days: int = int(settings.VARIABLES["RETENTION_DAYS"].default)
 
     @classmethod
     def from_environment(cls, secret_file: Path = SECRET_KEY_FILE) -> Settings:
@@ -46,7 +48,16 @@ class Settings:
             secret_key=settings.text("REVIEW_SECRET_KEY") or stored_secret_key(secret_file),
             secure_cookies=settings.flag("REVIEW_SECURE_COOKIES"),
             proxies_count=settings.integer("REVIEW_PROXIES_COUNT"),
+            retention_days=retention_days(),
         )
+
+
+def retention_days() -> int:
+    """RETENTION_DAYS, at least one day: 0 or less would make `make purge` delete everything, a typo's price."""
+    days = settings.integer("RETENTION_DAYS")
+    if days < 1:
+        raise ValueError(f"RETENTION_DAYS must be at least 1, not {days}")
+    return days
 
 
 def stored_secret_key(path: Path) -> str:

@@ -1,5 +1,5 @@
-"""The review app's own tables: users, sessions, login attempts, staff marks, tags, notes, the change log, and the
-derived conversation index. The tracker store's `events` table is never written.
+"""The review app's own tables: users, sessions, login attempts, staff marks, tags, notes, the change log, the audit
+log, and the derived conversation index. The tracker store's `events` table is never written.
 
 Every table is prefixed `review_`, so the review data may live in the tracker's database or in its own.
 """
@@ -82,6 +82,19 @@ changes = sa.Table(
     sa.Column("sender_id", sa.String(255), nullable=False, index=True),
     sa.Column("change", sa.String(40), nullable=False),
     sa.Column("detail", sa.Text, nullable=False, default=""),
+    sa.Column("user_name", sa.String(80), nullable=False),
+    sa.Column("at", sa.Float, nullable=False),
+)
+
+# Actions on the whole data rather than one conversation: exports (who, filters, rows), purges, deletion requests.
+# Holds no resident's information (no conversation id, no text: review.audit), so it is kept when they go.
+audit = sa.Table(
+    "review_audit",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("action", sa.String(40), nullable=False, index=True),
+    sa.Column("detail", sa.Text, nullable=False, default=""),  # JSON object
+    sa.Column("rows", sa.Integer, nullable=False, default=0),
     sa.Column("user_name", sa.String(80), nullable=False),
     sa.Column("at", sa.Float, nullable=False),
 )

@@ -18,7 +18,7 @@ from sanic import Blueprint, Request
 from sanic.response import HTTPResponse, redirect
 
 from pointe_claire import clock
-from review import auth, exports, staff
+from review import audit, auth, exports, staff
 from review.conversations import conversation_events, transcript
 from review.flags import HANDOFF
 from review.inbox import conversation_row
@@ -163,6 +163,8 @@ async def export_training(request: Request) -> HTTPResponse:
         )
     except ValueError:  # nothing left once control characters and blanks are dropped
         return message_page(request, "training_none", 400)
+    detail = {"intent": intent, "language": language}  # not the conversation: the log outlives it
+    audit.record(site.review, audit.EXPORT_TRAINING, request.ctx.session.user.name, detail, len(turns))
     return download(body, "application/yaml; charset=utf-8", f"{language}-{intent}.yml")
 
 

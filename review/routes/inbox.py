@@ -13,7 +13,7 @@ from sanic import Blueprint, Request
 from sanic.response import HTTPResponse
 
 from pointe_claire import clock
-from review import auth, exports, staff
+from review import audit, auth, exports, staff
 from review.conversations import StoredEvent, events_of, transcript
 from review.inbox import Filters, filter_choices, inbox_page, matching_rows
 from review.queue import action_queue, age_in_words
@@ -72,22 +72,36 @@ def _filtered_transcripts(site: Site, filters: Filters) -> Iterator[tuple[Any, d
             yield transcript(stored.get(row.sender_id, []), row.sender_id), extra
 
 
+def _transcript_lines(exported: list[tuple[Any, dict[str, Any]]]) -> int:
+    return sum(len(transcript.turns) for transcript, _ in exported)
+
+
 async def export_csv(request: Request) -> HTTPResponse:
-    return _export(request, exports.csv_rows, "text/csv", "csv")
+    return _export(request, exports.csv_rows, "text/csv", "csv", audit.EXPORT_CSV, _transcript_lines)
 
 
 async def export_jsonl(request: Request) -> HTTPResponse:
-    return _export(request, exports.jsonl_lines, "application/jsonl", "jsonl")
+    return _export(request, exports.jsonl_lines, "application/jsonl", "jsonl", audit.EXPORT_JSONL, len)
 
 
 def _export(
-    request: Request, lines: Callable[[Iterable[Any]], Iterable[str]], media_type: str, suffix: str
+    request: Request,
+    lines: Callable[[Iterable[Any]], Iterable[str]],
+    media_type: str,
+    suffix: str,
+    action: str,
+    rows: Callable[[list[tuple[Any, dict[str, Any]]]], int],
 ) -> HTTPResponse:
-    """The filtered conversations as a download named for the time it was made."""
+    """The filtered conversations as a download named for the time it was made, recorded in the audit log with
+    who asked, the filters and the rows the file holds (CSV: transcript lines; JSON Lines: conversations)."""
     site = site_of(request)
     refresh_index(site)
-    filters = Filters.from_query(request.args).mine(request.ctx.session.user.name)
-    body = "".join(lines(_filtered_transcripts(site, filters)))
+    user_name = request.ctx.session.user.name
+    filters = Filters.from_query(request.args).mine(user_name)
+    exported = list(_filtered_transcripts(site, filters))
+    body = "".join(lines(exported))
+    detail = {"filters": audit.export_filters(filters.query()), "conversations": len(exported)}
+    audit.record(site.review, action, user_name, detail, rows(exported))
     stamp = clock.now().strftime("%Y%m%d-%H%M")
     return download(body, f"{media_type}; charset=utf-8", f"conversations-{stamp}.{suffix}")
 
