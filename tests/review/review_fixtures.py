@@ -8,11 +8,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from email.message import Message
 from typing import Any
 
 import httpx2
+import psycopg2
+import pytest
 from sanic import Sanic
 
 from bench.review_app import (
@@ -173,3 +177,32 @@ def known_conversations(tracker_url: str) -> None:
             ),
         ],
     )
+
+
+POSTGRES_SERVER = "postgresql://postgres@127.0.0.1:5432"
+
+
+def _postgres_admin(sql: str) -> None:
+    connection = psycopg2.connect(f"{POSTGRES_SERVER}/test")
+    connection.autocommit = True  # CREATE/DROP DATABASE cannot run in a transaction
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(sql)
+    finally:
+        connection.close()
+
+
+@contextlib.contextmanager
+def throwaway_postgres() -> Iterator[str]:
+    """A database of its own on the machine's PostgreSQL (others may run these tests at the same time), dropped
+    after the block; the test is skipped, saying why, when PostgreSQL is not there."""
+    try:
+        psycopg2.connect(f"{POSTGRES_SERVER}/test", connect_timeout=3).close()
+    except psycopg2.OperationalError as error:
+        pytest.skip(f"PostgreSQL not reachable at 127.0.0.1:5432: {error}")
+    name = f"review_test_{uuid.uuid4().hex[:10]}"
+    _postgres_admin(f"CREATE DATABASE {name}")
+    try:
+        yield f"{POSTGRES_SERVER}/{name}"
+    finally:
+        _postgres_admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")

@@ -3,15 +3,12 @@ throwaway database, pages read through the running app, and the conversations le
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
-import psycopg2
 import pytest
 import sqlalchemy as sa
-from review_fixtures import ADMIN, FIXTURE_NOW, GENERATED_UNTIL_TS, known_conversations
+from review_fixtures import ADMIN, FIXTURE_NOW, GENERATED_UNTIL_TS, known_conversations, throwaway_postgres
 
 from bench.review_app import PASSWORD, StaffClient, generate_tracker, review_environment, review_server, run_cli
 from review.conversations import tracker_engine
@@ -19,36 +16,10 @@ from scripts.servers import environment
 
 pytestmark = pytest.mark.dates  # also run under other clocks by `make test-dates`
 
-SERVER = "postgresql://postgres@127.0.0.1:5432"
-
-
-def _admin_command(sql: str) -> None:
-    connection = psycopg2.connect(f"{SERVER}/test")
-    connection.autocommit = True  # CREATE/DROP DATABASE cannot run in a transaction
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute(sql)
-    finally:
-        connection.close()
-
-
-@contextmanager
-def _throwaway_database() -> Iterator[str]:
-    try:
-        psycopg2.connect(f"{SERVER}/test", connect_timeout=3).close()
-    except psycopg2.OperationalError as error:
-        pytest.skip(f"PostgreSQL not reachable at 127.0.0.1:5432: {error}")
-    name = f"review_test_{uuid.uuid4().hex[:10]}"
-    _admin_command(f"CREATE DATABASE {name}")
-    try:
-        yield f"{SERVER}/{name}"
-    finally:
-        _admin_command(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-
 
 @pytest.fixture(scope="module")
 def database() -> Iterator[str]:
-    with _throwaway_database() as url:
+    with throwaway_postgres() as url:
         yield url
 
 
@@ -111,7 +82,7 @@ def test_tracker_connection_refuses_writes_on_postgresql(database: str) -> None:
 def test_review_app_reads_the_assistants_postgres_url_in_the_paas_spelling(tmp_path: Path) -> None:
     """ASSISTANT_DATABASE_URL=postgres://… alone (REVIEW_TRACKER_DB_URL blank, as unset) points the review app at
     the assistant's PostgreSQL, as it points the assistant's tracker store there."""
-    with _throwaway_database() as url:
+    with throwaway_postgres() as url:
         known_conversations(url)
         paas_spelling = url.replace("postgresql://", "postgres://", 1)
         with environment({"ASSISTANT_DATABASE_URL": paas_spelling}):
