@@ -246,7 +246,9 @@ def test_make_purge_and_make_forget_from_the_command_line(tmp_path: Path) -> Non
     before = every_row(urls[0])
     dry = run_cli(env, "purge", "--dry-run")
     assert dry.returncode == 0, dry.stderr
-    assert dry.stdout.startswith(f"would delete, older than {DAYS} days:") and "\nevents\t5\n" in dry.stdout  # old-only 2, across 1, the resident 2
+    assert (
+        dry.stdout.startswith(f"would delete, older than {DAYS} days:") and "\nevents\t5\n" in dry.stdout
+    )  # old-only 2, across 1, the resident 2
     assert every_row(urls[0]) == before
     done = run_cli(env, "purge")
     assert done.returncode == 0 and "\nevents\t5\n" in done.stdout, done.stderr

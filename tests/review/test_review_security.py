@@ -17,6 +17,7 @@ PAGES = [
     "/conversation?id=emergency-fr",
     "/overview",
     "/users",
+    "/privacy",
     "/export.csv",
     "/export.jsonl",
     "/nowhere",
@@ -34,6 +35,7 @@ FORMS = [
     "/export/training",
     "/users",
     "/users/remove",
+    "/privacy/forget",
 ]
 
 
