@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from review_fixtures import throwaway_postgres
 
 from bench.review_app import resident_message, slot_event
 from review import index, store
@@ -169,7 +170,5 @@ def test_a_review_database_of_the_previous_version_is_upgraded_on_sqlite(tmp_pat
 
 
 def test_a_review_database_of_the_previous_version_is_upgraded_on_postgresql(tmp_path: Path) -> None:
-    from test_review_postgres import _throwaway_database
-
-    with _throwaway_database() as url:
+    with throwaway_postgres() as url:
         _upgrades_keeping_staff_data_and_rebuilding_the_index(url, f"sqlite:///{tmp_path / 'tracker.db'}")

@@ -29,3 +29,16 @@ def test_the_review_apps_own_setting_wins(monkeypatch: pytest.MonkeyPatch, tmp_p
     monkeypatch.setenv("ASSISTANT_DATABASE_URL", "postgresql://assistant@db:5432/assistant")
     monkeypatch.setenv("REVIEW_TRACKER_DB_URL", "postgresql://reader@replica:5432/assistant")
     assert Settings.from_environment(tmp_path / "key").tracker_db_url == "postgresql://reader@replica:5432/assistant"
+
+
+def test_the_retention_period_comes_from_retention_days_and_is_at_least_a_day(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+):
+    monkeypatch.delenv("RETENTION_DAYS", raising=False)
+    assert Settings.from_environment(tmp_path / "key").retention_days == 365
+    monkeypatch.setenv("RETENTION_DAYS", "90")
+    assert Settings.from_environment(tmp_path / "key").retention_days == 90
+    for value in ("0", "-5", "un an"):  # a typo must not make `make purge` empty the databases
+        monkeypatch.setenv("RETENTION_DAYS", value)
+        with pytest.raises(ValueError, match="RETENTION_DAYS"):
+            Settings.from_environment(tmp_path / "key")
