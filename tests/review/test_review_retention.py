@@ -19,6 +19,7 @@ from review_fixtures import throwaway_postgres
 
 from bench.review_app import resident_message, review_environment, run_cli, slot_event, write_events
 from pointe_claire.clock import FROZEN_TIME_ENV, MONTREAL
+from pointe_claire.spool import Spool
 from review import audit, index, retention, store
 from review.store import review_engine
 
@@ -256,8 +257,11 @@ def test_make_purge_and_make_forget_from_the_command_line(tmp_path: Path) -> Non
 
     refused = run_cli(env, "forget", "--reference", "Jean Tremblay", "--conversation", RESIDENT_IDS[0])
     assert refused.returncode == 2 and "bad_reference" in refused.stderr
+    spool = Spool(tmp_path / "spool")  # a message this host could not store yet, waiting for its replay
+    spool.append(RESIDENT_IDS[0], [resident_message(CUTOFF + DAY, "en attente", "greet", "fr")])
     forgot = run_cli(env, "forget", "--reference", "ATI-7", "--channel", "x", "--platform-id", RESIDENT)
     assert forgot.returncode == 0 and forgot.stdout.startswith("deleted: 2 conversation(s)"), forgot.stderr
+    assert "\nspool files\t1" in forgot.stdout and spool.files() == []
     assert RESIDENT not in forgot.stdout + forgot.stderr
     assert _mentions(urls[0], RESIDENT) == [] and _mentions(urls[1], RESIDENT) == []
     actions = [row["action"] for row in every_row(urls[1])["review_audit"]]
