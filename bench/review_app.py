@@ -192,12 +192,32 @@ def slot_event(ts: float, name: str, value: Any) -> dict[str, Any]:
     return _slot(ts, name, value)
 
 
-def generate_tracker(url: str, conversations: int, seed: int = 7, days: int = 60, end: float | None = None) -> int:
+def in_no_language(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The conversation as one in a language the assistant cannot tell (Spanish, say): no language entity, no
+    language slot; its messages keep their intents."""
+    kept = [event for event in events if not (event["event"] == "slot" and event["name"] == "language")]
+    for event in kept:
+        if event["event"] == "user":
+            event["parse_data"]["entities"] = []
+    return kept
+
+
+def generate_tracker(
+    url: str,
+    conversations: int,
+    seed: int = 7,
+    days: int = 60,
+    end: float | None = None,
+    other_languages: float = 0.0,
+) -> int:
     """Writes `conversations` conversations spread over the `days` days before `end` (default: now); returns the
-    number of events. Tests pass a fixed `end`, so the data never depends on the day they run."""
+    number of events. Tests and the benchmark pass a fixed `end`, so the data never depends on the day they run.
+    `other_languages`: the share of conversations in no language told (drawn apart, so the others stay as they
+    were for a seed)."""
     engine = sa.create_engine(url, future=True)
     _events.create(engine, checkfirst=True)
     rng = random.Random(seed)
+    languages_rng = random.Random(seed + 1)
     random.seed(seed)
     end = time.time() if end is None else end
     rows: list[dict[str, Any]] = []
@@ -205,7 +225,10 @@ def generate_tracker(url: str, conversations: int, seed: int = 7, days: int = 60
     with engine.begin() as connection:
         for number in range(conversations):
             sender = f"bench-{seed}-{number:06d}"
-            rows.extend(_row(sender, event) for event in conversation_events(rng, end - rng.uniform(0, days * 86400)))
+            events = conversation_events(rng, end - rng.uniform(0, days * 86400))
+            if languages_rng.random() < other_languages:
+                events = in_no_language(events)
+            rows.extend(_row(sender, event) for event in events)
             if len(rows) >= 5000:
                 connection.execute(_events.insert(), rows)
                 written += len(rows)
@@ -215,6 +238,41 @@ def generate_tracker(url: str, conversations: int, seed: int = 7, days: int = 60
             written += len(rows)
     engine.dispose()
     return written
+
+
+def generate_staff_work(tracker_url: str, review_url: str, until: float, seed: int = 7) -> int:
+    """What staff did about the handoffs of a generated store, in the review database's change log as the app
+    writes it: a reply to about 3 in 4 (minutes to two days after the request), then the handoff closed for about
+    2 in 3 of those (up to three days later); nothing dated after `until` (the fixed clock of the benchmark and
+    tests). Returns the number of changes written."""
+    from review import staff, store  # the app's tables; imported here, the tracker-only callers need none of it
+
+    tracker = sa.create_engine(tracker_url, future=True)
+    with tracker.connect() as connection:
+        asked = connection.execute(
+            sa.select(_events.c.sender_id, sa.func.min(_events.c.timestamp))
+            .where(_events.c.type_name == "slot", _events.c.data.like('%"kind": "handoff"%'))
+            .group_by(_events.c.sender_id)
+            .order_by(_events.c.sender_id)
+        ).all()
+    tracker.dispose()
+    rng = random.Random(seed)
+    changes: list[dict[str, Any]] = []
+    closed: list[dict[str, Any]] = []
+    for sender, at in asked:
+        if rng.random() < 0.75 and (replied := at + rng.uniform(300, 2 * 86400)) <= until:
+            changes.append({"sender_id": sender, "change": staff.STAFF_REPLY, "detail": "", "at": replied})
+            if rng.random() < 0.67 and (done := replied + rng.uniform(0, 3 * 86400)) <= until:
+                changes.append({"sender_id": sender, "change": staff.HANDOFF_CLOSED, "detail": "1", "at": done})
+                closed.append({"sender_id": sender, "reviewed": False, "handoffs_closed": 1})
+    review = store.review_engine(review_url)
+    with review.begin() as connection:
+        if changes:
+            connection.execute(store.changes.insert(), [{**change, "user_name": "bench"} for change in changes])
+        if closed:
+            connection.execute(store.marks.insert(), closed)
+    review.dispose()
+    return len(changes)
 
 
 # --- a logged-in staff member, over HTTP ------------------------------------------------------------------------
