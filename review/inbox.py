@@ -362,6 +362,13 @@ def matching_rows(engine: Engine, filters: Filters, limit: int) -> list[Row]:
         return [to_row(row) for row in connection.execute(query)]
 
 
+def ordered_ids(engine: Engine, filters: Filters) -> list[str]:
+    """Every conversation the filters list, in the list's order (the transcript's previous and next)."""
+    query = _order(_base([conversations.c.sender_id], filters), filters.sort)
+    with engine.connect() as connection:
+        return list(connection.execute(query).scalars())
+
+
 def conversation_row(engine: Engine, sender_id: str) -> Row | None:
     query = _base(ROW_COLUMNS, Filters()).where(conversations.c.sender_id == sender_id)
     with engine.connect() as connection:

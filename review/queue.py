@@ -65,10 +65,29 @@ def waiting_handoff(row: Row, now: datetime) -> WaitingHandoff:
     return WaitingHandoff(row, asked_at, deadline, max(now - asked_at, timedelta(0)), now > deadline)
 
 
+def _newest_first_query(columns: list[Any], where: Any) -> Any:
+    return joined(columns).where(where).order_by(conversations.c.last_ts.desc(), conversations.c.sender_id)
+
+
 def _newest_first(connection: Connection, where: Any, limit: int, offset: int = 0) -> list[Row]:
     """The conversations `where` selects, most recent first, one page of them."""
-    query = joined(ROW_COLUMNS).where(where).order_by(conversations.c.last_ts.desc(), conversations.c.sender_id)
+    query = _newest_first_query(ROW_COLUMNS, where)
     return [to_row(row) for row in connection.execute(query.limit(limit).offset(offset))]
+
+
+def _oldest_handoff_first(rows: list[Row]) -> list[Row]:
+    return sorted(rows, key=lambda row: (row.open_handoff_since or row.last_ts, row.sender_id))
+
+
+def queue_order(engine: Engine) -> list[str]:
+    """Every conversation of the queue in the order it lists them: open handoffs oldest first, then the flagged
+    conversations and the answered emergencies, newest first (the transcript's previous and next)."""
+    with engine.connect() as connection:
+        handoffs = [to_row(row) for row in connection.execute(joined(ROW_COLUMNS).where(handoff_open))]
+        ids = [row.sender_id for row in _oldest_handoff_first(handoffs)]
+        for where in (needs_review, answered_emergency):
+            ids.extend(connection.execute(_newest_first_query([conversations.c.sender_id], where)).scalars())
+    return list(dict.fromkeys(ids))
 
 
 def action_queue(engine: Engine, now: datetime, page: int, page_size: int) -> Queue:
@@ -80,9 +99,7 @@ def action_queue(engine: Engine, now: datetime, page: int, page_size: int) -> Qu
         flagged = _newest_first(connection, needs_review, page_size, (page - 1) * page_size)
         emergencies = int(connection.execute(joined([sa.func.count()]).where(answered_emergency)).scalar_one())
         latest = _newest_first(connection, answered_emergency, EMERGENCIES_SHOWN)
-    waiting = sorted(
-        (waiting_handoff(row, now) for row in handoff_rows), key=lambda item: (item.asked_at, item.row.sender_id)
-    )
+    waiting = [waiting_handoff(row, now) for row in _oldest_handoff_first(handoff_rows)]
     overdue = sum(handoff.overdue for handoff in waiting)
     flagged_page = Page(flagged, total, page, pages)
     return Queue(waiting[:page_size], len(waiting), overdue, flagged_page, emergencies, latest)
