@@ -14,13 +14,13 @@ from __future__ import annotations
 
 import math
 import statistics
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 from pointe_claire.names import LANGUAGES
 from review import store
@@ -33,7 +33,6 @@ from review.inbox import (
     OTHER_LANGUAGES,
     Filters,
     date_bounds,
-    date_conditions,
     handoff_closed,
     has_member,
     joined,
@@ -98,21 +97,28 @@ class Kpis:
     weeks: list[Week]  # oldest first
 
 
-@dataclass(frozen=True)
-class _Conversation:
-    """What the figures need of one conversation."""
+class _Alike(NamedTuple):
+    """Conversations alike for every rate: how many, in which language, between which time cuts they start and end
+    (a few hundred of these stand for 10,000 conversations: SQLite groups them, Python adds them up)."""
 
+    first_cut: int  # the index of the first cut after the conversation's first message (len(cuts): none)
+    last_cut: int  # the same for its last message
     language: str  # one of LANGUAGE_GROUPS
-    first_ts: float
-    last_ts: float
-    handoffs: int
-    handoff_closed: bool
+    handoff: bool
     urgent: bool
     fallback: bool
     after_hours: bool
-    first_handoff: float | None
-    first_reply: float | None  # the first staff reply logged, if any
-    first_close: float | None  # the first handoff closing logged, if any
+    number: int  # how many conversations
+
+
+class _Handoff(NamedTuple):
+    """A conversation with a handoff: its cuts and language, and how long staff took to reply and to close it."""
+
+    first_cut: int
+    last_cut: int
+    language: str
+    reply_wait: float | None
+    close_wait: float | None  # only once every handoff of it is closed (the inbox's "handoff closed")
 
 
 def language_group(language: str | None) -> str:
@@ -125,63 +131,20 @@ def nearest_rank(values: Sequence[float], fraction: float) -> float:
     return ordered[max(1, math.ceil(fraction * len(ordered))) - 1]
 
 
-def _first_change(change: str) -> Any:
+def _first_changes(connection: Connection, change: str) -> dict[str, float]:
+    """When each conversation first got this change (a few hundred rows: joined in Python, not by SQLite)."""
     changes = store.changes
-    return (
-        sa.select(changes.c.sender_id, sa.func.min(changes.c.at).label("at"))
+    query = (
+        sa.select(changes.c.sender_id, sa.func.min(changes.c.at))
         .where(changes.c.change == change)
         .group_by(changes.c.sender_id)
-        .subquery()
     )
+    return {str(sender): float(at) for sender, at in connection.execute(query)}
 
 
-def _read(engine: Engine, start: date, end: date) -> list[_Conversation]:
-    conversations = store.conversations
-    replies, closings = _first_change(STAFF_REPLY), _first_change(CLOSED_CHANGE)
-    query = (
-        joined(
-            [
-                conversations.c.language,
-                conversations.c.first_ts,
-                conversations.c.last_ts,
-                conversations.c.handoffs,
-                handoff_closed.label("handoff_closed"),
-                conversations.c.urgent,
-                has_member(conversations.c.flags, FALLBACK).label("fallback"),
-                has_member(conversations.c.flags, AFTER_HOURS).label("after_hours"),
-                conversations.c.handoff_times,
-                replies.c.at.label("first_reply"),
-                closings.c.at.label("first_close"),
-            ]
-        )
-        .outerjoin(replies, replies.c.sender_id == conversations.c.sender_id)
-        .outerjoin(closings, closings.c.sender_id == conversations.c.sender_id)
-        .where(*date_conditions(start, end))
-    )
-    with engine.connect() as connection:
-        rows = connection.execute(query).all()
-    return [
-        _Conversation(
-            language_group(row.language),
-            row.first_ts,
-            row.last_ts,
-            row.handoffs,
-            bool(row.handoff_closed),
-            bool(row.urgent),
-            bool(row.fallback),
-            bool(row.after_hours),
-            float(row.handoff_times.split()[0]) if row.handoff_times.strip() else None,
-            row.first_reply,
-            row.first_close,
-        )
-        for row in rows
-    ]
-
-
-def _duration(waits: list[float], link: dict[str, str]) -> Duration:
-    if not waits:
-        return Duration(0, None, None, link)
-    return Duration(len(waits), statistics.median(waits), nearest_rank(waits, 0.9), link)
+def _cut(column: Any, cuts: Sequence[float]) -> Any:
+    """The index of the first cut after `column` (len(cuts) after them all)."""
+    return sa.case(*[(column < cut, index) for index, cut in enumerate(cuts)], else_=len(cuts))
 
 
 def _wait(since: float | None, until: float | None) -> float | None:
@@ -191,46 +154,93 @@ def _wait(since: float | None, until: float | None) -> float | None:
     return max(0.0, until - since)
 
 
-def figures(language: str, rows: Iterable[_Conversation], start: date, end: date) -> LanguageFigures:
-    """One language's figures over `rows` (the period's conversations), with the inbox filters behind each."""
-    mine = [row for row in rows if row.language == language]
-    total = len(mine)
+def _read(engine: Engine, cuts: Sequence[float]) -> tuple[list[_Alike], list[_Handoff]]:
+    """The conversations touching cuts[0]..cuts[-1], grouped; and those with a handoff, one by one."""
+    conversations = store.conversations
+    where = [conversations.c.last_ts >= cuts[0], conversations.c.first_ts < cuts[-1]]
+    language = sa.case((conversations.c.language.in_(LANGUAGES), conversations.c.language), else_=OTHER_LANGUAGES)
+    place = [_cut(conversations.c.first_ts, cuts), _cut(conversations.c.last_ts, cuts), language]
+    rates = [
+        conversations.c.handoffs > 0,
+        conversations.c.urgent,
+        has_member(conversations.c.flags, FALLBACK),
+        has_member(conversations.c.flags, AFTER_HOURS),
+    ]
+    grouped = sa.select(*place, *rates, sa.func.count()).where(*where).group_by(*place, *rates)
+    handed = joined([*place, conversations.c.sender_id, conversations.c.handoff_times, handoff_closed]).where(
+        *where, conversations.c.handoffs > 0
+    )
+    with engine.connect() as connection:
+        alike = [
+            _Alike(a, b, str(c), bool(d), bool(e), bool(f), bool(g), int(n))
+            for a, b, c, d, e, f, g, n in (connection.execute(grouped))
+        ]
+        handoffs = connection.execute(handed).all()
+        replies, closings = _first_changes(connection, STAFF_REPLY), _first_changes(connection, CLOSED_CHANGE)
+    waits = []
+    for first_cut, last_cut, group, sender, times, closed in handoffs:
+        asked = float(times.split()[0]) if times.strip() else None
+        close_wait = _wait(asked, closings.get(sender)) if closed else None
+        waits.append(_Handoff(first_cut, last_cut, str(group), _wait(asked, replies.get(sender)), close_wait))
+    return alike, waits
+
+
+def _duration(waits: list[float], link: dict[str, str]) -> Duration:
+    if not waits:
+        return Duration(0, None, None, link)
+    return Duration(len(waits), statistics.median(waits), nearest_rank(waits, 0.9), link)
+
+
+def _figures(
+    language: str, alike: list[_Alike], handoffs: list[_Handoff], cuts: Sequence[float], start: date, end: date
+) -> LanguageFigures:
+    """One language's figures from `start` to `end` (both among the cuts), with the inbox filters behind each: a
+    conversation counts when it overlaps the days, as the inbox's dates filter."""
+    low, high = (cuts.index(bound) for bound in date_bounds(start, end))
+    # last_ts >= cuts[low] and first_ts < cuts[high], said with the cuts.
+    mine = [group for group in alike if group.language == language and group.last_cut > low and group.first_cut <= high]
+    waiting = [
+        item for item in handoffs if item.language == language and item.last_cut > low and item.first_cut <= high
+    ]
+    total = sum(group.number for group in mine)
     base = Filters(start=start, end=end, language=language, view="all")
 
-    def share(count: int, flag: str = "") -> Share:
-        return Share(count, total, base.query(flag=flag))
+    def share(field: str, flag: str, wanted: bool = True) -> Share:
+        return Share(
+            sum(group.number for group in mine if getattr(group, field) == wanted), total, base.query(flag=flag)
+        )
 
-    replies = [_wait(row.first_handoff, row.first_reply) for row in mine if row.handoffs and row.first_reply]
-    closings = [_wait(row.first_handoff, row.first_close) for row in mine if row.handoff_closed and row.first_close]
     return LanguageFigures(
         language=language,
-        conversations=share(total),
-        without_person=share(sum(not row.handoffs for row in mine), HANDOFF_NONE),
-        handoffs=share(sum(row.handoffs > 0 for row in mine), HANDOFF),
-        not_understood=share(sum(row.fallback for row in mine), FALLBACK),
-        emergencies=share(sum(row.urgent for row in mine), ANY_EMERGENCY),
-        after_hours=share(sum(row.after_hours for row in mine), AFTER_HOURS),
-        first_reply=_duration([wait for wait in replies if wait is not None], base.query(flag=HANDOFF_REPLIED)),
-        closed=_duration([wait for wait in closings if wait is not None], base.query(flag=HANDOFF_CLOSED)),
+        conversations=Share(total, total, base.query()),
+        without_person=share("handoff", HANDOFF_NONE, wanted=False),
+        handoffs=share("handoff", HANDOFF),
+        not_understood=share("fallback", FALLBACK),
+        emergencies=share("urgent", ANY_EMERGENCY),
+        after_hours=share("after_hours", AFTER_HOURS),
+        first_reply=_duration(
+            [item.reply_wait for item in waiting if item.reply_wait is not None], base.query(flag=HANDOFF_REPLIED)
+        ),
+        closed=_duration(
+            [item.close_wait for item in waiting if item.close_wait is not None], base.query(flag=HANDOFF_CLOSED)
+        ),
     )
-
-
-def _overlaps(row: _Conversation, start: date, end: date) -> bool:
-    """The inbox's date filter, on one conversation."""
-    first, after = date_bounds(start, end)
-    return row.last_ts >= first and row.first_ts < after
 
 
 def kpis(engine: Engine, today: date, days: int = DEFAULT_PERIOD) -> Kpis:
     """The figures of the `days` days up to `today`, and of each week (Monday to Sunday) they touch."""
     start = today - timedelta(days=days - 1)
+    mondays = []
     monday = start - timedelta(days=start.weekday())
-    rows = _read(engine, monday, today + timedelta(days=6 - today.weekday()))
-    in_period = [row for row in rows if _overlaps(row, start, today)]
-    weeks = []
     while monday <= today:
-        sunday = monday + timedelta(days=6)
-        week_rows = [row for row in rows if _overlaps(row, monday, sunday)]
-        weeks.append(Week(monday, [figures(language, week_rows, monday, sunday) for language in LANGUAGE_GROUPS]))
+        mondays.append(monday)
         monday += timedelta(days=7)
-    return Kpis(start, today, [figures(language, in_period, start, today) for language in LANGUAGE_GROUPS], weeks)
+    ranges = [(start, today), *((first, first + timedelta(days=6)) for first in mondays)]
+    cuts = sorted({bound for first, last in ranges for bound in date_bounds(first, last)})
+    alike, handoffs = _read(engine, cuts)
+    period = [_figures(language, alike, handoffs, cuts, start, today) for language in LANGUAGE_GROUPS]
+    weeks = [
+        Week(first, [_figures(language, alike, handoffs, cuts, first, last) for language in LANGUAGE_GROUPS])
+        for first, last in ranges[1:]
+    ]
+    return Kpis(start, today, period, weeks)

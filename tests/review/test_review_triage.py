@@ -10,6 +10,7 @@ import urllib.parse
 
 import pytest
 from review_fixtures import ADMIN, REVIEWER, ReviewSite
+from test_review_fixes import found
 from test_review_pages import inbox_ids
 
 from bench.review_app import StaffClient
@@ -114,7 +115,7 @@ def test_save_and_next_marks_reviewed_and_opens_the_next_conversation_of_the_lis
     assert re.search(r'id="next-conversation"', first)
     second_url = "/conversation?" + urllib.parse.urlencode({"id": listed[1], "back": back})
     second = admin.get(second_url).body
-    assert html.unescape(re.search(r'href="([^"]*)" id="previous-conversation"', second).group(1)).startswith(
+    assert html.unescape(found(r'href="([^"]*)" id="previous-conversation"', second)).startswith(
         "/conversation?id=" + urllib.parse.quote(listed[0])
     )
     assert f'name="next_id" value="{listed[2]}" id="save-next"' in second
@@ -136,7 +137,7 @@ def test_next_in_the_queue_follows_the_queue_order(admin: StaffClient) -> None:
     listed = inbox_ids(admin)  # the queue: waiting handoffs oldest first, then flagged
     assert len(listed) > 2
     page = admin.get("/conversation?" + urllib.parse.urlencode({"id": listed[0], "back": "/"})).body
-    link = html.unescape(re.search(r'href="([^"]*)" id="next-conversation"', page).group(1))
+    link = html.unescape(found(r'href="([^"]*)" id="next-conversation"', page))
     assert urllib.parse.parse_qs(urllib.parse.urlsplit(link).query)["id"] == [listed[1]]
 
 
@@ -148,7 +149,7 @@ def test_saved_views_belong_to_their_staff_member(review_site: ReviewSite, revie
     assert response.status == 303 and "done=view_saved" in response.headers["Location"]
     page = alice.get("/?view=all").body
     assert "<img src=x" not in page and "&lt;img src=x onerror=alert(1)&gt; Abus &#34;en&#34; anglais" in page
-    saved = html.unescape(re.search(r'<ul id="saved-views">\s*<li><a href="([^"]*)"', page).group(1))
+    saved = html.unescape(found(r'<ul id="saved-views">\s*<li><a href="([^"]*)"', page))
     # The filters as the inbox reads them: page 1, the unknown parameter dropped.
     assert urllib.parse.parse_qs(urllib.parse.urlsplit(saved).query) == {
         "view": ["all"],
@@ -165,7 +166,7 @@ def test_saved_views_belong_to_their_staff_member(review_site: ReviewSite, revie
     assert page.count("Abus &#34;en&#34; anglais</a>") == 1 and "language=fr" in page.split('id="saved-views"')[1]
     # Bob sees none of Alice's views and cannot delete them.
     assert "Abus" not in reviewer.get("/?view=all").body
-    view_id = re.search(r'name="view_id" value="(\d+)"', page).group(1)
+    view_id = found(r'name="view_id" value="(\d+)"', page)
     reviewer.post("/views/delete", {"csrf_token": token(reviewer), "view_id": view_id, "back": "/?view=all"})
     assert "Abus" in alice.get("/?view=all").body
     for bad in ("", "abc", "9" * 40):
