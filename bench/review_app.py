@@ -27,6 +27,7 @@ import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from email.message import Message
 from pathlib import Path
 from typing import Any
@@ -41,6 +42,10 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 RESULTS = PROJECT_ROOT / "bench" / "results" / "review_app.md"
 PASSWORD = "correct horse battery staple"
 NEW_CONVERSATIONS = 100
+# The benchmark's clock: the store is generated up to it and the app runs frozen at it, so every run measures the
+# same data whatever day it runs (the Overview counts "the last 30 days").
+BENCH_NOW = "2026-11-25T12:00:00-05:00"
+OTHER_LANGUAGES = 0.02  # conversations in no language told, counted apart on the Overview
 _CSRF = re.compile(r'name="csrf_token" value="([^"]*)"')
 
 # --- synthetic tracker store ------------------------------------------------------------------------------------
@@ -192,12 +197,32 @@ def slot_event(ts: float, name: str, value: Any) -> dict[str, Any]:
     return _slot(ts, name, value)
 
 
-def generate_tracker(url: str, conversations: int, seed: int = 7, days: int = 60, end: float | None = None) -> int:
+def in_no_language(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The conversation as one in a language the assistant cannot tell (Spanish, say): no language entity, no
+    language slot; its messages keep their intents."""
+    kept = [event for event in events if not (event["event"] == "slot" and event["name"] == "language")]
+    for event in kept:
+        if event["event"] == "user":
+            event["parse_data"]["entities"] = []
+    return kept
+
+
+def generate_tracker(
+    url: str,
+    conversations: int,
+    seed: int = 7,
+    days: int = 60,
+    end: float | None = None,
+    other_languages: float = 0.0,
+) -> int:
     """Writes `conversations` conversations spread over the `days` days before `end` (default: now); returns the
-    number of events. Tests pass a fixed `end`, so the data never depends on the day they run."""
+    number of events. Tests and the benchmark pass a fixed `end`, so the data never depends on the day they run.
+    `other_languages`: the share of conversations in no language told (drawn apart, so the others stay as they
+    were for a seed)."""
     engine = sa.create_engine(url, future=True)
     _events.create(engine, checkfirst=True)
     rng = random.Random(seed)
+    languages_rng = random.Random(seed + 1)
     random.seed(seed)
     end = time.time() if end is None else end
     rows: list[dict[str, Any]] = []
@@ -205,7 +230,10 @@ def generate_tracker(url: str, conversations: int, seed: int = 7, days: int = 60
     with engine.begin() as connection:
         for number in range(conversations):
             sender = f"bench-{seed}-{number:06d}"
-            rows.extend(_row(sender, event) for event in conversation_events(rng, end - rng.uniform(0, days * 86400)))
+            events = conversation_events(rng, end - rng.uniform(0, days * 86400))
+            if languages_rng.random() < other_languages:
+                events = in_no_language(events)
+            rows.extend(_row(sender, event) for event in events)
             if len(rows) >= 5000:
                 connection.execute(_events.insert(), rows)
                 written += len(rows)
@@ -215,6 +243,41 @@ def generate_tracker(url: str, conversations: int, seed: int = 7, days: int = 60
             written += len(rows)
     engine.dispose()
     return written
+
+
+def generate_staff_work(tracker_url: str, review_url: str, until: float, seed: int = 7) -> int:
+    """What staff did about the handoffs of a generated store, in the review database's change log as the app
+    writes it: a reply to about 3 in 4 (minutes to two days after the request), then the handoff closed for about
+    2 in 3 of those (up to three days later); nothing dated after `until` (the fixed clock of the benchmark and
+    tests). Returns the number of changes written."""
+    from review import staff, store  # the app's tables; imported here, the tracker-only callers need none of it
+
+    tracker = sa.create_engine(tracker_url, future=True)
+    with tracker.connect() as connection:
+        asked = connection.execute(
+            sa.select(_events.c.sender_id, sa.func.min(_events.c.timestamp))
+            .where(_events.c.type_name == "slot", _events.c.data.like('%"kind": "handoff"%'))
+            .group_by(_events.c.sender_id)
+            .order_by(_events.c.sender_id)
+        ).all()
+    tracker.dispose()
+    rng = random.Random(seed)
+    changes: list[dict[str, Any]] = []
+    closed: list[dict[str, Any]] = []
+    for sender, at in asked:
+        if rng.random() < 0.75 and (replied := at + rng.uniform(300, 2 * 86400)) <= until:
+            changes.append({"sender_id": sender, "change": staff.STAFF_REPLY, "detail": "", "at": replied})
+            if rng.random() < 0.67 and (done := replied + rng.uniform(0, 3 * 86400)) <= until:
+                changes.append({"sender_id": sender, "change": staff.HANDOFF_CLOSED, "detail": "1", "at": done})
+                closed.append({"sender_id": sender, "reviewed": False, "handoffs_closed": 1})
+    review = store.review_engine(review_url)
+    with review.begin() as connection:
+        if changes:
+            connection.execute(store.changes.insert(), [{**change, "user_name": "bench"} for change in changes])
+        if closed:
+            connection.execute(store.marks.insert(), closed)
+    review.dispose()
+    return len(changes)
 
 
 # --- a logged-in staff member, over HTTP ------------------------------------------------------------------------
@@ -350,17 +413,22 @@ def main(argv: list[str] | None = None) -> None:
     with tempfile.TemporaryDirectory(prefix="review-bench-") as tmp:
         workdir = Path(tmp)
         tracker_url, review_url = f"sqlite:///{workdir / 'tracker.db'}", f"sqlite:///{workdir / 'review.db'}"
+        now = datetime.fromisoformat(BENCH_NOW).timestamp()
         started = time.perf_counter()
-        events = generate_tracker(tracker_url, args.conversations)
+        events = generate_tracker(tracker_url, args.conversations, end=now, other_languages=OTHER_LANGUAGES)
         generated = time.perf_counter() - started
         env = review_environment(tracker_url, review_url)
         created = run_cli(env, "users", "add", "bench", "--role", "admin", "--password-stdin", stdin=PASSWORD + "\n")
         assert created.returncode == 0, created.stderr
+        staff_changes = generate_staff_work(tracker_url, review_url, until=now)
+        load_before = os.getloadavg()
         started = time.perf_counter()
-        with review_server(tracker_url, review_url, workdir) as server:  # indexes everything before it answers
+        with review_server(tracker_url, review_url, workdir, frozen_time=BENCH_NOW) as server:  # indexes first
             indexed = time.perf_counter() - started
-            client = StaffClient(server.base_url)
-            assert client.log_in("bench", PASSWORD).status == 303
+            client, english = StaffClient(server.base_url), StaffClient(server.base_url)
+            for staff_client in (client, english):
+                assert staff_client.log_in("bench", PASSWORD).status == 303
+            english.get("/lang/en?next=/")
             sender = f"bench-7-{args.conversations // 2:06d}"
             pages = {
                 "action queue (the default view: open handoffs, flagged, emergencies)": "/",
@@ -371,19 +439,34 @@ def main(argv: list[str] | None = None) -> None:
                 "inbox, free-text search": "/?search=nid-de-poule",
                 "inbox, free-text search, accents and hyphens folded": "/?search=NID%20DE%20P%C3%94ULE",
                 "inbox, handoff open, newest": "/?flag=handoff%3Aopen&sort=newest",
+                "inbox, a key figure's link (other languages, after hours, 30 days)": (
+                    "/?view=all&language=other&flag=after_hours&start=2026-10-27&end=2026-11-25"
+                ),
                 "mine (conversations held)": "/?view=mine",
                 "transcript": "/conversation?" + urllib.parse.urlencode({"id": sender}),
-                "overview": "/overview",
+                "transcript opened from the queue (previous/next)": "/conversation?"
+                + urllib.parse.urlencode({"id": sender, "back": "/"}),
+                "transcript opened from all conversations (previous/next)": "/conversation?"
+                + urllib.parse.urlencode({"id": sender, "back": "/?view=all"}),
+                "overview, 7 days": "/overview?days=7",
+                "overview, 30 days (default)": "/overview",
+                "overview, 90 days": "/overview?days=90",
             }
             results = {name: _timed(client, path, args.repeats) for name, path in pages.items()}
+            results["overview, 30 days, in English"] = _timed(english, "/overview", args.repeats)
             # The assistant keeps writing while staff read: the next request indexes what arrived since the last.
-            generate_tracker(tracker_url, NEW_CONVERSATIONS, seed=8, days=1)
+            generate_tracker(tracker_url, NEW_CONVERSATIONS, seed=8, days=1, end=now)
             results[f"inbox, first request after {NEW_CONVERSATIONS} new conversations"] = _timed(client, "/", 1)
+        load_after = os.getloadavg()
     lines = [
         "# Staff review app on a large tracker store (`python -m bench.review_app`)",
         "",
-        f"{args.conversations:,} conversations, {events:,} events in SQLite (generated in {generated:.1f} s); "
-        f"index built at start-up in {indexed:.1f} s (server start included).",
+        f"{args.conversations:,} conversations ({OTHER_LANGUAGES:.0%} in no language told), {events:,} events in "
+        f"SQLite (generated in {generated:.1f} s, up to the fixed clock {BENCH_NOW}, at which the app runs); "
+        f"{staff_changes} staff replies and closings; index built at start-up in {indexed:.1f} s (server start "
+        "included).",
+        f"Load average (1, 5, 15 min) before: {', '.join(f'{value:.1f}' for value in load_before)}; after: "
+        f"{', '.join(f'{value:.1f}' for value in load_after)} on {os.cpu_count()} cores.",
         f"Each page fetched {args.repeats} times over HTTP by a logged-in client (full server time, HTML included).",
         "",
         "| page | median ms | p95 ms | max ms |",

@@ -124,14 +124,43 @@ STRINGS: Mapping[str, tuple[str, str]] = {
         "The selected messages are in more than one language: export one language at a time.",
     ),
     "training_bad_intent": ("Intention inconnue.", "Unknown intent."),
-    "period": ("30 derniers jours", "Last 30 days"),
+    "period": ("Période", "Period"),
+    "period_days": ("{days} derniers jours", "Last {days} days"),
     "messages_per_day": ("Messages des résidents par jour", "Resident messages per day"),
     "by_language": ("Par langue", "By language"),
     "by_intent": ("Par intention", "By intent"),
     "top_fallbacks": ("Messages non compris les plus fréquents", "Most frequent messages not understood"),
     "open_handoffs": ("Transferts ouverts", "Open handoffs"),
     "total_conversations": ("Conversations", "Conversations"),
-    "total_messages": ("Messages des résidents (30 jours)", "Resident messages (30 days)"),
+    "total_messages": ("Messages des résidents ({days} jours)", "Resident messages ({days} days)"),
+    "kpi_title": ("Indicateurs par langue", "Key figures by language"),
+    "kpi_help": (
+        "Conversations du {start} au {end} (une conversation compte si elle touche la période). Chaque chiffre "
+        "mène aux conversations qu'il compte.",
+        "Conversations from {start} to {end} (a conversation counts when it touches the period). Each figure "
+        "opens the conversations it counts.",
+    ),
+    "kpi_times_help": (
+        "Délais comptés depuis la demande de transfert; médiane et 90e centile (une personne sur dix a attendu "
+        "plus longtemps).",
+        "Times counted from the handoff request; median and 90th percentile (one resident in ten waited longer).",
+    ),
+    "kpi_conversations": ("Conversations", "Conversations"),
+    "kpi_without_person": ("Répondues sans personne", "Answered without a person"),
+    "kpi_handoffs": ("Transferts au personnel", "Handoffs to staff"),
+    "kpi_not_understood": ("Non comprises", "Not understood"),
+    "kpi_emergencies": ("Urgences", "Emergencies"),
+    "kpi_after_hours": ("Hors des heures d'ouverture", "After office hours"),
+    "kpi_first_reply": ("Délai de première réponse du personnel", "Time to first staff reply"),
+    "kpi_closed": ("Délai de fermeture du transfert", "Time to close the handoff"),
+    "kpi_median": ("médiane", "median"),
+    "kpi_p90": ("90e centile", "90th percentile"),
+    "kpi_measured": ("{count} mesurés", "{count} measured"),
+    "weekly_trend": ("Tendance hebdomadaire", "Weekly trend"),
+    "week_of": ("Semaine du", "Week of"),
+    "language_fr": ("Français", "French"),
+    "language_en": ("Anglais", "English"),
+    "language_other": ("Ni français ni anglais", "Neither French nor English"),
     "times": ("Fois", "Times"),
     "text": ("Texte", "Text"),
     "add_user": ("Ajouter un utilisateur", "Add a user"),
@@ -153,6 +182,9 @@ STRINGS: Mapping[str, tuple[str, str]] = {
     "flag_handoff": ("Transfert au personnel", "Handoff to staff"),
     "flag_handoff:open": ("Transfert ouvert", "Handoff open"),
     "flag_handoff:closed": ("Transfert fermé", "Handoff closed"),
+    "flag_handoff:none": ("Sans transfert (répondue sans personne)", "No handoff (answered without a person)"),
+    "flag_handoff:replied": ("Transfert avec réponse du personnel", "Handoff replied to by staff"),
+    "flag_emergency:any": ("Urgence (toute)", "Emergency (any)"),
     "flag_fallback": ("Non compris", "Not understood"),
     "flag_after_hours": ("Hors des heures d'ouverture", "After office hours"),
     "flag_netiquette": ("Nétiquette", "Netiquette"),
@@ -258,6 +290,55 @@ STRINGS: Mapping[str, tuple[str, str]] = {
     "audit_export_training": ("Exportation pour l'entraînement", "Training export"),
     "audit_purge": ("Purge (conservation)", "Purge (retention)"),
     "audit_forget": ("Suppression à la demande", "Deletion on request"),
+    "select_conversation": ("Choisir la conversation {id}", "Select conversation {id}"),
+    "select_all": ("Tout choisir sur cette page", "Select all on this page"),
+    "bulk_title": ("Traiter les conversations cochées", "Act on the ticked conversations"),
+    "bulk_help": (
+        "Cochez des conversations dans les listes ci-dessous, puis choisissez quoi faire.",
+        "Tick conversations in the lists below, then choose what to do.",
+    ),
+    "bulk_action": ("Action", "Action"),
+    "bulk_apply": ("Appliquer aux conversations cochées", "Apply to the ticked conversations"),
+    "bulk_bad_action": ("Action inconnue.", "Unknown action."),
+    "bulk_no_tag": ("Écrivez l'étiquette à ajouter.", "Write the tag to add."),
+    "bulk_none": ("Aucune conversation cochée.", "No conversation ticked."),
+    "notice_bulk": ("Conversations modifiées : {count}.", "Conversations changed: {count}."),
+    "notice_view_saved": ("Vue enregistrée.", "View saved."),
+    "notice_view_deleted": ("Vue supprimée.", "View deleted."),
+    "saved_views": ("Mes vues enregistrées", "My saved views"),
+    "no_saved_view": (
+        "Aucune vue enregistrée : filtrez la liste, puis enregistrez-la sous un nom.",
+        "No saved view yet: filter the list, then save it under a name.",
+    ),
+    "view_name": ("Nom de la vue", "View name"),
+    "save_view": ("Enregistrer ces filtres comme vue", "Save these filters as a view"),
+    "delete_view": ("Supprimer la vue {name}", "Delete the view {name}"),
+    "view_refused": (
+        "Vue refusée : donnez-lui un nom (50 vues au plus par personne).",
+        "View refused: give it a name (50 views at most per person).",
+    ),
+    "save_and_next": ("Marquer révisée et passer à la suivante", "Mark reviewed and go to the next"),
+    "previous_conversation": ("Conversation précédente", "Previous conversation"),
+    "next_conversation": ("Conversation suivante", "Next conversation"),
+    "shortcuts": ("Raccourcis clavier", "Keyboard shortcuts"),
+    "shortcuts_button": ("Raccourcis (?)", "Shortcuts (?)"),
+    "close": ("Fermer", "Close"),
+    "key_next": ("conversation suivante (liste : ligne suivante)", "next conversation (list: next row)"),
+    "key_previous": (
+        "conversation précédente (liste : ligne précédente)",
+        "previous conversation (list: previous row)",
+    ),
+    "key_open": ("ouvrir la conversation de la ligne choisie", "open the conversation of the chosen row"),
+    "key_select": ("cocher ou décocher la ligne choisie", "tick or untick the chosen row"),
+    "key_reviewed": ("marquer révisée", "mark reviewed"),
+    "key_save_next": ("marquer révisée et passer à la suivante", "mark reviewed and go to the next"),
+    "key_back": ("retour à la liste", "back to the list"),
+    "key_search": ("aller à la recherche", "go to search"),
+    "key_help": ("afficher ou fermer cette aide", "show or close this help"),
+    "shortcuts_help": (
+        "Les raccourcis ne s'appliquent pas pendant la saisie dans un champ.",
+        "Shortcuts do not apply while typing in a field.",
+    ),
     # Details of a flag (transcript): their names, and the values that are words rather than data.
     "detail_reason": ("motif", "reason"),
     "detail_status": ("état", "status"),
@@ -343,6 +424,12 @@ class Translator:
         """An intent's label; an intent without one (renamed, or not in domain.yml yet) by its raw name."""
         pair = INTENT_LABELS.get(name or "")
         return pair[self._index] if pair else (name or "?")
+
+    def percent(self, value: float | None) -> str:
+        """'42,3 %' in French, '42.3%' in English; '–' when there is nothing to divide."""
+        if value is None:
+            return "–"
+        return f"{value:.1f}".replace(".", ",") + " %" if self.language == "fr" else f"{value:.1f}%"
 
     def language_name(self, code: str | None) -> str:
         return self("language_unknown") if code in (None, "", "?") else str(code)

@@ -16,14 +16,24 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.sql.elements import ColumnElement
 
+from pointe_claire.names import LANGUAGES
 from review import store
 from review.conversations import MONTREAL
 from review.flags import HANDOFF
 from review.index import as_set, search_text
+from review.staff import STAFF_REPLY
 
 HANDOFF_OPEN = "handoff:open"
 HANDOFF_CLOSED = "handoff:closed"
+HANDOFF_NONE = "handoff:none"  # answered without a person: no handoff asked for
+HANDOFF_REPLIED = "handoff:replied"  # a handoff that a staff member replied to
+ANY_EMERGENCY = "emergency:any"  # life-threatening or municipal
+# Flag filters that are no flag of the data: the Overview's figures link to them (review.kpis).
+DERIVED_FLAGS = (HANDOFF_OPEN, HANDOFF_CLOSED, HANDOFF_NONE, HANDOFF_REPLIED, ANY_EMERGENCY)
 UNKNOWN_LANGUAGE = "?"  # the language filter's value for conversations in no language the assistant could tell
+# The language filter's value for conversations in neither official language (another one, or none told): the
+# Overview counts them apart, each conversation in exactly one of French, English and this.
+OTHER_LANGUAGES = "other"
 SORTS = ("priority", "newest", "oldest")
 # "queue": what needs a person now (review.queue), shown when no filter is chosen; "all": the filtered list;
 # "mine": the list of the conversations the staff member holds.
@@ -129,12 +139,29 @@ def _like(value: str) -> str:
     return f"%{escaped}%"
 
 
-def _member(column: Any, value: str) -> ColumnElement[bool]:
+def has_member(column: Any, value: str) -> ColumnElement[bool]:
+    """Whether a "|a|b|" set column holds `value`."""
     return column.like(_like(f"|{value}|"), escape="\\")
 
 
 def _timestamp(day: date) -> float:
     return datetime.combine(day, time(0), tzinfo=MONTREAL).timestamp()
+
+
+def date_bounds(start: date, end: date) -> tuple[float, float]:
+    """The timestamps of `start`'s midnight and of the midnight after `end` (Montréal time)."""
+    return _timestamp(start), _timestamp(end + timedelta(days=1))
+
+
+def date_conditions(start: date | None, end: date | None) -> list[ColumnElement[bool]]:
+    """A conversation is in a period when it overlaps it: its last message on or after the first day, its first
+    before the day after the last."""
+    conditions: list[ColumnElement[bool]] = []
+    if start:
+        conditions.append(conversations.c.last_ts >= _timestamp(start))
+    if end:
+        conditions.append(conversations.c.first_ts < _timestamp(end + timedelta(days=1)))
+    return conditions
 
 
 conversations = store.conversations
@@ -145,31 +172,38 @@ reviewed = sa.func.coalesce(marks.c.reviewed, sa.false())
 # What the action queue lists after the open handoffs: a flag a person should read, not reviewed yet, in a
 # conversation no handoff was asked for (an open one is queued above, a closed one was dealt with).
 needs_review = sa.and_(conversations.c.attention == sa.true(), reviewed == sa.false(), conversations.c.handoffs == 0)
+handoff_closed = sa.and_(conversations.c.handoffs > 0, sa.not_(handoff_open))
+other_language = sa.or_(conversations.c.language.is_(None), conversations.c.language.not_in(LANGUAGES))
+replied = sa.select(store.changes.c.sender_id).where(store.changes.c.change == STAFF_REPLY)
 answered_emergency = sa.and_(conversations.c.urgent == sa.true(), reviewed == sa.false(), sa.not_(handoff_open))
 
 
 def _conditions(filters: Filters) -> list[ColumnElement[bool]]:
-    conditions: list[ColumnElement[bool]] = []
-    if filters.start:
-        conditions.append(conversations.c.last_ts >= _timestamp(filters.start))
-    if filters.end:
-        conditions.append(conversations.c.first_ts < _timestamp(filters.end + timedelta(days=1)))
+    conditions = date_conditions(filters.start, filters.end)
     if filters.language == UNKNOWN_LANGUAGE:
         # As the Overview counts them: a conversation, or one of its messages, in no language the assistant told.
         unknown = sa.select(store.messages.c.sender_id).where(store.messages.c.language.is_(None))
         conditions.append(sa.or_(conversations.c.language.is_(None), conversations.c.sender_id.in_(unknown)))
+    elif filters.language == OTHER_LANGUAGES:
+        conditions.append(other_language)
     elif filters.language:
         conditions.append(conversations.c.language == filters.language)
     if filters.channel:
-        conditions.append(_member(conversations.c.channels, filters.channel))
+        conditions.append(has_member(conversations.c.channels, filters.channel))
     if filters.intent:
-        conditions.append(_member(conversations.c.intents, filters.intent))
+        conditions.append(has_member(conversations.c.intents, filters.intent))
     if filters.flag == HANDOFF_OPEN:
         conditions.append(handoff_open)
     elif filters.flag == HANDOFF_CLOSED:
-        conditions.append(sa.and_(conversations.c.handoffs > 0, sa.not_(handoff_open)))
+        conditions.append(handoff_closed)
+    elif filters.flag == HANDOFF_NONE:
+        conditions.append(conversations.c.handoffs == 0)
+    elif filters.flag == HANDOFF_REPLIED:
+        conditions.append(sa.and_(conversations.c.handoffs > 0, conversations.c.sender_id.in_(replied)))
+    elif filters.flag == ANY_EMERGENCY:
+        conditions.append(conversations.c.urgent == sa.true())
     elif filters.flag:
-        conditions.append(_member(conversations.c.flags, filters.flag))
+        conditions.append(has_member(conversations.c.flags, filters.flag))
     if filters.reviewed == "yes":
         conditions.append(reviewed == sa.true())
     elif filters.reviewed == "no":
@@ -221,6 +255,13 @@ def _order(query: Any, sort: str) -> Any:
     return query.order_by(priority, conversations.c.last_ts.desc(), conversations.c.sender_id)
 
 
+def open_since(handoff_times: str | None, closed: int, last_ts: float) -> float:
+    """When the oldest handoff still open was asked for (handoffs are closed oldest first); the conversation's
+    last message when its times were not recorded."""
+    waiting = (handoff_times or "").split()[int(closed) :]
+    return float(waiting[0]) if waiting else last_ts
+
+
 @dataclass(frozen=True)
 class Row:
     sender_id: str
@@ -243,11 +284,10 @@ class Row:
 
     @property
     def open_handoff_since(self) -> float | None:
-        """When the oldest handoff still open was asked for (handoffs are closed oldest first)."""
+        """When the oldest handoff still open was asked for."""
         if not self.handoff_open:
             return None
-        waiting = self.handoff_times[self.handoffs_closed :]
-        return waiting[0] if waiting else self.last_ts
+        return open_since(" ".join(map(repr, self.handoff_times)), self.handoffs_closed, self.last_ts)
 
     @property
     def display_flags(self) -> list[str]:
@@ -326,6 +366,13 @@ def matching_rows(engine: Engine, filters: Filters, limit: int) -> list[Row]:
     query = _order(_base(ROW_COLUMNS, filters), filters.sort).limit(limit)
     with engine.connect() as connection:
         return [to_row(row) for row in connection.execute(query)]
+
+
+def ordered_ids(engine: Engine, filters: Filters) -> list[str]:
+    """Every conversation the filters list, in the list's order (the transcript's previous and next)."""
+    query = _order(_base([conversations.c.sender_id], filters), filters.sort)
+    with engine.connect() as connection:
+        return list(connection.execute(query).scalars())
 
 
 def conversation_row(engine: Engine, sender_id: str) -> Row | None:

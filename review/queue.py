@@ -24,9 +24,11 @@ from review.inbox import (
     answered_emergency,
     conversations,
     handoff_open,
+    handoffs_closed,
     joined,
     marks,
     needs_review,
+    open_since,
     to_row,
 )
 
@@ -65,27 +67,51 @@ def waiting_handoff(row: Row, now: datetime) -> WaitingHandoff:
     return WaitingHandoff(row, asked_at, deadline, max(now - asked_at, timedelta(0)), now > deadline)
 
 
+def _newest_first_query(columns: list[Any], where: Any) -> Any:
+    return joined(columns).where(where).order_by(conversations.c.last_ts.desc(), conversations.c.sender_id)
+
+
 def _newest_first(connection: Connection, where: Any, limit: int, offset: int = 0) -> list[Row]:
     """The conversations `where` selects, most recent first, one page of them."""
-    query = joined(ROW_COLUMNS).where(where).order_by(conversations.c.last_ts.desc(), conversations.c.sender_id)
+    query = _newest_first_query(ROW_COLUMNS, where)
     return [to_row(row) for row in connection.execute(query.limit(limit).offset(offset))]
+
+
+def _waiting(connection: Connection) -> list[tuple[float, str]]:
+    """Every open handoff, oldest first: (when its oldest open request was made, conversation). Four columns of
+    each, not whole rows: on a busy morning hundreds are open and one page of them is shown."""
+    columns = [conversations.c.sender_id, conversations.c.last_ts, conversations.c.handoff_times, handoffs_closed]
+    return sorted(
+        (open_since(times, closed, last_ts), sender)
+        for sender, last_ts, times, closed in connection.execute(joined(columns).where(handoff_open))
+    )
+
+
+def queue_order(engine: Engine) -> list[str]:
+    """Every conversation of the queue in the order it lists them: open handoffs oldest first, then the flagged
+    conversations and the answered emergencies, newest first (the transcript's previous and next)."""
+    with engine.connect() as connection:
+        ids = [sender for _, sender in _waiting(connection)]
+        for where in (needs_review, answered_emergency):
+            ids.extend(connection.execute(_newest_first_query([conversations.c.sender_id], where)).scalars())
+    return list(dict.fromkeys(ids))
 
 
 def action_queue(engine: Engine, now: datetime, page: int, page_size: int) -> Queue:
     with engine.connect() as connection:
-        handoff_rows = [to_row(row) for row in connection.execute(joined(ROW_COLUMNS).where(handoff_open))]
+        waiting = _waiting(connection)
+        shown = [sender for _, sender in waiting[:page_size]]
+        rows = connection.execute(joined(ROW_COLUMNS).where(conversations.c.sender_id.in_(shown)))
+        by_id = {row.sender_id: row for row in map(to_row, rows)}
         total = int(connection.execute(joined([sa.func.count()]).where(needs_review)).scalar_one())
         pages = max(1, -(-total // page_size))
         page = min(max(page, 1), pages)
         flagged = _newest_first(connection, needs_review, page_size, (page - 1) * page_size)
         emergencies = int(connection.execute(joined([sa.func.count()]).where(answered_emergency)).scalar_one())
         latest = _newest_first(connection, answered_emergency, EMERGENCIES_SHOWN)
-    waiting = sorted(
-        (waiting_handoff(row, now) for row in handoff_rows), key=lambda item: (item.asked_at, item.row.sender_id)
-    )
-    overdue = sum(handoff.overdue for handoff in waiting)
-    flagged_page = Page(flagged, total, page, pages)
-    return Queue(waiting[:page_size], len(waiting), overdue, flagged_page, emergencies, latest)
+    overdue = sum(now > promised_deadline(since) for since, _ in waiting)
+    handoffs = [waiting_handoff(by_id[sender], now) for sender in shown]
+    return Queue(handoffs, len(waiting), overdue, Page(flagged, total, page, pages), emergencies, latest)
 
 
 def open_work(engine: Engine) -> int:

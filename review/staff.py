@@ -16,6 +16,10 @@ from review import store
 
 MAX_NOTE = 5000
 MAX_TAG = 60
+# Change log names the Overview's times are measured from (review.kpis): a handoff closed, and a reply a staff
+# member sent the resident from the app (issue 16, item 2, logs each reply under this name).
+HANDOFF_CLOSED = "handoff_closed"
+STAFF_REPLY = "reply"
 
 
 @dataclass(frozen=True)
@@ -75,7 +79,7 @@ def close_handoffs(engine: Engine, sender_id: str, handoffs: int, user_name: str
     """Closes every handoff asked for so far; a later one opens the conversation again."""
     with engine.begin() as connection:
         _upsert_mark(connection, sender_id, handoffs_closed=handoffs)
-        _log(connection, sender_id, "handoff_closed", str(handoffs), user_name)
+        _log(connection, sender_id, HANDOFF_CLOSED, str(handoffs), user_name)
 
 
 def assign(engine: Engine, sender_id: str, holder: str | None, user_name: str) -> bool:

@@ -99,6 +99,18 @@ audit = sa.Table(
     sa.Column("at", sa.Float, nullable=False),
 )
 
+# Named inbox views of one staff member: the filters as a query string, made by review.inbox.Filters.
+saved_views = sa.Table(
+    "review_saved_views",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("user_name", sa.String(80), nullable=False, index=True),
+    sa.Column("name", sa.String(60), nullable=False),
+    sa.Column("query", sa.Text, nullable=False),
+    sa.Column("at", sa.Float, nullable=False),
+    sa.UniqueConstraint("user_name", "name"),
+)
+
 # --- derived from the tracker store, refreshed incrementally by review.index --------------------------------------
 
 conversations = sa.Table(

@@ -29,9 +29,12 @@ HERE = Path(__file__).resolve().parent
 SESSION_COOKIE = "review_session"
 LOGIN_COOKIE = "review_login"  # CSRF token of the login form, before any session exists
 STYLESHEET = "/static/style.css"
-PUBLIC_PATHS = frozenset({"/login", STYLESHEET, "/favicon.ico"})
+SCRIPT = "/static/review.js"  # the keyboard shortcuts; the pages work without it
+STATIC_FILES = {STYLESHEET: "style.css", SCRIPT: "review.js"}
+PUBLIC_PATHS = frozenset({"/login", *STATIC_FILES, "/favicon.ico"})
 CONTENT_SECURITY_POLICY = (
-    "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; form-action 'self'; "
+    "frame-ancestors 'none'; base-uri 'none'"
 )
 
 
@@ -153,7 +156,7 @@ async def security_headers(request: Request, response: HTTPResponse) -> None:
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Referrer-Policy"] = "same-origin"
     response.headers["X-Frame-Options"] = "DENY"
-    if request.path != STYLESHEET:
+    if request.path not in STATIC_FILES:
         response.headers["Cache-Control"] = "no-store"
 
 

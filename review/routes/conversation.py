@@ -18,7 +18,7 @@ from sanic import Blueprint, Request
 from sanic.response import HTTPResponse, redirect
 
 from pointe_claire import clock
-from review import audit, auth, exports, staff
+from review import audit, auth, exports, staff, triage
 from review.conversations import conversation_events, transcript
 from review.flags import HANDOFF
 from review.inbox import conversation_row
@@ -68,6 +68,7 @@ async def conversation(request: Request) -> HTTPResponse:
     stored = conversation_events(site.tracker, sender_id) if fresh else []
     record = staff.staff_record(site.review, sender_id)
     read = transcript(stored, sender_id)
+    back = safe_next(request.args.get("back"))
     return render(
         request,
         "conversation.html",
@@ -78,7 +79,9 @@ async def conversation(request: Request) -> HTTPResponse:
         record=record,
         staff_names=[account.name for account in auth.list_users(site.review)],
         intents=domain_intents(),
-        back=safe_next(request.args.get("back")),
+        back=back,
+        neighbours=triage.neighbours(site.review, back, sender_id, request.ctx.session.user.name),
+        conversation_url=conversation_url,
     )
 
 
@@ -92,7 +95,9 @@ def _conversation_action(apply: Action) -> Handler:
             apply(site, request, sender_id, request.ctx.session.user)
         except staff.NoteRefused:
             return message_page(request, "not_your_note", 403)
-        return redirect(conversation_url(sender_id, form_value(request, "back")), status=303)
+        # "Save and next": the button names the conversation listed after this one.
+        following = form_value(request, "next_id")[:255] or sender_id
+        return redirect(conversation_url(following, form_value(request, "back")), status=303)
 
     return handler
 

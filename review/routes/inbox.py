@@ -13,7 +13,7 @@ from sanic import Blueprint, Request
 from sanic.response import HTTPResponse
 
 from pointe_claire import clock
-from review import audit, auth, exports, staff
+from review import audit, auth, exports, saved_views, staff
 from review.conversations import StoredEvent, events_of, transcript
 from review.inbox import Filters, filter_choices, inbox_page, matching_rows
 from review.queue import action_queue, age_in_words
@@ -22,6 +22,12 @@ from review.web import Site, download, language_of, refresh_index, render, site_
 
 MAX_EXPORT_CONVERSATIONS = 20_000
 EXPORT_CHUNK = 500
+NOTICES = frozenset({"bulk", "view_saved", "view_deleted"})  # `?done=` after a triage form (review.routes.triage)
+
+
+def _changed(request: Request) -> int:
+    value = str(request.args.get("changed") or "")
+    return int(value) if value.isdigit() and len(value) < 7 else 0
 
 
 async def inbox(request: Request) -> HTTPResponse:
@@ -49,6 +55,10 @@ async def inbox(request: Request) -> HTTPResponse:
         choices=filter_choices(site.review),
         staff_names=[account.name for account in auth.list_users(site.review)],
         query=lambda **changes: urlencode(filters.query(**changes)),
+        back=back,
+        views=saved_views.views_of(site.review, request.ctx.session.user.name),
+        notice=done if (done := str(request.args.get("done") or "")) in NOTICES else "",
+        changed=_changed(request),
         # "Back" on the transcript returns to this page of the inbox, filters kept.
         conversation_link=lambda sender_id: conversation_url(sender_id, back),
     )

@@ -9,7 +9,7 @@ from sanic import Blueprint, Request
 from sanic.response import HTTPResponse, file, redirect
 
 from review.i18n import COOKIE, LANGUAGES
-from review.web import HERE, STYLESHEET, safe_next, set_cookie
+from review.web import HERE, STATIC_FILES, safe_next, set_cookie
 
 
 async def switch_language(request: Request, code: str) -> HTTPResponse:
@@ -19,12 +19,14 @@ async def switch_language(request: Request, code: str) -> HTTPResponse:
     return response
 
 
-async def stylesheet(request: Request) -> HTTPResponse:
-    return await file(HERE / "static" / "style.css", headers={"Cache-Control": "max-age=3600"})
+async def static_file(request: Request) -> HTTPResponse:
+    """The stylesheet and the script: public (the login page uses them), nothing secret in them."""
+    return await file(HERE / "static" / STATIC_FILES[request.path], headers={"Cache-Control": "max-age=3600"})
 
 
 def blueprint() -> Blueprint:
     routes = Blueprint("interface")
     routes.add_route(switch_language, "/lang/<code:str>", methods=["GET"])
-    routes.add_route(stylesheet, STYLESHEET, methods=["GET"])
+    for path in STATIC_FILES:
+        routes.add_route(static_file, path, methods=["GET"], name=path.rsplit("/", 1)[-1].replace(".", "_"))
     return routes

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlencode
 
 import pytest
 import sqlalchemy as sa
@@ -68,6 +69,19 @@ def test_review_app_reads_a_postgresql_tracker_store_and_never_writes_it(databas
         assert "emergency-fr" in client.get("/?reviewed=yes").body
         assert client.get("/export.csv?flag=emergency").body.count("emergency-fr") >= 1
         assert client.get("/overview").status == 200
+        # The key figures and the filters their links use, on PostgreSQL's SQL; bulk actions and saved views.
+        overview = client.get("/overview?days=90").body
+        assert 'id="kpi-fr"' in overview and 'id="kpi-other"' in overview and "Tendance hebdomadaire" in overview
+        for flag in ("handoff:none", "handoff:replied", "emergency:any", "after_hours", "handoff:closed"):
+            assert client.get(f"/?view=all&language=other&flag={flag}").status == 200, flag
+        assert "emergency-fr" in client.get("/?view=all&language=fr&flag=emergency%3Aany").body
+        bulk = {"csrf_token": token, "action": "tag", "tag": "pg", "id": ["emergency-fr", "rude-en"], "back": "/"}
+        assert client.post("/bulk", bulk).headers["Location"] == "/?done=bulk&changed=2"
+        saved = {"csrf_token": token, "name": "Étiquetées pg", "back": "/?view=all&tag=pg"}
+        assert client.post("/views", saved).status == 303
+        assert "Étiquetées pg" in client.get("/?view=all").body
+        neighbours = client.get("/conversation?" + urlencode({"id": "rude-en", "back": "/?view=all&tag=pg"})).body
+        assert 'id="previous-conversation"' in neighbours or 'id="next-conversation"' in neighbours
     assert _event_rows(database) == before  # the conversations themselves were never written
 
 
