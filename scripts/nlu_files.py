@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -16,6 +17,16 @@ from pointe_claire.names import LANGUAGES
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 NLU_DIR = PROJECT_ROOT / "data" / "nlu"
 EVALUATION_DIR = PROJECT_ROOT / "tests" / "evaluation"
+
+
+# libyaml's parser when PyYAML has it (the wheels do): about five times faster than the pure-Python one, which took a
+# quarter of `make validate`'s time reading the NLU files.
+SAFE_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def load_yaml(text: str) -> Any:
+    """YAML of the project's files, read safely (no Python objects)."""
+    return yaml.load(text, Loader=SAFE_LOADER)  # noqa: S506 (a safe loader)
 
 
 @dataclass(frozen=True)
@@ -36,7 +47,7 @@ class Example:
 def read_examples(path: Path, language: str, root: Path = PROJECT_ROOT) -> list[Example]:
     """Every example of one NLU file, with its line number (1-based)."""
     lines = path.read_text(encoding="utf-8").splitlines()
-    document = yaml.safe_load("\n".join(lines)) or {}
+    document = load_yaml("\n".join(lines)) or {}
     examples: list[Example] = []
     search_from = 0
     for block in document.get("nlu", []):

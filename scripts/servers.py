@@ -78,6 +78,8 @@ def _environment(root: Path = PROJECT_ROOT) -> dict[str, str]:
     env.setdefault(settings.ACTIONS_PORT, settings.text(settings.ACTIONS_PORT))  # endpoints.yml needs it set
     env["PYTHONPATH"] = str(root) + os.pathsep + env.get("PYTHONPATH", "")
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    for threads in ("TF_INTRA_OP_PARALLELISM_THREADS", "TF_INTER_OP_PARALLELISM_THREADS"):
+        env.setdefault(threads, "1")  # as the Makefile: one TensorFlow thread per server
     env.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
     env["RASA_TELEMETRY_ENABLED"] = "false"  # no usage or error reports to Rasa's servers: nothing leaves this host
     return env

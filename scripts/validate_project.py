@@ -34,7 +34,7 @@ from pointe_claire.patterns import PatternError
 from pointe_claire.safety import EmergencyLexicon
 from pointe_claire.text_normalization import fold
 from scripts.near_copies import CLOSE, NEAR, NearCopies
-from scripts.nlu_files import LANGUAGES, PROJECT_ROOT, Example, read_examples
+from scripts.nlu_files import LANGUAGES, PROJECT_ROOT, Example, load_yaml, read_examples
 
 MIN_EXAMPLES_ENV = "MIN_EXAMPLES_PER_LANGUAGE"
 LANGUAGE_NAMES = {"fr": "French", "en": "English"}
@@ -64,7 +64,7 @@ class Project:
 
     @classmethod
     def load(cls, root: Path = PROJECT_ROOT) -> Project:
-        domain = yaml.safe_load((root / "domain.yml").read_text(encoding="utf-8"))
+        domain = load_yaml((root / "domain.yml").read_text(encoding="utf-8"))
         examples = {
             language: [
                 ex
@@ -263,7 +263,7 @@ def check_response_variants(project: Project, identifier: LanguageIdentifier) ->
 def _story_and_rule_intents(root: Path) -> set[str]:
     used: set[str] = set()
     for path in list((root / "data" / "rules").glob("*.yml")) + list((root / "data" / "stories").glob("*.yml")):
-        document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        document = load_yaml(path.read_text(encoding="utf-8")) or {}
         for block in (document.get("rules") or []) + (document.get("stories") or []):
             for step in block.get("steps") or []:
                 if "intent" in step:
@@ -342,7 +342,7 @@ def sent_by_code(name: str, sent: tuple[set[str], set[str]]) -> bool:
 def _story_and_rule_actions(root: Path) -> set[str]:
     used: set[str] = set()
     for path in list((root / "data" / "rules").glob("*.yml")) + list((root / "data" / "stories").glob("*.yml")):
-        document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        document = load_yaml(path.read_text(encoding="utf-8")) or {}
         for block in (document.get("rules") or []) + (document.get("stories") or []):
             used.update(step["action"] for step in block.get("steps") or [] if "action" in step)
     return used
@@ -551,7 +551,7 @@ def intents_last_committed(root: Path) -> set[str] | None:
     shown = subprocess.run(["git", "-C", str(root), "show", "HEAD:./domain.yml"], capture_output=True, text=True)
     if shown.returncode != 0:
         return None
-    return set((yaml.safe_load(shown.stdout) or {}).get("intents") or [])
+    return set((load_yaml(shown.stdout) or {}).get("intents") or [])
 
 
 def new_intents(project: Project) -> set[str]:
