@@ -23,7 +23,9 @@ class StoryRun:
 
 @pytest.fixture(scope="module")
 def story_run(trained_model: Path, tmp_path_factory: pytest.TempPathFactory) -> StoryRun:
-    """One `rasa test core` over both languages' files: the model is loaded once (about 30 s of CPU each time)."""
+    """One `rasa test core` over both languages' files: the model is loaded once (about 30 s of CPU each time).
+    Without --fail-on-prediction-errors, which stops at the first wrong action: every failed story is written out,
+    named with the file it came from."""
     out = tmp_path_factory.mktemp("rasa-test")
     result = subprocess.run(
         [
@@ -36,7 +38,6 @@ def story_run(trained_model: Path, tmp_path_factory: pytest.TempPathFactory) -> 
             str(STORIES),
             "--out",
             str(out),
-            "--fail-on-prediction-errors",
         ],
         cwd=PROJECT_ROOT,
         capture_output=True,
@@ -52,5 +53,4 @@ def story_run(trained_model: Path, tmp_path_factory: pytest.TempPathFactory) -> 
 def test_rasa_test_stories_pass(story_run: StoryRun, language: str):
     stories = f"test_conversations_{language}.yml"
     assert stories not in story_run.failed_stories, story_run.failed_stories
-    # A failure without failed stories is Rasa's own (a crash, a bad file): it fails both languages.
-    assert story_run.returncode == 0 or story_run.failed_stories, story_run.output
+    assert story_run.returncode == 0, story_run.output  # Rasa's own failure (a crash, a bad file)
