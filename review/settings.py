@@ -33,6 +33,10 @@ class Settings:
     # Reverse proxies in front of the app (HTTPS in production): their X-Forwarded-For names the staff member's
     # address, which the login rate limit counts by. 0 = nothing trusted.
     proxies_count: int = 0
+    # The assistant (its load balancer in production) whose staff endpoint sends replies and take-overs, and the
+    # token it checks (ASSISTANT_STAFF_TOKEN, the same variable the assistant reads); no token: replying is off.
+    assistant_url: str = settings.VARIABLES["REVIEW_ASSISTANT_URL"].default
+    staff_token: str = ""
 
     @classmethod
     def from_environment(cls, secret_file: Path = SECRET_KEY_FILE) -> Settings:
@@ -46,6 +50,8 @@ class Settings:
             secret_key=settings.text("REVIEW_SECRET_KEY") or stored_secret_key(secret_file),
             secure_cookies=settings.flag("REVIEW_SECURE_COOKIES"),
             proxies_count=settings.integer("REVIEW_PROXIES_COUNT"),
+            assistant_url=settings.text("REVIEW_ASSISTANT_URL"),
+            staff_token=settings.text("ASSISTANT_STAFF_TOKEN"),
         )
 
 

@@ -1,0 +1,192 @@
+"""Issue 16, item 2, end to end: a staff member in the review app (headless Chromium, the real `python -m review
+serve`) replies to residents of the web chat (the reply appears in the resident's open page), X (a direct message
+at X's stand-in) and Messenger (a Send API call at the Graph stand-in), through the real assistant's staff endpoint;
+the reply is stored in the conversation as the staff member's. While staff hold a conversation the assistant does
+not answer an ordinary message but still answers an emergency with the numbers; handing back makes it answer again.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from selenium.webdriver.common.by import By
+from selenium.webdriver.remote.webdriver import WebDriver
+from selenium.webdriver.support.ui import WebDriverWait
+
+from bench.review_app import PASSWORD, ReviewServer, review_environment, review_server, run_cli
+from scripts.browser import chromium_missing, headless_chromium
+from scripts.servers import Assistant, environment
+from tests.channels.conftest import STAFF_TOKEN
+from tests.channels.standins import StandInApi
+from tests.channels.test_facebook_channel import _texts_to, delivery, post_delivery
+from tests.channels.test_webchat import bot_messages, open_chat, say
+from tests.channels.test_x_channel import _dm_to, direct_message, post_event
+
+STAFF = "claire"
+QUIET_SECONDS = 6  # an ordinary message's answer comes within 1-2 s on this machine; none must come in this time
+
+
+@pytest.fixture(scope="module")
+def site(channels_assistant: Assistant, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ReviewServer]:
+    """The review app, pointed at the channels' assistant's store and staff endpoint."""
+    workdir = tmp_path_factory.mktemp("staff-reply")
+    tracker_url, review_url = f"sqlite:///{channels_assistant.tracker_db}", f"sqlite:///{workdir / 'review.db'}"
+    env = review_environment(tracker_url, review_url)
+    created = run_cli(env, "users", "add", STAFF, "--role", "reviewer", "--password-stdin", stdin=PASSWORD + "\n")
+    assert created.returncode == 0, created.stderr
+    link = {"REVIEW_ASSISTANT_URL": channels_assistant.base_url, "ASSISTANT_STAFF_TOKEN": STAFF_TOKEN}
+    with environment(link), review_server(tracker_url, review_url, workdir) as server:
+        yield server
+
+
+def _chromium(language: str) -> Iterator[WebDriver]:
+    reason = chromium_missing()
+    if reason:
+        pytest.skip(reason)
+    with headless_chromium(language) as driver:
+        yield driver
+
+
+@pytest.fixture(scope="module")
+def staff_browser(site: ReviewServer) -> Iterator[WebDriver]:
+    """A staff member logged in to the review app (French interface)."""
+    for driver in _chromium("fr"):
+        driver.get(site.base_url + "/lang/fr?next=/")
+        driver.find_element(By.ID, "name").send_keys(STAFF)
+        driver.find_element(By.ID, "password").send_keys(PASSWORD)
+        driver.find_element(By.ID, "login").click()
+        WebDriverWait(driver, 15).until(lambda d: d.find_elements(By.ID, "current-user"))
+        yield driver
+
+
+@pytest.fixture
+def resident_browser() -> Iterator[WebDriver]:
+    yield from _chromium("en")
+
+
+def _open(driver: WebDriver, site: ReviewServer, conversation: str) -> None:
+    driver.get(f"{site.base_url}/conversation?id={conversation}")
+    WebDriverWait(driver, 15).until(lambda d: d.find_elements(By.ID, "reply-form"))
+
+
+def _press(driver: WebDriver, element_id: str, done: Callable[[WebDriver], Any]) -> None:
+    driver.find_element(By.ID, element_id).click()
+    WebDriverWait(driver, 120).until(done)
+
+
+def reply_from_the_inbox(driver: WebDriver, site: ReviewServer, conversation: str, text: str, **ticks: bool) -> str:
+    """Writes `text` in the transcript's reply form, ticks what is asked, sends; returns what the page said."""
+    _open(driver, site, conversation)
+    driver.find_element(By.ID, "reply-text").send_keys(text)
+    for box, wanted in ticks.items():
+        if wanted:
+            driver.find_element(By.ID, f"reply-{box.replace('_', '-')}").click()
+    _press(driver, "reply-send", lambda d: d.find_elements(By.ID, "reply-outcome"))
+    return str(driver.find_element(By.ID, "reply-outcome").text)
+
+
+def stored_events(assistant: Assistant, conversation: str, kind: str) -> list[dict[str, Any]]:
+    with sqlite3.connect(assistant.tracker_db) as db:
+        rows = db.execute(
+            "SELECT data FROM events WHERE sender_id = ? AND type_name = ? ORDER BY id", (conversation, kind)
+        ).fetchall()
+    return [json.loads(row[0]) for row in rows]
+
+
+def staff_replies(assistant: Assistant, conversation: str) -> list[dict[str, Any]]:
+    return [e for e in stored_events(assistant, conversation, "bot") if "staff_reply" in (e.get("metadata") or {})]
+
+
+def _wait_for_stored_user_messages(assistant: Assistant, conversation: str, count: int) -> list[dict[str, Any]]:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        found = stored_events(assistant, conversation, "user")
+        if len(found) >= count:
+            return found
+        time.sleep(0.2)
+    raise AssertionError(f"{conversation}: fewer than {count} resident messages stored")
+
+
+def test_a_staff_reply_appears_in_the_residents_open_web_chat_and_a_take_over_silences_all_but_emergencies(
+    channels_assistant: Assistant, site: ReviewServer, staff_browser: WebDriver, resident_browser: WebDriver
+) -> None:
+    session = open_chat(resident_browser, f"{channels_assistant.base_url}/webhooks/webchat/?lang=en")
+    conversation = f"webchat:{session}"
+    say(resident_browser, "I want to talk to a human")  # a handoff, in English
+    before = len(bot_messages(resident_browser))
+
+    reply = "Hello, this is Claire from the City. Your request is forwarded to Public Works."
+    outcome = reply_from_the_inbox(staff_browser, site, conversation, reply, close_handoff=True)
+    assert outcome == "Réponse envoyée au résident."  # the staff page's own language
+    # The resident's open page shows it, labelled as the City's staff's, in the conversation's language.
+    WebDriverWait(resident_browser, 20).until(lambda d: len(bot_messages(d)) > before)
+    bubble = resident_browser.find_elements(By.CSS_SELECTOR, "#log .message.staff")[-1]
+    assert reply in bubble.text and "City staff" in bubble.text
+    assert bubble.get_attribute("lang") == "en"
+    # Stored in the conversation as Claire's, delivered; the handoff closed; the take-over shown.
+    (stored,) = staff_replies(channels_assistant, conversation)
+    assert stored["text"] == reply and stored["metadata"]["staff_reply"]["by"] == STAFF
+    assert stored["metadata"]["staff_reply"]["delivered"] is True
+    assert "fermé" in staff_browser.find_element(By.ID, "handoff-state").text
+    assert STAFF in staff_browser.find_element(By.ID, "takeover-state").text
+    assert reply in staff_browser.find_element(By.CSS_SELECTOR, ".turn.staff_member").text
+
+    # Held: an ordinary message gets no answer from the assistant (it is stored, marked)...
+    count = len(bot_messages(resident_browser))
+    resident_browser.switch_to.active_element.send_keys("What are the library's opening hours?\n")
+    time.sleep(QUIET_SECONDS)
+    assert len(bot_messages(resident_browser)) == count
+    held = _wait_for_stored_user_messages(channels_assistant, conversation, 2)[-1]
+    assert held["metadata"]["held_by_staff"] == {"by": STAFF}
+    # ... but an emergency still gets the numbers.
+    answer = say(resident_browser, "There is a fire in my neighbour's house, people are inside")
+    assert "9-1-1" in " ".join(part.text for part in answer)
+
+    # Handed back: the assistant answers again.
+    _open(staff_browser, site, conversation)
+    _press(staff_browser, "hand-back", lambda d: d.find_elements(By.ID, "take-over"))
+    assert "répond" in staff_browser.find_element(By.ID, "takeover-state").text
+    assert say(resident_browser, "What are the library's opening hours?")
+
+
+def test_a_staff_reply_to_a_french_x_dm_reaches_x_and_the_take_over_keeps_only_emergencies(
+    channels_assistant: Assistant, site: ReviewServer, staff_browser: WebDriver, x_api: StandInApi, user_id: str
+) -> None:
+    conversation = f"x:dm:{user_id}"
+    post_event(channels_assistant, direct_message(user_id, "Je veux parler à une personne"))
+    x_api.wait_for(_dm_to(user_id))
+    reply = "Bonjour, ici Claire de la Ville. Un inspecteur passera demain."
+    assert reply_from_the_inbox(staff_browser, site, conversation, reply) == "Réponse envoyée au résident."
+    sent = x_api.wait_for(lambda r: _dm_to(user_id)(r) and r.body.get("text") == reply)
+    assert sent[0].status < 300
+    assert staff_replies(channels_assistant, conversation)[0]["metadata"]["staff_reply"]["channel"] == "x"
+
+    dms_before = len(x_api.received(_dm_to(user_id)))
+    post_event(channels_assistant, direct_message(user_id, "Quelles sont les heures de la bibliothèque?"))
+    _wait_for_stored_user_messages(channels_assistant, conversation, 2)
+    time.sleep(QUIET_SECONDS)
+    assert len(x_api.received(_dm_to(user_id))) == dms_before  # silent while Claire holds it
+    post_event(channels_assistant, direct_message(user_id, "Il y a un feu dans la maison de mon voisin"))
+    emergency = x_api.wait_for(_dm_to(user_id), count=dms_before + 1)[-1]
+    assert "9-1-1" in emergency.body["text"]
+
+
+def test_a_staff_reply_to_a_messenger_conversation_reaches_the_graph_api_and_can_hand_back_at_once(
+    channels_assistant: Assistant, site: ReviewServer, staff_browser: WebDriver, graph_api: StandInApi, user_id: str
+) -> None:
+    conversation = f"facebook:{user_id}"
+    assert post_delivery(channels_assistant, delivery(user_id, "Il y a un nid-de-poule sur ma rue")) == 200
+    WebDriverWait(None, 30, poll_frequency=0.2).until(lambda _: _texts_to(graph_api, user_id))
+    reply = "Merci, l'équipe des travaux publics a reçu votre signalement."
+    outcome = reply_from_the_inbox(staff_browser, site, conversation, reply, hand_back=True)
+    assert outcome == "Réponse envoyée au résident."
+    WebDriverWait(None, 30, poll_frequency=0.2).until(lambda _: reply in _texts_to(graph_api, user_id))
+    assert "répond" in staff_browser.find_element(By.ID, "takeover-state").text  # handed back with the reply
+    before = len(_texts_to(graph_api, user_id))
+    assert post_delivery(channels_assistant, delivery(user_id, "Merci beaucoup!")) == 200
+    WebDriverWait(None, 30, poll_frequency=0.2).until(lambda _: len(_texts_to(graph_api, user_id)) > before)
