@@ -42,7 +42,7 @@ async def kept_silent(agent: Agent | None, store: RedactingSQLTrackerStore | Non
         return False
     message.metadata = {**(message.metadata or {}), HELD_BY_STAFF_KEY: {"by": held.held_by}}
     if message.parse_data is None:
-        message.parse_data = dict(await agent.processor.parse_message(message))  # type: ignore[arg-type]
+        message.parse_data = dict(await agent.processor.parse_message(message))
     if still_answered(message.parse_data):
         return False
     async with agent.lock_store.lock(message.sender_id):

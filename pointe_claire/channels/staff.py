@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from typing import Any
 
 from rasa.core.agent import Agent
@@ -121,7 +121,7 @@ class StaffInput(InputChannel):
 
     def _endpoint(
         self, handle: Callable[[Request, Mapping[str, Any]], Awaitable[dict[str, Any]]]
-    ) -> Callable[[Request], Awaitable[HTTPResponse]]:
+    ) -> Callable[[Request], Coroutine[Any, Any, HTTPResponse]]:
         """`handle` behind the token and a JSON object body; every refusal a 4xx/5xx in both languages."""
 
         async def endpoint(request: Request) -> HTTPResponse:
@@ -166,7 +166,7 @@ class StaffInput(InputChannel):
         async with agent.lock_store.lock(conversation):
             tracker = await _existing(agent, conversation)
             tracker.update(BotUttered(text, metadata={STAFF_REPLY_KEY: record}))
-            await agent.processor.save_tracker(tracker)  # type: ignore[union-attr]
+            await agent.processor.save_tracker(tracker)
         if payload.get("hand_back") is True:
             takeover.hand_back(store.engine, conversation)
             held = None

@@ -90,6 +90,13 @@ def reply_from_the_inbox(driver: WebDriver, site: ReviewServer, conversation: st
     return str(driver.find_element(By.ID, "reply-outcome").text)
 
 
+def _until(condition: Callable[[], Any], timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "not within the time allowed"
+        time.sleep(0.2)
+
+
 def stored_events(assistant: Assistant, conversation: str, kind: str) -> list[dict[str, Any]]:
     with sqlite3.connect(assistant.tracker_db) as db:
         rows = db.execute(
@@ -181,12 +188,12 @@ def test_a_staff_reply_to_a_messenger_conversation_reaches_the_graph_api_and_can
 ) -> None:
     conversation = f"facebook:{user_id}"
     assert post_delivery(channels_assistant, delivery(user_id, "Il y a un nid-de-poule sur ma rue")) == 200
-    WebDriverWait(None, 30, poll_frequency=0.2).until(lambda _: _texts_to(graph_api, user_id))
+    _until(lambda: _texts_to(graph_api, user_id))
     reply = "Merci, l'équipe des travaux publics a reçu votre signalement."
     outcome = reply_from_the_inbox(staff_browser, site, conversation, reply, hand_back=True)
     assert outcome == "Réponse envoyée au résident."
-    WebDriverWait(None, 30, poll_frequency=0.2).until(lambda _: reply in _texts_to(graph_api, user_id))
+    _until(lambda: reply in _texts_to(graph_api, user_id))
     assert "répond" in staff_browser.find_element(By.ID, "takeover-state").text  # handed back with the reply
     before = len(_texts_to(graph_api, user_id))
     assert post_delivery(channels_assistant, delivery(user_id, "Merci beaucoup!")) == 200
-    WebDriverWait(None, 30, poll_frequency=0.2).until(lambda _: len(_texts_to(graph_api, user_id)) > before)
+    _until(lambda: len(_texts_to(graph_api, user_id)) > before)
