@@ -35,19 +35,20 @@ def still_answered(parse_data: Mapping[str, Any]) -> bool:
 async def kept_silent(agent: Agent | None, store: RedactingSQLTrackerStore | None, message: UserMessage) -> bool:
     """True when staff hold the conversation and the message was stored without an answer. Otherwise False, and
     the turn goes on as usual (a held conversation's message is then marked, and parsed only once)."""
-    if agent is None or store is None or agent.processor is None:
+    processor = getattr(agent, "processor", None)
+    if agent is None or store is None or processor is None:
         return False
     held = takeover.held(store.engine, message.sender_id)
     if held is None:
         return False
     message.metadata = {**(message.metadata or {}), HELD_BY_STAFF_KEY: {"by": held.held_by}}
     if message.parse_data is None:
-        message.parse_data = dict(await agent.processor.parse_message(message))
+        message.parse_data = dict(await processor.parse_message(message))
     if still_answered(message.parse_data):
         return False
     async with agent.lock_store.lock(message.sender_id):
-        tracker = await agent.processor.log_message(message, should_save_tracker=False)
+        tracker = await processor.log_message(message, should_save_tracker=False)
         # Listening again, as after any turn: the next message (handed back or not) is read in a well-formed history.
         tracker.update(ActionExecuted(ACTION_LISTEN_NAME))
-        await agent.processor.save_tracker(tracker)
+        await processor.save_tracker(tracker)
     return True
