@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
+from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support.ui import WebDriverWait
 
 from bench.review_app import PASSWORD, ReviewServer, review_environment, review_server, run_cli
@@ -24,11 +25,10 @@ from scripts.servers import Assistant, environment
 from tests.channels.conftest import STAFF_TOKEN
 from tests.channels.standins import StandInApi
 from tests.channels.test_facebook_channel import _texts_to, delivery, post_delivery
-from tests.channels.test_webchat import bot_messages, open_chat, say
+from tests.channels.test_webchat import bot_messages, focus_message_field_with_keyboard, open_chat, say
 from tests.channels.test_x_channel import _dm_to, direct_message, post_event
 
 STAFF = "claire"
-QUIET_SECONDS = 6  # an ordinary message's answer comes within 1-2 s on this machine; none must come in this time
 
 
 @pytest.fixture(scope="module")
@@ -119,21 +119,45 @@ def _wait_for_stored_user_messages(assistant: Assistant, conversation: str, coun
     raise AssertionError(f"{conversation}: fewer than {count} resident messages stored")
 
 
+def held_without_answer(assistant: Assistant, conversation: str, count: int) -> dict[str, Any]:
+    """The resident's `count`th message once stored, checked to have no answer stored after it.
+
+    No waiting for an answer that should not come: an answered turn stores the message and its answer together, at
+    its end, so a message stored alone was not answered (and the next message's answer proves the turn is over)."""
+    _wait_for_stored_user_messages(assistant, conversation, count)
+    with sqlite3.connect(assistant.tracker_db) as db:
+        rows = db.execute(
+            "SELECT id, type_name, data FROM events WHERE sender_id = ? AND type_name IN ('user', 'bot') ORDER BY id",
+            (conversation,),
+        ).fetchall()
+    users = [index for index, (_id, kind, _data) in enumerate(rows) if kind == "user"]
+    held_at = users[count - 1]
+    held = json.loads(rows[held_at][2])
+    after = [kind for _id, kind, _data in rows[held_at + 1 :]]
+    assert after == [], f"answered although held: {after}"
+    return held
+
+
+def staff_bubbles(browser: WebDriver) -> list[WebElement]:
+    return browser.find_elements(By.CSS_SELECTOR, "#log .message.staff")
+
+
 def test_a_staff_reply_appears_in_the_residents_open_web_chat_and_a_take_over_silences_all_but_emergencies(
     channels_assistant: Assistant, site: ReviewServer, staff_browser: WebDriver, resident_browser: WebDriver
 ) -> None:
     session = open_chat(resident_browser, f"{channels_assistant.base_url}/webhooks/webchat/?lang=en")
     conversation = f"webchat:{session}"
+    focus_message_field_with_keyboard(resident_browser)  # as a resident would: `say` types where the focus is
     say(resident_browser, "I want to talk to a human")  # a handoff, in English
-    before = len(bot_messages(resident_browser))
 
     reply = "Hello, this is Claire from the City. Your request is forwarded to Public Works."
     outcome = reply_from_the_inbox(staff_browser, site, conversation, reply, close_handoff=True)
     assert outcome == "Réponse envoyée au résident."  # the staff page's own language
-    # The resident's open page shows it, labelled as the City's staff's, in the conversation's language.
-    WebDriverWait(resident_browser, 20).until(lambda d: len(bot_messages(d)) > before)
-    bubble = resident_browser.find_elements(By.CSS_SELECTOR, "#log .message.staff")[-1]
-    assert reply in bubble.text and "City staff" in bubble.text
+    # The resident's open page shows it, labelled as the City's staff's (not the assistant's), in English.
+    WebDriverWait(resident_browser, 20).until(staff_bubbles)
+    (bubble,) = staff_bubbles(resident_browser)
+    assert bubble.find_element(By.CLASS_NAME, "who").text.startswith("City staff")
+    assert bubble.find_element(By.CLASS_NAME, "text").text == reply
     assert bubble.get_attribute("lang") == "en"
     # Stored in the conversation as Claire's, delivered; the handoff closed; the take-over shown.
     (stored,) = staff_replies(channels_assistant, conversation)
@@ -143,22 +167,23 @@ def test_a_staff_reply_appears_in_the_residents_open_web_chat_and_a_take_over_si
     assert STAFF in staff_browser.find_element(By.ID, "takeover-state").text
     assert reply in staff_browser.find_element(By.CSS_SELECTOR, ".turn.staff_member").text
 
-    # Held: an ordinary message gets no answer from the assistant (it is stored, marked)...
-    count = len(bot_messages(resident_browser))
+    # Held: an ordinary message is stored, marked, and left unanswered...
+    shown = len(bot_messages(resident_browser))
     resident_browser.switch_to.active_element.send_keys("What are the library's opening hours?\n")
-    time.sleep(QUIET_SECONDS)
-    assert len(bot_messages(resident_browser)) == count
-    held = _wait_for_stored_user_messages(channels_assistant, conversation, 2)[-1]
+    held = held_without_answer(channels_assistant, conversation, 2)
     assert held["metadata"]["held_by_staff"] == {"by": STAFF}
-    # ... but an emergency still gets the numbers.
+    # ... but an emergency still gets the numbers, and nothing else came between.
     answer = say(resident_browser, "There is a fire in my neighbour's house, people are inside")
-    assert "9-1-1" in " ".join(part.text for part in answer)
+    assert bot_messages(resident_browser)[shown:] == answer
+    assert "9-1-1" in answer[0].text
 
-    # Handed back: the assistant answers again.
+    # Handed back: the assistant answers again, an unmarked message.
     _open(staff_browser, site, conversation)
     _press(staff_browser, "hand-back", lambda d: d.find_elements(By.ID, "take-over"))
     assert "répond" in staff_browser.find_element(By.ID, "takeover-state").text
     assert say(resident_browser, "What are the library's opening hours?")
+    last = stored_events(channels_assistant, conversation, "user")[-1]
+    assert "held_by_staff" not in (last.get("metadata") or {})
 
 
 def test_a_staff_reply_to_a_french_x_dm_reaches_x_and_the_take_over_keeps_only_emergencies(
@@ -175,11 +200,10 @@ def test_a_staff_reply_to_a_french_x_dm_reaches_x_and_the_take_over_keeps_only_e
 
     dms_before = len(x_api.received(_dm_to(user_id)))
     post_event(channels_assistant, direct_message(user_id, "Quelles sont les heures de la bibliothèque?"))
-    _wait_for_stored_user_messages(channels_assistant, conversation, 2)
-    time.sleep(QUIET_SECONDS)
-    assert len(x_api.received(_dm_to(user_id))) == dms_before  # silent while Claire holds it
+    held = held_without_answer(channels_assistant, conversation, 2)  # silent while Claire holds it
+    assert held["metadata"]["held_by_staff"] == {"by": STAFF}
     post_event(channels_assistant, direct_message(user_id, "Il y a un feu dans la maison de mon voisin"))
-    emergency = x_api.wait_for(_dm_to(user_id), count=dms_before + 1)[-1]
+    emergency = x_api.wait_for(_dm_to(user_id), count=dms_before + 1)[dms_before]  # the first DM since the reply
     assert "9-1-1" in emergency.body["text"]
 
 
