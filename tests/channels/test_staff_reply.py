@@ -91,6 +91,7 @@ def reply_from_the_inbox(driver: WebDriver, site: ReviewServer, conversation: st
 
 
 def _until(condition: Callable[[], Any], timeout: float = 30) -> None:
+    """Polls what no browser shows (the stand-ins, the tracker store) until `condition` holds."""
     deadline = time.monotonic() + timeout
     while not condition():
         assert time.monotonic() < deadline, "not within the time allowed"
@@ -110,13 +111,8 @@ def staff_replies(assistant: Assistant, conversation: str) -> list[dict[str, Any
 
 
 def _wait_for_stored_user_messages(assistant: Assistant, conversation: str, count: int) -> list[dict[str, Any]]:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        found = stored_events(assistant, conversation, "user")
-        if len(found) >= count:
-            return found
-        time.sleep(0.2)
-    raise AssertionError(f"{conversation}: fewer than {count} resident messages stored")
+    _until(lambda: len(stored_events(assistant, conversation, "user")) >= count, timeout=60)
+    return stored_events(assistant, conversation, "user")
 
 
 def held_without_answer(assistant: Assistant, conversation: str, count: int) -> dict[str, Any]:
@@ -207,12 +203,15 @@ def test_a_staff_reply_to_a_french_x_dm_reaches_x_and_the_take_over_keeps_only_e
     assert "9-1-1" in emergency.body["text"]
 
 
-def test_a_staff_reply_to_a_messenger_conversation_reaches_the_graph_api_and_can_hand_back_at_once(
+def test_a_messenger_conversation_taken_over_gets_the_staff_reply_at_the_graph_api_and_is_handed_back_with_it(
     channels_assistant: Assistant, site: ReviewServer, staff_browser: WebDriver, graph_api: StandInApi, user_id: str
 ) -> None:
     conversation = f"facebook:{user_id}"
     assert post_delivery(channels_assistant, delivery(user_id, "Il y a un nid-de-poule sur ma rue")) == 200
     _until(lambda: _texts_to(graph_api, user_id))
+    _open(staff_browser, site, conversation)
+    _press(staff_browser, "take-over", lambda d: d.find_elements(By.ID, "hand-back"))
+    assert STAFF in staff_browser.find_element(By.ID, "takeover-state").text
     reply = "Merci, l'équipe des travaux publics a reçu votre signalement."
     outcome = reply_from_the_inbox(staff_browser, site, conversation, reply, hand_back=True)
     assert outcome == "Réponse envoyée au résident."
@@ -220,4 +219,5 @@ def test_a_staff_reply_to_a_messenger_conversation_reaches_the_graph_api_and_can
     assert "répond" in staff_browser.find_element(By.ID, "takeover-state").text  # handed back with the reply
     before = len(_texts_to(graph_api, user_id))
     assert post_delivery(channels_assistant, delivery(user_id, "Merci beaucoup!")) == 200
-    _until(lambda: len(_texts_to(graph_api, user_id)) > before)
+    _until(lambda: len(_texts_to(graph_api, user_id)) > before)  # the assistant answers again
+    assert "held_by_staff" not in (stored_events(channels_assistant, conversation, "user")[-1].get("metadata") or {})
