@@ -83,31 +83,29 @@ async def reply(request: Request) -> HTTPResponse:
     return _back_to(request, sender_id, reply=outcome)
 
 
-async def take_over(request: Request) -> HTTPResponse:
+async def _hold_or_release(request: Request, path: str, change: str, assign: bool) -> HTTPResponse:
+    """Asks the assistant to take the conversation over or hand it back, then records who did it (and, for a
+    take-over, assigns the conversation to them): only once the assistant agreed."""
     checked = _checked(request)
     if isinstance(checked, HTTPResponse):
         return checked
     site, sender_id, _row, user = checked
     try:
-        await call(site.settings, STAFF_TAKEOVER_PATH, {"conversation": sender_id, "staff": user.name})
+        await call(site.settings, path, {"conversation": sender_id, "staff": user.name})
     except AssistantRefused as refused:
         return _refused_page(request, refused)
-    staff.log_change(site.review, sender_id, "taken_over", "", user.name)
-    staff.assign(site.review, sender_id, user.name, user.name)
+    staff.log_change(site.review, sender_id, change, "", user.name)
+    if assign:
+        staff.assign(site.review, sender_id, user.name, user.name)
     return _back_to(request, sender_id)
+
+
+async def take_over(request: Request) -> HTTPResponse:
+    return await _hold_or_release(request, STAFF_TAKEOVER_PATH, "taken_over", assign=True)
 
 
 async def hand_back(request: Request) -> HTTPResponse:
-    checked = _checked(request)
-    if isinstance(checked, HTTPResponse):
-        return checked
-    site, sender_id, _row, user = checked
-    try:
-        await call(site.settings, STAFF_HAND_BACK_PATH, {"conversation": sender_id, "staff": user.name})
-    except AssistantRefused as refused:
-        return _refused_page(request, refused)
-    staff.log_change(site.review, sender_id, "handed_back", "", user.name)
-    return _back_to(request, sender_id)
+    return await _hold_or_release(request, STAFF_HAND_BACK_PATH, "handed_back", assign=False)
 
 
 def blueprint() -> Blueprint:

@@ -14,12 +14,14 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support.ui import WebDriverWait
 
 from bench.review_app import PASSWORD, ReviewServer, review_environment, review_server, run_cli
+from review import store
 from scripts.browser import chromium_missing, headless_chromium
 from scripts.servers import Assistant, environment
 from tests.channels.conftest import STAFF_TOKEN
@@ -134,6 +136,21 @@ def held_without_answer(assistant: Assistant, conversation: str, count: int) -> 
     return held
 
 
+def logged(site: ReviewServer, conversation: str, *kinds: str) -> list[tuple[str, str, str]]:
+    """The review app's change log for the conversation (change, detail, who), only the `kinds` of change asked."""
+    changes = store.changes.c
+    query = (
+        sa.select(changes.change, changes.detail, changes.user_name)
+        .where(changes.sender_id == conversation, changes.change.in_(kinds))
+        .order_by(changes.id)
+    )
+    engine = sa.create_engine(site.env["REVIEW_DB_URL"])
+    with engine.connect() as connection:
+        rows = [(row.change, row.detail, row.user_name) for row in connection.execute(query)]
+    engine.dispose()
+    return rows
+
+
 def staff_bubbles(browser: WebDriver) -> list[WebElement]:
     return browser.find_elements(By.CSS_SELECTOR, "#log .message.staff")
 
@@ -220,4 +237,9 @@ def test_a_messenger_conversation_taken_over_gets_the_staff_reply_at_the_graph_a
     before = len(_texts_to(graph_api, user_id))
     assert post_delivery(channels_assistant, delivery(user_id, "Merci beaucoup!")) == 200
     _until(lambda: len(_texts_to(graph_api, user_id)) > before)  # the assistant answers again
+    assert logged(site, conversation, "taken_over", "replied", "handed_back") == [
+        ("taken_over", "", STAFF),
+        ("replied", "sent", STAFF),
+        ("handed_back", "", STAFF),
+    ]
     assert "held_by_staff" not in (stored_events(channels_assistant, conversation, "user")[-1].get("metadata") or {})
