@@ -1,8 +1,9 @@
 """Issue 16, item 2, end to end: a staff member in the review app (headless Chromium, the real `python -m review
-serve`) replies to residents of the web chat (the reply appears in the resident's open page), X (a direct message
-at X's stand-in) and Messenger (a Send API call at the Graph stand-in), through the real assistant's staff endpoint;
-the reply is stored in the conversation as the staff member's. While staff hold a conversation the assistant does
-not answer an ordinary message but still answers an emergency with the numbers; handing back makes it answer again.
+serve`) replies to residents of the web chat (the reply appears in the resident's open page), X (a direct message at
+X's stand-in) and Messenger (a Send API call at the Graph stand-in), through the real assistant's staff endpoint;
+the reply is stored in the conversation as the staff member's, and axe-core finds nothing on either page. While
+staff hold a conversation the assistant does not answer an ordinary message but still answers an emergency with the
+numbers; handing back makes it answer again.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from tests.channels.conftest import STAFF_TOKEN
 from tests.channels.standins import StandInApi
 from tests.channels.test_facebook_channel import _texts_to, delivery, post_delivery
 from tests.channels.test_webchat import bot_messages, focus_message_field_with_keyboard, open_chat, say
+from tests.channels.test_webchat_doors import run_axe
 from tests.channels.test_x_channel import _dm_to, direct_message, post_event
 
 STAFF = "claire"
@@ -179,6 +181,8 @@ def test_a_staff_reply_appears_in_the_residents_open_web_chat_and_a_take_over_si
     assert "fermé" in staff_browser.find_element(By.ID, "handoff-state").text
     assert STAFF in staff_browser.find_element(By.ID, "takeover-state").text
     assert reply in staff_browser.find_element(By.CSS_SELECTOR, ".turn.staff_member").text
+    # axe-core finds nothing on either side: the staff bubble, and the transcript with its reply form and outcome.
+    assert {"resident": run_axe(resident_browser), "staff": run_axe(staff_browser)} == {"resident": [], "staff": []}
 
     # Held: an ordinary message is stored, marked, and left unanswered...
     shown = len(bot_messages(resident_browser))
