@@ -37,6 +37,20 @@ REPLY_LANGUAGE_KEY = "reply_language"
 # "after_spooled_events", "at": when it was spooled, epoch seconds}.
 SPOOLED_KEY = "spooled"
 
+# Key of a stored bot message's metadata marking a staff member's reply sent from the review app:
+# {"by": account name, "at": epoch seconds, "delivered": whether the resident's channel took it}.
+STAFF_REPLY_KEY = "staff_reply"
+# Key of a stored resident message's metadata: received while a staff member held the conversation (the assistant
+# stayed silent unless it was an emergency): {"by": account name}.
+HELD_BY_STAFF_KEY = "held_by_staff"
+
+# The assistant's staff endpoint (pointe_claire.channels.staff), which the review app calls with
+# ASSISTANT_STAFF_TOKEN: a reply to send, a take-over to start or end.
+STAFF_REPLY_PATH = "/webhooks/staff/reply"
+STAFF_TAKEOVER_PATH = "/webhooks/staff/takeover"
+STAFF_HAND_BACK_PATH = "/webhooks/staff/handback"
+MAX_STAFF_REPLY_CHARACTERS = 2000  # one Messenger message; X DMs take 10,000
+
 
 class FlagRecord(TypedDict, total=False):
     """One entry of the `flags` slot: something staff should see (an open handoff, a netiquette rule broken)."""

@@ -61,6 +61,11 @@ VARIABLES = _variables(
     Variable("FACEBOOK_APP_SECRET", "checks X-Hub-Signature", secret=True),
     Variable("FACEBOOK_PAGE_ACCESS_TOKEN", "the Page's token", secret=True),
     Variable("FACEBOOK_GRAPH_API_URL", "the Graph API", "https://graph.facebook.com"),
+    # staff replies and take-overs (the review app calls the assistant's staff endpoint with this token)
+    Variable(
+        "ASSISTANT_STAFF_TOKEN", "shared by the assistant and the review app: staff replies, take-overs", secret=True
+    ),
+    Variable("STAFF_TAKEOVER_MINUTES", "minutes a staff take-over silences the assistant without a new reply", "60"),
     Variable(
         "WEBCHAT_ALLOWED_ORIGINS", "web origins besides the assistant's own that may open the web chat, comma-separated"
     ),
@@ -73,6 +78,11 @@ VARIABLES = _variables(
     # Québec's Law 25: personal information kept no longer than needed (docs/privacy.md). `make purge` deletes the
     # conversations and review data older than this from the tracker store and the review tables.
     Variable("RETENTION_DAYS", "days conversations and review data are kept (make purge deletes what is older)", "365"),
+    Variable(
+        "REVIEW_ASSISTANT_URL",
+        "the assistant (or its load balancer) the review app sends staff replies to",
+        "http://127.0.0.1:5005",
+    ),
     # trainers' checks and benchmarks
     Variable("MIN_EXAMPLES_PER_LANGUAGE", "examples each intent needs in each language (make validate)", "25"),
     Variable(

@@ -24,7 +24,7 @@ from rasa.core.tracker_store import SQLTrackerStore, create_engine_kwargs
 from rasa.shared.core.constants import ACTION_LISTEN_NAME
 from rasa.shared.core.events import ActionExecuted, BotUttered, Event, UserUttered
 
-from pointe_claire import settings
+from pointe_claire import settings, takeover
 from pointe_claire.names import SPOOLED_KEY
 from pointe_claire.redaction import Redactor, default_redactor
 from pointe_claire.spool import Spool
@@ -220,6 +220,7 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
             _spool_metadata.create_all(self.engine)
         except (sa.exc.OperationalError, sa.exc.ProgrammingError) as error:  # another instance created it meanwhile
             logger.warning("Could not create the spool_replays table: %s", str(error).splitlines()[0])
+        takeover.create_table(self.engine)  # staff take-overs, which every instance reads
         self.spool = Spool(spool_dir or settings.text(SPOOL_DIR_VARIABLE))
         self.spool_activity = SpoolActivity()
 

@@ -15,11 +15,11 @@ from sanic.exceptions import NotFound
 
 from review import web
 from review.conversations import tracker_engine
-from review.routes import conversation, inbox, interface, login, overview, privacy, triage, users
+from review.routes import conversation, inbox, interface, login, overview, privacy, reply, triage, users
 from review.settings import Settings
 from review.store import review_engine
 
-BLUEPRINTS = (login, interface, inbox, conversation, overview, triage, users, privacy)
+BLUEPRINTS = (login, interface, inbox, conversation, reply, overview, triage, users, privacy)
 
 
 def create_app(settings: Settings) -> Sanic:

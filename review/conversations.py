@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from pointe_claire.names import FLAGS_SLOT, LANGUAGE_SLOT
+from pointe_claire.names import FLAGS_SLOT, HELD_BY_STAFF_KEY, LANGUAGE_SLOT, STAFF_REPLY_KEY
 from review.flags import (
     FALLBACK,
     FALLBACK_ACTIONS,
@@ -148,7 +148,7 @@ def message_language(parse_data: Mapping[str, Any]) -> str | None:
 class Turn:
     """One line of the transcript: the resident, the assistant, or an action it ran."""
 
-    speaker: str  # "resident", "assistant" or "action"
+    speaker: str  # "resident", "assistant", "staff_member" (a reply from this app) or "action"
     event_id: int
     at: datetime
     text: str = ""
@@ -157,6 +157,8 @@ class Turn:
     language: str | None = None
     channel: str | None = None
     flags: list[Flag] = field(default_factory=list)
+    by: str | None = None  # a staff reply's author; a resident message's take-over holder (the assistant silent)
+    delivered: bool = True  # a staff reply: whether the resident's channel took it
 
 
 @dataclass
@@ -207,11 +209,12 @@ def transcript(stored: list[StoredEvent], sender_id: str) -> Transcript:
                     said or language,
                     channel,
                     flags,
+                    by=_held_by(data),
                 )
             )
             all_flags.extend(flags)
         elif kind == "bot":
-            turns.append(Turn("assistant", event.id, local_time(event.timestamp), str(data.get("text") or "")))
+            turns.append(bot_turn(event.id, local_time(event.timestamp), data))
         elif kind == "action":
             name = str(data.get("name") or "")
             if name in FALLBACK_ACTIONS:
@@ -219,6 +222,27 @@ def transcript(stored: list[StoredEvent], sender_id: str) -> Transcript:
             if name not in ROUTINE_ACTIONS:
                 turns.append(Turn("action", event.id, local_time(event.timestamp), name))
     return Transcript(sender_id, turns, distinct(all_flags), language, channels)
+
+
+def bot_turn(event_id: int, at: datetime, data: Mapping[str, Any]) -> Turn:
+    """An assistant's answer, or a staff member's reply sent from this app (its author and whether it arrived)."""
+    text = str(data.get("text") or "")
+    reply = mapping(mapping(data.get("metadata")).get(STAFF_REPLY_KEY))
+    if not reply:
+        return Turn("assistant", event_id, at, text)
+    return Turn(
+        "staff_member",
+        event_id,
+        at,
+        text,
+        by=str(reply.get("by") or "?"),
+        delivered=reply.get("delivered") is not False,
+    )
+
+
+def _held_by(data: Mapping[str, Any]) -> str | None:
+    held = mapping(mapping(data.get("metadata")).get(HELD_BY_STAFF_KEY))
+    return str(held.get("by") or "?") if held else None
 
 
 def _confidence(value: Any) -> float | None:

@@ -238,6 +238,84 @@ STRINGS: Mapping[str, tuple[str, str]] = {
     "save": ("Enregistrer", "Save"),
     "delete": ("Supprimer", "Delete"),
     "edited": ("modifiée", "edited"),
+    # replying to residents and take-overs (review/routes/reply.py)
+    "reply_title": ("Répondre au résident", "Reply to the resident"),
+    "reply_help": (
+        "La réponse part par le canal où le résident a écrit ({channel}), en votre nom de membre du personnel. "
+        "Écrivez-la en {language}.",
+        "The reply goes out through the channel the resident wrote on ({channel}), as a staff member's. "
+        "Write it in {language}.",
+    ),
+    "reply_text": ("Votre réponse", "Your reply"),
+    "in_fr": ("français", "French"),
+    "in_en": ("anglais", "English"),
+    "in_unknown": ("français et en anglais (langue inconnue)", "French and English (language unknown)"),
+    "reply_facts": ("Ajouter des coordonnées de la Ville", "Add the City's contacts"),
+    "reply_close_handoff": ("Fermer le transfert avec cette réponse", "Close the handoff with this reply"),
+    "reply_hand_back": (
+        "Rendre la conversation à l'assistant après l'envoi",
+        "Hand the conversation back to the assistant after sending",
+    ),
+    "reply_send": ("Envoyer au résident", "Send to the resident"),
+    "reply_empty": (
+        "La réponse est vide : écrivez quelques mots avant d'envoyer.",
+        "The reply is empty: write a few words before sending.",
+    ),
+    "reply_too_long": (
+        "La réponse dépasse {limit} caractères; raccourcissez-la.",
+        "The reply is over {limit} characters; please shorten it.",
+    ),
+    "reply_outcome_sent": ("Réponse envoyée au résident.", "Reply sent to the resident."),
+    "reply_outcome_not_delivered": (
+        "Réponse conservée, mais le canal du résident ne l'a pas acceptée (page fermée, message privé refusé…).",
+        "Reply kept, but the resident's channel did not take it (page closed, direct message refused…).",
+    ),
+    "reply_outcome_stored": (
+        "Réponse conservée : l'appelant REST la relève.",
+        "Reply kept: the REST caller fetches it.",
+    ),
+    "staff_member": ("Personnel", "Staff"),
+    "not_delivered": ("non remise", "not delivered"),
+    "held_message": (
+        "reçu pendant une prise en main : l'assistant n'a pas répondu",
+        "received during a take-over: the assistant did not answer",
+    ),
+    "takeover_title": ("Prise en main", "Take-over"),
+    "takeover_held": (
+        "L'assistant se tait dans cette conversation : {name} la tient jusqu'à {until} "
+        "(sauf urgence : il donne les numéros).",
+        "The assistant is silent in this conversation: {name} holds it until {until} "
+        "(except an emergency: it gives the numbers).",
+    ),
+    "takeover_none": ("L'assistant répond dans cette conversation.", "The assistant answers in this conversation."),
+    "takeover_unknown": (
+        "État de la prise en main inconnu (magasin de conversations injoignable).",
+        "Take-over state unknown (conversation store unreachable).",
+    ),
+    "take_over": ("Prendre en main (l'assistant se tait)", "Take over (the assistant stays silent)"),
+    "hand_back": ("Rendre à l'assistant", "Hand back to the assistant"),
+    "held_by_colleague": (
+        "Un ou une collègue tient cette conversation : seul un administrateur peut y répondre ou la rendre.",
+        "A colleague holds this conversation: only an administrator may reply in it or hand it back.",
+    ),
+    "assistant_not_configured": (
+        "Les réponses depuis la révision ne sont pas configurées (ASSISTANT_STAFF_TOKEN). Rien n'a été envoyé.",
+        "Replying from the review app is not configured (ASSISTANT_STAFF_TOKEN). Nothing was sent.",
+    ),
+    "assistant_unreachable": (
+        "L'assistant est injoignable pour le moment. Rien n'a été envoyé; réessayez dans une minute.",
+        "The assistant cannot be reached right now. Nothing was sent; try again in a minute.",
+    ),
+    "change_replied": ("réponse envoyée", "reply sent"),
+    "change_taken_over": ("prise en main", "taken over"),
+    "change_handed_back": ("rendue à l'assistant", "handed back to the assistant"),
+    "fact_phone_general": ("Renseignements et requêtes", "Information and requests"),
+    "fact_phone_municipal_emergency": ("Urgence municipale (24 h sur 24)", "Municipal emergency (24/7)"),
+    "fact_phone_emergency": ("Urgence", "Emergency"),
+    "fact_email_communications": ("Communications", "Communications"),
+    "fact_web_home": ("Site de la Ville", "City website"),
+    "fact_app_reporting": ("Application de signalement", "Reporting app"),
+    "fact_address_city_hall": ("Hôtel de ville", "City Hall"),
     "change_note_edited": ("note modifiée", "note edited"),
     "change_note_deleted": ("note supprimée", "note deleted"),
     "not_your_note": (

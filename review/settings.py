@@ -35,6 +35,10 @@ class Settings:
     proxies_count: int = 0
     # Days conversations and the review data about them are kept (RETENTION_DAYS, review.retention).
     retention_days: int = int(settings.VARIABLES["RETENTION_DAYS"].default)
+    # The assistant (its load balancer in production) whose staff endpoint sends replies and take-overs, and the
+    # token it checks (ASSISTANT_STAFF_TOKEN, the same variable the assistant reads); no token: replying is off.
+    assistant_url: str = settings.VARIABLES["REVIEW_ASSISTANT_URL"].default
+    staff_token: str = ""
 
     @classmethod
     def from_environment(cls, secret_file: Path = SECRET_KEY_FILE) -> Settings:
@@ -49,6 +53,8 @@ class Settings:
             secure_cookies=settings.flag("REVIEW_SECURE_COOKIES"),
             proxies_count=settings.integer("REVIEW_PROXIES_COUNT"),
             retention_days=retention_days(),
+            assistant_url=settings.text("REVIEW_ASSISTANT_URL"),
+            staff_token=settings.text("ASSISTANT_STAFF_TOKEN"),
         )
 
 

@@ -62,6 +62,12 @@ def _log(connection: Connection, sender_id: str, change: str, detail: str, user_
     )
 
 
+def log_change(engine: Engine, sender_id: str, change: str, detail: str, user_name: str) -> None:
+    """Records a change made elsewhere (a reply sent, a take-over, through the assistant) in the change log."""
+    with engine.begin() as connection:
+        _log(connection, sender_id, change, detail, user_name)
+
+
 def _upsert_mark(connection: Connection, sender_id: str, **values: object) -> None:
     updated = connection.execute(store.marks.update().where(store.marks.c.sender_id == sender_id).values(**values))
     if not updated.rowcount:

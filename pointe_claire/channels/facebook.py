@@ -45,6 +45,7 @@ from pointe_claire.channels.messenger_events import (
 from pointe_claire.channels.public_reply import PARAGRAPH, default_texts
 from pointe_claire.channels.reply_guard import GuardedTurns
 from pointe_claire.channels.seen_events import SeenEvents
+from pointe_claire.channels.staff_delivery import offer_delivery
 from pointe_claire.channels.untrusted_input import MalformedBody, json_body, signature_matches, signature_refusal
 from pointe_claire.nlg import LANGUAGE_SLOT
 from pointe_claire.text_normalization import resident_text
@@ -311,6 +312,7 @@ class FacebookMessengerInput(FacebookInput):
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         webhook, turns = platform_webhook("fb_webhook", self.unconfigured, on_new_message)
         self._turns = turns
+        offer_delivery(webhook, self.name(), self._staff_delivery)
 
         @webhook.route("/webhook", methods=["GET"])
         async def token_verification(request: Request) -> HTTPResponse:
@@ -362,6 +364,14 @@ class FacebookMessengerInput(FacebookInput):
             return response.text("success")
 
         return webhook
+
+    async def _staff_delivery(self, conversation: str, text: str, language: str | None) -> bool:
+        """A staff member's reply through the Send API; True once the Graph API accepted every part."""
+        if self.unconfigured:
+            return False
+        bot = self.get_output_channel()
+        await bot.send_text_message(conversation, text)
+        return bot.delivered == len(messenger_messages(text))
 
     def get_output_channel(self) -> _GraphBot:
         client = _Messenger(self.fb_access_token, _no_handler, self.graph_url, self._turns, None, self._seen).client

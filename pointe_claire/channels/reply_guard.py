@@ -5,7 +5,9 @@ with the emergency numbers and the general line is sent instead.
 Every input channel (REST, web chat, X, Messenger) hands each message to `GuardedTurns`, and nothing else decides
 whether the resident got an answer; needs nothing but domain.yml and city_facts.yml. Each kind of failure is logged
 at its first occurrence and then at most once a minute, with the number of messages affected since the previous
-line; for PostgreSQL and Redis, the first message handled again logs how many more were affected.
+line; for PostgreSQL and Redis, the first message handled again logs how many more were affected. While a staff
+member holds a conversation (`pointe_claire.takeover`), its messages are stored and not answered, an emergency
+excepted (`held_turns`): silence chosen by staff is the one silence the guard allows.
 
 Nothing is lost meanwhile: a message that could not be handled is written, with the fallback it got, to the
 instance's spool (`pointe_claire.spool`, through the tracker store), and the guard replays a conversation's spooled
@@ -30,6 +32,7 @@ from rasa.core.lock_store import LockError
 from rasa.core.tracker_store import FailSafeTrackerStore
 from sanic import Blueprint, Sanic
 
+from pointe_claire.channels.held_turns import kept_silent
 from pointe_claire.tracker_store import (
     LOCK_STORE_UNREACHABLE,
     TRACKER_STORE_UNREACHABLE,
@@ -219,10 +222,14 @@ class ReplyGuard:
         output = _Counted(message.output_channel)
         message.output_channel = output
         token = _in_guarded_message.set(True)
+        silent = False
         try:
             # Events spooled during an outage go first, so the conversation keeps its order.
             await self.replay_spooled(message.sender_id)
-            await on_new_message(message)
+            # A staff member holds the conversation: stored, not answered (an emergency still is).
+            silent = await kept_silent(self.agent, self.spooling_store, message)
+            if not silent:
+                await on_new_message(message)
         except STORE_ERRORS as error:
             lock_store = isinstance(error, (LockError, redis.RedisError))
             store = LOCK_STORE if lock_store else TRACKER_STORE
@@ -249,7 +256,7 @@ class ReplyGuard:
             self._report_recovery()
         finally:
             _in_guarded_message.reset(token)
-        if output.sent == 0:
+        if output.sent == 0 and not silent:
             self._log_once_per_burst(
                 "no reply",
                 "The assistant produced no reply for %d message(s) (latest conversation %s): the response-only "

@@ -17,6 +17,7 @@ from typing import Any
 
 from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.rest import RestInput
+from rasa.shared.core.events import BotUttered
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
@@ -24,6 +25,7 @@ from sanic.response import HTTPResponse
 from pointe_claire.channels.conversation_ids import namespace_of
 from pointe_claire.channels.reply_guard import GuardedTurns
 from pointe_claire.channels.untrusted_input import MAX_JSON_DEPTH, MalformedBody, json_body
+from pointe_claire.names import STAFF_REPLY_KEY
 from pointe_claire.text_normalization import resident_text
 from pointe_claire.tracker_store import redacting_store
 
@@ -136,6 +138,26 @@ class ValidatedRestInput(RestInput):
                 return refusal
             request.parsed_json = payload  # type: ignore[assignment]  # Sanic declares it None until parsed
             return None
+
+        @webhook.route("/staff_replies", methods=["GET"])
+        async def staff_replies(request: Request) -> HTTPResponse:
+            """The REST channel's outbox: a REST conversation's staff replies (as stored), for its caller to poll,
+            since REST cannot write first."""
+            sender = request.args.get("sender") or ""
+            if not sender.strip() or len(sender) > MAX_SENDER_CHARACTERS or namespace_of(sender) is not None:
+                return _refusal(
+                    400, '"sender" must name a REST conversation.', "« sender » doit nommer une conversation REST."
+                )
+            store = redacting_store(self._turns.agent if self._turns else None)
+            tracker = await store.retrieve(sender) if store is not None else None
+            events = tracker.events if tracker is not None else []
+            return response.json(
+                [
+                    {"text": event.text, **event.metadata[STAFF_REPLY_KEY]}
+                    for event in events
+                    if isinstance(event, BotUttered) and STAFF_REPLY_KEY in (event.metadata or {})
+                ]
+            )
 
         return webhook
 

@@ -34,6 +34,7 @@ from pointe_claire.channels.conversation_ids import WEBCHAT, conversation_id, ra
 from pointe_claire.channels.env_settings import from_environment
 from pointe_claire.channels.reply_guard import GuardedTurns
 from pointe_claire.channels.rest import MAX_MESSAGE_CHARACTERS
+from pointe_claire.channels.staff_delivery import Deliver, offer_delivery
 from pointe_claire.channels.untrusted_input import MAX_JSON_DEPTH, nesting_depth
 from pointe_claire.channels.webchat_buttons import (
     Button,
@@ -68,6 +69,8 @@ _SESSION_ID = re.compile(r"[A-Za-z0-9_-]{8,64}")
 _NON_DIGITS = re.compile(r"\D")
 # Read when credentials.yml does not name another variable (`allowed_origins_env`).
 ALLOWED_ORIGINS_VARIABLE = "WEBCHAT_ALLOWED_ORIGINS"
+# Key of a bot_uttered message that a staff member wrote (the page labels it as the City's staff's).
+STAFF_MESSAGE_KEY = "staff"
 
 # The page's own files are served with a strict policy: no inline script, nothing from another origin; framed only
 # by itself and the allowed origins (`page_headers`).
@@ -277,6 +280,7 @@ class WebChatInput(SocketIOInput):
         webchat.static("/static", str(DIST), name="webchat_static")
         turns = GuardedTurns(on_new_message)
         turns.attach(webchat)
+        offer_delivery(webchat, self.name(), self._staff_delivery(sio))
         colours = load_colours(WIDGET)  # read once: staff restart the assistant after editing widget.yml
 
         @webchat.route("/", methods=["GET"])
@@ -351,6 +355,21 @@ class WebChatInput(SocketIOInput):
             await self._handle_message(sio, sid, data, turns)
 
         return webchat
+
+    def _staff_delivery(self, sio: AsyncServer) -> Deliver:
+        """A staff member's reply, pushed to the resident's open page (the session's room), which shows it as the
+        City's staff's. Delivered when a page of the session is open on this instance; a page closed meanwhile does
+        not get it (the conversation keeps it for staff)."""
+
+        async def deliver(conversation: str, text: str, language: str | None) -> bool:
+            message = {"text": text, STAFF_MESSAGE_KEY: True, **({"lang": language} if language in LANGUAGES else {})}
+            room = raw_id(WEBCHAT, conversation)
+            if not any(True for _ in sio.manager.get_participants(self.namespace or "/", room)):
+                return False
+            await sio.emit(self.bot_message_evt, message, room=room, namespace=self.namespace)
+            return True
+
+        return deliver
 
     async def _send_welcome(self, sio: AsyncServer, sid: str, turns: GuardedTurns, language: str) -> None:
         nlg = self._nlg(turns)

@@ -26,10 +26,12 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from pointe_claire.channels.conversation_ids import X, raw_id
 from pointe_claire.channels.env_settings import Unconfigured, from_environment, keys_from_environment, platform_webhook
 from pointe_claire.channels.public_reply import PARAGRAPH, plan_public_answer
 from pointe_claire.channels.reply_guard import GuardedTurns
 from pointe_claire.channels.seen_events import SeenEvents
+from pointe_claire.channels.staff_delivery import offer_delivery
 from pointe_claire.channels.untrusted_input import MalformedBody, json_body, signature_matches, signature_refusal
 from pointe_claire.channels.x_api import DEFAULT_API_BASE_URL, RetryPolicy, XApi, XKeys
 from pointe_claire.channels.x_events import DIRECT, XMessage, messages_to_answer
@@ -151,6 +153,7 @@ class XInput(InputChannel):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         webhook, turns = platform_webhook("x_webhook", self.unconfigured, on_new_message)
+        offer_delivery(webhook, self.name(), self._staff_delivery)
 
         @webhook.route("/webhook", methods=["GET"])
         async def challenge(request: Request) -> HTTPResponse:
@@ -200,6 +203,12 @@ class XInput(InputChannel):
             return response.json({"status": "ok"})
 
         return webhook
+
+    async def _staff_delivery(self, conversation: str, text: str, language: str | None) -> bool:
+        """A staff member's reply, by direct message, for a public conversation too: a person's follow-up may hold
+        what is not for a public thread."""
+        user_id = raw_id(X, conversation).rpartition(":")[2]
+        return not self.unconfigured and user_id.isdigit() and await self.api.send_direct_message(user_id, text)
 
     async def _answer_all(self, messages: list[XMessage], turns: GuardedTurns, agent: Agent) -> None:
         for message in messages:

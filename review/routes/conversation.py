@@ -18,11 +18,14 @@ from sanic import Blueprint, Request
 from sanic.response import HTTPResponse, redirect
 
 from pointe_claire import clock
+from pointe_claire.names import MAX_STAFF_REPLY_CHARACTERS
 from review import audit, auth, exports, staff, triage
 from review.conversations import conversation_events, transcript
 from review.flags import HANDOFF
 from review.inbox import conversation_row
+from review.reply_facts import facts_for
 from review.settings import PROJECT_ROOT
+from review.takeover_state import current_takeover
 from review.web import Site, download, form_value, message_page, refresh_index, render, safe_next, site_of
 
 Handler = Callable[[Request], Coroutine[Any, Any, HTTPResponse]]
@@ -82,6 +85,10 @@ async def conversation(request: Request) -> HTTPResponse:
         back=back,
         neighbours=triage.neighbours(site.review, back, sender_id, request.ctx.session.user.name),
         conversation_url=conversation_url,
+        takeover_held=current_takeover(site, sender_id),
+        facts=facts_for(read.language or row.language),
+        reply_outcome=str(request.args.get("reply") or "")[:20],
+        max_reply=MAX_STAFF_REPLY_CHARACTERS,
     )
 
 

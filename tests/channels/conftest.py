@@ -29,6 +29,8 @@ X_KEYS = {
     "X_ACCOUNT_ID": X_ACCOUNT_ID,
     "X_IGNORED_ACCOUNT_IDS": X_OTHER_BOT_ID,
 }
+# Shared by the assistant's staff endpoint and the review app that calls it.
+STAFF_TOKEN = "test-staff-token-not-for-production"
 FACEBOOK_KEYS = {
     "FACEBOOK_VERIFY_TOKEN": "test-verify-token",
     "FACEBOOK_APP_SECRET": "test-app-secret",
@@ -61,6 +63,7 @@ def channels_assistant(
     monkeypatch.setenv("X_API_BASE_URL", x_api.url)
     monkeypatch.setenv("FACEBOOK_GRAPH_API_URL", graph_api.url)
     monkeypatch.setenv("ASSISTANT_FROZEN_TIME", FROZEN_TIME)
+    monkeypatch.setenv("ASSISTANT_STAFF_TOKEN", STAFF_TOKEN)
     try:
         with running_assistant(trained_model, tmp_path_factory.mktemp("channels")) as running:
             monkeypatch.undo()  # the servers have their environment; other servers of the run start without keys

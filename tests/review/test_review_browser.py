@@ -172,7 +172,7 @@ def test_every_page_fits_a_390_px_phone_without_sideways_scrolling(
     site: ReviewServer, assistant: Assistant, conversations: dict[str, str], driver: WebDriver, tmp_path: Path
 ) -> None:
     """Beside the real conversations, one with the longest things a row holds: a Messenger-length id, an unbroken
-    word, a long tag and note."""
+    word, a long tag and note. The transcripts carry the reply form (with the open handoff's box on `human`)."""
     write_events(
         f"sqlite:///{assistant.tracker_db}",
         LONG_ID,
@@ -199,6 +199,8 @@ def test_every_page_fits_a_390_px_phone_without_sideways_scrolling(
         ):
             driver.get(site.base_url + path)
             assert driver.find_elements(By.ID, "current-user"), path
+            if path.startswith("/conversation"):  # the reply form and take-over panel are measured too
+                assert driver.find_elements(By.ID, "reply-form") and driver.find_elements(By.ID, "takeover-state")
             widths[path] = driver.execute_script(
                 "return Math.max(document.documentElement.scrollWidth, document.body.scrollWidth)"
             )

@@ -70,7 +70,7 @@
   }
 
   function labelFor(who) {
-    return { user: words.you, bot: words.assistant, note: words.note }[who];
+    return { user: words.you, bot: words.assistant, staff: words.staff, note: words.note }[who];
   }
 
   // "14 h 05" on the French page, "2:05 p.m." on the English one: the time each message was written or received.
@@ -107,7 +107,7 @@
     body.className = "text";
     if (entry.who === "note") {
       body.appendChild(noAnswerNote.content.cloneNode(true));
-    } else if (entry.who === "bot") {
+    } else if (entry.who === "bot" || entry.who === "staff") {
       body.appendChild(linkify.render(entry.text, document));
     } else {
       body.textContent = entry.text;
@@ -224,7 +224,9 @@
     if (message && typeof message.text === "string") {
       stopWaiting();
       const replies = Array.isArray(message.quick_replies) ? message.quick_replies : null;
-      add({ who: "bot", text: message.text, lang: message.lang, quickReplies: replies });
+      // A staff member's reply (sent from the City's review app) is labelled as theirs, not the assistant's.
+      const who = message.staff === true ? "staff" : "bot";
+      add({ who: who, text: message.text, lang: message.lang, quickReplies: replies });
     }
   });
 
