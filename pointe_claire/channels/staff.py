@@ -8,9 +8,10 @@ POST /webhooks/staff/handback  {"conversation", "staff"}
 Each call needs `Authorization: Bearer <ASSISTANT_STAFF_TOKEN>` (unset: 503, the endpoint is off). Why an endpoint
 of the assistant and not a row the review app writes: the review app never writes the tracker store, and the one
 process that can reach a web chat resident is a Rasa instance (the page's socket.io session). Behind the load
-balancer any instance may take the call: the conversation and take-over live in the shared database, X and
-Messenger are reached from anywhere, and socket.io rooms span the instances through Redis (`webchat`). The staff
-member learns at once whether the resident's channel took the reply.
+balancer any instance may take the call: the conversation and take-over live in the shared database, and X and
+Messenger are reached from anywhere. A web chat page is reached only from the instance it is connected to (not yet
+across instances: the reply is stored and marked "not delivered", docs/review-app.md). The staff member learns at
+once whether the resident's channel took the reply.
 """
 
 from __future__ import annotations
