@@ -19,7 +19,7 @@ MAX_TAG = 60
 # Change log names the Overview's times are measured from (review.kpis): a handoff closed, and a reply a staff
 # member sent the resident from the app (issue 16, item 2, logs each reply under this name).
 HANDOFF_CLOSED = "handoff_closed"
-STAFF_REPLY = "reply"
+STAFF_REPLY = "replied"  # written by the reply route, counted by the key figures and the inbox filter
 
 
 @dataclass(frozen=True)

@@ -73,7 +73,7 @@ async def reply(request: Request) -> HTTPResponse:
     except AssistantRefused as refused:
         return _refused_page(request, refused)
     outcome = str(answer.get("outcome") or "")
-    staff.log_change(site.review, sender_id, "replied", outcome, user.name)
+    staff.log_change(site.review, sender_id, staff.STAFF_REPLY, outcome, user.name)
     if form_value(request, "close_handoff") == "yes" and row.handoff_open:
         staff.close_handoffs(site.review, sender_id, row.handoffs, user.name)
     if hand_back:

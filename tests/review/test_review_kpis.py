@@ -83,7 +83,7 @@ def staff_steps(review_url: str) -> tuple[dict[str, float], dict[str, float], di
     engine = sa.create_engine(review_url, future=True)
     with engine.connect() as connection:
         first = "SELECT sender_id, MIN(at) FROM review_changes WHERE change = :change GROUP BY sender_id"
-        replies = dict(connection.execute(sa.text(first), {"change": "reply"}).all())
+        replies = dict(connection.execute(sa.text(first), {"change": "replied"}).all())
         closings = dict(connection.execute(sa.text(first), {"change": "handoff_closed"}).all())
         closed = dict(connection.execute(sa.text("SELECT sender_id, handoffs_closed FROM review_marks")).all())
     engine.dispose()

@@ -15,7 +15,7 @@ from review_fixtures import ADMIN, REVIEWER, ReviewSite
 from bench.review_app import StaffClient, resident_message, write_events
 from pointe_claire import takeover
 from pointe_claire.names import MAX_STAFF_REPLY_CHARACTERS
-from review import store
+from review import staff, store
 from review.reply_facts import facts_for, with_facts
 
 CONVERSATION = "emergency-fr"
@@ -29,7 +29,7 @@ def _form(client: StaffClient, conversation: str = CONVERSATION, **fields: str) 
 def _replies_logged(site: ReviewSite) -> int:
     engine = sa.create_engine(site.review_url)
     with engine.connect() as connection:
-        query = sa.select(sa.func.count()).select_from(store.changes).where(store.changes.c.change == "replied")
+        query = sa.select(sa.func.count()).select_from(store.changes).where(store.changes.c.change == staff.STAFF_REPLY)
         count = int(connection.execute(query).scalar_one())
     engine.dispose()
     return count
