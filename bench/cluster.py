@@ -44,7 +44,7 @@ from bench.rest_throughput import (
 from pointe_claire import settings
 from pointe_claire.lock_store import KEY_PREFIX_VARIABLE, REDIS_URL_VARIABLE
 from pointe_claire.tracker_store import DATABASE_URL_VARIABLE
-from scripts.cluster import TOKEN_VARIABLE, running_cluster
+from scripts.cluster import TOKEN_VARIABLE, Cluster, running_cluster
 from scripts.nlu_files import PROJECT_ROOT
 from scripts.servers import environment, running_assistant
 
@@ -97,12 +97,11 @@ def bench_sqlite(workdir: Path, settings: LoadSettings) -> ConfigurationReport:
     return result
 
 
-def bench_cluster(
-    instances: int, workdir: Path, settings: LoadSettings, admin_url: str, redis_url: str
-) -> ConfigurationReport:
-    name = f"PostgreSQL + Redis, {instances} instance{'s' if instances > 1 else ''} behind HAProxy"
-    result = ConfigurationReport(name, instances, AssistantReport(name))
-    prefix = f"bench{uuid.uuid4().hex[:12]}"
+@contextmanager
+def scratch_cluster(admin_url: str, redis_url: str, workdir: Path, instances: int, stem: str) -> Iterator[Cluster]:
+    """`instances` Rasa instances behind HAProxy on a throwaway database and Redis key prefix (`stem` + a random
+    suffix), with a fresh API token; the database is dropped and the prefix's keys deleted afterwards."""
+    prefix = f"{stem}{uuid.uuid4().hex[:12]}"
     try:
         with (
             scratch_database(admin_url) as database_url,
@@ -114,18 +113,28 @@ def bench_cluster(
                     TOKEN_VARIABLE: secrets.token_hex(16),
                 }
             ),
+            running_cluster(MODEL, workdir, instances=instances) as cluster,
         ):
-            with running_cluster(MODEL, workdir / f"cluster{instances}", instances=instances) as cluster:
-                measure_load(cluster.balancer.port, result.report, RESIDENT_MESSAGES, settings)
-                result.instance_rss_mb = [tree_rss_mb(i.process)[0] or 0.0 for i in cluster.instances]
-                result.actions_rss_mb, _ = tree_rss_mb(cluster.actions.process)
-                result.haproxy_rss_mb, _ = tree_rss_mb(cluster.balancer.process)
-    except (RuntimeError, TimeoutError, OSError, psycopg2.Error) as error:
-        result.report.failures.append(str(error))
+            yield cluster
     finally:
         client = redis.Redis.from_url(redis_url)
         for key in client.scan_iter(f"{prefix}:*"):
             client.delete(key)
+
+
+def bench_cluster(
+    instances: int, workdir: Path, settings: LoadSettings, admin_url: str, redis_url: str
+) -> ConfigurationReport:
+    name = f"PostgreSQL + Redis, {instances} instance{'s' if instances > 1 else ''} behind HAProxy"
+    result = ConfigurationReport(name, instances, AssistantReport(name))
+    try:
+        with scratch_cluster(admin_url, redis_url, workdir / f"cluster{instances}", instances, "bench") as cluster:
+            measure_load(cluster.balancer.port, result.report, RESIDENT_MESSAGES, settings)
+            result.instance_rss_mb = [tree_rss_mb(i.process)[0] or 0.0 for i in cluster.instances]
+            result.actions_rss_mb, _ = tree_rss_mb(cluster.actions.process)
+            result.haproxy_rss_mb, _ = tree_rss_mb(cluster.balancer.process)
+    except (RuntimeError, TimeoutError, OSError, psycopg2.Error) as error:
+        result.report.failures.append(str(error))
     return result
 
 

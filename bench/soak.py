@@ -24,7 +24,6 @@ from __future__ import annotations
 import argparse
 import datetime
 import json
-import secrets
 import shutil
 import sys
 import tempfile
@@ -36,9 +35,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import psycopg2
-import redis
 
-from bench.cluster import MODEL, scratch_database
+from bench.cluster import scratch_cluster
 from bench.rest_throughput import (
     RESIDENT_MESSAGES,
     RestClient,
@@ -50,11 +48,8 @@ from bench.rest_throughput import (
     warm_up,
 )
 from pointe_claire import settings
-from pointe_claire.lock_store import KEY_PREFIX_VARIABLE, REDIS_URL_VARIABLE
-from pointe_claire.tracker_store import DATABASE_URL_VARIABLE
-from scripts.cluster import TOKEN_VARIABLE, Cluster, running_cluster
+from scripts.cluster import Cluster
 from scripts.nlu_files import PROJECT_ROOT
-from scripts.servers import environment
 
 DEFAULT_OUTPUT = PROJECT_ROOT / "bench" / "results" / "soak.md"
 WINDOW_SECONDS = 60.0
@@ -181,20 +176,8 @@ def steady_load(cluster: Cluster, soak: SoakSettings) -> list[Window]:
 def run_soak(soak: SoakSettings, workdir: Path, admin_url: str, redis_url: str) -> SoakResult:
     """Starts the two-instance cluster on a throwaway database and key prefix, loads it, removes both."""
     result = SoakResult()
-    prefix = f"soak{uuid.uuid4().hex[:12]}"
     try:
-        with (
-            scratch_database(admin_url) as database_url,
-            environment(
-                {
-                    DATABASE_URL_VARIABLE: database_url,
-                    REDIS_URL_VARIABLE: redis_url,
-                    KEY_PREFIX_VARIABLE: prefix,
-                    TOKEN_VARIABLE: secrets.token_hex(16),
-                }
-            ),
-            running_cluster(MODEL, workdir / "cluster", instances=2) as cluster,
-        ):
+        with scratch_cluster(admin_url, redis_url, workdir / "cluster", 2, "soak") as cluster:
             print(f"[soak] cluster up; warm-up: {soak.warmup_messages} messages", file=sys.stderr, flush=True)
             warm_up(cluster.balancer.port, RESIDENT_MESSAGES, soak.warmup_messages, soak.request_timeout)
             result.windows = steady_load(cluster, soak)
@@ -203,10 +186,6 @@ def run_soak(soak: SoakSettings, workdir: Path, admin_url: str, redis_url: str) 
                 result.failures.append("stopped during the run: " + ", ".join(stopped))
     except (RuntimeError, TimeoutError, OSError, psycopg2.Error) as error:
         result.failures.append(str(error))
-    finally:
-        client = redis.Redis.from_url(redis_url)
-        for key in client.scan_iter(f"{prefix}:*"):
-            client.delete(key)
     return result
 
 
