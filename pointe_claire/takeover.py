@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from pointe_claire import settings
+from pointe_claire.shared_tables import create_missing
 
 MINUTES_VARIABLE = "STAFF_TAKEOVER_MINUTES"
 
@@ -46,11 +47,7 @@ def lifetime_seconds() -> float:
 
 def create_table(engine: Engine) -> None:
     """Creates the table when missing (every instance tries at start-up; a race with another one is harmless)."""
-    try:
-        metadata.create_all(engine)
-    except (sa.exc.OperationalError, sa.exc.ProgrammingError, sa.exc.IntegrityError):
-        if not sa.inspect(engine).has_table(takeovers.name):
-            raise
+    create_missing(metadata, engine)
 
 
 def current(connection: Connection, sender_id: str, now: float | None = None) -> TakeOver | None:

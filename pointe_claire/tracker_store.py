@@ -27,6 +27,7 @@ from rasa.shared.core.events import ActionExecuted, BotUttered, Event, UserUtter
 from pointe_claire import settings, takeover
 from pointe_claire.names import SPOOLED_KEY
 from pointe_claire.redaction import Redactor, default_redactor
+from pointe_claire.shared_tables import create_missing
 from pointe_claire.spool import Spool
 
 if TYPE_CHECKING:
@@ -217,8 +218,8 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
         self.redactor = redactor or default_redactor()
         self._ping_before_use()
         try:
-            _spool_metadata.create_all(self.engine)
-        except (sa.exc.OperationalError, sa.exc.ProgrammingError) as error:  # another instance created it meanwhile
+            create_missing(_spool_metadata, self.engine)
+        except (sa.exc.OperationalError, sa.exc.ProgrammingError) as error:
             logger.warning("Could not create the spool_replays table: %s", str(error).splitlines()[0])
         takeover.create_table(self.engine)  # staff take-overs, which every instance reads
         self.spool = Spool(spool_dir or settings.text(SPOOL_DIR_VARIABLE))
