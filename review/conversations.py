@@ -21,9 +21,8 @@ from review.flags import (
     FALLBACK,
     FALLBACK_ACTIONS,
     Flag,
-    after_hours,
     distinct,
-    parse_data_flags,
+    message_flags,
     slot_flags,
 )
 
@@ -190,9 +189,7 @@ def transcript(stored: list[StoredEvent], sender_id: str) -> Transcript:
         elif kind == "user":
             parse_data = mapping(data.get("parse_data"))
             intent = mapping(parse_data.get("intent"))
-            flags = parse_data_flags(parse_data)
-            if after_hours(event.timestamp):
-                flags.append(Flag("after_hours"))
+            flags = message_flags(data, event.timestamp)
             said = message_language(parse_data)
             language = said or language
             channel = data.get("input_channel")

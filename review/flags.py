@@ -22,6 +22,7 @@ from pointe_claire.names import (
     MUNICIPAL,
     NETIQUETTE_KEY,
     SAFETY_NET_KEY,
+    SPOOLED_KEY,
 )
 from pointe_claire.office_hours import BusinessCalendar
 
@@ -30,6 +31,9 @@ MUNICIPAL_EMERGENCY = "municipal_emergency"
 HANDOFF = "handoff"
 FALLBACK = "fallback"
 AFTER_HOURS = "after_hours"
+# A message that waited in an instance's spool while the tracker store (or Redis) was down: the resident got the
+# fallback with the emergency numbers, not an answer, so a person should read it (not a quiet kind).
+OUTAGE = "outage"
 URGENT_KINDS = frozenset({EMERGENCY, MUNICIPAL_EMERGENCY})
 # Kinds the action queue does not list by themselves: answered emergencies and handoffs have their own sections,
 # an after-hours message is a time, not a problem.
@@ -94,6 +98,31 @@ def parse_data_flags(parse_data: Mapping[str, Any]) -> list[Flag]:
     if intent == FALLBACK_INTENT:
         flags.append(Flag(FALLBACK))
     return flags
+
+
+def message_flags(event: Mapping[str, Any], timestamp: float) -> list[Flag]:
+    """The flags of one stored resident message: its parse data's records, after office hours, and whether it
+    reached the store only after an outage (its metadata's spool marker). One rule for the index and the
+    transcript."""
+    parse_data = event.get("parse_data")
+    flags = parse_data_flags(parse_data if isinstance(parse_data, Mapping) else {})
+    if after_hours(timestamp):
+        flags.append(Flag(AFTER_HOURS))
+    metadata = event.get("metadata")
+    spooled = metadata.get(SPOOLED_KEY) if isinstance(metadata, Mapping) else None
+    if isinstance(spooled, Mapping):
+        flags.append(Flag(OUTAGE, _outage_details(spooled)))
+    return flags
+
+
+def _outage_details(marker: Mapping[str, Any]) -> dict[str, Any]:
+    """Why and when the message was spooled, as staff read it (the marker's time is epoch seconds)."""
+    details: dict[str, Any] = {"reason": str(marker.get("reason") or "?")[:60]}
+    try:
+        details["at"] = datetime.fromtimestamp(float(marker["at"]), timezone.utc).isoformat(timespec="seconds")
+    except (KeyError, TypeError, ValueError, OverflowError, OSError):
+        pass
+    return details
 
 
 def slot_flags(value: Any) -> list[Flag]:

@@ -187,6 +187,7 @@ STRINGS: Mapping[str, tuple[str, str]] = {
     "flag_emergency:any": ("Urgence (toute)", "Emergency (any)"),
     "flag_fallback": ("Non compris", "Not understood"),
     "flag_after_hours": ("Hors des heures d'ouverture", "After office hours"),
+    "flag_outage": ("Reçu pendant une panne", "Received during an outage"),
     "flag_netiquette": ("Nétiquette", "Netiquette"),
     "flag_netiquette:abuse": ("Nétiquette : propos injurieux", "Netiquette: abuse"),
     "flag_netiquette:political": ("Nétiquette : partisanerie politique", "Netiquette: partisan politics"),
@@ -431,6 +432,15 @@ STRINGS: Mapping[str, tuple[str, str]] = {
     "status_closed": ("fermé", "closed"),
     "reason_asked_for_person": ("a demandé à parler à une personne", "asked for a person"),
     "reason_not_understood_twice": ("non compris deux fois de suite", "not understood twice in a row"),
+    "reason_tracker_store_unreachable": (
+        "base de données des conversations injoignable",
+        "conversation database unreachable",
+    ),
+    "reason_lock_store_unreachable": ("Redis injoignable", "Redis unreachable"),
+    "reason_after_spooled_events": (
+        "en attente derrière des messages de la panne",
+        "waiting behind messages of the outage",
+    ),
     "value_True": ("oui", "yes"),
     "value_False": ("non", "no"),
     "value_life_threatening": ("urgence vitale", "life-threatening"),

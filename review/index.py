@@ -35,14 +35,11 @@ from review.conversations import (
     tracker_ready,
 )
 from review.flags import (
-    AFTER_HOURS,
     FALLBACK,
     HANDOFF,
     QUIET_KINDS,
     URGENT_KINDS,
-    Flag,
-    after_hours,
-    parse_data_flags,
+    message_flags,
     slot_flags,
 )
 
@@ -150,9 +147,7 @@ def _fold(summary: _Summary, event: StoredEvent, messages: list[dict[str, Any]])
         parse_data = mapping(data.get("parse_data"))
         intent = mapping(parse_data.get("intent"))
         name = str(intent.get("name") or "")[:255] or None
-        flags = parse_data_flags(parse_data)
-        if after_hours(event.timestamp):
-            flags.append(Flag(AFTER_HOURS))
+        flags = message_flags(data, event.timestamp)
         summary.flags.update(flag.key for flag in flags)
         summary.flags.update(flag.kind for flag in flags)
         language = message_language(parse_data) or summary.language

@@ -144,7 +144,7 @@ def _talk_during_cut(assistant: Assistant, sender: str, until: float) -> tuple[l
 
 
 def test_a_postgresql_cut_under_load_loses_no_message_and_stores_each_once_in_order_redacted(
-    assistant_behind_proxies: Assistant, proxies: dict[str, TcpProxy], databases: Databases
+    assistant_behind_proxies: Assistant, proxies: dict[str, TcpProxy], databases: Databases, tmp_path: Path
 ):
     """PostgreSQL refused for CUT_SECONDS while 6 conversations keep writing: every resident still gets the
     emergency numbers, and afterwards every message of the cut is in PostgreSQL, in the order sent, once, redacted,
@@ -155,7 +155,8 @@ def test_a_postgresql_cut_under_load_loses_no_message_and_stores_each_once_in_or
     test's call took 66 s). 12 s by default keeps `make test` near its 12-minute budget and still covers what the
     duration changes: every pooled connection broken, at least one background replay round (every 10 s) failing
     against the refused database and trying again, and 178 messages spooled in one run. A longer cut adds messages to
-    the same code paths, not new ones."""
+    the same code paths, not new ones. The review app then lists every conversation of the cut under its
+    "outage" filter."""
     assistant = assistant_behind_proxies
     senders = [f"outage-{uuid.uuid4().hex[:12]}" for _ in range(OUTAGE_CONVERSATIONS)]
     expected: dict[str, list[str]] = {}
@@ -192,8 +193,27 @@ def test_a_postgresql_cut_under_load_loses_no_message_and_stores_each_once_in_or
         )
     marked = {sender for (sender,) in databases.rows("SELECT DISTINCT sender_id FROM spool_replays")}
     assert set(senders) <= marked
+    assert set(senders) <= _listed_by_the_review_app_as_outage(databases.url, tmp_path)
     assert not list((assistant.workdir / "spool").glob("*.jsonl")), "everything replayed, nothing left"
     log = (assistant.workdir / "rasa.log").read_text(errors="replace")
     assert "pendant la panne" not in log, "no resident text in the log"
     assert "replayed into the tracker store" in log
     print(f"{during} messages during a {CUT_SECONDS:.0f}-s cut, all stored once, in order")
+
+
+def _listed_by_the_review_app_as_outage(tracker_url: str, workdir: Path) -> set[str]:
+    """The conversations the review app's inbox lists under its "outage" filter, read from this PostgreSQL
+    tracker store as `make review` reads it (its own index, refreshed)."""
+    from review import index
+    from review.conversations import tracker_engine
+    from review.flags import OUTAGE
+    from review.inbox import Filters, matching_rows
+    from review.store import review_engine
+
+    tracker, review = tracker_engine(tracker_url), review_engine(f"sqlite:///{workdir / 'review.db'}")
+    try:
+        index.refresh(tracker, review)
+        return {row.sender_id for row in matching_rows(review, Filters(flag=OUTAGE), 1000)}
+    finally:
+        tracker.dispose()
+        review.dispose()

@@ -70,6 +70,47 @@ def test_index_merges_new_events_and_picks_up_an_event_committed_late(tmp_path: 
     assert index.refresh(tracker, review) == 0  # nothing new: nothing read
 
 
+def test_a_message_stored_after_an_outage_is_marked_for_staff_in_the_queue_filter_and_transcript(
+    tmp_path: Path,
+) -> None:
+    """A message the tracker store took only at replay (its metadata carries the spool's marker) is flagged
+    "outage", with why and when it was spooled: in the action queue (the resident may have had only the fallback),
+    under its own filter, and on the message in the transcript."""
+    from review.conversations import conversation_events, transcript
+    from review.flags import OUTAGE
+    from review.i18n import Translator
+    from review.inbox import Filters, matching_rows
+
+    url = f"sqlite:///{tmp_path / 'tracker.db'}"
+    ts = 1795014000.0  # Wednesday 2026-11-18 10:00 in Montréal, office hours
+    spooled = resident_message(ts + 60, "Y a-tu quelqu'un?", "greet", "fr")
+    spooled["metadata"] = {"spooled": {"reason": "tracker_store_unreachable", "at": ts + 61}}
+    _write(
+        url,
+        [
+            (1, "during-outage", resident_message(ts, "Bonjour", "greet", "fr")),
+            (2, "during-outage", spooled),
+            (3, "quiet-day", resident_message(ts, "Bonjour", "greet", "fr")),
+        ],
+    )
+    tracker, review = tracker_engine(url), review_engine(f"sqlite:///{tmp_path / 'review.db'}")
+    index.refresh(tracker, review)
+    conversations = _conversations(review)
+    assert f"|{OUTAGE}|" in conversations["during-outage"].flags and conversations["during-outage"].attention
+    assert OUTAGE not in conversations["quiet-day"].flags and not conversations["quiet-day"].attention
+    assert [row.sender_id for row in matching_rows(review, Filters(flag=OUTAGE), 10)] == ["during-outage"]
+
+    first, second = transcript(conversation_events(tracker, "during-outage"), "during-outage").resident_turns
+    assert [flag.kind for flag in first.flags] == []
+    [outage] = [flag for flag in second.flags if flag.kind == OUTAGE]
+    french = Translator("fr")
+    assert french.flag(OUTAGE) == "Reçu pendant une panne"
+    assert french.details(outage.details) == [
+        "date : 2026-11-18 10:01",
+        "motif : base de données des conversations injoignable",
+    ]
+
+
 def test_a_replaced_tracker_store_is_indexed_again_from_scratch(tmp_path: Path) -> None:
     first, second = tmp_path / "first.db", tmp_path / "second.db"
     ts = 1795014000.0
