@@ -219,6 +219,13 @@ def test_each_overview_figure_opens_the_conversations_it_counts(review_site: Rev
     closed = parse_qs(html.unescape(closing.group(1)))
     assert closed["language"] == ["en"] and closed["flag"] == ["handoff:closed"]
     assert "handoff-en" in inbox_ids(admin, urlencode({k: v[0] for k, v in closed.items()}))
+    # The weekly trend carries the same figures, times to reply and to close included, week by week.
+    trend = page.split('id="weekly-trend"')[1].split("</section>")[0]
+    weekly = FIGURE.findall(trend)
+    for count, query, text, beside in weekly:
+        assert count in text or beside.startswith(count), (count, text, beside)
+        assert count_of(admin, html.unescape(query)) == int(count), query
+    assert any("flag=handoff%3Aclosed" in query and "language=en" in query for _, query, _, _ in weekly)
 
 
 @pytest.mark.parametrize("days", ["abc", "99999", "-7", "7%00", "30.5"])
