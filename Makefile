@@ -23,7 +23,7 @@ export ACTIONS_PORT ?= 5055
 MODEL := models/pointe-claire.tar.gz
 PYTHON_SOURCES := pointe_claire actions tests bench scripts review
 
-.PHONY: help install install-vectors system-packages run shell train test test-fast test-dates validate new-intent try try-stop report lint types evaluate bench lock clean webchat run-cluster bench-cluster bench-soak
+.PHONY: help install install-vectors system-packages run shell train test test-fast test-dates validate new-intent try try-stop report lint types evaluate bench lock clean webchat run-cluster bench-cluster bench-soak bench-test-suite
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -196,6 +196,9 @@ MINUTES ?= 30
 WARMUP_MINUTES ?= 5
 bench-soak: train ## The 2-instance cluster under a steady load for MINUTES=30 (WARMUP_MINUTES=5): errors, p95, memory growth (bench/results/soak.md)
 	$(PY) -m bench.soak --minutes $(MINUTES) --warmup-minutes $(WARMUP_MINUTES)
+
+bench-test-suite: $(VENV)/.installed ## `make test` on a fresh clone of HEAD: wall time, CPU per kind of process (bench/results/test_suite_run.md)
+	$(PY) -m bench.test_suite
 
 lock: ## Re-pin every package after changing requirements*.txt
 	rm -rf $(VENV)-lock && $(PYTHON_310) -m venv $(VENV)-lock
