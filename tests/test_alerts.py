@@ -62,15 +62,15 @@ def test_an_alert_is_stored_with_who_and_when_edited_and_lifted(engine: sa.engin
     assert records.edit(engine, alert_id, {**BOIL_WATER, "title_en": "Boil water"}, "marc", at=NOON_TS + 60)
     assert records.lift(engine, alert_id, "ana", at=NOON_TS + 120)
     assert not records.lift(engine, alert_id, "ana")  # already lifted
-    alert = records.get(engine, alert_id)
-    assert alert is not None and alert.title_en == "Boil water"
-    assert (alert.edited_by, alert.edited_at, alert.lifted_by, alert.lifted_at) == (
+    edited = records.get(engine, alert_id)
+    assert edited is not None and edited.title_en == "Boil water"
+    assert (edited.edited_by, edited.edited_at, edited.lifted_by, edited.lifted_at) == (
         "marc",
         NOON_TS + 60,
         "ana",
         NOON_TS + 120,
     )
-    assert not alert.is_active(NOON_TS + 121)
+    assert not edited.is_active(NOON_TS + 121)
     assert records.every(engine, unfinished_at=NOON_TS) == []
 
 
@@ -192,7 +192,7 @@ def test_the_alert_opens_the_first_answer_of_the_turn_only_and_not_a_public_x_po
 
 
 def test_a_public_x_post_carries_the_short_form_within_the_limit() -> None:
-    short = {"fr": "Avis d'ébullition en vigueur : faites bouillir l'eau 1 min.", "en": BOIL_WATER["short_en"]}
+    short = {"fr": "Avis d'ébullition en vigueur : faites bouillir l'eau 1 min.", "en": str(BOIL_WATER["short_en"])}
     long_answer = "The water is tested every day by the City. " * 12
     plan = plan_public_answer("is the water safe?", [long_answer], ["utter_x"], "en", alert=short)
     (post,) = plan.public
