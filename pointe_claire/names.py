@@ -18,6 +18,9 @@ FLAGS_SLOT = "flags"
 # Keys a message's parse data gains from our NLU components.
 SAFETY_NET_KEY = "safety_net"  # pointe_claire.nlu.safety_net: the emergency kind the lexicon recognised
 NETIQUETTE_KEY = "netiquette"  # pointe_claire.nlu.netiquette_flagger: one record per rule broken
+# Added by the reply guard (pointe_claire.channels.alert_turns), not by NLU: the ids of the staff alerts
+# (pointe_claire.alerts) whose phrases the message matched; the review app counts and lists them.
+ALERTS_KEY = "alerts"
 
 # The emergency kinds the safety net recognises (pointe_claire.safety) and the intents that answer each: the one
 # place that says which intents are emergencies. Here, not in pointe_claire.safety, so that a reader of stored
@@ -31,6 +34,11 @@ EMERGENCY_INTENTS = frozenset(INTENT_FOR_KIND.values())
 BILINGUAL_PARTS_KEY = "bilingual_parts"
 # Key of a bot message in one language that names it (channels mark it up: the web chat bubble's `lang`).
 REPLY_LANGUAGE_KEY = "reply_language"
+
+# Key of a resident message's metadata on X saying where it was written ("public": a mention, answered in public;
+# "private": a direct message): public replies carry an alert's short form (pointe_claire.channels.public_reply).
+X_VISIBILITY_KEY = "x_visibility"
+PUBLIC, PRIVATE = "public", "private"
 
 # Key of a stored event's metadata marking an event that waited in an instance's spool during an outage
 # (pointe_claire/spool.py): {"reason": "tracker_store_unreachable", "lock_store_unreachable" or

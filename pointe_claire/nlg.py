@@ -4,11 +4,14 @@ It renders domain.yml's responses like Rasa's own generator, with three addition
 `city_facts.yml` are template variables; while the resident's language is unknown a response is sent in both
 languages, French first (the text both parts joined, and each part under `BILINGUAL_PARTS_KEY` for channels that
 lay them out: one X post per language, one web chat bubble each); and the first answer to a message that breaks
-the netiquette opens with a reminder of each rule broken (never before an emergency answer).
+the netiquette opens with a reminder of each rule broken (never before an emergency answer); and the first answer to
+a message about a running staff alert opens with the alert (after an emergency answer, never before it; on public
+X posts the channel adds the alert's short form itself).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from rasa.core.nlg.response import TemplatedNaturalLanguageGenerator
@@ -17,8 +20,11 @@ from rasa.shared.core.events import BotUttered, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 
+from pointe_claire.alerts import active, notice
+from pointe_claire.alerts.records import Alert
 from pointe_claire.city_facts import CityFacts, cached_city_facts
 from pointe_claire.names import (
+    ALERTS_KEY,
     BILINGUAL_PARTS_KEY,
     EMERGENCY_INTENTS,
     ENGLISH,
@@ -26,23 +32,30 @@ from pointe_claire.names import (
     LANGUAGE_SLOT,
     LANGUAGES,
     NETIQUETTE_KEY,
+    PUBLIC,
     REPLY_LANGUAGE_KEY,
+    X_VISIBILITY_KEY,
 )
 
 BILINGUAL_SEPARATOR = "\n\n"
+
+
+def _first_answer_of_turn(tracker: DialogueStateTracker) -> bool:
+    """No answer was sent since the resident's latest message: what opens a turn is added once."""
+    for event in reversed(tracker.events):
+        if isinstance(event, UserUttered):
+            return True
+        if isinstance(event, BotUttered):
+            return False
+    return True
 
 
 def netiquette_reminders(tracker: DialogueStateTracker) -> list[str]:
     """The reminder responses for the resident's latest message, once per turn (with its first answer)."""
     message = tracker.latest_message
     records = (message.parse_data or {}).get(NETIQUETTE_KEY) if message else None
-    if not message or not records:
+    if not message or not records or not _first_answer_of_turn(tracker):
         return []
-    for event in reversed(tracker.events):
-        if isinstance(event, UserUttered):
-            break
-        if isinstance(event, BotUttered):
-            return []  # this turn already opened with the reminders
     rules: list[str] = []
     for record in records:
         rule = "threat" if record.get("threat") else str(record.get("rule"))
@@ -53,13 +66,26 @@ def netiquette_reminders(tracker: DialogueStateTracker) -> list[str]:
     return [f"utter_netiquette_{rule}" for rule in rules]
 
 
+def is_emergency(tracker: DialogueStateTracker) -> bool:
+    message = tracker.latest_message
+    return bool(message and message.intent.get("name") in EMERGENCY_INTENTS)
+
+
 def reminders_around(tracker: DialogueStateTracker) -> tuple[list[str], list[str]]:
     """(opening, closing) reminders of this turn's answer: an emergency answer is never preceded by anything."""
     reminders = netiquette_reminders(tracker)
+    return ([], reminders) if is_emergency(tracker) else (reminders, [])
+
+
+def turn_alerts(tracker: DialogueStateTracker) -> list[Alert]:
+    """The running alerts the resident's latest message matched (`pointe_claire.channels.alert_turns`), with the
+    turn's first answer; none for a public X post, whose channel adds their short form within its length limit."""
     message = tracker.latest_message
-    if message and message.intent.get("name") in EMERGENCY_INTENTS:
-        return [], reminders
-    return reminders, []
+    if not message or not _first_answer_of_turn(tracker):
+        return []
+    if (message.metadata or {}).get(X_VISIBILITY_KEY) == PUBLIC:
+        return []
+    return active.recent((message.parse_data or {}).get(ALERTS_KEY))
 
 
 class BilingualFactsNLG(TemplatedNaturalLanguageGenerator):
@@ -82,9 +108,9 @@ class BilingualFactsNLG(TemplatedNaturalLanguageGenerator):
         **kwargs: Any,
     ) -> dict[str, Any] | None:
         opening, closing = reminders_around(tracker)
-        return self.render(
-            utter_action, tracker.current_slot_values(), output_channel, opening, closing=closing, **kwargs
-        )
+        around = _Around(opening, closing, tuple(turn_alerts(tracker)), alerts_first=not is_emergency(tracker))
+        variables = {**self._facts.variables, **kwargs}
+        return self._render(utter_action, tracker.current_slot_values(), output_channel, around, variables)
 
     def render(
         self,
@@ -98,7 +124,11 @@ class BilingualFactsNLG(TemplatedNaturalLanguageGenerator):
         """The response for these slot values, between the `opening` and `closing` responses; variables given by an
         action win over facts of the same name."""
         variables = {**self._facts.variables, **kwargs}
-        around = (opening or [], closing or [])
+        return self._render(utter_action, slots, output_channel, _Around(opening or [], closing or []), variables)
+
+    def _render(
+        self, utter_action: str, slots: dict[str, Any], output_channel: str, around: _Around, variables: dict[str, Any]
+    ) -> dict[str, Any] | None:
         if slots.get(LANGUAGE_SLOT) in LANGUAGES:
             return self._render_in(slots, utter_action, around, output_channel, variables)
         french, english = (
@@ -118,21 +148,33 @@ class BilingualFactsNLG(TemplatedNaturalLanguageGenerator):
         self,
         slots: dict[str, Any],
         utter_action: str,
-        around: tuple[list[str], list[str]],
+        around: _Around,
         channel: str,
         variables: dict[str, Any],
     ) -> dict[str, Any] | None:
         response = self.generate_from_slots(utter_action, slots, channel, **variables)
         if response is None:
             return None
-        response = {**response, REPLY_LANGUAGE_KEY: slots.get(LANGUAGE_SLOT)}
-        opening, closing = around
-        if not (opening or closing):
+        language = slots.get(LANGUAGE_SLOT)
+        response = {**response, REPLY_LANGUAGE_KEY: language}
+        if not (around.opening or around.closing or around.alerts):
             return response
 
         def texts(names: list[str]) -> list[str]:
             rendered = (self.generate_from_slots(name, slots, channel, **variables) or {} for name in names)
             return [text for text in (r.get("text") for r in rendered) if text]
 
-        parts = [*texts(opening), response.get("text") or "", *texts(closing)]
+        alerts = [notice.full(around.alerts, str(language))] if around.alerts else []
+        before, after = (alerts, []) if around.alerts_first else ([], alerts)
+        parts = [*before, *texts(around.opening), response.get("text") or "", *texts(around.closing), *after]
         return {**response, "text": BILINGUAL_SEPARATOR.join(parts)}
+
+
+@dataclass(frozen=True)
+class _Around:
+    """What surrounds one answer: reminders before and after it, and the turn's alerts first (or last)."""
+
+    opening: list[str]
+    closing: list[str]
+    alerts: tuple[Alert, ...] = ()
+    alerts_first: bool = True

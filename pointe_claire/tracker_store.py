@@ -25,6 +25,7 @@ from rasa.shared.core.constants import ACTION_LISTEN_NAME
 from rasa.shared.core.events import ActionExecuted, BotUttered, Event, UserUttered
 
 from pointe_claire import settings, takeover
+from pointe_claire.alerts import records as alert_records
 from pointe_claire.names import SPOOLED_KEY
 from pointe_claire.redaction import Redactor, default_redactor
 from pointe_claire.shared_tables import create_missing
@@ -222,6 +223,7 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
         except (sa.exc.OperationalError, sa.exc.ProgrammingError) as error:
             logger.warning("Could not create the spool_replays table: %s", str(error).splitlines()[0])
         takeover.create_table(self.engine)  # staff take-overs, which every instance reads
+        alert_records.create_table(self.engine)  # staff alerts, likewise
         self.spool = Spool(spool_dir or settings.text(SPOOL_DIR_VARIABLE))
         self.spool_activity = SpoolActivity()
 

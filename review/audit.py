@@ -1,4 +1,5 @@
-"""The audit log of actions on the data as a whole: exports (who, when, filters, rows), purges and deletion requests.
+"""The audit log of actions on the data as a whole: exports (who, when, filters, rows), purges and deletion requests,
+staff alerts published, edited and lifted (`review.routes.alerts`).
 
 Written by the export routes and `review.retention`, read by the privacy page (`review.routes.privacy`). Why a
 table of its own next to `review_changes` (one conversation's history): these records must outlive the

@@ -254,11 +254,15 @@ def plan_public_answer(
     redactor: Redactor | None = None,
     emergency: bool = False,
     parts: Mapping[str, str] | None = None,
+    alert: Mapping[str, str] | None = None,
 ) -> XReplies:
     """Public reply and direct message for a mention: the answer moves to a direct message when the resident's
     post or the answer holds personal information, or the answer is one that asks for personal details. For an
     `emergency`, the public notice starts with the emergency numbers. `parts`: the answer's French and English
-    parts, as the reply generator gave them while the language is unknown: one post each when both do not fit."""
+    parts, as the reply generator gave them while the language is unknown: one post each when both do not fit.
+    `alert`: the short form, by language, of the staff alerts the post is about: whole in the public reply, first
+    (after the answer for an emergency), the answer shortened to the room left; after the notice of a direct
+    message, in a post of its own."""
     texts = texts or default_texts()
     redactor = redactor or default_redactor()
     answers = [answer.strip() for answer in answers if answer and answer.strip()]
@@ -270,16 +274,31 @@ def plan_public_answer(
     )
     if private:
         first = (texts.emergency_numbers,) if emergency else ()
+        alert_posts = texts.posts(alert, language=language) if alert else ()
         return XReplies(
-            public=texts.posts(*first, texts.moved_to_direct_message, language=language),
+            public=(*texts.posts(*first, texts.moved_to_direct_message, language=language), *alert_posts),
             direct=full or None,
             if_direct_refused=texts.posts(*first, texts.direct_message_refused, language=language),
         )
-    if parts and set(parts) == set(LANGUAGES) and weighted_length(full) > POST_LIMIT:
+    if parts and set(parts) == set(LANGUAGES) and (weighted_length(full) > POST_LIMIT or alert):
         return XReplies(
-            tuple(shorten_for_post(parts[code], texts.more[code], emergency=emergency) for code in LANGUAGES),
+            tuple(
+                _post_with_alert(parts[code], texts.more[code], alert[code] if alert else "", emergency)
+                for code in LANGUAGES
+            ),
             direct=None,
         )
+    alert_text = texts.in_language(alert, language) if alert else ""
     return XReplies(
-        public=(shorten_for_post(full, texts.in_language(texts.more, language), emergency=emergency),), direct=None
+        public=(_post_with_alert(full, texts.in_language(texts.more, language), alert_text, emergency),), direct=None
     )
+
+
+def _post_with_alert(answer: str, more: str, alert: str, emergency: bool) -> str:
+    """One post: the answer shortened to the room the alert's short form leaves, the alert first (last after an
+    emergency answer, whose numbers come first)."""
+    if not alert:
+        return shorten_for_post(answer, more, emergency=emergency)
+    room = POST_LIMIT - weighted_length(alert) - len(PARAGRAPH)
+    body = shorten_for_post(answer, more, limit=room, emergency=emergency)
+    return PARAGRAPH.join((body, alert) if emergency else (alert, body))

@@ -7,7 +7,8 @@ whether the resident got an answer; needs nothing but domain.yml and city_facts.
 at its first occurrence and then at most once a minute, with the number of messages affected since the previous
 line; for PostgreSQL and Redis, the first message handled again logs how many more were affected. While a staff
 member holds a conversation (`pointe_claire.takeover`), its messages are stored and not answered, an emergency
-excepted (`held_turns`): silence chosen by staff is the one silence the guard allows.
+excepted (`held_turns`): silence chosen by staff is the one silence the guard allows. A message about a running
+staff alert is marked first (`alert_turns`), so that its answer, on any channel, opens with the alert.
 
 Nothing is lost meanwhile: a message that could not be handled is written, with the fallback it got, to the
 instance's spool (`pointe_claire.spool`, through the tracker store), and the guard replays a conversation's spooled
@@ -32,6 +33,7 @@ from rasa.core.lock_store import LockError
 from rasa.core.tracker_store import FailSafeTrackerStore
 from sanic import Blueprint, Sanic
 
+from pointe_claire.channels.alert_turns import mark_alerts
 from pointe_claire.channels.held_turns import kept_silent
 from pointe_claire.tracker_store import (
     LOCK_STORE_UNREACHABLE,
@@ -226,6 +228,8 @@ class ReplyGuard:
         try:
             # Events spooled during an outage go first, so the conversation keeps its order.
             await self.replay_spooled(message.sender_id)
+            # A message about a running staff alert is marked: its answer opens with the alert.
+            await mark_alerts(self.agent, self.spooling_store, message)
             # A staff member holds the conversation: stored, not answered (an emergency still is).
             silent = await kept_silent(self.agent, self.spooling_store, message)
             if not silent:

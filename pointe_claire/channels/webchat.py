@@ -30,6 +30,8 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from socketio import AsyncServer
 
+from pointe_claire.alerts import active
+from pointe_claire.alerts.records import Alert
 from pointe_claire.channels.conversation_ids import WEBCHAT, conversation_id, raw_id
 from pointe_claire.channels.env_settings import from_environment
 from pointe_claire.channels.reply_guard import GuardedTurns
@@ -54,6 +56,7 @@ from pointe_claire.channels.webchat_widget import (
 from pointe_claire.city_facts import cached_city_facts
 from pointe_claire.names import BILINGUAL_PARTS_KEY, LANGUAGES, REPLY_LANGUAGE_KEY
 from pointe_claire.text_normalization import has_visible_text, resident_text
+from pointe_claire.tracker_store import redacting_store
 
 logger = logging.getLogger(__name__)
 
@@ -141,10 +144,11 @@ def render_page(
     static_url: str,
     handoff: Button | None = None,
     embedded: bool = False,
+    alerts: tuple[Alert, ...] | list[Alert] = (),
 ) -> str:
     """The page in `language` (fr or en), with the City's numbers from city_facts.yml; `handoff`: the "talk to a
     person" button it keeps on screen; `embedded`: in the launcher's panel, whose header shows the title and the
-    emergency numbers."""
+    emergency numbers; `alerts`: the staff alerts running now, under the emergency numbers."""
     texts = load_page_text()
     return (
         _templates()
@@ -159,6 +163,7 @@ def render_page(
             theme=static_url.removesuffix("/static") + "/theme.css",
             handoff=handoff,
             embedded=embedded,
+            alerts=alerts,
             socket_path=channel.socketio_path,
             user_event=channel.user_message_evt,
             bot_event=channel.bot_message_evt,
@@ -267,6 +272,12 @@ class WebChatInput(SocketIOInput):
         the allowed ones. (python-engineio, given a list, accepts only the list: the page itself was refused.)"""
         return origin in self.allowed_origins or origin in own_origins(request_env)
 
+    @staticmethod
+    def _running_alerts(turns: GuardedTurns) -> list[Alert]:
+        """The staff alerts running now, from the tracker store's database (none without one)."""
+        store = redacting_store(turns.agent)
+        return active.running(store.engine) if store is not None else []
+
     def _nlg(self, turns: GuardedTurns) -> RendersResponses | None:
         nlg = getattr(turns.agent, "nlg", None)
         return nlg if hasattr(nlg, "render") else None
@@ -291,7 +302,8 @@ class WebChatInput(SocketIOInput):
             handoff = handoff_button(nlg, language, self.name()) if nlg else None
             embedded = request.args.get("embed") == "1"
             try:
-                html = render_page(language, self, f"{request.path.rstrip('/')}/static", handoff, embedded)
+                static = f"{request.path.rstrip('/')}/static"
+                html = render_page(language, self, static, handoff, embedded, self._running_alerts(turns))
             except PAGE_ERRORS:
                 logger.exception("The web chat page could not be rendered: check webchat/page_text.yml and templates/.")
                 return response.text(unavailable_text(), status=503, headers={"Retry-After": "60"})

@@ -26,6 +26,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from pointe_claire.alerts import active, notice
 from pointe_claire.channels.conversation_ids import X, raw_id
 from pointe_claire.channels.env_settings import Unconfigured, from_environment, keys_from_environment, platform_webhook
 from pointe_claire.channels.public_reply import PARAGRAPH, plan_public_answer
@@ -35,7 +36,16 @@ from pointe_claire.channels.staff_delivery import offer_delivery
 from pointe_claire.channels.untrusted_input import MalformedBody, json_body, signature_matches, signature_refusal
 from pointe_claire.channels.x_api import DEFAULT_API_BASE_URL, RetryPolicy, XApi, XKeys
 from pointe_claire.channels.x_events import DIRECT, XMessage, messages_to_answer
-from pointe_claire.names import BILINGUAL_PARTS_KEY, EMERGENCY_INTENTS, LANGUAGE_SLOT, LANGUAGES
+from pointe_claire.names import (
+    ALERTS_KEY,
+    BILINGUAL_PARTS_KEY,
+    EMERGENCY_INTENTS,
+    LANGUAGE_SLOT,
+    LANGUAGES,
+    PRIVATE,
+    PUBLIC,
+    X_VISIBILITY_KEY,
+)
 from pointe_claire.text_normalization import resident_text
 
 logger = logging.getLogger(__name__)
@@ -102,6 +112,14 @@ def _may_be_an_emergency(tracker: DialogueStateTracker | None) -> bool:
     if tracker is None:
         return True
     return tracker.latest_message is not None and tracker.latest_message.intent.get("name") in EMERGENCY_INTENTS
+
+
+def _alert_short_forms(tracker: DialogueStateTracker | None) -> dict[str, str] | None:
+    """The short forms, by language, of the running alerts the resident's post matched (the reply generator leaves
+    them out of a public post's answer: they go in whole, within the length limit)."""
+    message = tracker.latest_message if tracker else None
+    alerts = active.recent((message.parse_data or {}).get(ALERTS_KEY)) if message else []
+    return {code: notice.short(alerts, code) for code in LANGUAGES} if alerts else None
 
 
 class XInput(InputChannel):
@@ -229,7 +247,7 @@ class XInput(InputChannel):
                 collector,
                 conversation,
                 input_channel=self.name(),
-                metadata={"channel": self.name(), "x_visibility": "private" if message.kind == DIRECT else "public"},
+                metadata={"channel": self.name(), X_VISIBILITY_KEY: PRIVATE if message.kind == DIRECT else PUBLIC},
             ),
         )
         answers = [str(m["text"]) for m in collector.messages if m.get("text")]
@@ -247,6 +265,7 @@ class XInput(InputChannel):
             language,
             emergency=_may_be_an_emergency(tracker),
             parts=collector.bilingual_parts,
+            alert=_alert_short_forms(tracker),
         )
         last = await self._thread(str(message.tweet_id), plan.public)
         if plan.direct and not await self.api.send_direct_message(message.user_id, plan.direct):

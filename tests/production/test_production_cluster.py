@@ -13,15 +13,19 @@ import threading
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from pathlib import Path
 
 import pytest
 
+from bench.review_app import PASSWORD, review_environment, review_server, run_cli
 from pointe_claire.city_facts import load_city_facts
 from pointe_claire.language import LinguaIdentifier
 from review.conversations import conversation_events, tracker_engine, transcript
+from scripts.browser import chromium_missing, headless_chromium
 from scripts.cluster import Cluster
 from scripts.servers import Assistant, http
+from tests.production import alert_browser
 from tests.production.support import TOKEN, Databases
 
 FACTS = load_city_facts().variables
@@ -266,6 +270,81 @@ def test_a_burst_of_500_conversations_through_the_load_balancer_is_answered_and_
             sender,
             sequence,
         )
+
+
+# --- a staff alert published in the review app, seen by every instance (issue 17 item 1) ---------------------------
+
+ALERT_FIELDS = {
+    "title_fr": "Avis d'ébullition",
+    "title_en": "Boil-water notice",
+    "text_fr": "Faites bouillir l'eau du robinet une minute avant de la boire.",
+    "text_en": "Boil tap water for one minute before drinking it.",
+    "phrases_fr": "eau ...3 potable|buvable",
+    "phrases_en": "water ...3 safe|drinkable",
+    "starts_at": "2026-11-27T17:00",  # the instances' clock is frozen at 17:45 (production_environment)
+    "ends_at": "2026-11-27T20:00",
+}
+ALERT_MESSAGES = {"fr": "Est-ce que l'eau du robinet est potable?", "en": "Is the tap water safe to drink?"}
+ALERT_OPENINGS = {"fr": "Avis de la Ville – Avis d'ébullition : ", "en": "City notice – Boil-water notice: "}
+
+
+def _opens_with_alert(instance: Assistant, language: str) -> bool:
+    status, replies = post(instance.base_url, new_sender(), ALERT_MESSAGES[language])
+    return status == 200 and bool(replies) and replies[0].get("text", "").startswith(ALERT_OPENINGS[language])
+
+
+def _alert_shown_is(expected: bool, instance: Assistant, language: str) -> bool:
+    return _opens_with_alert(instance, language) == expected
+
+
+def _seconds_until_every_instance(cluster: Cluster, since: float, answers_with_alert: bool) -> dict[str, float | None]:
+    """Seconds from `since` until each instance, in each language, answers with (or without) the alert."""
+    return {
+        f"instance {index} {language}": alert_browser.seconds_after(
+            since, partial(_alert_shown_is, answers_with_alert, instance, language), timeout=5.0
+        )
+        for index, instance in enumerate(cluster.instances)
+        for language in ALERT_MESSAGES
+    }
+
+
+def test_an_alert_published_in_the_review_app_is_answered_by_every_instance_within_5_s_until_its_end(
+    cluster: Cluster, production_environment: Databases, tmp_path: Path
+):
+    reason = chromium_missing()
+    if reason and not os.environ.get("CI"):
+        pytest.skip(reason)
+    review_url = f"sqlite:///{tmp_path / 'review.db'}"
+    environment = review_environment(production_environment.url, review_url)
+    created = run_cli(environment, "users", "add", "ana", "--role", "admin", "--password-stdin", stdin=PASSWORD + "\n")
+    assert created.returncode == 0, created.stderr
+    before = {language: post(cluster.url, new_sender(), message)[1] for language, message in ALERT_MESSAGES.items()}
+    assert not any(_opens_with_alert(instance, "fr") for instance in cluster.instances)
+    with review_server(production_environment.url, review_url, tmp_path) as site, headless_chromium("fr") as driver:
+        alert_browser.log_in(driver, site.base_url, "ana")
+        alert_browser.fill_and_submit(driver, ALERT_FIELDS)
+        seen = _seconds_until_every_instance(cluster, time.monotonic(), answers_with_alert=True)
+        assert all(delay is not None for delay in seen.values()), seen
+        # The usual answer follows the alert; a question about something else is answered as before.
+        status, replies = post(cluster.instances[0].base_url, new_sender(), ALERT_MESSAGES["en"])
+        assert status == 200 and text_of(replies).endswith(text_of(before["en"]).split("\n")[-1])
+        for instance in cluster.instances:
+            unrelated = post(instance.base_url, new_sender(), "Quand ouvre la piscine?")[1]
+            assert "Avis de la Ville" not in text_of(unrelated) and unrelated
+            page = http("GET", f"{instance.base_url}/webhooks/webchat/?lang=en", None, {})[1].decode("utf-8")
+            assert 'id="alerts"' in page and "Boil-water notice" in page
+            # An emergency during the alert: the emergency numbers first, then the alert.
+            fire = text_of(
+                post(instance.base_url, new_sender(), "Il y a un feu dans la maison, l'eau est-elle potable?")[1]
+            )
+            assert "9-1-1" in fire and fire.index("9-1-1") < fire.index("Avis de la Ville")
+        # The end time moved to the instances' present: every instance stops within 5 s.
+        alert_browser.fill_and_submit(driver, {"ends_at": "2026-11-27T17:45"})
+        gone = _seconds_until_every_instance(cluster, time.monotonic(), answers_with_alert=False)
+        assert all(delay is not None for delay in gone.values()), gone
+        page = http("GET", f"{cluster.instances[1].base_url}/webhooks/webchat/?lang=fr", None, {})[1].decode("utf-8")
+        assert 'id="alerts"' not in page
+    print(f"alert seen (s): {seen}; ended (s): {gone}")
 
 
 # --- an instance killed under load (last: the cluster is left with one instance) ------------------------------
