@@ -17,6 +17,7 @@ from contextlib import asynccontextmanager
 from typing import Any, TypeVar
 
 import redis
+import redis.asyncio
 from rasa.core.lock import TicketLock
 from rasa.core.lock_store import LOCK_LIFETIME, LockError, LockStore
 from rasa.utils.endpoints import EndpointConfig
@@ -33,6 +34,7 @@ POLL_SECONDS = 0.02
 SOCKET_TIMEOUT_SECONDS = 5.0
 # A lock left behind by a killed instance disappears from Redis on its own after this long.
 KEY_EXPIRY_SECONDS = 3600
+_CLIENT_OPTIONS = {"socket_timeout": SOCKET_TIMEOUT_SECONDS, "socket_connect_timeout": SOCKET_TIMEOUT_SECONDS}
 
 T = TypeVar("T")
 
@@ -43,9 +45,13 @@ def redis_client(variable: str = REDIS_URL_VARIABLE) -> redis.Redis | None:
     if not url:
         return None
     # redis-py reconnects by itself on the next command after Redis returns: nothing to do for recovery.
-    return redis.Redis.from_url(
-        url, socket_timeout=SOCKET_TIMEOUT_SECONDS, socket_connect_timeout=SOCKET_TIMEOUT_SECONDS
-    )
+    return redis.Redis.from_url(url, **_CLIENT_OPTIONS)
+
+
+def async_redis_client(variable: str = REDIS_URL_VARIABLE) -> redis.asyncio.Redis | None:
+    """The same for the event loop (the staff replies' pub/sub, `pointe_claire.channels.staff_relay`)."""
+    url = settings.text(variable)
+    return redis.asyncio.Redis.from_url(url, **_CLIENT_OPTIONS) if url else None
 
 
 class ConversationLockStore(LockStore):

@@ -25,6 +25,7 @@ from review.flags import (
     message_flags,
     slot_flags,
 )
+from review.i18n import reply_reason
 
 MONTREAL = ZoneInfo("America/Montreal")
 # Actions every turn runs: left out of the transcript, where they would only hide the ones that matter.
@@ -158,6 +159,7 @@ class Turn:
     flags: list[Flag] = field(default_factory=list)
     by: str | None = None  # a staff reply's author; a resident message's take-over holder (the assistant silent)
     delivered: bool = True  # a staff reply: whether the resident's channel took it
+    reason: str = ""  # a staff reply not delivered: why, when the channel said (reply_reason)
 
 
 @dataclass
@@ -234,6 +236,7 @@ def bot_turn(event_id: int, at: datetime, data: Mapping[str, Any]) -> Turn:
         text,
         by=str(reply.get("by") or "?"),
         delivered=reply.get("delivered") is not False,
+        reason=reply_reason(reply.get("reason")),
     )
 
 

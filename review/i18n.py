@@ -275,6 +275,18 @@ STRINGS: Mapping[str, tuple[str, str]] = {
         "Réponse conservée : l'appelant REST la relève.",
         "Reply kept: the REST caller fetches it.",
     ),
+    # Why a channel refused a reply (`reply_reason`, pointe_claire/channels/staff_delivery.py Undeliverable): the
+    # outcome, then the transcript's.
+    "reply_reason_messenger_window_closed": (
+        "Réponse conservée, mais non envoyée : Messenger refuse toute réponse plus de 7 jours après le dernier "
+        "message du résident (il doit écrire de nouveau).",
+        "Reply kept but not sent: Messenger refuses any reply more than 7 days after the resident's last message "
+        "(they must write again).",
+    ),
+    "not_delivered_messenger_window_closed": (
+        "plus de 7 jours après le dernier message du résident (Messenger)",
+        "over 7 days after the resident's last message (Messenger)",
+    ),
     "staff_member": ("Personnel", "Staff"),
     "not_delivered": ("non remise", "not delivered"),
     "held_message": (
@@ -537,6 +549,12 @@ INTENT_LABELS: Mapping[str, tuple[str, str]] = {
     "advertising_or_spam": ("Publicité ou pourriel", "Advertising or spam"),
     "nlu_fallback": ("Non compris", "Not understood"),
 }
+
+
+def reply_reason(value: Any) -> str:
+    """A refused staff reply's reason (the assistant's staff endpoint gives it, `Undeliverable`) that staff have
+    words for; "" for none or one unknown here."""
+    return value if isinstance(value, str) and f"reply_reason_{value}" in STRINGS else ""
 
 
 def choose_language(cookie: str | None, accept_language: str | None) -> str:

@@ -10,6 +10,8 @@ are `facebook:<page-scoped id>` (`conversation_ids`); a message id (`mid`) Meta 
 (`seen_events`); a like, an attachment, a location and Get Started get an answer of their own, in the
 conversation's language (lexicons/channel_texts.yml); the verification echoes only a challenge shaped as Meta's.
 An answer is one Messenger message, its French and English paragraphs together (Rasa sends one per paragraph).
+A staff member's reply from the review app goes out as Meta allows by the time since the resident's last message
+(the tracker's): a response within 24 hours, tagged HUMAN_AGENT up to 7 days, not at all after (staff are told).
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ import hmac
 import logging
 import re
 from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from rasa.core.agent import Agent
@@ -31,6 +35,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from pointe_claire import clock
 from pointe_claire.channels.conversation_ids import FACEBOOK, conversation_id, raw_id
 from pointe_claire.channels.env_settings import Unconfigured, from_environment, keys_from_environment, platform_webhook
 from pointe_claire.channels.messenger_events import (
@@ -45,7 +50,7 @@ from pointe_claire.channels.messenger_events import (
 from pointe_claire.channels.public_reply import PARAGRAPH, default_texts
 from pointe_claire.channels.reply_guard import GuardedTurns
 from pointe_claire.channels.seen_events import SeenEvents
-from pointe_claire.channels.staff_delivery import offer_delivery
+from pointe_claire.channels.staff_delivery import StaffReply, Undeliverable, offer_delivery
 from pointe_claire.channels.untrusted_input import MalformedBody, json_body, signature_matches, signature_refusal
 from pointe_claire.nlg import LANGUAGE_SLOT
 from pointe_claire.text_normalization import resident_text
@@ -99,11 +104,41 @@ def hub_signature_valid(app_secret: str, body: bytes, headers: Mapping[str, str]
     return False
 
 
+@dataclass(frozen=True)
+class MessagingType:
+    """How the Send API is told why a message is sent: Meta refuses a message outside the window its type allows."""
+
+    name: str
+    tag: str | None = None
+
+
+# An answer, or any message within 24 hours of the resident's last message.
+RESPONSE = MessagingType("RESPONSE")
+# A person's reply from 24 hours to 7 days after it (the app needs Meta's `human_agent` permission, docs/channels.md).
+HUMAN_AGENT = MessagingType("MESSAGE_TAG", "HUMAN_AGENT")
+STANDARD_WINDOW = timedelta(hours=24)
+HUMAN_AGENT_WINDOW = timedelta(days=7)
+# Why a staff reply was not sent after that (the review app explains it: review/i18n.py `reply_reason_<reason>`).
+MESSENGER_WINDOW_CLOSED = "messenger_window_closed"
+
+
+def staff_messaging_type(resident_wrote_at: float | None, now: datetime) -> MessagingType | None:
+    """How a staff member's reply may be sent `now`: RESPONSE within 24 hours of the resident's last message,
+    HUMAN_AGENT up to 7 days after it; None after that (or when the resident never wrote): Meta would refuse it."""
+    if resident_wrote_at is None:
+        return None
+    age = now - datetime.fromtimestamp(resident_wrote_at, timezone.utc)
+    if age <= STANDARD_WINDOW:
+        return RESPONSE
+    return HUMAN_AGENT if age <= HUMAN_AGENT_WINDOW else None
+
+
 class _GraphBot(MessengerBot):
     """Rasa's Messenger output, calling the Graph API in a worker thread with a timeout; never raises."""
 
-    def __init__(self, messenger_client: Any) -> None:
+    def __init__(self, messenger_client: Any, messaging_type: MessagingType = RESPONSE) -> None:
         super().__init__(messenger_client)
+        self.messaging_type = messaging_type
         self.delivered = 0  # what the Graph API accepted: the reply guard counts this, not the attempts
 
     async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
@@ -114,7 +149,11 @@ class _GraphBot(MessengerBot):
         recipient_id = raw_id(FACEBOOK, recipient_id)
         try:
             answer = self.messenger_client.send(
-                element.to_dict(), recipient_id, "RESPONSE", timeout=GRAPH_TIMEOUT_SECONDS
+                element.to_dict(),
+                recipient_id,
+                self.messaging_type.name,
+                timeout=GRAPH_TIMEOUT_SECONDS,
+                tag=self.messaging_type.tag,
             )
         except Exception as error:  # the Graph API unreachable: logged (no traceback: it holds the token), carry on
             logger.error(
@@ -365,17 +404,21 @@ class FacebookMessengerInput(FacebookInput):
 
         return webhook
 
-    async def _staff_delivery(self, conversation: str, text: str, language: str | None) -> bool:
-        """A staff member's reply through the Send API; True once the Graph API accepted every part."""
+    async def _staff_delivery(self, reply: StaffReply) -> bool:
+        """A staff member's reply through the Send API, as Meta allows it by the time since the resident's last
+        message (`staff_messaging_type`; after 7 days, Undeliverable); True once the Graph API accepted every part."""
         if self.unconfigured:
             return False
-        bot = self.get_output_channel()
-        await bot.send_text_message(conversation, text)
-        return bot.delivered == len(messenger_messages(text))
+        messaging_type = staff_messaging_type(reply.resident_wrote_at, clock.now())
+        if messaging_type is None:
+            raise Undeliverable(MESSENGER_WINDOW_CLOSED)
+        bot = self.get_output_channel(messaging_type)
+        await bot.send_text_message(reply.conversation, reply.text)
+        return bot.delivered == len(messenger_messages(reply.text))
 
-    def get_output_channel(self) -> _GraphBot:
+    def get_output_channel(self, messaging_type: MessagingType = RESPONSE) -> _GraphBot:
         client = _Messenger(self.fb_access_token, _no_handler, self.graph_url, self._turns, None, self._seen).client
-        return _GraphBot(client)
+        return _GraphBot(client, messaging_type)
 
 
 async def _no_handler(message: UserMessage) -> None:

@@ -8,10 +8,10 @@ POST /webhooks/staff/handback  {"conversation", "staff"}
 Each call needs `Authorization: Bearer <ASSISTANT_STAFF_TOKEN>` (unset: 503, the endpoint is off). Why an endpoint
 of the assistant and not a row the review app writes: the review app never writes the tracker store, and the one
 process that can reach a web chat resident is a Rasa instance (the page's socket.io session). Behind the load
-balancer any instance may take the call: the conversation and take-over live in the shared database, and X and
-Messenger are reached from anywhere. A web chat page is reached only from the instance it is connected to (not yet
-across instances: the reply is stored and marked "not delivered", docs/review-app.md). The staff member learns at
-once whether the resident's channel took the reply.
+balancer any instance may take the call: the conversation and take-over live in the shared database, X and
+Messenger are reached from anywhere, and a web chat page connected to another instance through Redis
+(`staff_relay`). The staff member learns at once whether the resident's channel took the reply, and why not when
+the channel says (Messenger, 7 days after the resident's last message).
 """
 
 from __future__ import annotations
@@ -23,14 +23,15 @@ from typing import Any
 
 from rasa.core.agent import Agent
 from rasa.core.channels.channel import InputChannel, UserMessage
-from rasa.shared.core.events import BotUttered
+from rasa.shared.core.events import BotUttered, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from pointe_claire import takeover
 from pointe_claire.channels.env_settings import Unconfigured, from_environment
-from pointe_claire.channels.staff_delivery import StaffDeliveries
+from pointe_claire.channels.staff_delivery import StaffDeliveries, StaffReply
 from pointe_claire.channels.untrusted_input import MalformedBody, json_body, signature_matches
 from pointe_claire.names import LANGUAGE_SLOT, MAX_STAFF_REPLY_CHARACTERS, STAFF_REPLY_KEY
 from pointe_claire.text_normalization import has_visible_text, strip_control_characters
@@ -87,12 +88,19 @@ def _store_and_agent(request: Request) -> tuple[Agent, RedactingSQLTrackerStore]
     return agent, store
 
 
-async def _existing(agent: Agent, conversation: str) -> Any:
+async def _existing(agent: Agent, conversation: str) -> DialogueStateTracker:
     """The stored conversation; a 404 when there is none (staff answer residents who wrote, never a new id)."""
     tracker = await agent.tracker_store.retrieve(conversation) if agent.tracker_store else None
     if tracker is None or not tracker.events:
         raise Refused(404, "No such conversation.", "Conversation introuvable.")
     return tracker
+
+
+def resident_wrote_at(tracker: DialogueStateTracker) -> float | None:
+    """When the resident last wrote (the last user event, held or answered, a restart's too); None when they never
+    did."""
+    last = next((event for event in reversed(tracker.events) if isinstance(event, UserUttered)), None)
+    return float(last.timestamp) if last is not None else None
 
 
 def held_answer(held: takeover.TakeOver | None) -> dict[str, Any]:
@@ -157,13 +165,17 @@ class StaffInput(InputChannel):
         conversation, staff_name = _conversation_and_staff(payload)
         text = _text_field(payload, "text", MAX_STAFF_REPLY_CHARACTERS)
         agent, store = _store_and_agent(request)
-        language = (await _existing(agent, conversation)).get_slot(LANGUAGE_SLOT)
+        stored = await _existing(agent, conversation)
+        language = stored.get_slot(LANGUAGE_SLOT)
         deliveries = StaffDeliveries.of(request.app)
         channel = deliveries.channel_for(conversation)
-        outcome = STORED_FOR_POLLING
+        outcome, reason = STORED_FOR_POLLING, None
         if channel is not None:
-            outcome = SENT if await deliveries.deliver(conversation, text, language) else NOT_DELIVERED
+            delivery = await deliveries.deliver(StaffReply(conversation, text, language, resident_wrote_at(stored)))
+            outcome, reason = (SENT if delivery.delivered else NOT_DELIVERED), delivery.reason
         record = {"by": staff_name, "at": time.time(), "delivered": outcome == SENT, "channel": channel or "rest"}
+        if reason:
+            record["reason"] = reason
         async with agent.lock_store.lock(conversation):
             tracker = await _existing(agent, conversation)
             tracker.update(BotUttered(text, metadata={STAFF_REPLY_KEY: record}))
@@ -173,7 +185,8 @@ class StaffInput(InputChannel):
             held = None
         else:
             held = takeover.take_over(store.engine, conversation, staff_name)
-        return {"outcome": outcome, "channel": channel or "rest", "language": language, **held_answer(held)}
+        answer = {"outcome": outcome, "channel": channel or "rest", "language": language, **held_answer(held)}
+        return {**answer, "reason": reason} if reason else answer
 
     async def _take_over(self, request: Request, payload: Mapping[str, Any]) -> dict[str, Any]:
         conversation, staff_name = _conversation_and_staff(payload)

@@ -36,7 +36,7 @@ from pointe_claire.channels.conversation_ids import WEBCHAT, conversation_id, ra
 from pointe_claire.channels.env_settings import from_environment
 from pointe_claire.channels.reply_guard import GuardedTurns
 from pointe_claire.channels.rest import MAX_MESSAGE_CHARACTERS
-from pointe_claire.channels.staff_delivery import Deliver, offer_delivery
+from pointe_claire.channels.staff_delivery import Deliver, StaffReply, offer_delivery
 from pointe_claire.channels.untrusted_input import MAX_JSON_DEPTH, nesting_depth
 from pointe_claire.channels.webchat_buttons import (
     Button,
@@ -291,7 +291,7 @@ class WebChatInput(SocketIOInput):
         webchat.static("/static", str(DIST), name="webchat_static")
         turns = GuardedTurns(on_new_message)
         turns.attach(webchat)
-        offer_delivery(webchat, self.name(), self._staff_delivery(sio))
+        offer_delivery(webchat, self.name(), self._staff_delivery(sio), relayed=True)
         colours = load_colours(WIDGET)  # read once: staff restart the assistant after editing widget.yml
 
         @webchat.route("/", methods=["GET"])
@@ -370,12 +370,18 @@ class WebChatInput(SocketIOInput):
 
     def _staff_delivery(self, sio: AsyncServer) -> Deliver:
         """A staff member's reply, pushed to the resident's open page (the session's room), which shows it as the
-        City's staff's. Delivered when a page of the session is open on this instance; a page closed meanwhile does
-        not get it (the conversation keeps it for staff)."""
+        City's staff's. Delivered when a page of the session is open on this instance (with several instances, the
+        relay asks each, `staff_relay`); a page closed meanwhile does not get it (the conversation keeps it for
+        staff)."""
 
-        async def deliver(conversation: str, text: str, language: str | None) -> bool:
-            message = {"text": text, STAFF_MESSAGE_KEY: True, **({"lang": language} if language in LANGUAGES else {})}
-            room = raw_id(WEBCHAT, conversation)
+        async def deliver(reply: StaffReply) -> bool:
+            language = reply.language
+            message = {
+                "text": reply.text,
+                STAFF_MESSAGE_KEY: True,
+                **({"lang": language} if language in LANGUAGES else {}),
+            }
+            room = raw_id(WEBCHAT, reply.conversation)
             if not any(True for _ in sio.manager.get_participants(self.namespace or "/", room)):
                 return False
             await sio.emit(self.bot_message_evt, message, room=room, namespace=self.namespace)

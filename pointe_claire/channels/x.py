@@ -32,7 +32,7 @@ from pointe_claire.channels.env_settings import Unconfigured, from_environment, 
 from pointe_claire.channels.public_reply import PARAGRAPH, plan_public_answer
 from pointe_claire.channels.reply_guard import GuardedTurns
 from pointe_claire.channels.seen_events import SeenEvents
-from pointe_claire.channels.staff_delivery import offer_delivery
+from pointe_claire.channels.staff_delivery import StaffReply, offer_delivery
 from pointe_claire.channels.untrusted_input import MalformedBody, json_body, signature_matches, signature_refusal
 from pointe_claire.channels.x_api import DEFAULT_API_BASE_URL, RetryPolicy, XApi, XKeys
 from pointe_claire.channels.x_events import DIRECT, XMessage, messages_to_answer
@@ -222,11 +222,11 @@ class XInput(InputChannel):
 
         return webhook
 
-    async def _staff_delivery(self, conversation: str, text: str, language: str | None) -> bool:
+    async def _staff_delivery(self, reply: StaffReply) -> bool:
         """A staff member's reply, by direct message, for a public conversation too: a person's follow-up may hold
         what is not for a public thread."""
-        user_id = raw_id(X, conversation).rpartition(":")[2]
-        return not self.unconfigured and user_id.isdigit() and await self.api.send_direct_message(user_id, text)
+        user_id = raw_id(X, reply.conversation).rpartition(":")[2]
+        return not self.unconfigured and user_id.isdigit() and await self.api.send_direct_message(user_id, reply.text)
 
     async def _answer_all(self, messages: list[XMessage], turns: GuardedTurns, agent: Agent) -> None:
         for message in messages:

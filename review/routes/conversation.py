@@ -22,6 +22,7 @@ from pointe_claire.names import MAX_STAFF_REPLY_CHARACTERS
 from review import audit, auth, exports, staff, triage
 from review.conversations import conversation_events, transcript
 from review.flags import HANDOFF
+from review.i18n import reply_reason
 from review.inbox import conversation_row
 from review.reply_facts import facts_for
 from review.settings import PROJECT_ROOT
@@ -88,6 +89,7 @@ async def conversation(request: Request) -> HTTPResponse:
         takeover_held=current_takeover(site, sender_id),
         facts=facts_for(read.language or row.language),
         reply_outcome=str(request.args.get("reply") or "")[:20],
+        reply_reason=reply_reason(request.args.get("reason")),
         max_reply=MAX_STAFF_REPLY_CHARACTERS,
     )
 

@@ -22,6 +22,7 @@ from pointe_claire.names import (
 from pointe_claire.text_normalization import has_visible_text
 from review import auth, staff
 from review.assistant_link import AssistantRefused, call
+from review.i18n import reply_reason
 from review.inbox import Row, conversation_row
 from review.reply_facts import with_facts
 from review.routes.conversation import conversation_url
@@ -80,7 +81,8 @@ async def reply(request: Request) -> HTTPResponse:
         staff.log_change(site.review, sender_id, "handed_back", "", user.name)
     else:
         staff.assign(site.review, sender_id, user.name, user.name)
-    return _back_to(request, sender_id, reply=outcome)
+    reason = reply_reason(answer.get("reason"))
+    return _back_to(request, sender_id, reply=outcome, **({"reason": reason} if reason else {}))
 
 
 async def _hold_or_release(request: Request, path: str, change: str, assign: bool) -> HTTPResponse:

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 import redis
 
+from pointe_claire.lock_store import KEY_PREFIX_VARIABLE, REDIS_URL_VARIABLE
 from scripts.servers import Assistant, running_assistant
 from tests.channels.standins import StandInApi, graph_answer, x_answer
 from tests.conftest import FROZEN_TIME
@@ -108,3 +109,11 @@ def local_redis() -> Iterator[tuple[redis.Redis, str]]:
         keys = client.keys(f"{prefix}:*")
         if keys:
             client.delete(*keys)
+
+
+@pytest.fixture
+def redis_environment(local_redis: tuple[redis.Redis, str], monkeypatch: pytest.MonkeyPatch) -> tuple[redis.Redis, str]:
+    """`local_redis`, named by the environment as in production (ASSISTANT_REDIS_URL and the key prefix)."""
+    monkeypatch.setenv(REDIS_URL_VARIABLE, "redis://127.0.0.1:6379/0")
+    monkeypatch.setenv(KEY_PREFIX_VARIABLE, local_redis[1])
+    return local_redis

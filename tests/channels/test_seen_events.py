@@ -10,7 +10,7 @@ import redis
 
 from pointe_claire.channels.conversation_ids import FACEBOOK, X
 from pointe_claire.channels.seen_events import SeenEvents
-from pointe_claire.lock_store import KEY_PREFIX_VARIABLE, REDIS_URL_VARIABLE
+from pointe_claire.lock_store import REDIS_URL_VARIABLE
 from scripts.servers import free_port
 
 
@@ -44,11 +44,8 @@ def test_each_channel_has_its_own_ids_in_redis(local_redis: tuple[redis.Redis, s
 
 
 def test_for_channel_uses_the_lock_stores_redis_when_its_url_is_set(
-    local_redis: tuple[redis.Redis, str], monkeypatch: pytest.MonkeyPatch
+    redis_environment: tuple[redis.Redis, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    client, prefix = local_redis
-    monkeypatch.setenv(REDIS_URL_VARIABLE, "redis://127.0.0.1:6379/0")
-    monkeypatch.setenv(KEY_PREFIX_VARIABLE, prefix)
     assert SeenEvents.for_channel(FACEBOOK).first_time("m_abc")
     assert not SeenEvents.for_channel(FACEBOOK).first_time("m_abc")  # another instance
     monkeypatch.delenv(REDIS_URL_VARIABLE)

@@ -3,15 +3,18 @@ serve`) replies to residents of the web chat (the reply appears in the resident'
 X's stand-in) and Messenger (a Send API call at the Graph stand-in), through the real assistant's staff endpoint;
 the reply is stored in the conversation as the staff member's, and axe-core finds nothing on either page. While
 staff hold a conversation the assistant does not answer an ordinary message but still answers an emergency with the
-numbers; handing back makes it answer again.
+numbers; handing back makes it answer again. A Messenger reply goes out as Meta allows by the time since the
+resident's last message (the assistant's clock frozen at FROZEN_TIME): a response, the HUMAN_AGENT tag, or not at all.
 """
 
 from __future__ import annotations
 
 import json
+import random
 import sqlite3
 import time
 from collections.abc import Callable, Iterator
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -21,16 +24,18 @@ from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support.ui import WebDriverWait
 
+from bench import review_app
 from bench.review_app import PASSWORD, ReviewServer, review_environment, review_server, run_cli
 from review import store
 from scripts.browser import chromium_missing, headless_chromium
 from scripts.servers import Assistant, environment
 from tests.channels.conftest import STAFF_TOKEN
-from tests.channels.standins import StandInApi
+from tests.channels.standins import Recorded, StandInApi
 from tests.channels.test_facebook_channel import _texts_to, delivery, post_delivery
 from tests.channels.test_webchat import bot_messages, focus_message_field_with_keyboard, open_chat, say
 from tests.channels.test_webchat_doors import run_axe
 from tests.channels.test_x_channel import _dm_to, direct_message, post_event
+from tests.conftest import FROZEN_TIME
 
 STAFF = "claire"
 
@@ -247,3 +252,59 @@ def test_a_messenger_conversation_taken_over_gets_the_staff_reply_at_the_graph_a
         ("handed_back", "", STAFF),
     ]
     assert "held_by_staff" not in (stored_events(channels_assistant, conversation, "user")[-1].get("metadata") or {})
+
+
+def _messenger_conversation_written_at(assistant: Assistant, user_id: str, hours_ago: float) -> str:
+    """A French Messenger conversation whose resident last wrote `hours_ago` before the assistant's frozen clock,
+    an answer of the assistant after it (it does not reopen Meta's window: only the resident's message does)."""
+    conversation = f"facebook:{user_id}"
+    last = datetime.fromisoformat(FROZEN_TIME).timestamp() - hours_ago * 3600
+    message = review_app.resident_message(last, "Le nid-de-poule est toujours là", "report_problem", "fr")
+    message["input_channel"] = "facebook"
+    answer = {"event": "bot", "timestamp": last + 600, "text": "Merci, c'est noté.", "data": {}, "metadata": {}}
+    events = [review_app.slot_event(last - 60, "language", "fr"), message, answer]
+    review_app.write_events(f"sqlite:///{assistant.tracker_db}", conversation, events)
+    return conversation
+
+
+def _sent_to(graph_api: StandInApi, user_id: str) -> list[Recorded]:
+    return graph_api.received(lambda r: isinstance(r.body, dict) and r.body.get("recipient", {}).get("id") == user_id)
+
+
+def test_a_messenger_reply_is_a_response_within_24_hours_and_tagged_human_agent_up_to_7_days(
+    channels_assistant: Assistant, site: ReviewServer, staff_browser: WebDriver, graph_api: StandInApi
+) -> None:
+    reply = "Bonjour, ici Claire de la Ville : une équipe passera cette semaine."
+    sent_as = {}
+    for hours_ago in (2, 48, 6.9 * 24):
+        resident = str(random.randrange(10**17, 10**18))
+        conversation = _messenger_conversation_written_at(channels_assistant, resident, hours_ago)
+        outcome = reply_from_the_inbox(staff_browser, site, conversation, reply, hand_back=True)
+        assert outcome == "Réponse envoyée au résident."
+        (sent,) = _sent_to(graph_api, resident)
+        assert sent.body["message"]["text"] == reply and sent.status == 200
+        sent_as[hours_ago] = (sent.body["messaging_type"], sent.body.get("tag"))
+    assert sent_as == {
+        2: ("RESPONSE", None),
+        48: ("MESSAGE_TAG", "HUMAN_AGENT"),
+        6.9 * 24: ("MESSAGE_TAG", "HUMAN_AGENT"),
+    }
+
+
+def test_a_messenger_reply_8_days_after_the_residents_last_message_is_not_sent_and_staff_see_why(
+    channels_assistant: Assistant, site: ReviewServer, staff_browser: WebDriver, graph_api: StandInApi, user_id: str
+) -> None:
+    conversation = _messenger_conversation_written_at(channels_assistant, user_id, 8 * 24)
+    reply = "Bonjour, ici Claire de la Ville : une équipe passera cette semaine."
+    outcome = reply_from_the_inbox(staff_browser, site, conversation, reply, hand_back=True)
+    assert outcome == (
+        "Réponse conservée, mais non envoyée : Messenger refuse toute réponse plus de 7 jours après le dernier "
+        "message du résident (il doit écrire de nouveau)."
+    )
+    assert _sent_to(graph_api, user_id) == []  # nothing reached the Graph API: Meta would have refused it
+    (stored,) = staff_replies(channels_assistant, conversation)
+    assert stored["metadata"]["staff_reply"]["delivered"] is False
+    assert stored["metadata"]["staff_reply"]["reason"] == "messenger_window_closed"
+    # The transcript says why too, later, for whoever reads it.
+    turn = staff_browser.find_element(By.CSS_SELECTOR, ".turn.staff_member .staff-reply").text
+    assert "non remise : plus de 7 jours après le dernier message du résident (Messenger)" in turn

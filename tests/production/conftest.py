@@ -15,7 +15,7 @@ import pytest
 import redis
 
 from scripts.cluster import HAPROXY, Cluster, running_cluster
-from tests.production.support import REDIS_HOST, REDIS_PORT, TOKEN, Databases, admin, require_services
+from tests.production.support import REDIS_HOST, REDIS_PORT, STAFF_TOKEN, TOKEN, Databases, admin, require_services
 
 
 @pytest.fixture(scope="module")
@@ -42,6 +42,7 @@ def production_environment(databases: Databases) -> Iterator[Databases]:
         environment.setenv("ASSISTANT_REDIS_URL", databases.redis_url)
         environment.setenv("ASSISTANT_REDIS_KEY_PREFIX", databases.key_prefix)
         environment.setenv("RASA_API_TOKEN", TOKEN)
+        environment.setenv("ASSISTANT_STAFF_TOKEN", STAFF_TOKEN)
         environment.setenv("ASSISTANT_FROZEN_TIME", "2026-11-27T17:45:00-05:00")
         environment.setenv("SANIC_HOST", "127.0.0.1")
         yield databases

@@ -17,6 +17,7 @@ from scripts.servers import free_port
 POSTGRES_ADMIN = dict(host="127.0.0.1", port=5432, user="postgres", dbname="test")
 REDIS_HOST, REDIS_PORT = "127.0.0.1", 6379
 TOKEN = f"test-token-{os.getpid()}"
+STAFF_TOKEN = f"test-staff-token-{os.getpid()}"  # the staff endpoint's (ASSISTANT_STAFF_TOKEN)
 
 
 def _reachable(host: str, port: int) -> bool:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import queue
 import signal
 import threading
 import time
@@ -17,8 +18,10 @@ from functools import partial
 from pathlib import Path
 
 import pytest
+import socketio
 
 from bench.review_app import PASSWORD, review_environment, review_server, run_cli
+from pointe_claire.channels.staff_relay import ACK_TIMEOUT_SECONDS
 from pointe_claire.city_facts import load_city_facts
 from pointe_claire.language import LinguaIdentifier
 from review.conversations import conversation_events, tracker_engine, transcript
@@ -26,7 +29,7 @@ from scripts.browser import chromium_missing, headless_chromium
 from scripts.cluster import Cluster
 from scripts.servers import Assistant, http
 from tests.production import alert_browser
-from tests.production.support import TOKEN, Databases
+from tests.production.support import STAFF_TOKEN, TOKEN, Databases
 
 FACTS = load_city_facts().variables
 IDENTIFIER = LinguaIdentifier()
@@ -143,6 +146,72 @@ def test_the_review_app_reads_the_conversations_the_instances_stored_in_postgres
     assert [turn.text for turn in shown.resident_turns] == ["Bonjour, la piscine ouvre quand?", "ok merci"]
     assert shown.language == "fr"
     assert any(turn.speaker == "assistant" for turn in shown.turns)
+
+
+class WebChatPage:
+    """A resident's open web chat page, as a socket.io client connected to one instance (its own session)."""
+
+    def __init__(self, instance: Assistant) -> None:
+        self.session = uuid.uuid4().hex
+        self.received: queue.Queue[dict] = queue.Queue()
+        confirmed = threading.Event()
+        self.client = socketio.Client(reconnection=False)
+        self.client.on("bot_uttered", self.received.put)
+        self.client.on("session_confirm", lambda _session: confirmed.set())
+        self.client.connect(instance.base_url, transports=["websocket"], wait_timeout=10)
+        self.client.emit("session_request", {"session_id": self.session})
+        assert confirmed.wait(10), "no session_confirm"
+
+    @property
+    def conversation(self) -> str:
+        return f"webchat:{self.session}"
+
+    def say(self, text: str) -> None:
+        """Sends a message and waits for the assistant's first bubble."""
+        self.client.emit("user_uttered", {"message": text, "session_id": self.session})
+        self.received.get(timeout=60)
+
+    def staff_bubble(self, timeout: float) -> dict:
+        """The next bubble marked as the City's staff's (the assistant's other bubbles of the turn skipped)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            bubble = self.received.get(timeout=max(0.01, deadline - time.monotonic()))
+            if bubble.get("staff"):
+                return bubble
+
+
+def staff_reply(instance: Assistant, conversation: str, text: str) -> tuple[dict, float]:
+    """The staff endpoint's answer to a reply posted to this instance (as the review app does), and its seconds."""
+    body = json.dumps({"conversation": conversation, "staff": "claire", "text": text, "hand_back": True})
+    headers = {"Content-Type": "application/json", "Authorization": f"Bearer {STAFF_TOKEN}"}
+    started = time.monotonic()
+    status, answer = http("POST", f"{instance.base_url}/webhooks/staff/reply", body.encode("utf-8"), headers)
+    assert status == 200, answer
+    return json.loads(answer), time.monotonic() - started
+
+
+def test_a_staff_reply_taken_by_one_instance_reaches_the_web_chat_page_connected_to_the_other(
+    cluster: Cluster, production_environment: Databases
+):
+    first, second = cluster.instances
+    page = WebChatPage(first)
+    try:
+        page.say("Je veux parler à une personne")
+        reply = "Bonjour, ici Claire de la Ville. Votre demande est transmise aux Travaux publics."
+        answer, _seconds = staff_reply(second, page.conversation, reply)  # the review app's call, on the other one
+        assert answer["outcome"] == "sent"
+        assert page.staff_bubble(timeout=10) == {"text": reply, "staff": True, "lang": "fr"}
+    finally:
+        page.client.disconnect()
+    # The page closed: no instance holds the session, so the reply is kept, reported not delivered, within the wait.
+    answer, seconds = staff_reply(second, page.conversation, "Êtes-vous toujours là?")
+    assert answer["outcome"] == "not_delivered" and seconds < ACK_TIMEOUT_SECONDS + 2
+    bots = [
+        json.loads(data).get("metadata") or {}
+        for kind, data in production_environment.events(page.conversation)
+        if kind == "bot"
+    ]
+    assert [metadata["staff_reply"]["delivered"] for metadata in bots if "staff_reply" in metadata] == [True, False]
 
 
 def _turn_structure(databases: Databases, sender: str) -> list[str]:
