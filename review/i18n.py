@@ -187,6 +187,7 @@ STRINGS: Mapping[str, tuple[str, str]] = {
     "flag_emergency:any": ("Urgence (toute)", "Emergency (any)"),
     "flag_fallback": ("Non compris", "Not understood"),
     "flag_after_hours": ("Hors des heures d'ouverture", "After office hours"),
+    "flag_reply_not_delivered": ("Réponse refusée par la plateforme", "Reply refused by the platform"),
     "flag_netiquette": ("Nétiquette", "Netiquette"),
     "flag_netiquette:abuse": ("Nétiquette : propos injurieux", "Netiquette: abuse"),
     "flag_netiquette:political": ("Nétiquette : partisanerie politique", "Netiquette: partisan politics"),
