@@ -52,6 +52,16 @@ STAFF_REPLY_KEY = "staff_reply"
 # stayed silent unless it was an emergency): {"by": account name}.
 HELD_BY_STAFF_KEY = "held_by_staff"
 
+# Key of a stored resident message's metadata for a comment on a public platform (a Facebook Page comment): what the
+# moderation queue needs to find it and act on it; the netiquette rule is in the message's parse data
+# (NETIQUETTE_KEY). {"platform": "facebook", "comment_id", "post_id", "parent_id", "author_id", "permalink"}.
+PUBLIC_COMMENT_KEY = "public_comment"
+# The keys of that record: platform identifiers, stored as given (the redactor would read a long id as a number).
+PUBLIC_COMMENT_ID_KEYS = frozenset({"comment_id", "post_id", "parent_id", "author_id", "permalink"})
+# Kind of a `flags` record (FlagRecord) a channel adds when the platform refused its reply after every retry:
+# {"kind": REPLY_NOT_DELIVERED, "reason": the platform's error, "at": ISO 8601}. The review app shows it by name.
+REPLY_NOT_DELIVERED = "reply_not_delivered"
+
 # The assistant's staff endpoint (pointe_claire.channels.staff), which the review app calls with
 # ASSISTANT_STAFF_TOKEN: a reply to send, a take-over to start or end.
 STAFF_REPLY_PATH = "/webhooks/staff/reply"

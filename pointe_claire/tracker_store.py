@@ -26,7 +26,7 @@ from rasa.shared.core.events import ActionExecuted, BotUttered, Event, UserUtter
 
 from pointe_claire import settings, takeover
 from pointe_claire.alerts import records as alert_records
-from pointe_claire.names import SPOOLED_KEY
+from pointe_claire.names import PUBLIC_COMMENT_ID_KEYS, SPOOLED_KEY
 from pointe_claire.redaction import Redactor, default_redactor
 from pointe_claire.shared_tables import create_missing
 from pointe_claire.spool import Spool
@@ -52,7 +52,7 @@ REDACTED_EVENT_TYPES = frozenset({UserUttered.type_name, BotUttered.type_name})
 
 # Values that are Rasa's identifiers, not words anyone wrote. They stay as they are: intent and entity names feed
 # the `intent_name` column and the stories, and a message id (hex) may hold nine digits that read as a SIN.
-IDENTIFIER_KEYS = frozenset(
+IDENTIFIER_KEYS = PUBLIC_COMMENT_ID_KEYS | frozenset(
     {
         "event",
         "name",

@@ -188,6 +188,7 @@ STRINGS: Mapping[str, tuple[str, str]] = {
     "flag_fallback": ("Non compris", "Not understood"),
     "flag_after_hours": ("Hors des heures d'ouverture", "After office hours"),
     "flag_outage": ("Reçu pendant une panne", "Received during an outage"),
+    "flag_reply_not_delivered": ("Réponse refusée par la plateforme", "Reply refused by the platform"),
     "flag_netiquette": ("Nétiquette", "Netiquette"),
     "flag_netiquette:abuse": ("Nétiquette : propos injurieux", "Netiquette: abuse"),
     "flag_netiquette:political": ("Nétiquette : partisanerie politique", "Netiquette: partisan politics"),

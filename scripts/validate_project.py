@@ -26,6 +26,7 @@ import yaml
 
 from actions.follow_up import TEMPLATE_VARIABLES as FOLLOW_UP_VARIABLES
 from pointe_claire import settings
+from pointe_claire.channels.public_reply import ChannelTexts
 from pointe_claire.city_facts import SECTION_PREFIXES, CityFacts, contact_section, contacts_in_text, load_city_facts
 from pointe_claire.language import LanguageIdentifier, LinguaIdentifier
 from pointe_claire.netiquette import LEARNED_RULES
@@ -625,6 +626,17 @@ def check_lexicons(project: Project) -> list[Problem]:
     return [Problem(error.where, error.message) for error in errors]
 
 
+def check_channel_texts(project: Project) -> list[Problem]:
+    """lexicons/channel_texts.yml, the texts the social-media connectors add (bot disclosure, private-reply
+    notices…): each in French and English, its facts known to city_facts.yml."""
+    path = project.root / "lexicons" / "channel_texts.yml"
+    try:
+        ChannelTexts.load(path)
+    except (ValueError, KeyError, OSError, yaml.YAMLError) as error:
+        return [Problem(str(path.relative_to(project.root)), f"{type(error).__name__}: {error}")]
+    return []
+
+
 def run_checks(
     root: Path = PROJECT_ROOT, minimum: int | None = None, identifier: LanguageIdentifier | None = None
 ) -> list[Problem]:
@@ -644,6 +656,7 @@ def run_checks(
         check_evaluation_held_out(project),
         check_near_copies_across_intents(project),
         check_lexicons(project),
+        check_channel_texts(project),
     )
     return [problem for problems in checks for problem in problems]
 

@@ -202,6 +202,13 @@ def gap_without_its_bound(project: Path) -> None:
     )
 
 
+def channel_text_without_english(project: Path) -> None:
+    _edit(
+        project / "lexicons/channel_texts.yml",
+        lambda text: text.replace('  en: "🤖 Reply from the City of Pointe-Claire\'s automated assistant."\n', ""),
+    )
+
+
 # (how the copy is broken, the file the message names, what it says)
 BROKEN = {
     "french examples removed": (
@@ -252,6 +259,11 @@ BROKEN = {
         gap_without_its_bound,
         r"lexicons/emergencies\.yml:\d+: life_threatening / fire",
         "write how many words a gap may stand for: `...3`, not '..'",
+    ),
+    "channel text without english": (
+        channel_text_without_english,
+        r"lexicons/channel_texts\.yml",
+        "'automated_assistant' needs a text in en",
     ),
 }
 

@@ -22,8 +22,9 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import read_endpoint_config
 
 from pointe_claire.city_facts import cached_city_facts
+from pointe_claire.names import PUBLIC_COMMENT_KEY
 from pointe_claire.redaction import PUBLIC_CONTACT_PREFIXES, Redaction, Redactor, default_redactor
-from pointe_claire.tracker_store import RedactingSQLTrackerStore
+from pointe_claire.tracker_store import RedactingSQLTrackerStore, redact_values
 
 REDACTOR = default_redactor()
 
@@ -425,3 +426,15 @@ def test_an_event_broker_receives_the_redacted_events_too(tmp_path: Path):
     texts = [event["text"] for event in broker.published if event["event"] in ("user", "bot")]
     assert texts and all(PERSONAL["phone"] not in text for text in texts)
     assert all("[PHONE]" in text for text in texts)
+
+
+def test_a_public_comments_platform_ids_are_stored_as_given_and_its_words_redacted():
+    # A Facebook id may hold nine digits that read as a SIN: the moderation queue needs it as the platform gave it.
+    record = {
+        "comment_id": "901234567890123_123456782",
+        "author_id": "123456782",
+        "permalink": "https://www.facebook.com/pointeclaire/posts/123456782",
+        "note": "NAS 123456782",
+    }
+    stored = redact_values({PUBLIC_COMMENT_KEY: record}, default_redactor())
+    assert stored[PUBLIC_COMMENT_KEY] == {**record, "note": "NAS [SIN]"}

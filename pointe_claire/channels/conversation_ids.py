@@ -10,8 +10,9 @@ from __future__ import annotations
 WEBCHAT = "webchat"
 X = "x"
 FACEBOOK = "facebook"
+FACEBOOK_COMMENTS = "facebook_comments"  # one conversation per comment thread: `facebook_comments:<comment id>`
 # The channels whose conversations carry their name; REST senders are the ids outside all of them.
-NAMESPACED_CHANNELS = frozenset({WEBCHAT, X, FACEBOOK})
+NAMESPACED_CHANNELS = frozenset({WEBCHAT, X, FACEBOOK, FACEBOOK_COMMENTS})
 SEPARATOR = ":"
 
 

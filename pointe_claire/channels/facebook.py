@@ -12,6 +12,8 @@ conversation's language (lexicons/channel_texts.yml); the verification echoes on
 An answer is one Messenger message, its French and English paragraphs together (Rasa sends one per paragraph).
 A staff member's reply from the review app goes out as Meta allows by the time since the resident's last message
 (the tracker's): a response within 24 hours, tagged HUMAN_AGENT up to 7 days, not at all after (staff are told).
+Comments on the Page's posts (the `feed` field, delivered to this same webhook) are answered by `page_comments`
+when credentials.yml says `answer_comments: true`, under the same signature check.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ from sanic.response import HTTPResponse
 from pointe_claire import clock
 from pointe_claire.channels.conversation_ids import FACEBOOK, conversation_id, raw_id
 from pointe_claire.channels.env_settings import Unconfigured, from_environment, keys_from_environment, platform_webhook
+from pointe_claire.channels.graph_comments import GraphComments
 from pointe_claire.channels.messenger_events import (
     ATTACHMENT,
     GET_STARTED,
@@ -47,8 +50,10 @@ from pointe_claire.channels.messenger_events import (
     MessengerEvent,
     read_event,
 )
+from pointe_claire.channels.page_comments import PageComments
 from pointe_claire.channels.public_reply import PARAGRAPH, default_texts
 from pointe_claire.channels.reply_guard import GuardedTurns
+from pointe_claire.channels.retries import RetryPolicy
 from pointe_claire.channels.seen_events import SeenEvents
 from pointe_claire.channels.staff_delivery import StaffReply, Undeliverable, offer_delivery
 from pointe_claire.channels.untrusted_input import MalformedBody, json_body, signature_matches, signature_refusal
@@ -326,12 +331,18 @@ class FacebookMessengerInput(FacebookInput):
         values, missing = keys_from_environment(credentials, DEFAULT_VARIABLES)
         base = from_environment(credentials, "graph_api_url", "FACEBOOK_GRAPH_API_URL") or DEFAULT_GRAPH_API_URL
         version = str(credentials.get("graph_api_version") or DEFAULT_GRAPH_API_VERSION).lstrip("v")
+        graph_url = f"{base.rstrip('/')}/v{version}"
+        comments = None
+        if credentials.get("answer_comments") is True:
+            retry = RetryPolicy.from_credentials(credentials, "comments_retry")
+            comments = PageComments(GraphComments(graph_url, values["page_access_token"], retry))
         return cls(
             values["verify"],
             values["secret"],
             values["page_access_token"],
-            graph_url=f"{base.rstrip('/')}/v{version}",
+            graph_url=graph_url,
             missing=missing,
+            comments=comments,
         )
 
     def __init__(
@@ -341,9 +352,11 @@ class FacebookMessengerInput(FacebookInput):
         fb_access_token: str,
         graph_url: str = f"{DEFAULT_GRAPH_API_URL}/v{DEFAULT_GRAPH_API_VERSION}",
         missing: list[str] | None = None,
+        comments: PageComments | None = None,
     ) -> None:
         super().__init__(fb_verify, fb_secret, fb_access_token)
         self.graph_url = graph_url
+        self.comments = comments  # the Page's `feed` deliveries answered (credentials.yml: answer_comments)
         self.unconfigured = Unconfigured(self.name(), missing or [])
         self._turns = GuardedTurns(_no_handler)  # replaced by blueprint(): output-only use needs no guard
         self._seen = SeenEvents.for_channel(self.name())
@@ -398,6 +411,8 @@ class FacebookMessengerInput(FacebookInput):
             messenger = _Messenger(self.fb_access_token, on_new_message, self.graph_url, turns, agent, self._seen)
             try:
                 await messenger.handle(payload, self.get_metadata(request))
+                if self.comments is not None:
+                    await self.comments.take(payload, turns, agent)
             except Exception as error:  # logged; Meta would retry a 500 delivery again and again
                 logger.error("Facebook: could not handle a delivery (%s)", type(error).__name__)
             return response.text("success")

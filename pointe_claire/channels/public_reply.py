@@ -70,6 +70,9 @@ class ChannelTexts:
     thanks_for_like: Mapping[str, str]
     attachment_not_opened: Mapping[str, str]
     location_received: Mapping[str, str]
+    automated_assistant: Mapping[str, str]
+    moved_to_private_message: Mapping[str, str]
+    private_message_refused: Mapping[str, str]
 
     @classmethod
     def load(cls, path: Path | str = DEFAULT_TEXTS_PATH) -> ChannelTexts:
@@ -92,6 +95,9 @@ class ChannelTexts:
             thanks_for_like=bilingual("thanks_for_like"),
             attachment_not_opened=bilingual("attachment_not_opened"),
             location_received=bilingual("location_received"),
+            automated_assistant=bilingual("automated_assistant"),
+            moved_to_private_message=bilingual("moved_to_private_message"),
+            private_message_refused=bilingual("private_message_refused"),
         )
 
     def in_language(self, texts: Mapping[str, str], language: str | None) -> str:
@@ -104,10 +110,15 @@ class ChannelTexts:
         """`parts` one after the other, in the resident's language; while it is not known, French then English in
         one post, or in a thread of two when both do not fit in one."""
         by_language = [" ".join(part[code] for part in parts) for code in LANGUAGES]
-        if language in LANGUAGES:
-            return (by_language[LANGUAGES.index(str(language))],)
-        both = PARAGRAPH.join(by_language)
-        return (both,) if weighted_length(both) <= POST_LIMIT else tuple(by_language)
+        both = self.together(*parts, language=language)
+        if language in LANGUAGES or weighted_length(both) <= POST_LIMIT:
+            return (both,)
+        return tuple(by_language)
+
+    def together(self, *parts: Mapping[str, str], language: str | None) -> str:
+        """`parts` one after the other in the resident's language; while it is not known, French then English."""
+        codes = (str(language),) if language in LANGUAGES else LANGUAGES
+        return PARAGRAPH.join(" ".join(part[code] for part in parts) for code in codes)
 
 
 @lru_cache(maxsize=1)
@@ -234,6 +245,30 @@ def _cut_paragraph(sentences: list[str], budget: int, needed: set[str]) -> str |
     return _cut_to(whole, budget, needed)
 
 
+def joined(answers: Iterable[str]) -> str:
+    """The answers of a turn as one text, a blank line between them."""
+    return PARAGRAPH.join(answer.strip() for answer in answers if answer and answer.strip())
+
+
+def involves_personal_information(
+    resident_text: str,
+    answer: str,
+    responses: Iterable[str],
+    texts: ChannelTexts | None = None,
+    redactor: Redactor | None = None,
+) -> bool:
+    """The policy's privacy rule for every public platform: the resident's words or the answer hold personal
+    information (the redactor finds it), or the answer is one that asks for personal details. Then the answer goes
+    in private, and the public reply only says so."""
+    texts = texts or default_texts()
+    redactor = redactor or default_redactor()
+    return (
+        redactor.redact(resident_text).found_any
+        or redactor.redact(answer).found_any
+        or bool(texts.direct_message_responses.intersection(responses))
+    )
+
+
 @dataclass(frozen=True)
 class XReplies:
     """What to post for one public message: the public reply (a thread of two posts, French then English, when
@@ -255,6 +290,7 @@ def plan_public_answer(
     emergency: bool = False,
     parts: Mapping[str, str] | None = None,
     alert: Mapping[str, str] | None = None,
+    first_reply: bool = False,
 ) -> XReplies:
     """Public reply and direct message for a mention: the answer moves to a direct message when the resident's
     post or the answer holds personal information, or the answer is one that asks for personal details. For an
@@ -262,43 +298,49 @@ def plan_public_answer(
     parts, as the reply generator gave them while the language is unknown: one post each when both do not fit.
     `alert`: the short form, by language, of the staff alerts the post is about: whole in the public reply, first
     (after the answer for an emergency), the answer shortened to the room left; after the notice of a direct
-    message, in a post of its own."""
+    message, in a post of its own. The `first_reply` to a resident in public carries the bot disclosure, within the
+    same 280 characters (after the emergency numbers for an emergency)."""
     texts = texts or default_texts()
-    redactor = redactor or default_redactor()
-    answers = [answer.strip() for answer in answers if answer and answer.strip()]
-    full = PARAGRAPH.join(answers)
-    private = (
-        redactor.redact(resident_text).found_any
-        or redactor.redact(full).found_any
-        or bool(texts.direct_message_responses.intersection(responses))
-    )
-    if private:
+    full = joined(answers)
+    intro = (texts.automated_assistant,) if first_reply else ()
+    if involves_personal_information(resident_text, full, responses, texts, redactor):
         first = (texts.emergency_numbers,) if emergency else ()
         alert_posts = texts.posts(alert, language=language) if alert else ()
         return XReplies(
-            public=(*texts.posts(*first, texts.moved_to_direct_message, language=language), *alert_posts),
+            public=(*texts.posts(*first, *intro, texts.moved_to_direct_message, language=language), *alert_posts),
             direct=full or None,
             if_direct_refused=texts.posts(*first, texts.direct_message_refused, language=language),
         )
-    if parts and set(parts) == set(LANGUAGES) and (weighted_length(full) > POST_LIMIT or alert):
+    lead = texts.together(*intro, language=language) if intro else ""
+    alert_text = texts.in_language(alert, language) if alert else ""
+    whole = _post(lead, full, "", alert_text, emergency, limit=None)
+    if parts and set(parts) == set(LANGUAGES) and (alert or weighted_length(whole) > POST_LIMIT):
         return XReplies(
             tuple(
-                _post_with_alert(parts[code], texts.more[code], alert[code] if alert else "", emergency)
+                _post(
+                    intro[0][code] if intro else "",
+                    parts[code],
+                    texts.more[code],
+                    alert[code] if alert else "",
+                    emergency,
+                )
                 for code in LANGUAGES
             ),
             direct=None,
         )
-    alert_text = texts.in_language(alert, language) if alert else ""
-    return XReplies(
-        public=(_post_with_alert(full, texts.in_language(texts.more, language), alert_text, emergency),), direct=None
-    )
+    more = texts.in_language(texts.more, language)
+    return XReplies(public=(_post(lead, full, more, alert_text, emergency),), direct=None)
 
 
-def _post_with_alert(answer: str, more: str, alert: str, emergency: bool) -> str:
-    """One post: the answer shortened to the room the alert's short form leaves, the alert first (last after an
-    emergency answer, whose numbers come first)."""
-    if not alert:
-        return shorten_for_post(answer, more, emergency=emergency)
-    room = POST_LIMIT - weighted_length(alert) - len(PARAGRAPH)
-    body = shorten_for_post(answer, more, limit=room, emergency=emergency)
-    return PARAGRAPH.join((body, alert) if emergency else (alert, body))
+def _post(lead: str, answer: str, more: str, alert: str, emergency: bool, limit: int | None = POST_LIMIT) -> str:
+    """One post: the bot disclosure (`lead`, or nothing) and the alert's short form whole, the answer shortened to
+    the room they leave (`limit` None: not shortened). The order: disclosure, alert, answer; for an emergency the
+    answer first (its numbers lead), then the disclosure and the alert."""
+    fixed = [part for part in (lead, alert) if part]
+    if limit is None:
+        body = answer
+    else:
+        room = limit - sum(weighted_length(part) + len(PARAGRAPH) for part in fixed)
+        body = shorten_for_post(answer, more, limit=room, emergency=emergency)
+    ordered = [body, *fixed] if emergency else [*fixed, body]
+    return PARAGRAPH.join(part for part in ordered if part)

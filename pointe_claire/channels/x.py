@@ -5,7 +5,8 @@ hold the keys. Routes: GET /webhooks/x/webhook answers X's CRC challenge; POST /
 signed by X (`x-twitter-webhooks-signature`), answers 200 at once and replies in the background, since X waits
 only a few seconds. Direct messages are answered by direct message; mentions publicly, within 280 characters, or
 by direct message when the answer involves personal information (`pointe_claire.channels.public_reply`), with the
-emergency numbers in public for an emergency, and a public fallback when X refuses the direct message.
+emergency numbers in public for an emergency, and a public fallback when X refuses the direct message. The first
+public reply to a resident starts with the bot disclosure (`collected_turn` tells whether it is the first).
 """
 
 from __future__ import annotations
@@ -20,39 +21,30 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from rasa.core.agent import Agent
-from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
+from rasa.core.channels.channel import InputChannel, UserMessage
 from rasa.shared.core.trackers import DialogueStateTracker
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from pointe_claire.alerts import active, notice
+from pointe_claire.channels.collected_turn import collected_turn
 from pointe_claire.channels.conversation_ids import X, raw_id
 from pointe_claire.channels.env_settings import Unconfigured, from_environment, keys_from_environment, platform_webhook
 from pointe_claire.channels.public_reply import PARAGRAPH, plan_public_answer
 from pointe_claire.channels.reply_guard import GuardedTurns
+from pointe_claire.channels.retries import RetryPolicy
 from pointe_claire.channels.seen_events import SeenEvents
 from pointe_claire.channels.staff_delivery import StaffReply, offer_delivery
 from pointe_claire.channels.untrusted_input import MalformedBody, json_body, signature_matches, signature_refusal
-from pointe_claire.channels.x_api import DEFAULT_API_BASE_URL, RetryPolicy, XApi, XKeys
+from pointe_claire.channels.x_api import DEFAULT_API_BASE_URL, XApi, XKeys
 from pointe_claire.channels.x_events import DIRECT, XMessage, messages_to_answer
-from pointe_claire.names import (
-    ALERTS_KEY,
-    BILINGUAL_PARTS_KEY,
-    EMERGENCY_INTENTS,
-    LANGUAGE_SLOT,
-    LANGUAGES,
-    PRIVATE,
-    PUBLIC,
-    X_VISIBILITY_KEY,
-)
+from pointe_claire.names import ALERTS_KEY, LANGUAGES, PRIVATE, PUBLIC, X_VISIBILITY_KEY
 from pointe_claire.text_normalization import resident_text
 
 logger = logging.getLogger(__name__)
 
 SIGNATURE_HEADER = "x-twitter-webhooks-signature"
-_RESPONSE_KEY = "response"  # in a collected message: the name of the response it came from
-_FIRST_OF_ANSWER = "first_of_answer"  # in a collected message: the first paragraph of an answer
 # Environment variables read when credentials.yml does not name others (`<setting>_env: NAME`).
 DEFAULT_VARIABLES = {
     "consumer_key": "X_CONSUMER_KEY",
@@ -71,47 +63,6 @@ def signature(consumer_secret: str, payload: bytes) -> str:
     """`sha256=<base64 HMAC-SHA256>` of `payload` under the app's consumer secret: X's CRC answer and signature."""
     digest = hmac.new(consumer_secret.encode("utf-8"), payload, hashlib.sha256).digest()
     return "sha256=" + base64.b64encode(digest).decode("ascii")
-
-
-class ResponseCollector(CollectingOutputChannel):
-    """Collects the assistant's answers, the names of the responses they came from, and their French and English
-    parts when the reply generator sent both."""
-
-    @property
-    def responses(self) -> list[str]:
-        """Read from the collected messages themselves: when they are cleared (the reply guard clears them on a store
-        failure before sending the fallback), the names go with them and cannot push the fallback into a DM."""
-        return [str(m[_RESPONSE_KEY]) for m in self.messages if m.get(_RESPONSE_KEY)]
-
-    @property
-    def bilingual_parts(self) -> dict[str, str] | None:
-        """The answers' French and English parts, each joined; None unless every answer came in both. Read from the
-        first message of each answer (Rasa's collector splits an answer into one message per paragraph)."""
-        firsts = [m for m in self.messages if m.get(_FIRST_OF_ANSWER)]
-        parts = [m.get(BILINGUAL_PARTS_KEY) for m in firsts]
-        if not parts or not all(isinstance(p, dict) and set(p) == set(LANGUAGES) for p in parts):
-            return None
-        return {code: PARAGRAPH.join(p[code] for p in parts if isinstance(p, dict)) for code in LANGUAGES}
-
-    async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
-        name, parts = message.get("utter_action"), message.get(BILINGUAL_PARTS_KEY)
-        before = len(self.messages)
-        await super().send_response(recipient_id, message)
-        for collected in self.messages[before:]:
-            if name:
-                collected[_RESPONSE_KEY] = str(name)
-        if len(self.messages) > before:
-            self.messages[before][_FIRST_OF_ANSWER] = True
-            if parts:
-                self.messages[before][BILINGUAL_PARTS_KEY] = parts
-
-
-def _may_be_an_emergency(tracker: DialogueStateTracker | None) -> bool:
-    """The message was understood as an emergency (the safety net sets these intents), or the conversation could
-    not be read back to tell (its store failing): a missed emergency costs more than numbers given for nothing."""
-    if tracker is None:
-        return True
-    return tracker.latest_message is not None and tracker.latest_message.intent.get("name") in EMERGENCY_INTENTS
 
 
 def _alert_short_forms(tracker: DialogueStateTracker | None) -> dict[str, str] | None:
@@ -140,12 +91,7 @@ class XInput(InputChannel):
             for i in from_environment(credentials, "ignored_account_ids", "X_IGNORED_ACCOUNT_IDS").split(",")
             if i.strip()
         }
-        retry = RetryPolicy(
-            attempts=max(1, int(credentials.get("retry_attempts", RetryPolicy.attempts))),
-            first_wait=float(credentials.get("retry_first_wait_seconds", RetryPolicy.first_wait)),
-            max_wait=float(credentials.get("retry_max_wait_seconds", RetryPolicy.max_wait)),
-        )
-        return cls(values, base_url, frozenset(ignored), retry, missing)
+        return cls(values, base_url, frozenset(ignored), RetryPolicy.from_credentials(credentials), missing)
 
     def __init__(
         self,
@@ -236,36 +182,35 @@ class XInput(InputChannel):
                 logger.exception("X: could not answer event %s", message.event_id)
 
     async def _answer(self, message: XMessage, turns: GuardedTurns, agent: Agent) -> None:
-        text = resident_text(message.text)
-        collector = ResponseCollector()
-        conversation = message.conversation_id
         # Through the guard: with no reply, an error, PostgreSQL or Redis unreachable, the resident still gets the
         # emergency numbers.
-        await turns(
+        turn = await collected_turn(
+            turns,
+            agent,
             UserMessage(
-                text,
-                collector,
-                conversation,
+                resident_text(message.text),
+                None,
+                message.conversation_id,
                 input_channel=self.name(),
                 metadata={"channel": self.name(), X_VISIBILITY_KEY: PRIVATE if message.kind == DIRECT else PUBLIC},
             ),
+            read_back=message.kind != DIRECT,
         )
-        answers = [str(m["text"]) for m in collector.messages if m.get("text")]
+        answers = turn.collector.answers
         if not answers:
             return
         if message.kind == DIRECT:
             await self.api.send_direct_message(message.user_id, PARAGRAPH.join(answers))
             return
-        tracker = await agent.tracker_store.retrieve(conversation) if agent.tracker_store else None
-        language = tracker.get_slot(LANGUAGE_SLOT) if tracker else None
         plan = plan_public_answer(
             message.text,
             answers,
-            collector.responses,
-            language,
-            emergency=_may_be_an_emergency(tracker),
-            parts=collector.bilingual_parts,
-            alert=_alert_short_forms(tracker),
+            turn.collector.responses,
+            turn.language,
+            emergency=turn.emergency,
+            parts=turn.collector.bilingual_parts,
+            alert=_alert_short_forms(turn.tracker),
+            first_reply=turn.first_reply,
         )
         last = await self._thread(str(message.tweet_id), plan.public)
         if plan.direct and not await self.api.send_direct_message(message.user_id, plan.direct):

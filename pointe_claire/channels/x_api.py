@@ -7,16 +7,13 @@ the last attempt is logged, and the Rasa server carries on.
 
 from __future__ import annotations
 
-import asyncio
-import logging
-import time
 from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
 from oauthlib.oauth1 import Client as OAuth1Client
 
-logger = logging.getLogger(__name__)
+from pointe_claire.channels.retries import HttpAnswer, RetryPolicy, Verdict, post_with_retries
 
 DEFAULT_API_BASE_URL = "https://api.x.com"
 # Statuses worth another attempt: rate limit and X's own transient failures. Any other 4xx will not improve.
@@ -31,34 +28,6 @@ class XKeys:
     consumer_secret: str
     access_token: str
     access_token_secret: str
-
-
-@dataclass(frozen=True)
-class RetryPolicy:
-    """Bounded retries: `attempts` in all, waits doubling from `first_wait`, never longer than `max_wait`."""
-
-    attempts: int = 4
-    first_wait: float = 1.0
-    max_wait: float = 60.0
-
-    def wait_before(self, attempt: int, headers: Any = None) -> float:
-        """Seconds to wait before attempt number `attempt` (2, 3…): X's own reset time when it gave one."""
-        wait = self.first_wait * 2 ** (attempt - 2)
-        if headers is not None:
-            retry_after = _number(headers.get("retry-after"))
-            reset = _number(headers.get("x-rate-limit-reset"))
-            if retry_after is not None:
-                wait = retry_after
-            elif reset is not None:
-                wait = reset - time.time()
-        return min(max(wait, 0.0), self.max_wait)
-
-
-def _number(value: str | None) -> float | None:
-    try:
-        return float(value) if value is not None else None
-    except ValueError:
-        return None
 
 
 class XApi:
@@ -96,30 +65,15 @@ class XApi:
     async def _post(self, path: str, body: dict[str, Any]) -> dict[str, Any] | None:
         """X's `data` object once it accepted the message; None (logged) after the last failed attempt."""
         url = self.base_url + path
-        problem = ""
-        attempts = max(1, self.retry.attempts)  # 0 or fewer in credentials.yml: still one attempt
-        attempt = 1
-        for attempt in range(1, attempts + 1):
-            headers = None
-            try:
-                async with aiohttp.ClientSession(timeout=self._timeout) as session:
-                    async with session.post(url, json=body, headers=self._signed_headers(url)) as answer:
-                        if answer.status < 300:
-                            try:
-                                created = await answer.json(content_type=None)
-                            except ValueError:
-                                created = None  # accepted, but no readable body: nothing to thread under
-                            data = created.get("data") if isinstance(created, dict) else None
-                            return data if isinstance(data, dict) else {}
-                        problem = f"HTTP {answer.status}: {(await answer.text())[:300]}"
-                        if answer.status not in RETRIED_STATUSES:
-                            break
-                        headers = answer.headers
-            except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as error:
-                problem = f"{type(error).__name__}: {error}"
-            if attempt < attempts:
-                wait = self.retry.wait_before(attempt + 1, headers)
-                logger.info("X API %s failed (%s); attempt %d in %.1f s", path, problem, attempt + 1, wait)
-                await asyncio.sleep(wait)
-        logger.error("X API %s: message not delivered after %d attempt(s): %s", path, attempt, problem)
-        return None
+        outcome = await post_with_retries(
+            url, body, lambda: self._signed_headers(url), _judge, self.retry, self._timeout, f"X API {path}"
+        )
+        return outcome.value
+
+
+def _judge(answer: HttpAnswer) -> Verdict:
+    """X accepted (2xx: its `data`, {} when unreadable), or refused: again only for a rate limit or its outage."""
+    if answer.status < 300:
+        data = answer.body.get("data") if isinstance(answer.body, dict) else None
+        return Verdict(value=data if isinstance(data, dict) else {})
+    return Verdict(problem=f"HTTP {answer.status}: {answer.text}", retry=answer.status in RETRIED_STATUSES)

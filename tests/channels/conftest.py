@@ -3,6 +3,8 @@ environment variables) and pointed at stand-ins of X's API and the Graph API on 
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import random
 import sqlite3
@@ -15,7 +17,7 @@ import pytest
 import redis
 
 from pointe_claire.lock_store import KEY_PREFIX_VARIABLE, REDIS_URL_VARIABLE
-from scripts.servers import Assistant, running_assistant
+from scripts.servers import Assistant, http, running_assistant
 from tests.channels.standins import StandInApi, graph_answer, x_answer
 from tests.conftest import FROZEN_TIME
 
@@ -86,6 +88,23 @@ def stored_user_events(assistant: Assistant, conversation_id: str) -> list[dict[
             "SELECT data FROM events WHERE sender_id = ? AND type_name = 'user' ORDER BY id", (conversation_id,)
         ).fetchall()
     return [json.loads(row[0]) for row in rows]
+
+
+def post_to_facebook(
+    assistant: Assistant,
+    payload: Any,
+    secret: str | None = FACEBOOK_KEYS["FACEBOOK_APP_SECRET"],
+    method: str = "sha256",
+) -> int:
+    """A delivery to the Facebook webhook signed as Meta signs it (`X-Hub-Signature-256`, or the older sha1
+    `X-Hub-Signature`); unsigned when `secret` is None. Returns the status."""
+    body = json.dumps(payload).encode("utf-8")
+    headers = {"Content-Type": "application/json"}
+    if secret is not None:
+        header = "X-Hub-Signature-256" if method == "sha256" else "X-Hub-Signature"
+        headers[header] = f"{method}=" + hmac.new(secret.encode(), body, getattr(hashlib, method)).hexdigest()
+    status, _ = http("POST", f"{assistant.base_url}/webhooks/facebook/webhook", body, headers)
+    return status
 
 
 def stored_conversations_mentioning(assistant: Assistant, user_id: str) -> list[str]:

@@ -135,8 +135,11 @@ def x_answer(path: str, body: Any) -> tuple[int, Any]:
 
 
 def graph_answer(path: str, body: Any) -> tuple[int, Any]:
-    """What the Graph API's Send API answers."""
-    if path.endswith("/me/messages"):
+    """What the Graph API answers: the Send API (to a page-scoped id, or a private reply to a comment) and a
+    reply under a comment (the new comment's id, `<post id>_<comment id>`)."""
+    if path.endswith("/messages"):
         recipient = (body or {}).get("recipient", {}).get("id", "") if isinstance(body, dict) else ""
         return 200, {"recipient_id": recipient, "message_id": f"m_{time.time_ns()}"}
+    if path.endswith("/comments") and isinstance(body, dict) and body.get("message"):
+        return 200, {"id": f"{path.split('/')[-2].split('_')[0]}_{time.time_ns()}"}
     return 404, {"error": {"message": "Unknown path", "type": "OAuthException", "code": 803}}

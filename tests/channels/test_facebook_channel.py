@@ -4,8 +4,6 @@ localhost. Deliveries are signed with the app secret (`X-Hub-Signature`), as Met
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import hmac
 import json
 import logging
 import sqlite3
@@ -32,7 +30,12 @@ from pointe_claire.channels.reply_guard import GuardedTurns
 from pointe_claire.city_facts import cached_city_facts
 from pointe_claire.lock_store import KEY_PREFIX_VARIABLE, REDIS_URL_VARIABLE
 from scripts.servers import Assistant, free_port, http
-from tests.channels.conftest import FACEBOOK_KEYS, stored_conversations_mentioning, stored_user_events
+from tests.channels.conftest import (
+    FACEBOOK_KEYS,
+    post_to_facebook,
+    stored_conversations_mentioning,
+    stored_user_events,
+)
 from tests.channels.standins import StandInApi
 
 APP_SECRET = FACEBOOK_KEYS["FACEBOOK_APP_SECRET"]
@@ -52,12 +55,7 @@ def delivery_of(sender_id: str, **event: Any) -> dict[str, Any]:
 
 
 def post_delivery(assistant: Assistant, payload: dict[str, Any], secret: str | None = APP_SECRET) -> int:
-    body = json.dumps(payload).encode("utf-8")
-    headers = {"Content-Type": "application/json"}
-    if secret is not None:
-        headers["X-Hub-Signature"] = "sha1=" + hmac.new(secret.encode(), body, hashlib.sha1).hexdigest()
-    status, _ = http("POST", f"{assistant.base_url}/webhooks/facebook/webhook", body, headers)
-    return status
+    return post_to_facebook(assistant, payload, secret, method="sha1")
 
 
 def _texts_to(graph_api: StandInApi, user_id: str) -> list[str]:
@@ -76,7 +74,9 @@ def test_signed_french_emergency_gets_the_french_emergency_answer_through_the_gr
     assert post_delivery(channels_assistant, delivery(user_id, "Il y a un bris d'aqueduc devant chez moi!!")) == 200
     replies = _texts_to(graph_api, user_id)
     assert replies and "514-630-1234" in replies[0] and "urgence municipale" in replies[0]
-    sent = graph_api.received(lambda r: isinstance(r.body, dict) and "message" in r.body)[-1]
+    sent = graph_api.received(
+        lambda r: isinstance(r.body, dict) and "message" in r.body and r.body.get("recipient") == {"id": user_id}
+    )[-1]
     assert sent.path == "/v21.0/me/messages"
     assert sent.query["access_token"] == [FACEBOOK_KEYS["FACEBOOK_PAGE_ACCESS_TOKEN"]]
     assert sent.body["messaging_type"] == "RESPONSE"

@@ -15,7 +15,9 @@ from urllib.parse import quote
 
 import pytest
 
-from pointe_claire.channels.x import ResponseCollector, XInput
+from pointe_claire.channels.collected_turn import ResponseCollector
+from pointe_claire.channels.public_reply import default_texts, weighted_length
+from pointe_claire.channels.x import XInput
 from pointe_claire.channels.x_api import RetryPolicy, XApi, XKeys
 from scripts.servers import Assistant, free_port, http
 from tests.channels.conftest import (
@@ -307,6 +309,21 @@ def test_public_mention_without_personal_information_is_answered_publicly_only(
     assert x_api.received(_dm_to(user_id)) == []
 
 
+def test_the_first_public_reply_to_a_resident_says_it_is_the_citys_automated_assistant(
+    channels_assistant: Assistant, x_api: StandInApi, user_id: str
+) -> None:
+    disclosure = default_texts().automated_assistant
+    replies = []
+    for question in ("how do I contact the communications team?", "and who handles media requests?"):
+        tweet_id = str(time.time_ns())
+        assert post_event(channels_assistant, mention(user_id, f"@{CITY_SCREEN_NAME} {question}", tweet_id))[0] == 200
+        (public,) = x_api.wait_for(_reply_to(tweet_id))
+        replies.append(public.body["text"])
+    assert replies[0].startswith(disclosure["en"]) and weighted_length(replies[0]) <= 280
+    assert "communications@pointe-claire.ca" in replies[0]
+    assert disclosure["en"] not in replies[1] and disclosure["fr"] not in replies[1]
+
+
 def test_the_citys_own_messages_and_ignored_bots_get_no_reply(
     channels_assistant: Assistant, x_api: StandInApi, user_id: str
 ) -> None:
@@ -386,7 +403,7 @@ def test_with_the_action_server_down_x_and_messenger_residents_still_get_the_eme
         assert all(number in reply.body["text"] for number in ("514-630-1234", "9-1-1", "514-630-1200"))
         assert post_delivery(channels_assistant, delivery(user_id, question)) == 200
         sent = graph_api.received(lambda r: isinstance(r.body, dict) and "message" in r.body)
-        texts = [r.body["message"]["text"] for r in sent if r.body["recipient"]["id"] == user_id]
+        texts = [r.body["message"]["text"] for r in sent if r.body.get("recipient") == {"id": user_id}]
         assert texts and all(number in texts[-1] for number in ("514-630-1234", "9-1-1"))
     finally:
         channels_assistant.actions.start()
@@ -418,7 +435,8 @@ def test_a_mention_in_no_clear_language_gets_a_french_then_english_thread(
     (second,) = x_api.wait_for(_reply_to(first.answer["data"]["id"]))  # threaded under the first
     assert "Ville" in first.body["text"] and "City" not in first.body["text"]
     assert "City" in second.body["text"] and "Ville de" not in second.body["text"]
-    assert all(len(post.body["text"]) <= 280 for post in (first, second))
+    # X's count (links 23 characters, emoji 2): the French post also carries the bot disclosure.
+    assert all(weighted_length(post.body["text"]) <= 280 for post in (first, second))
 
 
 def test_the_collector_forgets_response_names_when_its_messages_are_cleared() -> None:

@@ -1,0 +1,295 @@
+"""Comments on the City's Facebook Page posts through the real Rasa server, model and action server, against the
+stand-in Graph API on localhost. Deliveries are `feed` changes to the Messenger webhook, signed with the app secret
+(X-Hub-Signature-256) as Meta signs them; the replies are answered in the background, so the tests wait for the
+stand-in to receive them."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from typing import Any
+
+import pytest
+
+from pointe_claire.channels.public_reply import default_texts
+from pointe_claire.names import REPLY_NOT_DELIVERED
+from pointe_claire.redaction import default_redactor
+from scripts.servers import Assistant
+from tests.channels.conftest import (
+    FACEBOOK_KEYS,
+    post_to_facebook,
+    stored_conversations_mentioning,
+    stored_user_events,
+)
+from tests.channels.standins import StandInApi
+
+pytestmark = pytest.mark.usefixtures("channels_assistant")
+
+PAGE_ID = "108204651234567"
+POST_ID = f"{PAGE_ID}_901234567890123"
+PERMALINK = "https://www.facebook.com/pointeclaire/posts/901234567890123"
+
+
+def new_comment_id() -> str:
+    return f"901234567890123_{time.time_ns()}"
+
+
+def comment_change(author_id: str, text: str, comment_id: str, **value: Any) -> dict[str, Any]:
+    """A `feed` change for a new comment (top-level unless `parent_id` names a comment), as Meta delivers it."""
+    return {
+        "field": "feed",
+        "value": {
+            "from": {"id": author_id, "name": "A Resident"},
+            "post": {"id": POST_ID, "permalink_url": PERMALINK, "status_type": "added_photos"},
+            "message": text,
+            "post_id": POST_ID,
+            "comment_id": comment_id,
+            "parent_id": POST_ID,
+            "created_time": int(time.time()),
+            "item": "comment",
+            "verb": "add",
+            **value,
+        },
+    }
+
+
+def feed_delivery(*changes: Any) -> dict[str, Any]:
+    return {"object": "page", "entry": [{"id": PAGE_ID, "time": int(time.time()), "changes": list(changes)}]}
+
+
+def _under(thread_id: str) -> Any:
+    return lambda r: r.path == f"/v21.0/{thread_id}/comments" and r.status == 200
+
+
+def comment_and_reply(assistant: Assistant, graph_api: StandInApi, author_id: str, text: str) -> tuple[str, str]:
+    """A new top-level comment delivered, and the City's public reply under it."""
+    comment_id = new_comment_id()
+    assert post_to_facebook(assistant, feed_delivery(comment_change(author_id, text, comment_id))) == 200
+    (reply,) = replies_under(graph_api, comment_id)
+    return comment_id, reply
+
+
+def replies_under(graph_api: StandInApi, thread_id: str, count: int = 1) -> list[str]:
+    """The texts the City posted under the thread's top-level comment, once there are `count` of them."""
+    return [r.body["message"] for r in graph_api.wait_for(_under(thread_id), count)]
+
+
+def _private_to(comment_id: str) -> Any:
+    """Facebook's private reply to the comment (Send API, recipient {comment_id})."""
+    return lambda r: (
+        r.path == f"/v21.0/{PAGE_ID}/messages"
+        and isinstance(r.body, dict)
+        and r.body.get("recipient") == {"comment_id": comment_id}
+    )
+
+
+@pytest.mark.parametrize(
+    ("question", "language", "words"),
+    [
+        ("Bonjour, quelles sont les heures d'ouverture de l'hôtel de ville?", "fr", "hôtel de ville"),
+        ("Hello, what are the City Hall office hours?", "en", "City Hall"),
+    ],
+)
+def test_a_signed_comment_gets_a_public_reply_under_it_in_its_language_with_the_disclosure_first(
+    channels_assistant: Assistant, graph_api: StandInApi, user_id: str, question: str, language: str, words: str
+) -> None:
+    disclosure = default_texts().automated_assistant
+    comment_id, reply = comment_and_reply(channels_assistant, graph_api, user_id, question)
+    assert reply.startswith(disclosure[language] + "\n\n") and words in reply
+    other = "en" if language == "fr" else "fr"
+    assert disclosure[other] not in reply
+    (sent,) = graph_api.received(_under(comment_id))
+    assert sent.headers["authorization"] == f"Bearer {FACEBOOK_KEYS['FACEBOOK_PAGE_ACCESS_TOKEN']}"
+    assert graph_api.received(_private_to(comment_id)) == []
+    (stored,) = stored_user_events(channels_assistant, f"facebook_comments:{comment_id}")
+    assert stored["input_channel"] == "facebook_comments" and stored["message_id"] == comment_id
+
+
+def test_a_reply_to_a_reply_lands_in_the_same_thread_without_a_second_disclosure(
+    channels_assistant: Assistant, graph_api: StandInApi, user_id: str
+) -> None:
+    thread, _ = comment_and_reply(channels_assistant, graph_api, user_id, "Hello, what are the City Hall office hours?")
+    # The resident answers the City's reply: Facebook gives its parent as the thread's top-level comment.
+    follow_up = new_comment_id()
+    change = comment_change(user_id, "And where is City Hall?", follow_up, parent_id=thread)
+    assert post_to_facebook(channels_assistant, feed_delivery(change)) == 200
+    first, second = replies_under(graph_api, thread, count=2)
+    assert default_texts().automated_assistant["en"] in first
+    assert default_texts().automated_assistant["en"] not in second
+    assert graph_api.received(lambda r: r.path == f"/v21.0/{follow_up}/comments") == []
+    stored = stored_user_events(channels_assistant, f"facebook_comments:{thread}")
+    assert [event["message_id"] for event in stored] == [thread, follow_up]
+
+
+def test_a_comment_with_a_phone_number_gets_a_private_reply_and_a_public_notice_without_it(
+    channels_assistant: Assistant, graph_api: StandInApi, user_id: str
+) -> None:
+    text = "Pouvez-vous me rappeler au 514-555-0187 au sujet de mon compte de taxes?"
+    comment_id, notice = comment_and_reply(channels_assistant, graph_api, user_id, text)
+    assert default_texts().moved_to_private_message["fr"] in notice
+    assert "514-555-0187" not in notice and not default_redactor().redact(notice).found_any
+    (private,) = graph_api.wait_for(_private_to(comment_id))
+    assert private.body["message"]["text"].strip()
+    (stored,) = stored_user_events(channels_assistant, f"facebook_comments:{comment_id}")
+    assert "514-555-0187" not in stored["text"]  # redacted before storage, as every message
+
+
+def test_forged_or_missing_signatures_are_refused_and_nothing_is_stored(
+    channels_assistant: Assistant, graph_api: StandInApi, user_id: str
+) -> None:
+    comment_id = new_comment_id()
+    payload = feed_delivery(comment_change(user_id, "Quand passe la collecte des feuilles?", comment_id))
+    assert post_to_facebook(channels_assistant, payload, secret="not-the-app-secret") == 403
+    assert post_to_facebook(channels_assistant, payload, secret=None) == 403
+    time.sleep(1)  # anything wrongly taken would be answered in the background by now
+    assert graph_api.received(lambda r: comment_id in r.path) == []
+    assert stored_conversations_mentioning(channels_assistant, comment_id) == []
+    # Refused deliveries leave no trace, not even in the memory of comments seen: Meta's own delivery is answered.
+    assert post_to_facebook(channels_assistant, payload) == 200
+    replies_under(graph_api, comment_id)
+    assert len(stored_user_events(channels_assistant, f"facebook_comments:{comment_id}")) == 1
+
+
+def test_the_citys_own_comments_edits_deletions_hides_tags_and_emoji_are_not_answered(
+    channels_assistant: Assistant, graph_api: StandInApi, user_id: str
+) -> None:
+    ignored = [new_comment_id() for _ in range(6)]
+    question = "Quand passe la collecte des feuilles?"
+    changes = [
+        comment_change(PAGE_ID, question, ignored[0]),  # the City's own
+        comment_change(user_id, question, ignored[1], verb="edited"),
+        comment_change(user_id, question, ignored[2], verb="remove"),
+        comment_change(user_id, question, ignored[3], verb="hide"),
+        comment_change(user_id, "Marie Tremblay", ignored[4], message_tags=[{"id": "6", "name": "Marie Tremblay"}]),
+        comment_change(user_id, "👍😍", ignored[5]),
+    ]
+    answered = new_comment_id()
+    # One delivery, the comment to answer last: comments are answered in order, so once it is, the others were
+    # passed over.
+    assert (
+        post_to_facebook(channels_assistant, feed_delivery(*changes, comment_change(user_id, question, answered)))
+        == 200
+    )
+    replies_under(graph_api, answered)
+    assert graph_api.received(lambda r: any(comment in r.path for comment in ignored)) == []
+    assert all(stored_conversations_mentioning(channels_assistant, comment) == [] for comment in ignored)
+
+
+def test_a_duplicate_delivery_is_answered_once(
+    channels_assistant: Assistant, graph_api: StandInApi, user_id: str
+) -> None:
+    comment_id, later = new_comment_id(), new_comment_id()
+    change = comment_change(user_id, "What day is garbage collection?", comment_id)
+    assert post_to_facebook(channels_assistant, feed_delivery(change)) == 200
+    assert post_to_facebook(channels_assistant, feed_delivery(change)) == 200  # Meta delivers it again
+    replies_under(graph_api, comment_id)
+    again = feed_delivery(change, comment_change(user_id, "What day is recycling collection?", later))
+    assert post_to_facebook(channels_assistant, again) == 200
+    replies_under(graph_api, later)
+    assert len(graph_api.received(_under(comment_id))) == 1
+    assert len(stored_user_events(channels_assistant, f"facebook_comments:{comment_id}")) == 1
+
+
+def test_an_emergency_comment_gets_the_emergency_numbers_publicly(
+    channels_assistant: Assistant, graph_api: StandInApi, user_id: str
+) -> None:
+    _, reply = comment_and_reply(channels_assistant, graph_api, user_id, "Il y a un bris d'aqueduc devant chez moi!!")
+    assert "514-630-1234" in reply and "urgence municipale" in reply.lower()
+    # The numbers first; the bot disclosure of a thread's first reply after them.
+    assert reply.index("514-630-1234") < reply.index(default_texts().automated_assistant["fr"])
+
+
+def test_with_the_action_server_down_a_comment_still_gets_the_emergency_numbers_publicly(
+    channels_assistant: Assistant, graph_api: StandInApi, user_id: str
+) -> None:
+    channels_assistant.actions.stop()
+    try:
+        question = "Quand est-ce que quelqu'un va me répondre?"  # answered by a custom action
+        _, reply = comment_and_reply(channels_assistant, graph_api, user_id, question)
+    finally:
+        channels_assistant.actions.start()
+    assert all(number in reply for number in ("514-630-1234", "9-1-1"))
+
+
+def _stored_flags(assistant: Assistant, conversation: str) -> list[dict[str, Any]]:
+    with sqlite3.connect(assistant.tracker_db) as db:
+        rows = db.execute(
+            "SELECT data FROM events WHERE sender_id = ? AND type_name = 'slot' ORDER BY id", (conversation,)
+        ).fetchall()
+    slots = [json.loads(row[0]) for row in rows]
+    return [flag for slot in slots if slot.get("name") == "flags" for flag in slot.get("value") or []]
+
+
+def test_graph_api_errors_are_retried_then_recorded_for_staff(
+    channels_assistant: Assistant, graph_api: StandInApi, user_id: str
+) -> None:
+    comment_id = new_comment_id()
+    path = f"/v21.0/{comment_id}/comments"
+    for status, error in ((400, {"code": 613}), (429, {"code": 4}), (500, {"code": 2}), (403, {"code": 32})):
+        graph_api.script(
+            path, status, body={"error": {"message": "Calls to this api have exceeded the rate limit.", **error}}
+        )
+    text = "Hello, what are the City Hall office hours?"
+    assert post_to_facebook(channels_assistant, feed_delivery(comment_change(user_id, text, comment_id))) == 200
+    attempts = graph_api.wait_for(lambda r: r.path == path, count=4)
+    assert [r.status for r in attempts] == [400, 429, 500, 403]
+    conversation = f"facebook_comments:{comment_id}"
+    deadline = time.monotonic() + 20
+    while not _stored_flags(channels_assistant, conversation) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    (flag,) = _stored_flags(channels_assistant, conversation)
+    assert flag["kind"] == REPLY_NOT_DELIVERED and "code 32" in flag["reason"] and flag["at"]
+
+
+def test_an_abusive_comment_is_stored_with_its_rule_and_what_the_moderation_queue_needs(
+    channels_assistant: Assistant, graph_api: StandInApi, user_id: str
+) -> None:
+    text = "Your snow removal crews are a bunch of useless idiots"
+    comment_id, reply = comment_and_reply(channels_assistant, graph_api, user_id, text)
+    assert "respectful" in reply
+    (stored,) = stored_user_events(channels_assistant, f"facebook_comments:{comment_id}")
+    assert [record["rule"] for record in stored["parse_data"]["netiquette"]]
+    assert stored["metadata"]["public_comment"] == {
+        "platform": "facebook",
+        "comment_id": comment_id,
+        "post_id": POST_ID,
+        "parent_id": POST_ID,
+        "author_id": user_id,
+        "permalink": PERMALINK,
+    }
+
+
+def test_malformed_feed_deliveries_are_never_a_500_nor_stop_the_comments_after_them(
+    channels_assistant: Assistant, graph_api: StandInApi, user_id: str
+) -> None:
+    comment = comment_change(user_id, "allo", new_comment_id())["value"]
+    for payload in (
+        {"object": "page", "entry": [{"id": PAGE_ID, "changes": "x"}]},
+        {"object": "page", "entry": [{"id": PAGE_ID, "changes": [5, {"field": "feed", "value": "x"}]}]},
+        {"object": "page", "entry": [{"id": [PAGE_ID], "changes": [{"field": "feed", "value": comment}]}]},
+        {
+            "object": "page",
+            "entry": [{"id": PAGE_ID, "changes": [{"field": "feed", "value": {**comment, "message": 5}}]}],
+        },
+        {
+            "object": "page",
+            "entry": [{"id": PAGE_ID, "changes": [{"field": "feed", "value": {**comment, "comment_id": {}}}]}],
+        },
+        [1, 2],
+    ):
+        assert post_to_facebook(channels_assistant, payload) in (200, 400), payload
+    assert post_to_facebook(channels_assistant, {"object": "page", "entry": "x"}) == 200
+    answered = new_comment_id()
+    # A comment whose author Meta did not give is still answered (the City's own replies are remembered by id).
+    no_author = {"field": "feed", "value": {**comment, "from": "x"}}
+    odd: list[Any] = [
+        5,
+        {"field": "feed", "value": {**comment, "comment_id": None}},
+        {"field": "feed", "value": {}},
+        no_author,
+    ]
+    delivery = feed_delivery(*odd, comment_change(user_id, "Quand ouvre la piscine?", answered))
+    assert post_to_facebook(channels_assistant, delivery) == 200
+    replies_under(graph_api, answered)
+    replies_under(graph_api, comment["comment_id"])
