@@ -204,3 +204,22 @@ def test_a_public_x_post_carries_the_short_form_within_the_limit() -> None:
     unknown = plan_public_answer("eau?", ["x"], [], None, parts={"fr": "Bonjour.", "en": "Hello."}, alert=short)
     assert [post.split("\n\n")[0] for post in unknown.public] == [short["fr"], short["en"]]
     assert plan_public_answer("hi", ["Hello."], [], "en").public == ("Hello.",)
+
+
+def test_a_first_public_reply_carries_the_disclosure_and_the_alert_whole_within_the_limit() -> None:
+    """The bot disclosure of a first reply and an alert's short form both fit whole, the answer shortened to the room
+    they leave: disclosure, alert, answer; the emergency numbers before both."""
+    from pointe_claire.channels.public_reply import default_texts
+
+    disclosure = default_texts().automated_assistant["en"]
+    short = {"fr": "Avis d'ébullition en vigueur : faites bouillir l'eau 1 min.", "en": str(BOIL_WATER["short_en"])}
+    long_answer = "The water is tested every day by the City. " * 12
+    (post,) = plan_public_answer("is the water safe?", [long_answer], [], "en", alert=short, first_reply=True).public
+    assert weighted_length(post) <= POST_LIMIT
+    assert post.index(disclosure) < post.index(short["en"]) < post.index("The water is tested")
+    emergency = "Call 514-630-1234 (24/7) now. If anyone is in danger, call 9-1-1. " * 3
+    (post,) = plan_public_answer(
+        "water main broke", [emergency], [], "en", emergency=True, alert=short, first_reply=True
+    ).public
+    assert weighted_length(post) <= POST_LIMIT
+    assert post.index("514-630-1234") < post.index(disclosure) < post.index(short["en"])
