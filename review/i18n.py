@@ -288,6 +288,25 @@ STRINGS: Mapping[str, tuple[str, str]] = {
         "plus de 7 jours après le dernier message du résident (Messenger)",
         "over 7 days after the resident's last message (Messenger)",
     ),
+    "reply_reason_private_reply_unavailable": (
+        "Réponse conservée, mais non envoyée : elle contient des renseignements personnels, qui ne vont qu'en privé, "
+        "et Facebook ne permet qu'une réponse privée par commentaire, dans les 7 jours (déjà envoyée ou trop tard). "
+        "Répondez publiquement sans renseignements personnels, ou par Messenger si le résident y a écrit.",
+        "Reply kept but not sent: it holds personal information, which only goes in private, and Facebook allows "
+        "one private reply per comment, within 7 days (already sent or too late). Reply publicly without personal "
+        "information, or in Messenger if the resident wrote there.",
+    ),
+    "not_delivered_private_reply_unavailable": (
+        "renseignements personnels, et plus de réponse privée possible à ce commentaire (Facebook)",
+        "personal information, and no private reply possible to this comment any more (Facebook)",
+    ),
+    "reply_public_thread": (
+        "Cette réponse sera publique, sous le fil de commentaires sur Facebook. Si elle contient des renseignements "
+        "personnels (téléphone, courriel, adresse…), elle part plutôt en réponse privée au dernier commentaire du "
+        "résident, et rien n'est publié.",
+        "This reply will be public, under the comment thread on Facebook. If it holds personal information (phone, "
+        "e-mail, address…), it goes instead as a private reply to the resident's last comment, and nothing is posted.",
+    ),
     "staff_member": ("Personnel", "Staff"),
     "not_delivered": ("non remise", "not delivered"),
     "held_message": (

@@ -13,7 +13,8 @@ An answer is one Messenger message, its French and English paragraphs together (
 A staff member's reply from the review app goes out as Meta allows by the time since the resident's last message
 (the tracker's): a response within 24 hours, tagged HUMAN_AGENT up to 7 days, not at all after (staff are told).
 Comments on the Page's posts (the `feed` field, delivered to this same webhook) are answered by `page_comments`
-when credentials.yml says `answer_comments: true`, under the same signature check.
+when credentials.yml says `answer_comments: true`, under the same signature check; staff replies to a comment
+thread are sent by it too (in public, or in private with personal information).
 """
 
 from __future__ import annotations
@@ -365,6 +366,8 @@ class FacebookMessengerInput(FacebookInput):
         webhook, turns = platform_webhook("fb_webhook", self.unconfigured, on_new_message)
         self._turns = turns
         offer_delivery(webhook, self.name(), self._staff_delivery)
+        if self.comments is not None:
+            self.comments.offer_staff_delivery(webhook)
 
         @webhook.route("/webhook", methods=["GET"])
         async def token_verification(request: Request) -> HTTPResponse:

@@ -8,6 +8,7 @@ Used by `page_comments`. Retried (`retries`) when Meta says the failure passes: 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -18,6 +19,10 @@ from pointe_claire.channels.retries import HttpAnswer, Outcome, RetryPolicy, Ver
 # Meta's codes for "too many calls" (app, user, Page) and "temporarily unavailable": worth another attempt.
 RETRIED_ERROR_CODES = frozenset({4, 17, 32, 613})
 RETRIED_STATUSES = frozenset({429, 500, 502, 503, 504})
+# Meta's codes for a private reply that can no longer be sent: one went to the comment already (10900, "activity
+# already replied to"), or the comment cannot be answered in private any more (10903: over 7 days old).
+PRIVATE_REPLY_GONE_CODES = frozenset({10900, 10903})
+_PROBLEM_CODE = re.compile(r"code (\d+):")  # in a `judge` problem
 
 
 def judge(answer: HttpAnswer) -> Verdict:
@@ -61,3 +66,9 @@ class GraphComments:
             self._timeout,
             f"Facebook comments: {what}",
         )
+
+
+def private_reply_gone(outcome: Outcome) -> bool:
+    """Meta refused a private reply because the comment cannot have one any more (not an outage, not our error)."""
+    found = None if outcome.ok else _PROBLEM_CODE.search(outcome.problem)
+    return found is not None and int(found.group(1)) in PRIVATE_REPLY_GONE_CODES

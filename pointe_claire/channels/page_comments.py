@@ -7,28 +7,69 @@ thread (`facebook_comments:<top-level comment id>`). What the City says in publi
 `comment_reply`; the calls are `graph_comments`. A reply the Graph API would not take after its retries is shown
 to staff (`delivery_flags`). The stored message keeps what the moderation queue needs (names.PUBLIC_COMMENT_KEY;
 its netiquette rule is in its parse data, as for every message).
+
+A staff member's reply from the review app (`staff_delivery`) goes where the assistant's would, by the same privacy
+rule (`public_reply.involves_personal_information`, on the reply's words): in public under the thread, or, when it
+holds personal information, as Facebook's private reply to the resident's last comment and nothing in public.
+Facebook takes one private reply per comment, within 7 days of it: past that (the assistant's clock) or when Meta
+says one was sent already (the assistant's own, say), the reply is refused for staff to see why
+(PRIVATE_REPLY_UNAVAILABLE).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Mapping
+from datetime import datetime, timedelta, timezone
+from typing import Any
 
 from rasa.core.agent import Agent
 from rasa.core.channels.channel import UserMessage
+from sanic import Blueprint
 
+from pointe_claire import clock
 from pointe_claire.channels.collected_turn import collected_turn
 from pointe_claire.channels.comment_reply import plan_comment_answer
-from pointe_claire.channels.conversation_ids import FACEBOOK_COMMENTS
+from pointe_claire.channels.conversation_ids import FACEBOOK_COMMENTS, raw_id
 from pointe_claire.channels.delivery_flags import flag_not_delivered
-from pointe_claire.channels.feed_events import PageComment, comments_to_answer
-from pointe_claire.channels.graph_comments import GraphComments
+from pointe_claire.channels.feed_events import GRAPH_ID, PageComment, comments_to_answer
+from pointe_claire.channels.graph_comments import GraphComments, private_reply_gone
+from pointe_claire.channels.public_reply import involves_personal_information
 from pointe_claire.channels.reply_guard import GuardedTurns
+from pointe_claire.channels.retries import Outcome
 from pointe_claire.channels.seen_events import SeenEvents
+from pointe_claire.channels.staff_delivery import StaffReply, Undeliverable, offer_delivery
 from pointe_claire.names import PUBLIC_COMMENT_KEY
 from pointe_claire.text_normalization import resident_text
 
 logger = logging.getLogger(__name__)
+
+# Facebook's private reply to a comment: one, within 7 days of the comment.
+PRIVATE_REPLY_WINDOW = timedelta(days=7)
+# Why a staff reply with personal information was not sent (review/i18n.py `reply_reason_<reason>`).
+PRIVATE_REPLY_UNAVAILABLE = "private_reply_unavailable"
+
+
+def _graph_id(value: Any) -> str | None:
+    return value if isinstance(value, str) and GRAPH_ID.fullmatch(value) else None
+
+
+def private_reply_target(metadata: Mapping[str, Any] | None) -> tuple[str, str] | None:
+    """The Page and the comment a private reply answers: the comment of the resident's last message (its stored
+    record), on the Page whose post it is (a Page post's id is `<page id>_<post>`); None when it cannot be told."""
+    record = (metadata or {}).get(PUBLIC_COMMENT_KEY)
+    if not isinstance(record, Mapping):
+        return None
+    comment_id, post_id = _graph_id(record.get("comment_id")), _graph_id(record.get("post_id"))
+    if comment_id is None or post_id is None or "_" not in post_id:
+        return None
+    return post_id.partition("_")[0], comment_id
+
+
+def private_reply_open(comment_at: float | None, now: datetime) -> bool:
+    """Facebook still takes a private reply to a comment written at `comment_at` (epoch seconds)."""
+    return comment_at is not None and now - datetime.fromtimestamp(comment_at, timezone.utc) <= PRIVATE_REPLY_WINDOW
 
 
 class PageComments:
@@ -38,6 +79,24 @@ class PageComments:
         self.graph = graph
         self._seen = seen or SeenEvents.for_channel(FACEBOOK_COMMENTS)
         self._tasks: set[asyncio.Task[None]] = set()
+
+    def offer_staff_delivery(self, blueprint: Blueprint) -> None:
+        """Staff replies to comment threads sent by this channel once the server serving `blueprint` starts."""
+        offer_delivery(blueprint, FACEBOOK_COMMENTS, self.deliver_staff_reply)
+
+    async def deliver_staff_reply(self, reply: StaffReply) -> bool:
+        """In public under the thread, or (personal information) as the private reply to the resident's last
+        comment; True once Meta took it, Undeliverable when Facebook no longer allows the private reply."""
+        if not involves_personal_information("", reply.text, ()):
+            thread_id = _graph_id(raw_id(FACEBOOK_COMMENTS, reply.conversation))  # it goes into the API's path
+            return thread_id is not None and (await self._post_under_thread(thread_id, reply.text)).ok
+        target = private_reply_target(reply.resident_metadata)
+        if target is None or not private_reply_open(reply.resident_wrote_at, clock.now()):
+            raise Undeliverable(PRIVATE_REPLY_UNAVAILABLE)
+        sent = await self.graph.reply_privately(*target, reply.text)
+        if private_reply_gone(sent):
+            raise Undeliverable(PRIVATE_REPLY_UNAVAILABLE)
+        return sent.ok
 
     async def take(self, payload: object, turns: GuardedTurns, agent: Agent | None) -> int:
         """Starts answering the delivery's new comments; returns how many (a repeated delivery: 0)."""
@@ -95,10 +154,14 @@ class PageComments:
             await flag_not_delivered(agent, conversation, "; ".join(problems))
 
     async def _reply_publicly(self, comment: PageComment, text: str, problems: list[str]) -> None:
-        # Under the thread's top-level comment: Facebook threads are one level deep.
-        posted = await self.graph.reply_publicly(comment.thread_id, text)
+        posted = await self._post_under_thread(comment.thread_id, text)
         if not posted.ok:
             problems.append(f"public reply: {posted.problem}")
-        elif posted.value and isinstance(posted.value.get("id"), str):
+
+    async def _post_under_thread(self, thread_id: str, text: str) -> Outcome:
+        # Under the thread's top-level comment: Facebook threads are one level deep.
+        posted = await self.graph.reply_publicly(thread_id, text)
+        if posted.value and isinstance(posted.value.get("id"), str):
             # Its delivery comes back from the Page: never answered, even if Meta left out who wrote it.
             await asyncio.to_thread(self._seen.first_time, posted.value["id"])
+        return posted

@@ -96,11 +96,15 @@ async def _existing(agent: Agent, conversation: str) -> DialogueStateTracker:
     return tracker
 
 
-def resident_wrote_at(tracker: DialogueStateTracker) -> float | None:
-    """When the resident last wrote (the last user event, held or answered, a restart's too); None when they never
-    did."""
+def staff_reply(conversation: str, text: str, tracker: DialogueStateTracker) -> StaffReply:
+    """The reply with what its channel needs from the conversation: its language, and when the resident last wrote
+    (the last user event, held or answered, a restart's too) with that message's metadata (a Facebook comment
+    thread's private reply answers that comment)."""
     last = next((event for event in reversed(tracker.events) if isinstance(event, UserUttered)), None)
-    return float(last.timestamp) if last is not None else None
+    if last is None:
+        return StaffReply(conversation, text, tracker.get_slot(LANGUAGE_SLOT), None)
+    metadata = dict(last.metadata) if isinstance(last.metadata, dict) else None
+    return StaffReply(conversation, text, tracker.get_slot(LANGUAGE_SLOT), float(last.timestamp), metadata)
 
 
 def held_answer(held: takeover.TakeOver | None) -> dict[str, Any]:
@@ -171,7 +175,7 @@ class StaffInput(InputChannel):
         channel = deliveries.channel_for(conversation)
         outcome, reason = STORED_FOR_POLLING, None
         if channel is not None:
-            delivery = await deliveries.deliver(StaffReply(conversation, text, language, resident_wrote_at(stored)))
+            delivery = await deliveries.deliver(staff_reply(conversation, text, stored))
             outcome, reason = (SENT if delivery.delivered else NOT_DELIVERED), delivery.reason
         record = {"by": staff_name, "at": time.time(), "delivered": outcome == SENT, "channel": channel or "rest"}
         if reason:

@@ -1,6 +1,7 @@
 """How a staff member's reply reaches a resident outside a turn: each channel that can write first (web chat over
-the page's socket.io session, X by direct message, Messenger through the Send API) registers its way here when the
-server starts, and the staff endpoint (`pointe_claire.channels.staff`) picks the one the conversation's id names.
+the page's socket.io session, X by direct message, Messenger through the Send API, a Facebook comment thread in
+public or by private reply) registers its way here when the server starts, and the staff endpoint
+(`pointe_claire.channels.staff`) picks the one the conversation's id names.
 
 One registry per Rasa server (on `app.ctx`), like the reply guard: channels are built separately by Rasa and know
 nothing of each other. A channel only the instance holding the resident's connection can reach (web chat) is
@@ -33,6 +34,8 @@ class StaffReply:
     text: str
     language: str | None  # of the text, when known
     resident_wrote_at: float | None  # the resident's last message (the tracker's last user event), epoch seconds
+    # That message's metadata, where a channel finds what it answers to (a Facebook comment: names.PUBLIC_COMMENT_KEY).
+    resident_metadata: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)

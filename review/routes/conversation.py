@@ -18,6 +18,7 @@ from sanic import Blueprint, Request
 from sanic.response import HTTPResponse, redirect
 
 from pointe_claire import clock
+from pointe_claire.channels.conversation_ids import FACEBOOK_COMMENTS, namespace_of
 from pointe_claire.names import MAX_STAFF_REPLY_CHARACTERS
 from review import audit, auth, exports, staff, triage
 from review.conversations import conversation_events, transcript
@@ -91,6 +92,7 @@ async def conversation(request: Request) -> HTTPResponse:
         reply_outcome=str(request.args.get("reply") or "")[:20],
         reply_reason=reply_reason(request.args.get("reason")),
         max_reply=MAX_STAFF_REPLY_CHARACTERS,
+        public_thread=namespace_of(sender_id) == FACEBOOK_COMMENTS,  # a staff reply there is posted in public
     )
 
 

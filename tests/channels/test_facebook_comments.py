@@ -1,28 +1,33 @@
 """Comments on the City's Facebook Page posts through the real Rasa server, model and action server, against the
 stand-in Graph API on localhost. Deliveries are `feed` changes to the Messenger webhook, signed with the app secret
 (X-Hub-Signature-256) as Meta signs them; the replies are answered in the background, so the tests wait for the
-stand-in to receive them."""
+stand-in to receive them. A staff member's reply (the assistant's staff endpoint, as the review app calls it) goes
+under the thread in public, or with personal information as Facebook's private reply while Facebook allows one."""
 
 from __future__ import annotations
 
 import json
 import sqlite3
 import time
+from datetime import datetime
 from typing import Any
 
 import pytest
 
+from bench import review_app
 from pointe_claire.channels.public_reply import default_texts
 from pointe_claire.names import REPLY_NOT_DELIVERED
 from pointe_claire.redaction import default_redactor
-from scripts.servers import Assistant
+from scripts.servers import Assistant, http
 from tests.channels.conftest import (
     FACEBOOK_KEYS,
+    STAFF_TOKEN,
     post_to_facebook,
     stored_conversations_mentioning,
     stored_user_events,
 )
 from tests.channels.standins import StandInApi
+from tests.conftest import FROZEN_TIME
 
 pytestmark = pytest.mark.usefixtures("channels_assistant")
 
@@ -293,3 +298,128 @@ def test_malformed_feed_deliveries_are_never_a_500_nor_stop_the_comments_after_t
     assert post_to_facebook(channels_assistant, delivery) == 200
     replies_under(graph_api, answered)
     replies_under(graph_api, comment["comment_id"])
+
+
+# --- staff replies from the review app --------------------------------------------------------------------------
+
+
+def staff_reply(assistant: Assistant, conversation: str, text: str) -> dict[str, Any]:
+    """The staff endpoint's answer to a reply, as the review app sends it."""
+    body = json.dumps({"conversation": conversation, "staff": "claire", "text": text, "hand_back": True})
+    headers = {"Content-Type": "application/json", "Authorization": f"Bearer {STAFF_TOKEN}"}
+    status, answer = http("POST", f"{assistant.base_url}/webhooks/staff/reply", body.encode("utf-8"), headers)
+    assert status == 200, answer
+    return dict(json.loads(answer))
+
+
+def stored_staff_reply(assistant: Assistant, conversation: str) -> dict[str, Any]:
+    """The one staff reply stored in the conversation: its text and record."""
+    with sqlite3.connect(assistant.tracker_db) as db:
+        rows = db.execute(
+            "SELECT data FROM events WHERE sender_id = ? AND type_name = 'bot' ORDER BY id", (conversation,)
+        ).fetchall()
+    (reply,) = [event for event in map(json.loads, (row[0] for row in rows)) if "staff_reply" in event["metadata"]]
+    return {"text": reply["text"], **reply["metadata"]["staff_reply"]}
+
+
+def _holding(text: str) -> Any:
+    """Any request to the Graph API whose body holds `text`."""
+    return lambda r: text in json.dumps(r.body, ensure_ascii=False)
+
+
+def _staff_reply_in_a_thread(
+    assistant: Assistant, graph_api: StandInApi, user_id: str, reply: str
+) -> tuple[str, str, dict[str, Any]]:
+    """A top-level comment and the resident's reply under the City's answer, both answered, then a staff member's
+    reply in the thread: the thread, the follow-up comment and the staff endpoint's answer."""
+    thread, _ = comment_and_reply(assistant, graph_api, user_id, "Hello, what are the City Hall office hours?")
+    follow_up = new_comment_id()
+    change = comment_change(user_id, "Thanks! Is it open on Saturday?", follow_up, parent_id=thread)
+    assert post_to_facebook(assistant, feed_delivery(change)) == 200
+    replies_under(graph_api, thread, count=2)
+    return thread, follow_up, staff_reply(assistant, f"facebook_comments:{thread}", reply)
+
+
+def test_a_staff_reply_without_personal_information_is_posted_under_the_threads_top_level_comment(
+    channels_assistant: Assistant, graph_api: StandInApi, user_id: str
+) -> None:
+    reply = "Hello, this is Claire from the City: City Hall is closed on Saturdays."
+    thread, follow_up, answer = _staff_reply_in_a_thread(channels_assistant, graph_api, user_id, reply)
+    assert (answer["outcome"], answer["channel"]) == ("sent", "facebook_comments")
+    # Under the top-level comment (Facebook threads are one level deep), as the Page, and nowhere else.
+    (posted,) = graph_api.received(_holding(reply))
+    assert posted.path == f"/v21.0/{thread}/comments" and posted.body == {"message": reply} and posted.status == 200
+    assert posted.headers["authorization"] == f"Bearer {FACEBOOK_KEYS['FACEBOOK_PAGE_ACCESS_TOKEN']}"
+    assert graph_api.received(lambda r: follow_up in r.path) == []
+    stored = stored_staff_reply(channels_assistant, f"facebook_comments:{thread}")
+    assert (stored["text"], stored["by"], stored["delivered"], stored["channel"]) == (
+        reply,
+        "claire",
+        True,
+        "facebook_comments",
+    )
+
+
+def test_a_staff_reply_with_a_phone_number_goes_as_the_private_reply_to_the_residents_last_comment_only(
+    channels_assistant: Assistant, graph_api: StandInApi, user_id: str
+) -> None:
+    reply = "Bonjour, ici Claire de la Ville : appelez-moi directement au 514-555-0142."
+    thread, follow_up, answer = _staff_reply_in_a_thread(channels_assistant, graph_api, user_id, reply)
+    assert answer["outcome"] == "sent"
+    (private,) = graph_api.received(_holding("514-555-0142"))  # nothing public holds it
+    assert private.path == f"/v21.0/{PAGE_ID}/messages" and private.status == 200
+    assert private.body == {"recipient": {"comment_id": follow_up}, "message": {"text": reply}}
+    assert len(graph_api.received(_under(thread))) == 2  # the assistant's two answers, nothing since
+    stored = stored_staff_reply(channels_assistant, f"facebook_comments:{thread}")
+    assert stored["delivered"] is True and "514-555-0142" not in stored["text"]  # redacted, as every message
+
+
+def _comment_thread_written_at(assistant: Assistant, user_id: str, days_ago: float) -> str:
+    """A comment thread whose resident wrote `days_ago` before the assistant's frozen clock, stored as the comments
+    channel stores it (with the comment's ids), with the assistant's answer."""
+    comment_id = new_comment_id()
+    written = datetime.fromisoformat(FROZEN_TIME).timestamp() - days_ago * 24 * 3600
+    message = review_app.resident_message(written, "Le nid-de-poule est toujours là", "report_problem", "fr")
+    change = comment_change(user_id, message["text"], comment_id)["value"]
+    record = {key: change[key] for key in ("comment_id", "post_id", "parent_id")}
+    message["input_channel"] = "facebook_comments"
+    message["metadata"] = {"public_comment": {"platform": "facebook", **record, "author_id": user_id}}
+    answer = {"event": "bot", "timestamp": written + 5, "text": "Merci, c'est noté.", "data": {}, "metadata": {}}
+    conversation = f"facebook_comments:{comment_id}"
+    review_app.write_events(f"sqlite:///{assistant.tracker_db}", conversation, [message, answer])
+    return conversation
+
+
+def test_a_private_staff_reply_8_days_after_the_comment_is_refused_and_kept_with_the_reason(
+    channels_assistant: Assistant, graph_api: StandInApi, user_id: str
+) -> None:
+    conversation = _comment_thread_written_at(channels_assistant, user_id, days_ago=8)
+    reply = "Bonjour, ici Claire : écrivez-moi à claire.dupuis@pointe-claire.ca."
+    answer = staff_reply(channels_assistant, conversation, reply)
+    assert (answer["outcome"], answer["reason"]) == ("not_delivered", "private_reply_unavailable")
+    comment_id = conversation.split(":", 1)[1]
+    # Neither in private (Facebook would refuse it) nor in public.
+    assert graph_api.received(lambda r: _holding(reply)(r) or comment_id in r.path) == []
+    stored = stored_staff_reply(channels_assistant, conversation)
+    assert (stored["delivered"], stored["reason"]) == (False, "private_reply_unavailable")
+    # Within the 7 days the same reply goes, as the private reply to that comment.
+    recent = _comment_thread_written_at(channels_assistant, str(int(user_id) + 1), days_ago=6.5)
+    assert staff_reply(channels_assistant, recent, reply)["outcome"] == "sent"
+    (private,) = graph_api.received(_holding("claire.dupuis@pointe-claire.ca"))
+    assert private.body["recipient"] == {"comment_id": recent.split(":", 1)[1]}
+
+
+def test_a_private_staff_reply_facebook_refuses_as_already_sent_is_refused_with_the_reason_and_not_posted(
+    channels_assistant: Assistant, graph_api: StandInApi, user_id: str
+) -> None:
+    # The assistant answered the comment in private already: Facebook takes no second private reply to it.
+    text = "Pouvez-vous me rappeler au 514-555-0187 au sujet de mon compte de taxes?"
+    comment_id, _ = comment_and_reply(channels_assistant, graph_api, user_id, text)
+    graph_api.wait_for(_private_to(comment_id))
+    refusal = {"error": {"message": "(#10900) Activity already replied to", "type": "OAuthException", "code": 10900}}
+    graph_api.script(f"/v21.0/{PAGE_ID}/messages", 400, body=refusal)
+    reply = "Bonjour, ici Claire : je vous rappelle au 514-555-0187 demain matin."
+    answer = staff_reply(channels_assistant, f"facebook_comments:{comment_id}", reply)
+    assert (answer["outcome"], answer["reason"]) == ("not_delivered", "private_reply_unavailable")
+    (tried,) = graph_api.received(_holding("demain matin"))  # once: not retried, and not posted in public
+    assert tried.status == 400 and tried.path == f"/v21.0/{PAGE_ID}/messages"

@@ -143,3 +143,35 @@ def test_stored_staff_replies_and_held_messages_read_as_such_in_the_transcript(
     assert 'class="turn staff_member"' in page and "Bonjour, ici Alice." in page
     assert "non remise" in page
     assert "reçu pendant une prise en main : l'assistant n'a pas répondu (alice)" in page
+
+
+def test_a_facebook_comment_thread_warns_that_the_reply_is_public_and_shows_why_a_private_one_was_refused(
+    review_site: ReviewSite, admin: StaffClient
+) -> None:
+    now = time.time()
+    conversation = "facebook_comments:901234567890123_4567"
+    comment = resident_message(now - 60, "Le nid-de-poule est toujours là", "report_problem", "fr")
+    comment["input_channel"] = "facebook_comments"
+    refused = {"by": ADMIN, "at": now - 30, "delivered": False, "channel": "facebook_comments"}
+    # As the assistant's staff endpoint stores a reply the comments channel refused (Undeliverable).
+    refused["reason"] = "private_reply_unavailable"
+    reply = {"event": "bot", "timestamp": now - 30, "text": "Appelez-moi au [PHONE].", "data": {}}
+    write_events(review_site.tracker_url, conversation, [comment, {**reply, "metadata": {"staff_reply": refused}}])
+    page = html.unescape(admin.get(f"/conversation?id={conversation}").body)
+    assert "Cette réponse sera publique, sous le fil de commentaires sur Facebook." in page
+    assert page.index('id="reply-public-notice"') < page.index('id="reply-text"')  # read before writing
+    said = page[page.index('class="meta staff-reply"') :].split("</p>", 1)[0]
+    assert said.endswith(
+        "<strong>non remise</strong> : renseignements personnels, et plus de réponse privée possible à ce "
+        "commentaire (Facebook)"
+    )
+    # The outcome staff see right after sending it, in English too.
+    admin.get("/lang/en?next=/")
+    outcome = html.unescape(
+        admin.get(f"/conversation?id={conversation}&reply=not_delivered&reason=private_reply_unavailable").body
+    )
+    admin.get("/lang/fr?next=/")
+    assert "Facebook allows one private reply per comment, within 7 days" in outcome
+    assert "This reply will be public, under the comment thread on Facebook." in outcome
+    # Other channels' replies are not public: no notice.
+    assert 'id="reply-public-notice"' not in admin.get(f"/conversation?id={CONVERSATION}").body
