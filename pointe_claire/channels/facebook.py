@@ -50,6 +50,7 @@ from pointe_claire.channels.messenger_events import (
     MessengerEvent,
     read_event,
 )
+from pointe_claire.channels.moderators import offer_moderation
 from pointe_claire.channels.page_comments import PageComments
 from pointe_claire.channels.public_reply import PARAGRAPH, default_texts
 from pointe_claire.channels.reply_guard import GuardedTurns
@@ -57,6 +58,7 @@ from pointe_claire.channels.retries import RetryPolicy
 from pointe_claire.channels.seen_events import SeenEvents
 from pointe_claire.channels.staff_delivery import StaffReply, Undeliverable, offer_delivery
 from pointe_claire.channels.untrusted_input import MalformedBody, json_body, signature_matches, signature_refusal
+from pointe_claire.moderation_names import FACEBOOK as FACEBOOK_PLATFORM
 from pointe_claire.nlg import LANGUAGE_SLOT
 from pointe_claire.text_normalization import resident_text
 
@@ -335,7 +337,8 @@ class FacebookMessengerInput(FacebookInput):
         comments = None
         if credentials.get("answer_comments") is True:
             retry = RetryPolicy.from_credentials(credentials, "comments_retry")
-            comments = PageComments(GraphComments(graph_url, values["page_access_token"], retry))
+            moderation_file = from_environment(credentials, "moderation_file", "MODERATION_FILE")
+            comments = PageComments(GraphComments(graph_url, values["page_access_token"], retry), None, moderation_file)
         return cls(
             values["verify"],
             values["secret"],
@@ -365,6 +368,8 @@ class FacebookMessengerInput(FacebookInput):
         webhook, turns = platform_webhook("fb_webhook", self.unconfigured, on_new_message)
         self._turns = turns
         offer_delivery(webhook, self.name(), self._staff_delivery)
+        if self.comments is not None and not self.unconfigured:
+            offer_moderation(webhook, FACEBOOK_PLATFORM, self.comments.moderation)
 
         @webhook.route("/webhook", methods=["GET"])
         async def token_verification(request: Request) -> HTTPResponse:
