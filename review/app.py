@@ -1,4 +1,5 @@
-"""The staff review web app (Sanic): login, inbox, transcript, staff actions, exports, overview, user admin, alerts.
+"""The staff review web app (Sanic): login, inbox, transcript, staff actions, exports, overview, user admin, alerts,
+the moderation queue of public comments.
 
 `create_app(settings)` builds it from the blueprints in `review/routes/`; `python -m review serve` (`make review`)
 runs it on localhost, tests call it in-process. Every route but the login page, the language switch and the
@@ -15,11 +16,23 @@ from sanic.exceptions import NotFound
 
 from review import web
 from review.conversations import tracker_engine
-from review.routes import alerts, conversation, inbox, interface, login, overview, privacy, reply, triage, users
+from review.routes import (
+    alerts,
+    conversation,
+    inbox,
+    interface,
+    login,
+    moderation,
+    overview,
+    privacy,
+    reply,
+    triage,
+    users,
+)
 from review.settings import Settings
 from review.store import review_engine
 
-BLUEPRINTS = (login, interface, inbox, conversation, reply, overview, triage, users, privacy, alerts)
+BLUEPRINTS = (login, interface, inbox, conversation, reply, overview, triage, users, privacy, alerts, moderation)
 
 
 def create_app(settings: Settings) -> Sanic:

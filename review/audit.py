@@ -1,5 +1,6 @@
 """The audit log of actions on the data as a whole: exports (who, when, filters, rows), purges and deletion requests,
-staff alerts published, edited and lifted (`review.routes.alerts`).
+staff alerts published, edited and lifted (`review.routes.alerts`), and the moderation of public comments
+(`review.moderation_log`: platform ids, rule, clause, reason and the platform's answer).
 
 Written by the export routes and `review.retention`, read by the privacy page (`review.routes.privacy`). Why a
 table of its own next to `review_changes` (one conversation's history): these records must outlive the
@@ -62,7 +63,16 @@ def record(
 
 
 def latest(engine: Engine, limit: int = 100) -> list[Record]:
-    query = sa.select(store.audit).order_by(store.audit.c.id.desc()).limit(limit)
+    return _records(engine, sa.select(store.audit).order_by(store.audit.c.id.desc()).limit(limit))
+
+
+def of_actions_starting(engine: Engine, prefix: str) -> list[Record]:
+    """The records whose action starts with `prefix` (the moderation actions), oldest first."""
+    table = store.audit
+    return _records(engine, sa.select(table).where(table.c.action.like(prefix + "%")).order_by(table.c.id))
+
+
+def _records(engine: Engine, query: Any) -> list[Record]:
     with engine.connect() as connection:
         rows = connection.execute(query).all()
     return [Record(row.action, json.loads(row.detail or "{}"), row.rows, row.user_name, row.at) for row in rows]

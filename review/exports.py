@@ -1,5 +1,6 @@
-"""Exports of what staff filtered: CSV (one row per transcript line), JSON Lines (one conversation per line), and
-resident messages as Rasa NLU training YAML, in the format of data/nlu/<language>/<topic>.yml.
+"""Exports of what staff filtered: CSV (one row per transcript line), JSON Lines (one conversation per line),
+resident messages as Rasa NLU training YAML, in the format of data/nlu/<language>/<topic>.yml, and the audit of
+moderation actions as CSV (`review.routes.moderation`).
 
 Called by the export routes (`review.routes.inbox`, `review.routes.conversation`). Spreadsheet formulas are
 neutralised in CSV cells: a resident's "=HYPERLINK(...)" must arrive as text in Excel.
@@ -15,7 +16,8 @@ from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import Any
 
-from review.conversations import Transcript
+from review.audit import Record
+from review.conversations import Transcript, local_time
 
 CSV_COLUMNS = [
     "conversation",
@@ -80,6 +82,29 @@ def csv_rows(conversations: Iterable[tuple[Transcript, dict[str, Any]]]) -> Iter
         buffer.seek(0)
         buffer.truncate()
     yield buffer.getvalue()
+
+
+MODERATION_COLUMNS = ["time", "action", "staff", "platform", "comment_id", "post_id", "author_id", "rule"]
+MODERATION_COLUMNS += ["clause", "reason", "ok", "attempts", "platform_answer"]
+
+
+def moderation_csv(records: Iterable[Record]) -> str:
+    """One row per moderation action, as the audit log keeps it (BOM first, formulas neutralised)."""
+    buffer = io.StringIO()
+    buffer.write(UTF8_BOM)
+    writer = csv.writer(buffer)
+    writer.writerow(MODERATION_COLUMNS)
+    for record in records:
+        detail = record.detail
+        answer = detail.get("answer") if detail.get("ok") else detail.get("problem")
+        row: list[Any] = [
+            local_time(record.at).isoformat(timespec="seconds"),
+            record.action.removeprefix("moderation_"),
+        ]
+        row += [record.user_name, *(detail.get(name) for name in MODERATION_COLUMNS[3:10])]
+        row += ["yes" if detail.get("ok") else "no", detail.get("attempts"), answer]
+        writer.writerow([_cell(value) for value in row])
+    return buffer.getvalue()
 
 
 def jsonl_lines(conversations: Iterable[tuple[Transcript, dict[str, Any]]]) -> Iterator[str]:

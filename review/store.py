@@ -99,6 +99,20 @@ audit = sa.Table(
     sa.Column("at", sa.Float, nullable=False),
 )
 
+# What staff (or the assistant, by itself) last did to a public comment on its platform, and the last failure
+# until an action succeeds (review.moderation_log). `target` is the comment's id, or `author:<id>` for a ban.
+# Every action is also in the audit log, which keeps the history.
+moderation = sa.Table(
+    "review_moderation",
+    metadata,
+    sa.Column("platform", sa.String(20), primary_key=True),
+    sa.Column("target", sa.String(120), primary_key=True),
+    sa.Column("state", sa.String(20), nullable=False),  # hidden, visible, deleted, banned; "" unknown
+    sa.Column("user_name", sa.String(80), nullable=False),
+    sa.Column("at", sa.Float, nullable=False),
+    sa.Column("problem", sa.Text),
+)
+
 # Named inbox views of one staff member: the filters as a query string, made by review.inbox.Filters.
 saved_views = sa.Table(
     "review_saved_views",

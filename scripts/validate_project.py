@@ -29,6 +29,7 @@ from pointe_claire import settings
 from pointe_claire.channels.public_reply import ChannelTexts
 from pointe_claire.city_facts import SECTION_PREFIXES, CityFacts, contact_section, contacts_in_text, load_city_facts
 from pointe_claire.language import LanguageIdentifier, LinguaIdentifier
+from pointe_claire.moderation_settings import problems as moderation_problems
 from pointe_claire.netiquette import LEARNED_RULES
 from pointe_claire.netiquette import lexicon_problems as netiquette_lexicon_problems
 from pointe_claire.patterns import PatternError
@@ -637,6 +638,17 @@ def check_channel_texts(project: Project) -> list[Problem]:
     return []
 
 
+def check_moderation(project: Project) -> list[Problem]:
+    """moderation.yml, which staff edit: known rules switched by true or false, every rule's policy clause in French
+    and English, readable election periods."""
+    path = project.root / "moderation.yml"
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as error:
+        return [Problem(path.name, f"{type(error).__name__}: {error}")]
+    return [Problem(path.name, problem) for problem in moderation_problems(raw)]
+
+
 def run_checks(
     root: Path = PROJECT_ROOT, minimum: int | None = None, identifier: LanguageIdentifier | None = None
 ) -> list[Problem]:
@@ -657,6 +669,7 @@ def run_checks(
         check_near_copies_across_intents(project),
         check_lexicons(project),
         check_channel_texts(project),
+        check_moderation(project),
     )
     return [problem for problems in checks for problem in problems]
 

@@ -35,6 +35,7 @@ PROJECT_FILES = (
     "config.yml",
     "domain.yml",
     "city_facts.yml",
+    "moderation.yml",
     "endpoints.yml",
     "credentials.yml",
 )

@@ -8,6 +8,7 @@ lock, as Rasa writes a turn, so that it does not overwrite a message handled at 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from rasa.core.agent import Agent
 from rasa.shared.core.events import SlotSet
@@ -25,6 +26,12 @@ def not_delivered_flag(reason: str, language: str | None, at: str) -> FlagRecord
 async def flag_not_delivered(agent: Agent | None, conversation: str, reason: str) -> None:
     """Adds the record to the stored conversation; logged (not raised) when it cannot be written."""
     logger.error("A reply in conversation %s was not delivered: %s", conversation, reason)
+    await add_flag(agent, conversation, lambda language, at: not_delivered_flag(reason, language, at))
+
+
+async def add_flag(agent: Agent | None, conversation: str, flag_for: Callable[[str | None, str], FlagRecord]) -> None:
+    """Adds `flag_for(the conversation's language, now as ISO 8601)` to the conversation's `flags` slot, under its
+    lock; logged (not raised) when it cannot be written. Also used by automatic hiding (`auto_hide`)."""
     if agent is None or agent.processor is None or agent.tracker_store is None:
         return
     try:
@@ -33,7 +40,7 @@ async def flag_not_delivered(agent: Agent | None, conversation: str, reason: str
             if tracker is None:
                 return
             at = clock.now().isoformat(timespec="seconds")
-            flag = not_delivered_flag(reason, tracker.get_slot(LANGUAGE_SLOT), at)
+            flag = flag_for(tracker.get_slot(LANGUAGE_SLOT), at)
             flags = [*(tracker.get_slot(FLAGS_SLOT) or []), flag]
             tracker.update(SlotSet(FLAGS_SLOT, flags))
             await agent.processor.save_tracker(tracker)

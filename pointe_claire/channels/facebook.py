@@ -51,6 +51,7 @@ from pointe_claire.channels.messenger_events import (
     MessengerEvent,
     read_event,
 )
+from pointe_claire.channels.moderators import offer_moderation
 from pointe_claire.channels.page_comments import PageComments
 from pointe_claire.channels.public_reply import PARAGRAPH, default_texts
 from pointe_claire.channels.reply_guard import GuardedTurns
@@ -58,6 +59,7 @@ from pointe_claire.channels.retries import RetryPolicy
 from pointe_claire.channels.seen_events import SeenEvents
 from pointe_claire.channels.staff_delivery import StaffReply, Undeliverable, offer_delivery
 from pointe_claire.channels.untrusted_input import MalformedBody, json_body, signature_matches, signature_refusal
+from pointe_claire.moderation_names import FACEBOOK as FACEBOOK_PLATFORM
 from pointe_claire.nlg import LANGUAGE_SLOT
 from pointe_claire.text_normalization import resident_text
 
@@ -336,7 +338,8 @@ class FacebookMessengerInput(FacebookInput):
         comments = None
         if credentials.get("answer_comments") is True:
             retry = RetryPolicy.from_credentials(credentials, "comments_retry")
-            comments = PageComments(GraphComments(graph_url, values["page_access_token"], retry))
+            moderation_file = from_environment(credentials, "moderation_file", "MODERATION_FILE")
+            comments = PageComments(GraphComments(graph_url, values["page_access_token"], retry), None, moderation_file)
         return cls(
             values["verify"],
             values["secret"],
@@ -368,6 +371,8 @@ class FacebookMessengerInput(FacebookInput):
         offer_delivery(webhook, self.name(), self._staff_delivery)
         if self.comments is not None:
             self.comments.offer_staff_delivery(webhook)
+            if not self.unconfigured:
+                offer_moderation(webhook, FACEBOOK_PLATFORM, self.comments.moderation)
 
         @webhook.route("/webhook", methods=["GET"])
         async def token_verification(request: Request) -> HTTPResponse:

@@ -57,6 +57,10 @@ class GraphComments:
         return await self._post(f"/{page_id}/messages", body, "private reply")
 
     async def _post(self, path: str, body: dict[str, Any], what: str) -> Outcome:
+        return await self.call("POST", path, body, what)
+
+    async def call(self, method: str, path: str, body: dict[str, Any] | None, what: str) -> Outcome:
+        """Any Graph API call as the Page, judged and retried as the replies are (moderation: `graph_moderation`)."""
         return await post_with_retries(
             self.graph_url + path,
             body,
@@ -65,6 +69,7 @@ class GraphComments:
             self.retry,
             self._timeout,
             f"Facebook comments: {what}",
+            method,
         )
 
 

@@ -5,7 +5,8 @@ Each new comment (`feed_events`) is answered once (`seen_events`, keyed by comme
 waits only a few seconds for its 200), through the reply guard like every message, in the conversation of its
 thread (`facebook_comments:<top-level comment id>`). What the City says in public and in private is decided by
 `comment_reply`; the calls are `graph_comments`. A reply the Graph API would not take after its retries is shown
-to staff (`delivery_flags`). The stored message keeps what the moderation queue needs (names.PUBLIC_COMMENT_KEY;
+to staff (`delivery_flags`). A comment breaking a rule staff turned on in moderation.yml is then hidden
+(`auto_hide`). The stored message keeps what the moderation queue needs (names.PUBLIC_COMMENT_KEY;
 its netiquette rule is in its parse data, as for every message).
 
 A staff member's reply from the review app (`staff_delivery`) goes where the assistant's would, by the same privacy
@@ -29,12 +30,14 @@ from rasa.core.channels.channel import UserMessage
 from sanic import Blueprint
 
 from pointe_claire import clock
+from pointe_claire.channels.auto_hide import hide_if_turned_on
 from pointe_claire.channels.collected_turn import collected_turn
 from pointe_claire.channels.comment_reply import plan_comment_answer
 from pointe_claire.channels.conversation_ids import FACEBOOK_COMMENTS, raw_id
 from pointe_claire.channels.delivery_flags import flag_not_delivered
-from pointe_claire.channels.feed_events import GRAPH_ID, PageComment, comments_to_answer
+from pointe_claire.channels.feed_events import GRAPH_ID, PLATFORM, PageComment, comments_to_answer
 from pointe_claire.channels.graph_comments import GraphComments, private_reply_gone
+from pointe_claire.channels.graph_moderation import GraphModeration
 from pointe_claire.channels.public_reply import involves_personal_information
 from pointe_claire.channels.reply_guard import GuardedTurns
 from pointe_claire.channels.retries import Outcome
@@ -75,8 +78,10 @@ def private_reply_open(comment_at: float | None, now: datetime) -> bool:
 class PageComments:
     """The comments side of the Facebook connector."""
 
-    def __init__(self, graph: GraphComments, seen: SeenEvents | None = None) -> None:
+    def __init__(self, graph: GraphComments, seen: SeenEvents | None = None, moderation_file: str = "") -> None:
         self.graph = graph
+        self.moderation = GraphModeration(graph)
+        self.moderation_file = moderation_file or None  # moderation.yml at the project's root unless named
         self._seen = seen or SeenEvents.for_channel(FACEBOOK_COMMENTS)
         self._tasks: set[asyncio.Task[None]] = set()
 
@@ -152,6 +157,14 @@ class PageComments:
                     await self._reply_publicly(comment, plan.if_private_refused, problems)
         if problems:
             await flag_not_delivered(agent, conversation, "; ".join(problems))
+        await hide_if_turned_on(
+            turn,
+            PLATFORM,
+            comment.comment_id,
+            lambda: self.moderation.hide(comment.comment_id),
+            agent,
+            self.moderation_file,
+        )
 
     async def _reply_publicly(self, comment: PageComment, text: str, problems: list[str]) -> None:
         posted = await self._post_under_thread(comment.thread_id, text)

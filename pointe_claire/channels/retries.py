@@ -1,5 +1,6 @@
-"""Posts JSON to a platform's API and tries again, a bounded number of times with waits doubling, when the platform
-says the failure is passing (a rate limit, its own outage) or the network failed.
+"""Sends JSON to a platform's API (POST; PUT and DELETE for moderation) and tries again, a bounded number of
+times with waits doubling, when the platform says the failure is passing (a rate limit, its own outage) or the
+network failed.
 
 Shared by the X client (`x_api`) and the Graph API client of Page comments (`graph_comments`): each says which of
 its platform's answers are worth another attempt; the loop, the waits and the log lines are here. Never raises.
@@ -91,22 +92,25 @@ class Outcome:
 
 async def post_with_retries(
     url: str,
-    body: Mapping[str, Any],
+    body: Mapping[str, Any] | None,
     headers: Callable[[], Mapping[str, str]],
     judge: Callable[[HttpAnswer], Verdict],
     retry: RetryPolicy,
     timeout: aiohttp.ClientTimeout,
     what: str,
+    method: str = "POST",
 ) -> Outcome:
-    """POSTs `body` until `judge` accepts an answer, says it will not improve, or the attempts run out (logged).
-    `headers` is called per attempt (a fresh OAuth signature each time)."""
+    """Sends `body` (None: no body) until `judge` accepts an answer, says it will not improve, or the attempts run
+    out (logged). `headers` is called per attempt (a fresh OAuth signature each time)."""
     attempts = max(1, retry.attempts)  # 0 or fewer in credentials.yml: still one attempt
     verdict, attempt = Verdict(problem="not tried"), 1
     for attempt in range(1, attempts + 1):
         answer_headers = None
         try:
             async with aiohttp.ClientSession(timeout=timeout) as session:
-                async with session.post(url, json=dict(body), headers=dict(headers())) as answer:
+                async with session.request(
+                    method, url, json=None if body is None else dict(body), headers=dict(headers())
+                ) as answer:
                     text = await answer.text()
                     answer_headers = answer.headers
                     verdict = judge(HttpAnswer(answer.status, _json(text), answer.headers, text[:300]))

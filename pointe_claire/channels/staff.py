@@ -4,6 +4,7 @@ the resident's own channel and keep in the conversation, and a take-over to star
 POST /webhooks/staff/reply     {"conversation", "staff", "text", "hand_back"?}
 POST /webhooks/staff/takeover  {"conversation", "staff"}
 POST /webhooks/staff/handback  {"conversation", "staff"}
+POST /webhooks/staff/moderate  {"platform", "action", "comment_id", "post_id"?, "author_id"?, "staff"}
 
 Each call needs `Authorization: Bearer <ASSISTANT_STAFF_TOKEN>` (unset: 503, the endpoint is off). Why an endpoint
 of the assistant and not a row the review app writes: the review app never writes the tracker store, and the one
@@ -11,7 +12,9 @@ process that can reach a web chat resident is a Rasa instance (the page's socket
 balancer any instance may take the call: the conversation and take-over live in the shared database, X and
 Messenger are reached from anywhere, and a web chat page connected to another instance through Redis
 (`staff_relay`). The staff member learns at once whether the resident's channel took the reply, and why not when
-the channel says (Messenger, 7 days after the resident's last message).
+the channel says (Messenger, 7 days after the resident's last message). Moderation (hide, unhide, delete, ban) goes
+through the platform's connector (`moderators`), which holds its keys; its answer is returned whatever it is (200,
+`ok` false with the platform's problem after the retries), for the review app to record and show.
 """
 
 from __future__ import annotations
@@ -31,8 +34,11 @@ from sanic.response import HTTPResponse
 
 from pointe_claire import takeover
 from pointe_claire.channels.env_settings import Unconfigured, from_environment
+from pointe_claire.channels.feed_events import GRAPH_ID
+from pointe_claire.channels.moderators import ModerationTarget, moderators
 from pointe_claire.channels.staff_delivery import StaffDeliveries, StaffReply
 from pointe_claire.channels.untrusted_input import MalformedBody, json_body, signature_matches
+from pointe_claire.moderation_names import ACTIONS
 from pointe_claire.names import LANGUAGE_SLOT, MAX_STAFF_REPLY_CHARACTERS, STAFF_REPLY_KEY
 from pointe_claire.text_normalization import has_visible_text, strip_control_characters
 from pointe_claire.tracker_store import RedactingSQLTrackerStore, redacting_store
@@ -160,6 +166,7 @@ class StaffInput(InputChannel):
         staff.add_route(self._endpoint(self._reply), "/reply", methods=["POST"], name="reply")
         staff.add_route(self._endpoint(self._take_over), "/takeover", methods=["POST"], name="takeover")
         staff.add_route(self._endpoint(self._hand_back), "/handback", methods=["POST"], name="handback")
+        staff.add_route(self._endpoint(_moderate), "/moderate", methods=["POST"], name="moderate")
         return staff
 
     async def _reply(self, request: Request, payload: Mapping[str, Any]) -> dict[str, Any]:
@@ -202,3 +209,31 @@ class StaffInput(InputChannel):
         conversation, _staff_name = _conversation_and_staff(payload)
         _agent, store = _store_and_agent(request)
         return {"handed_back": takeover.hand_back(store.engine, conversation), "held_by": None}
+
+
+def _platform_id(payload: Mapping[str, Any], key: str, required: bool = True) -> str | None:
+    """An id the platform gave (digits, `<post>_<comment>`): it goes into an API path."""
+    value = payload.get(key)
+    if value is None and not required:
+        return None
+    if not isinstance(value, str) or len(value) > 100 or not GRAPH_ID.fullmatch(value):
+        raise Refused(400, f'"{key}" must be a platform id.', f"« {key} » doit être un identifiant de plateforme.")
+    return value
+
+
+async def _moderate(request: Request, payload: Mapping[str, Any]) -> dict[str, Any]:
+    """Hides, unhides, deletes a comment or bans its author on its platform; the platform's answer (or problem)."""
+    _text_field(payload, "staff", MAX_STAFF_NAME_CHARACTERS)
+    action, platform = payload.get("action"), payload.get("platform")
+    if action not in ACTIONS:
+        raise Refused(400, f'"action" must be one of {ACTIONS}.', f"« action » doit être l'une de {ACTIONS}.")
+    moderate = moderators(request.app).get(str(platform))
+    if moderate is None:
+        raise Refused(503, "That platform is not connected.", "Cette plateforme n'est pas branchée.")
+    target = ModerationTarget(
+        str(_platform_id(payload, "comment_id")),
+        _platform_id(payload, "post_id", required=False),
+        _platform_id(payload, "author_id", required=False),
+    )
+    outcome = await moderate(str(action), target)
+    return {"ok": outcome.ok, "answer": outcome.value, "problem": outcome.problem, "attempts": outcome.attempts}

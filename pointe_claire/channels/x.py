@@ -6,7 +6,8 @@ signed by X (`x-twitter-webhooks-signature`), answers 200 at once and replies in
 only a few seconds. Direct messages are answered by direct message; mentions publicly, within 280 characters, or
 by direct message when the answer involves personal information (`pointe_claire.channels.public_reply`), with the
 emergency numbers in public for an emergency, and a public fallback when X refuses the direct message. The first
-public reply to a resident starts with the bot disclosure (`collected_turn` tells whether it is the first).
+public reply to a resident starts with the bot disclosure (`collected_turn` tells whether it is the first). Staff
+hide and unhide replies under the City's posts (`moderators`), and moderation.yml may hide them automatically.
 """
 
 from __future__ import annotations
@@ -28,18 +29,21 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from pointe_claire.alerts import active, notice
+from pointe_claire.channels.auto_hide import hide_if_turned_on
 from pointe_claire.channels.collected_turn import collected_turn
 from pointe_claire.channels.conversation_ids import X, raw_id
 from pointe_claire.channels.env_settings import Unconfigured, from_environment, keys_from_environment, platform_webhook
+from pointe_claire.channels.moderators import ModerationTarget, offer_moderation, refused
 from pointe_claire.channels.public_reply import PARAGRAPH, plan_public_answer
 from pointe_claire.channels.reply_guard import GuardedTurns
-from pointe_claire.channels.retries import RetryPolicy
+from pointe_claire.channels.retries import Outcome, RetryPolicy
 from pointe_claire.channels.seen_events import SeenEvents
 from pointe_claire.channels.staff_delivery import StaffReply, offer_delivery
 from pointe_claire.channels.untrusted_input import MalformedBody, json_body, signature_matches, signature_refusal
 from pointe_claire.channels.x_api import DEFAULT_API_BASE_URL, XApi, XKeys
 from pointe_claire.channels.x_events import DIRECT, XMessage, messages_to_answer
-from pointe_claire.names import ALERTS_KEY, LANGUAGES, PRIVATE, PUBLIC, X_VISIBILITY_KEY
+from pointe_claire.moderation_names import HIDE, UNHIDE
+from pointe_claire.names import ALERTS_KEY, LANGUAGES, PRIVATE, PUBLIC, PUBLIC_COMMENT_KEY, X_VISIBILITY_KEY
 from pointe_claire.text_normalization import resident_text
 
 logger = logging.getLogger(__name__)
@@ -63,6 +67,13 @@ def signature(consumer_secret: str, payload: bytes) -> str:
     """`sha256=<base64 HMAC-SHA256>` of `payload` under the app's consumer secret: X's CRC answer and signature."""
     digest = hmac.new(consumer_secret.encode("utf-8"), payload, hashlib.sha256).digest()
     return "sha256=" + base64.b64encode(digest).decode("ascii")
+
+
+def _metadata(message: XMessage) -> dict[str, Any]:
+    """Where the message was written; for a public post, what the moderation queue needs."""
+    if message.kind == DIRECT:
+        return {"channel": X, X_VISIBILITY_KEY: PRIVATE}
+    return {"channel": X, X_VISIBILITY_KEY: PUBLIC, PUBLIC_COMMENT_KEY: message.record()}
 
 
 def _alert_short_forms(tracker: DialogueStateTracker | None) -> dict[str, str] | None:
@@ -91,7 +102,9 @@ class XInput(InputChannel):
             for i in from_environment(credentials, "ignored_account_ids", "X_IGNORED_ACCOUNT_IDS").split(",")
             if i.strip()
         }
-        return cls(values, base_url, frozenset(ignored), RetryPolicy.from_credentials(credentials), missing)
+        channel = cls(values, base_url, frozenset(ignored), RetryPolicy.from_credentials(credentials), missing)
+        channel.moderation_file = from_environment(credentials, "moderation_file", "MODERATION_FILE") or None
+        return channel
 
     def __init__(
         self,
@@ -114,10 +127,13 @@ class XInput(InputChannel):
         self.api = XApi(keys, api_base_url, retry)
         self._seen = SeenEvents.for_channel(self.name())
         self._tasks: set[asyncio.Task[None]] = set()
+        self.moderation_file: str | None = None  # moderation.yml at the project's root unless named
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         webhook, turns = platform_webhook("x_webhook", self.unconfigured, on_new_message)
         offer_delivery(webhook, self.name(), self._staff_delivery)
+        if not self.unconfigured:
+            offer_moderation(webhook, X, self._moderate)
 
         @webhook.route("/webhook", methods=["GET"])
         async def challenge(request: Request) -> HTTPResponse:
@@ -192,7 +208,7 @@ class XInput(InputChannel):
                 None,
                 message.conversation_id,
                 input_channel=self.name(),
-                metadata={"channel": self.name(), X_VISIBILITY_KEY: PRIVATE if message.kind == DIRECT else PUBLIC},
+                metadata=_metadata(message),
             ),
             read_back=message.kind != DIRECT,
         )
@@ -215,6 +231,11 @@ class XInput(InputChannel):
         last = await self._thread(str(message.tweet_id), plan.public)
         if plan.direct and not await self.api.send_direct_message(message.user_id, plan.direct):
             await self._thread(last or str(message.tweet_id), plan.if_direct_refused)
+        if message.answers_the_city and message.tweet_id:
+            tweet_id = message.tweet_id
+            await hide_if_turned_on(
+                turn, X, tweet_id, lambda: self.api.hide_reply(tweet_id), agent, self.moderation_file
+            )
 
     async def _thread(self, in_reply_to: str, posts: tuple[str, ...]) -> str | None:
         """Posts `posts` as a thread under `in_reply_to`, each answering the one before; the id to answer next
@@ -223,6 +244,12 @@ class XInput(InputChannel):
         for post in posts:
             last = await self.api.reply_publicly(last, post) if last else None
         return last
+
+    async def _moderate(self, action: str, target: ModerationTarget) -> Outcome:
+        """Staff's hide and unhide (X has no delete or block of another's post for the City's app)."""
+        if action not in (HIDE, UNHIDE) or not target.comment_id.isdigit():
+            return refused(f"{action} is not possible on X")
+        return await self.api.hide_reply(target.comment_id, action == HIDE)
 
     def get_output_channel(self) -> None:
         # Answers go out only as replies to what residents wrote: no proactive messages through this channel.

@@ -1,4 +1,5 @@
-"""Posts the assistant's answers to X through API v2 (direct messages and public replies), signed with OAuth 1.0a
+"""Posts the assistant's answers to X through API v2 (direct messages and public replies) and hides replies under
+the City's posts (moderation), signed with OAuth 1.0a
 user context, and retries what X asks to retry: rate limits (429, honouring its reset time) and network errors.
 
 Used by the X connector (`pointe_claire.channels.x`). It never raises: a message that cannot be delivered after
@@ -13,7 +14,7 @@ from typing import Any
 import aiohttp
 from oauthlib.oauth1 import Client as OAuth1Client
 
-from pointe_claire.channels.retries import HttpAnswer, RetryPolicy, Verdict, post_with_retries
+from pointe_claire.channels.retries import HttpAnswer, Outcome, RetryPolicy, Verdict, post_with_retries
 
 DEFAULT_API_BASE_URL = "https://api.x.com"
 # Statuses worth another attempt: rate limit and X's own transient failures. Any other 4xx will not improve.
@@ -31,7 +32,7 @@ class XKeys:
 
 
 class XApi:
-    """The two calls the assistant makes: a direct message to a user, a public reply to a post."""
+    """The calls the assistant makes: a direct message to a user, a public reply to a post, hiding a reply."""
 
     def __init__(
         self, keys: XKeys, base_url: str = DEFAULT_API_BASE_URL, retry: RetryPolicy | None = None, timeout: float = 10
@@ -51,7 +52,12 @@ class XApi:
             return None
         return str(created["id"])
 
-    def _signed_headers(self, url: str) -> dict[str, str]:
+    async def hide_reply(self, tweet_id: str, hidden: bool = True) -> Outcome:
+        """X's hide-replies endpoint: only for a reply in a conversation the City's account started, with its own
+        user-context token (docs/channels.md)."""
+        return await self._send("PUT", f"/2/tweets/{tweet_id}/hidden", {"hidden": hidden})
+
+    def _signed_headers(self, url: str, method: str = "POST") -> dict[str, str]:
         # A JSON body is not part of an OAuth 1.0a signature: only the method, URL and oauth_* parameters are.
         client = OAuth1Client(
             self._keys.consumer_key,
@@ -59,16 +65,25 @@ class XApi:
             resource_owner_key=self._keys.access_token,
             resource_owner_secret=self._keys.access_token_secret,
         )
-        _, headers, _ = client.sign(url, "POST", None, {"Content-Type": "application/json"})
+        _, headers, _ = client.sign(url, method, None, {"Content-Type": "application/json"})
         return dict(headers)
 
     async def _post(self, path: str, body: dict[str, Any]) -> dict[str, Any] | None:
         """X's `data` object once it accepted the message; None (logged) after the last failed attempt."""
+        return (await self._send("POST", path, body)).value
+
+    async def _send(self, method: str, path: str, body: dict[str, Any]) -> Outcome:
         url = self.base_url + path
-        outcome = await post_with_retries(
-            url, body, lambda: self._signed_headers(url), _judge, self.retry, self._timeout, f"X API {path}"
+        return await post_with_retries(
+            url,
+            body,
+            lambda: self._signed_headers(url, method),
+            _judge,
+            self.retry,
+            self._timeout,
+            f"X API {method} {path}",
+            method,
         )
-        return outcome.value
 
 
 def _judge(answer: HttpAnswer) -> Verdict:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from pointe_claire.channels.conversation_ids import X, conversation_id
+from pointe_claire.moderation_names import HIDEABLE_KEY
 
 DIRECT: Literal["dm"] = "dm"
 PUBLIC: Literal["public"] = "public"
@@ -28,11 +29,25 @@ class XMessage:
     user_id: str
     text: str
     tweet_id: str | None = None
+    in_reply_to: str | None = None  # the post it answers, if any
+    answers_the_city: bool = False  # a reply to one of the City's posts: the City may hide it
 
     @property
     def conversation_id(self) -> str:
         """`x:dm:<user id>` or `x:public:<user id>`: what was said in private never shapes a public answer."""
         return conversation_id(X, f"{self.kind}:{self.user_id}")
+
+    def record(self) -> dict[str, Any]:
+        """What the moderation queue needs of a public post (names.PUBLIC_COMMENT_KEY), as for Page comments."""
+        return {
+            "platform": X,
+            "comment_id": self.tweet_id,
+            "post_id": self.in_reply_to,
+            "parent_id": self.in_reply_to,
+            "author_id": self.user_id,
+            "permalink": f"https://x.com/i/web/status/{self.tweet_id}",
+            HIDEABLE_KEY: self.answers_the_city,
+        }
 
 
 def _mapping(value: Any) -> Mapping[str, Any]:
@@ -63,7 +78,16 @@ def _public_posts(payload: Mapping[str, Any], account_id: str) -> Iterator[XMess
         text = _mapping(tweet.get("extended_tweet")).get("full_text") or tweet.get("text")
         if isinstance(text, str):
             user_id = str(_mapping(tweet.get("user")).get("id_str") or "")
-            yield XMessage(str(tweet["id_str"]), PUBLIC, user_id, _LEADING_MENTIONS.sub("", text), str(tweet["id_str"]))
+            replied = tweet.get("in_reply_to_status_id_str")
+            yield XMessage(
+                str(tweet["id_str"]),
+                PUBLIC,
+                user_id,
+                _LEADING_MENTIONS.sub("", text),
+                str(tweet["id_str"]),
+                str(replied) if replied else None,
+                bool(replied) and str(tweet.get("in_reply_to_user_id_str")) == account_id,
+            )
 
 
 def messages_to_answer(payload: Any, account_id: str, ignored_accounts: frozenset[str]) -> list[XMessage]:

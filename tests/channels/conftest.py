@@ -7,6 +7,7 @@ import hashlib
 import hmac
 import json
 import random
+import shutil
 import sqlite3
 import uuid
 from collections.abc import Iterator
@@ -17,6 +18,7 @@ import pytest
 import redis
 
 from pointe_claire.lock_store import KEY_PREFIX_VARIABLE, REDIS_URL_VARIABLE
+from pointe_claire.moderation_settings import DEFAULT_PATH
 from scripts.servers import Assistant, http, running_assistant
 from tests.channels.standins import StandInApi, graph_answer, x_answer
 from tests.conftest import FROZEN_TIME
@@ -34,6 +36,7 @@ X_KEYS = {
 }
 # Shared by the assistant's staff endpoint and the review app that calls it.
 STAFF_TOKEN = "test-staff-token-not-for-production"
+MODERATION_FILE_VARIABLE = "MODERATION_FILE"  # credentials.yml `moderation_file_env` (the default name)
 FACEBOOK_KEYS = {
     "FACEBOOK_VERIFY_TOKEN": "test-verify-token",
     "FACEBOOK_APP_SECRET": "test-app-secret",
@@ -56,8 +59,20 @@ def graph_api() -> Iterator[StandInApi]:
 
 
 @pytest.fixture(scope="session")
+def moderation_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The channels' assistant's moderation.yml (MODERATION_FILE): the project's, copied."""
+    path = tmp_path_factory.mktemp("moderation") / "moderation.yml"
+    shutil.copyfile(DEFAULT_PATH, path)
+    return path
+
+
+@pytest.fixture(scope="session")
 def channels_assistant(
-    trained_model: Path, tmp_path_factory: pytest.TempPathFactory, x_api: StandInApi, graph_api: StandInApi
+    trained_model: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+    x_api: StandInApi,
+    graph_api: StandInApi,
+    moderation_file: Path,
 ) -> Iterator[Assistant]:
     """The real assistant (model, action server, SQLite tracker store) with the X and Facebook channels live."""
     monkeypatch = pytest.MonkeyPatch()
@@ -67,6 +82,8 @@ def channels_assistant(
     monkeypatch.setenv("FACEBOOK_GRAPH_API_URL", graph_api.url)
     monkeypatch.setenv("ASSISTANT_FROZEN_TIME", FROZEN_TIME)
     monkeypatch.setenv("ASSISTANT_STAFF_TOKEN", STAFF_TOKEN)
+    # Automatic hiding as the project ships it (every rule off); a test turns a rule on in this copy, then off.
+    monkeypatch.setenv(MODERATION_FILE_VARIABLE, str(moderation_file))
     try:
         with running_assistant(trained_model, tmp_path_factory.mktemp("channels")) as running:
             monkeypatch.undo()  # the servers have their environment; other servers of the run start without keys

@@ -8,6 +8,7 @@ their base-URL environment variables (credentials.yml).
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -15,6 +16,8 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+COMMENT_PATH = re.compile(r"/v[0-9.]+/[0-9]+_[0-9]+")
 
 
 @dataclass(frozen=True)
@@ -116,7 +119,7 @@ class StandInApi:
                 self.end_headers()
                 self.wfile.write(body)
 
-            do_GET = do_POST = do_DELETE = _handle
+            do_GET = do_POST = do_PUT = do_DELETE = _handle
 
             def log_message(self, format: str, *args: Any) -> None:
                 pass  # quiet test output
@@ -125,9 +128,12 @@ class StandInApi:
 
 
 def x_answer(path: str, body: Any) -> tuple[int, Any]:
-    """What X API v2 answers to a direct message or a post (201 Created with the new object's ids)."""
+    """What X API v2 answers to a direct message or a post (201 Created with the new object's ids), and to hiding a
+    reply."""
     if path.startswith("/2/dm_conversations/with/"):
         return 201, {"data": {"dm_conversation_id": "1-2", "dm_event_id": str(int(time.time() * 1000))}}
+    if path.startswith("/2/tweets/") and path.endswith("/hidden") and isinstance(body, dict) and "hidden" in body:
+        return 200, {"data": {"hidden": body["hidden"]}}  # PUT: the hide-replies endpoint
     if path == "/2/tweets":
         text = body.get("text", "") if isinstance(body, dict) else ""
         return 201, {"data": {"id": str(time.time_ns()), "text": text}}
@@ -135,11 +141,15 @@ def x_answer(path: str, body: Any) -> tuple[int, Any]:
 
 
 def graph_answer(path: str, body: Any) -> tuple[int, Any]:
-    """What the Graph API answers: the Send API (to a page-scoped id, or a private reply to a comment) and a
-    reply under a comment (the new comment's id, `<post id>_<comment id>`)."""
+    """What the Graph API answers: the Send API (to a page-scoped id, or a private reply to a comment), a reply
+    under a comment (the new comment's id, `<post id>_<comment id>`), and the moderation calls."""
     if path.endswith("/messages"):
         recipient = (body or {}).get("recipient", {}).get("id", "") if isinstance(body, dict) else ""
         return 200, {"recipient_id": recipient, "message_id": f"m_{time.time_ns()}"}
     if path.endswith("/comments") and isinstance(body, dict) and body.get("message"):
         return 200, {"id": f"{path.split('/')[-2].split('_')[0]}_{time.time_ns()}"}
+    if path.endswith("/blocked") and isinstance(body, dict) and body.get("user"):
+        return 200, {str(body["user"]): True}  # a Page block
+    if isinstance(body, dict) and "is_hidden" in body or body is None and COMMENT_PATH.fullmatch(path):
+        return 200, {"success": True}  # hiding, unhiding (POST /{comment-id}), deleting (DELETE /{comment-id})
     return 404, {"error": {"message": "Unknown path", "type": "OAuthException", "code": 803}}
