@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 from pointe_claire.moderation_names import BAN, DELETE, HIDE, UNHIDE
 from review import audit, store
@@ -81,6 +81,45 @@ def record_action(
         if ok:
             outcome["answer"] = json.dumps(answer.get("answer"), ensure_ascii=False, sort_keys=True)[:500]
         audit.record(connection, AUDIT_PREFIX + action, user_name, {**detail, **outcome}, 1, at)
+
+
+def forget_platform_ids(connection: Connection, ids: set[str], reference: str) -> tuple[int, int]:
+    """A deletion request (`review.retention.forget`): the states of these comments and authors are deleted, and
+    each moderation record of the audit log that names one of them keeps its action, who, when, rule and reason,
+    with every such id (and the platform's answer, which repeats them) replaced by the request's reference.
+    Returns (states deleted, audit records rewritten)."""
+    if not ids:
+        return 0, 0
+    table = store.moderation
+    targets = sorted(ids | {author_target(platform_id) for platform_id in ids})
+    deleted = 0
+    for start in range(0, len(targets), 500):
+        deleted += connection.execute(table.delete().where(table.c.target.in_(targets[start : start + 500]))).rowcount
+    forgotten = f"forgotten ({reference})"
+    rewritten = 0
+    query = sa.select(store.audit.c.id, store.audit.c.detail).where(store.audit.c.action.like(AUDIT_PREFIX + "%"))
+    for record_id, text in list(connection.execute(query)):
+        if not any(platform_id in text for platform_id in ids):
+            continue
+        try:
+            detail = json.loads(text)
+        except ValueError:
+            detail = {}
+        kept = {
+            key: forgotten if any(platform_id in str(value) for platform_id in ids) else value
+            for key, value in (detail.items() if isinstance(detail, dict) else ())
+        }
+        new_text = json.dumps(kept, ensure_ascii=False, sort_keys=True)
+        connection.execute(store.audit.update().where(store.audit.c.id == record_id).values(detail=new_text))
+        rewritten += 1
+    return deleted, rewritten
+
+
+def purge_records(connection: Connection, oldest_kept: float) -> int:
+    """The moderation records of the audit log older than the retention period (they hold platform ids; the
+    purge's own records and the deletion requests' do not, and stay)."""
+    old = store.audit.c.action.like(AUDIT_PREFIX + "%") & (store.audit.c.at < oldest_kept)
+    return int(connection.execute(store.audit.delete().where(old)).rowcount)
 
 
 def recorded(engine: Engine, platform: str, target: str) -> bool:

@@ -14,6 +14,7 @@ conversation is indexed again (`review.index.reindex`); its staff rows go when n
 from __future__ import annotations
 
 import contextlib
+import json
 import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -23,10 +24,11 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from pointe_claire.channels.conversation_ids import NAMESPACED_CHANNELS, SEPARATOR
+from pointe_claire.channels.conversation_ids import FACEBOOK_COMMENTS, NAMESPACED_CHANNELS, SEPARATOR
 from pointe_claire.clock import MONTREAL
+from pointe_claire.names import PUBLIC_COMMENT_KEY
 from pointe_claire.spool import Spool
-from review import audit, index, store
+from review import audit, index, moderation_log, store
 
 SENDER = "sender_id"
 REST = "rest"  # REST callers name their own conversations: the platform id is the conversation id
@@ -41,7 +43,12 @@ TIME_COLUMNS = {
     store.tags.name: "at",
     store.changes.name: "at",
     store.login_attempts.name: "at",
+    store.moderation.name: "at",
 }
+# The ids of a public comment's record (PUBLIC_COMMENT_KEY) that name a resident or what they wrote; the post's is
+# the City's own.
+RESIDENT_PLATFORM_KEYS = ("comment_id", "parent_id", "author_id")
+MODERATION_RECORDS = "review_audit (moderation)"
 DERIVED = frozenset(table.name for table in store.DERIVED_TABLES)  # rebuilt by index.reindex, counted by it
 # A deletion request's reference, as staff enter it: a ticket number ("ATI-2026-0042"), never a resident's name.
 REFERENCE = re.compile(r"^(?=.*\d)[A-Za-z0-9][A-Za-z0-9._/#-]{0,39}$")
@@ -145,6 +152,7 @@ def purge(tracker: Engine, review: Engine, oldest_kept: float, now: float, dry_r
         living = set() if events is None else _senders(tracker_connection, events)
         _delete_left_behind(connections, living, outcome)
         outcome.add(store.sessions.name, _delete(review_connection, store.sessions, store.sessions.c.expires_at < now))
+        outcome.add(MODERATION_RECORDS, moderation_log.purge_records(review_connection, oldest_kept))
     if not dry_run:
         oldest = datetime.fromtimestamp(oldest_kept, MONTREAL).isoformat(timespec="seconds")
         audit.record(review, audit.PURGE, user_name, {"oldest_kept": oldest, **outcome.deleted}, outcome.rows)
@@ -190,11 +198,56 @@ def conversations_of(tracker: Engine, review: Engine, channel: str, platform_id:
                 )
                 found.update(_senders(connection, table, where))
     prefix, suffix = f"{channel}{SEPARATOR}", f"{SEPARATOR}{platform_id}"
-    return sorted(
+    kept = {
         sender
         for sender in found
         if sender in candidates or (SEPARATOR not in sender[len(prefix) : -len(suffix)] and sender.endswith(suffix))
-    )
+    }
+    if channel == FACEBOOK_COMMENTS:  # a thread is named by its first comment: the resident's are found by author
+        kept |= _threads_written_by(tracker, platform_id)
+    return sorted(kept)
+
+
+def _threads_written_by(tracker: Engine, author_id: str) -> set[str]:
+    """The comment threads in which this platform user wrote, read from their messages' public comment records."""
+    found: set[str] = set()
+    with _transactions(tracker, tracker, dry_run=True) as connections:
+        tracker_connection, events = _events_table(connections)
+        if events is None:
+            return found
+        query = sa.select(events.c[SENDER], events.c.data).where(
+            events.c[SENDER].like(f"{FACEBOOK_COMMENTS}{SEPARATOR}%")
+            & events.c.data.like(f"%{_like_escaped(author_id)}%", "\\")
+        )
+        for sender, data in tracker_connection.execute(query):
+            if _comment_record(data).get("author_id") == author_id:
+                found.add(sender)
+    return found
+
+
+def _comment_record(data: str | None) -> dict[str, object]:
+    """An event's public comment record (its metadata's PUBLIC_COMMENT_KEY), or {}."""
+    try:
+        event = json.loads(data or "{}")
+    except ValueError:
+        return {}
+    metadata = event.get("metadata") if isinstance(event, dict) else None
+    record = metadata.get(PUBLIC_COMMENT_KEY) if isinstance(metadata, dict) else None
+    return record if isinstance(record, dict) else {}
+
+
+def _platform_ids_in(connection: Connection, events: sa.Table | None, sender_ids: Sequence[str]) -> set[str]:
+    """The platform ids of the residents and comments of these conversations (public comment records): what the
+    moderation tables know them by."""
+    found: set[str] = set()
+    if events is None:
+        return found
+    for start in range(0, len(sender_ids), CHUNK):
+        where = events.c[SENDER].in_(sender_ids[start : start + CHUNK]) & events.c.data.like(f"%{PUBLIC_COMMENT_KEY}%")
+        for (data,) in connection.execute(sa.select(events.c.data).where(where)):
+            record = _comment_record(data)
+            found.update(str(record[key]) for key in RESIDENT_PLATFORM_KEYS if record.get(key))
+    return found
 
 
 def _like_escaped(text: str) -> str:
@@ -239,6 +292,11 @@ def forget(
     outcome = Outcome()
     found: set[str] = set()
     with _transactions(tracker, review, dry_run) as connections:
+        platform_ids = _platform_ids_in(*_events_table(connections), ids)
+        if platform_ids:  # comments, or posts on X: what the moderation tables know them by
+            states, records = moderation_log.forget_platform_ids(connections[-1], platform_ids, reference)
+            outcome.add(store.moderation.name, states)
+            outcome.add(MODERATION_RECORDS, records)
         for connection in connections:
             for table in conversation_tables(connection):
                 for start in range(0, len(ids), CHUNK):

@@ -266,3 +266,61 @@ def test_make_purge_and_make_forget_from_the_command_line(tmp_path: Path) -> Non
     assert _mentions(urls[0], RESIDENT) == [] and _mentions(urls[1], RESIDENT) == []
     actions = [row["action"] for row in every_row(urls[1])["review_audit"]]
     assert sorted(actions) == [audit.FORGET, audit.PURGE]
+
+
+COMMENTER = "7203311958"  # a Facebook user's page-scoped id: the commenter who asks to be forgotten
+THREAD = "facebook_comments:111_2001"  # their comment thread, named by its first comment
+OTHER_THREAD = "facebook_comments:111_2002"
+
+
+def _comment(ts: float, comment_id: str, author_id: str, text: str) -> dict[str, Any]:
+    message = resident_message(ts, text, "netiquette_violation", "fr")
+    record = {"platform": "facebook", "comment_id": comment_id, "post_id": "111_9", "author_id": author_id}
+    return {**message, "metadata": {"public_comment": record}}
+
+
+def test_a_commenter_is_forgotten_in_the_moderation_records_too_and_old_ones_are_purged(tmp_path: Path) -> None:
+    """A deletion request by a commenter's platform id finds their comment threads (named by comment, not by
+    author), and leaves none of their ids in the moderation tables: the comment's state deleted, the audit
+    records of actions on it kept with the ids replaced by the request's reference. The purge removes moderation
+    states and records older than the period."""
+    from review import moderation_log
+
+    tracker_url, review_url = f"sqlite:///{tmp_path / 'tracker.db'}", f"sqlite:///{tmp_path / 'review.db'}"
+    write_events(tracker_url, THREAD, [_comment(CUTOFF + DAY, "111_2001", COMMENTER, "espèce d'idiot")])
+    write_events(tracker_url, OTHER_THREAD, [_comment(CUTOFF + DAY, "111_2002", "8800", "merci!")])
+    review = review_engine(review_url)
+    for action, target, at in (("hide", "111_2001", CUTOFF + DAY), ("hide", "111_2002", CUTOFF - DAY)):
+        detail = {
+            "platform": "facebook",
+            "comment_id": target,
+            "author_id": COMMENTER if target == "111_2001" else "8800",
+        }
+        answer = {"ok": True, "attempts": 1, "answer": {"success": True, "id": target}}
+        moderation_log.record_action(
+            review, action, "claire", "facebook", target, {**detail, "rule": "abuse"}, answer, at
+        )
+    tracker = retention.writable_tracker(tracker_url)
+
+    found = retention.conversations_of(tracker, review, "facebook_comments", COMMENTER)
+    assert found == [THREAD]
+    outcome = retention.forget(tracker, review, found, "ATI-2026-0077", OPERATOR, how="platform_id:facebook_comments")
+    assert outcome.deleted["review_moderation"] == 1 and outcome.deleted["review_audit (moderation)"] == 1
+    for url in (tracker_url, review_url):
+        assert _mentions(url, COMMENTER) == [] and _mentions(url, "111_2001") == []
+    records = [row for row in every_row(review_url)["review_audit"] if row["action"] == "moderation_hide"]
+    kept = [json.loads(row["detail"]) for row in records if "ATI-2026-0077" in row["detail"]]
+    assert [(detail["rule"], detail["comment_id"]) for detail in kept] == [("abuse", "forgotten (ATI-2026-0077)")]
+    assert _mentions(review_url, "8800")  # the other commenter's records stay
+
+    purged = retention.purge(tracker, review, CUTOFF, FIXED_NOW.timestamp(), False, OPERATOR)
+    assert purged.deleted["review_moderation"] == 1 and purged.deleted["review_audit (moderation)"] == 1
+    moderation = [
+        (table, row)
+        for table, row in _mentions(review_url, "111_2002")
+        if table.startswith(("review_audit", "review_moderation"))
+    ]
+    assert moderation == []  # moderated before the period: its state and record gone, its recent thread kept
+    assert len([row for row in every_row(review_url)["review_audit"] if row["action"] == "moderation_hide"]) == 1
+    tracker.dispose()
+    review.dispose()
