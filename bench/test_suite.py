@@ -45,6 +45,8 @@ KINDS: list[tuple[str, re.Pattern[str]]] = [
     ("report", re.compile(r"scripts\.(report|evaluate)")),
     ("Chromium", re.compile(r"chrom", re.IGNORECASE)),
     ("checks (validate, lint, types)", re.compile(r"mypy|ruff|scripts\.(validate|check)")),
+    ("review app server", re.compile(r"-m review\b")),
+    ("make, shells, stand-ins", re.compile(r"\bmake\b|/bin/(ba)?sh\b|standins|city_site")),
     ("install (pip, npm)", re.compile(r"\bpip\b|npm|node")),
     ("HAProxy, PostgreSQL, Redis clients", re.compile(r"haproxy|psql|redis")),
 ]
@@ -53,7 +55,7 @@ KINDS: list[tuple[str, re.Pattern[str]]] = [
 def kind_of(command: str, folder: str, clone: Path) -> str:
     for kind, pattern in KINDS:
         if pattern.search(command):
-            if kind in {"training", "report", "Rasa server"} and not folder.startswith(str(clone)):
+            if kind in {"training", "report"} and not folder.startswith(str(clone)):  # the worked example's
                 return f"{kind} (a project copy)"
             return kind
     return "other"
