@@ -19,13 +19,12 @@ from typing import Any
 import yaml
 
 from pointe_claire.city_facts import PROJECT_ROOT
-from pointe_claire.names import ENGLISH, LANGUAGES
-from pointe_claire.netiquette import POLITICAL, RULES, THREAT
+from pointe_claire.names import ENGLISH, LANGUAGES, NETIQUETTE_RULES, POLITICAL, THREAT
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_PATH = PROJECT_ROOT / "moderation.yml"
-SWITCHES = (THREAT, *RULES)  # what `auto_hide` may turn on
+SWITCHES = (THREAT, *NETIQUETTE_RULES)  # what `auto_hide` may turn on
 QUOTED = (*SWITCHES, "repeated")  # every rule the queue shows, each with its clause (`repeated`: the policy's)
 
 

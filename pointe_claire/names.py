@@ -18,6 +18,15 @@ FLAGS_SLOT = "flags"
 # Keys a message's parse data gains from our NLU components.
 SAFETY_NET_KEY = "safety_net"  # pointe_claire.nlu.safety_net: the emergency kind the lexicon recognised
 NETIQUETTE_KEY = "netiquette"  # pointe_claire.nlu.netiquette_flagger: one record per rule broken
+# The netiquette's rules (a record's "rule"; pointe_claire.netiquette decides them), and the threat flag on abuse,
+# which `score()` reports like a rule. Here so that the review app and moderation.yml know them without spaCy.
+ABUSE = "abuse"
+POLITICAL = "political"
+SOLICITATION = "solicitation"
+PERSONAL_INFORMATION = "personal_information"
+ILLEGAL = "illegal"
+NETIQUETTE_RULES = (ABUSE, POLITICAL, SOLICITATION, PERSONAL_INFORMATION, ILLEGAL)
+THREAT = "threat"
 # Added by the reply guard (pointe_claire.channels.alert_turns), not by NLU: the ids of the staff alerts
 # (pointe_claire.alerts) whose phrases the message matched; the review app counts and lists them.
 ALERTS_KEY = "alerts"

@@ -18,6 +18,14 @@ import yaml
 
 from pointe_claire.city_facts import PROJECT_ROOT, cached_city_facts
 from pointe_claire.lexicon_reading import LexiconReading
+from pointe_claire.names import (  # the rules are named there: the review app reads them without spaCy
+    ABUSE,
+    NETIQUETTE_RULES,
+    PERSONAL_INFORMATION,
+    POLITICAL,
+    SOLICITATION,
+    THREAT,
+)
 from pointe_claire.patterns import (
     Compiler,
     PatternError,
@@ -32,14 +40,7 @@ from pointe_claire.redaction import Redactor, default_redactor
 
 DEFAULT_LEXICON_PATH = PROJECT_ROOT / "lexicons" / "netiquette.yml"
 
-ABUSE = "abuse"
-POLITICAL = "political"
-SOLICITATION = "solicitation"
-PERSONAL_INFORMATION = "personal_information"
-ILLEGAL = "illegal"
-RULES = (ABUSE, POLITICAL, SOLICITATION, PERSONAL_INFORMATION, ILLEGAL)
-# Not a rule of the netiquette but a flag on abuse; `score()` reports it like a rule.
-THREAT = "threat"
+RULES = NETIQUETTE_RULES  # in the order of a message's findings
 # The learned layer: intents the classifier is trained on (data/nlu/*/netiquette.yml) for what the lexicon cannot
 # list (partisan posts, hateful generalisations, ads). The NetiquetteFlagger turns each into its rule's finding.
 LEARNED_RULES = {"partisan_comment": POLITICAL, "abusive_comment": ABUSE, "advertising_or_spam": SOLICITATION}

@@ -15,7 +15,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from pointe_claire.alerts import matching, records
+from pointe_claire.alerts import records
 from pointe_claire.clock import MONTREAL
 from pointe_claire.names import ALERTS_KEY, LANGUAGES
 from review.conversations import events, tracker_ready
@@ -81,6 +81,10 @@ def read_form(get: Callable[[str], str]) -> Form:
     elif ends is not None and ends <= starts:
         form.errors.append("alert_end_before_start")
     phrases = {code: records.phrase_lines(values[f"phrases_{code}"]) for code in LANGUAGES}
+    # Imported when a form is checked: the pattern compiler reads messages with spaCy, whose import (with
+    # TensorFlow, through thinc) would add seconds to every review app start.
+    from pointe_claire.alerts import matching
+
     form.phrase_errors = matching.problems(phrases)
     form.errors = list(dict.fromkeys(form.errors))
     form.content = {

@@ -9,14 +9,10 @@ from typing import Any
 import pytest
 import yaml
 
+from pointe_claire.names import ABUSE, ILLEGAL, PERSONAL_INFORMATION, POLITICAL, THREAT
 from pointe_claire.netiquette import (
-    ABUSE,
     DEFAULT_LEXICON_PATH,
-    ILLEGAL,
-    PERSONAL_INFORMATION,
-    POLITICAL,
     RULES,
-    THREAT,
     LabelledMessage,
     NetiquetteChecker,
     RuleScore,

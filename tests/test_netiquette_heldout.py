@@ -7,11 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from pointe_claire.names import ABUSE, PERSONAL_INFORMATION, POLITICAL, SOLICITATION
 from pointe_claire.netiquette import (
-    ABUSE,
-    PERSONAL_INFORMATION,
-    POLITICAL,
-    SOLICITATION,
     LabelledMessage,
     NetiquetteChecker,
     default_checker,

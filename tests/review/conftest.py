@@ -48,8 +48,6 @@ def review_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ReviewSite
         # Several apps in one process: Sanic 21.12 rewrites some of its own methods when an app starts ("touch-up"),
         # and without test mode the next app's start-up rewrites the rewritten code, and fails.
         monkeypatch.setattr(Sanic, "test_mode", True)
-        # Imported here, not at collection: it loads TensorFlow (review.flags uses pointe_claire.safety), whose
-        # import-time warnings would otherwise escape the warning filters of pyproject.toml.
         from review.app import create_app
 
         app = create_app(Settings.from_environment())

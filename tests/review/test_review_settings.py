@@ -42,3 +42,15 @@ def test_the_retention_period_comes_from_retention_days_and_is_at_least_a_day(
         monkeypatch.setenv("RETENTION_DAYS", value)
         with pytest.raises(ValueError, match="RETENTION_DAYS"):
             Settings.from_environment(tmp_path / "key")
+
+
+def test_the_review_app_starts_without_spacy_tensorflow_or_rasa() -> None:
+    """The staff app reads stored conversations: loading spaCy (and TensorFlow through thinc) or Rasa would add
+    seconds and hundreds of megabytes to each start, for nothing (checking an alert's phrases loads spaCy then)."""
+    import subprocess
+    import sys
+
+    heavy = ("spacy", "tensorflow", "rasa")
+    code = f"import sys, review.app, review.cli; print(sorted(m for m in {heavy!r} if m in sys.modules))"
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+    assert loaded == "[]"
