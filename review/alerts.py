@@ -7,8 +7,7 @@ A message an alert answered carries the alert's id in its stored parse data (`AL
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -18,7 +17,7 @@ from sqlalchemy.engine import Engine
 from pointe_claire.alerts import records
 from pointe_claire.clock import MONTREAL
 from pointe_claire.names import ALERTS_KEY, LANGUAGES
-from review.conversations import events, tracker_ready
+from review.conversations import event_data, events, mapping, tracker_ready
 
 TIME_FORMAT = "%Y-%m-%dT%H:%M"  # an <input type="datetime-local">, in Montréal time
 LIMITS = {"title": records.MAX_TITLE, "text": records.MAX_TEXT, "short": records.MAX_SHORT}
@@ -115,18 +114,8 @@ def matched(tracker: Engine, since: float | None = None) -> dict[int, list[str]]
     found: dict[int, list[str]] = {}
     with tracker.connect() as connection:
         for sender_id, data in connection.execute(query):
-            parse_data = _parse_data(data)
-            ids = parse_data.get(ALERTS_KEY)
+            ids = mapping(event_data(data).get("parse_data")).get(ALERTS_KEY)
             for alert_id in ids if isinstance(ids, list) else ():
                 if isinstance(alert_id, int):
                     found.setdefault(alert_id, []).append(sender_id)
     return found
-
-
-def _parse_data(data: str | None) -> Mapping[str, object]:
-    try:
-        loaded = json.loads(data or "{}")
-    except ValueError:
-        return {}
-    parse_data = loaded.get("parse_data") if isinstance(loaded, dict) else None
-    return parse_data if isinstance(parse_data, dict) else {}

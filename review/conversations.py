@@ -76,14 +76,18 @@ def tracker_ready(engine: Engine) -> bool:
         return False
 
 
-def _stored(row: Any) -> StoredEvent:
+def event_data(text: str | None) -> Mapping[str, Any]:
+    """A stored event's `data` column as a JSON object; {} when it is not one (stored events are read, never
+    trusted)."""
     try:
-        data = json.loads(row.data or "{}")
+        data = json.loads(text or "{}")
     except (TypeError, ValueError):
-        data = {}
-    return StoredEvent(
-        row.id, row.sender_id, row.type_name, float(row.timestamp or 0), data if isinstance(data, dict) else {}
-    )
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _stored(row: Any) -> StoredEvent:
+    return StoredEvent(row.id, row.sender_id, row.type_name, float(row.timestamp or 0), event_data(row.data))
 
 
 def events_after(engine: Engine, last_id: int, limit: int) -> list[StoredEvent]:

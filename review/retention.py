@@ -14,9 +14,8 @@ conversation is indexed again (`review.index.reindex`); its staff rows go when n
 from __future__ import annotations
 
 import contextlib
-import json
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -29,6 +28,7 @@ from pointe_claire.clock import MONTREAL
 from pointe_claire.names import PUBLIC_COMMENT_KEY
 from pointe_claire.spool import Spool
 from review import audit, index, moderation_log, store
+from review.conversations import event_data, mapping
 
 SENDER = "sender_id"
 REST = "rest"  # REST callers name their own conversations: the platform id is the conversation id
@@ -225,15 +225,9 @@ def _threads_written_by(tracker: Engine, author_id: str) -> set[str]:
     return found
 
 
-def _comment_record(data: str | None) -> dict[str, object]:
+def _comment_record(data: str | None) -> Mapping[str, object]:
     """An event's public comment record (its metadata's PUBLIC_COMMENT_KEY), or {}."""
-    try:
-        event = json.loads(data or "{}")
-    except ValueError:
-        return {}
-    metadata = event.get("metadata") if isinstance(event, dict) else None
-    record = metadata.get(PUBLIC_COMMENT_KEY) if isinstance(metadata, dict) else None
-    return record if isinstance(record, dict) else {}
+    return mapping(mapping(event_data(data).get("metadata")).get(PUBLIC_COMMENT_KEY))
 
 
 def _platform_ids_in(connection: Connection, events: sa.Table | None, sender_ids: Sequence[str]) -> set[str]:
