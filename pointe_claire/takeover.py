@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from pointe_claire import settings
-from pointe_claire.shared_tables import create_missing
+from pointe_claire.shared_tables import create_missing, read_or
 
 MINUTES_VARIABLE = "STAFF_TAKEOVER_MINUTES"
 
@@ -61,13 +61,7 @@ def current(connection: Connection, sender_id: str, now: float | None = None) ->
 
 def held(engine: Engine, sender_id: str) -> TakeOver | None:
     """`current`, in a connection of its own; None when the table does not exist yet (an older assistant)."""
-    try:
-        with engine.connect() as connection:
-            return current(connection, sender_id)
-    except (sa.exc.OperationalError, sa.exc.ProgrammingError):
-        if sa.inspect(engine).has_table(takeovers.name):
-            raise
-        return None
+    return read_or(engine, takeovers, lambda connection: current(connection, sender_id), None)
 
 
 def take_over(engine: Engine, sender_id: str, staff_name: str, now: float | None = None) -> TakeOver:

@@ -16,7 +16,7 @@ from sqlalchemy.engine import Engine
 
 from pointe_claire import clock
 from pointe_claire.names import LANGUAGES
-from pointe_claire.shared_tables import create_missing
+from pointe_claire.shared_tables import create_missing, read_or
 
 MAX_TITLE, MAX_TEXT, MAX_SHORT, MAX_PHRASES, MAX_LINK = 80, 1000, 120, 4000, 500
 
@@ -115,13 +115,7 @@ def every(engine: Engine, unfinished_at: float | None = None) -> list[Alert]:
         query = query.where(
             alerts.c.lifted_at.is_(None), sa.or_(alerts.c.ends_at.is_(None), alerts.c.ends_at > unfinished_at)
         )
-    try:
-        with engine.connect() as connection:
-            return [_alert(row) for row in connection.execute(query)]
-    except (sa.exc.OperationalError, sa.exc.ProgrammingError):
-        if sa.inspect(engine).has_table(alerts.name):
-            raise
-        return []
+    return read_or(engine, alerts, lambda connection: [_alert(row) for row in connection.execute(query)], [])
 
 
 def get(engine: Engine, alert_id: int) -> Alert | None:
