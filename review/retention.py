@@ -189,6 +189,7 @@ def conversations_of(tracker: Engine, review: Engine, channel: str, platform_id:
         candidates = {f"{channel}{SEPARATOR}{platform_id}"}
         pattern = f"{channel}{SEPARATOR}%{SEPARATOR}{_like_escaped(platform_id)}"
     found: set[str] = set()
+    threads: set[str] = set()
     with _transactions(tracker, review, dry_run=True) as connections:
         for connection in connections:
             for table in conversation_tables(connection):
@@ -197,32 +198,27 @@ def conversations_of(tracker: Engine, review: Engine, channel: str, platform_id:
                     column.in_(candidates) if pattern is None else column.in_(candidates) | column.like(pattern, "\\")
                 )
                 found.update(_senders(connection, table, where))
+        if channel == FACEBOOK_COMMENTS:  # a thread is named by its first comment: the resident's are found by author
+            threads = _threads_written_by(connections[0], platform_id)
     prefix, suffix = f"{channel}{SEPARATOR}", f"{SEPARATOR}{platform_id}"
     kept = {
         sender
         for sender in found
         if sender in candidates or (SEPARATOR not in sender[len(prefix) : -len(suffix)] and sender.endswith(suffix))
     }
-    if channel == FACEBOOK_COMMENTS:  # a thread is named by its first comment: the resident's are found by author
-        kept |= _threads_written_by(tracker, platform_id)
-    return sorted(kept)
+    return sorted(kept | threads)
 
 
-def _threads_written_by(tracker: Engine, author_id: str) -> set[str]:
+def _threads_written_by(connection: Connection, author_id: str) -> set[str]:
     """The comment threads in which this platform user wrote, read from their messages' public comment records."""
-    found: set[str] = set()
-    with _transactions(tracker, tracker, dry_run=True) as connections:
-        tracker_connection, events = _events_table(connections)
-        if events is None:
-            return found
-        query = sa.select(events.c[SENDER], events.c.data).where(
-            events.c[SENDER].like(f"{FACEBOOK_COMMENTS}{SEPARATOR}%")
-            & events.c.data.like(f"%{_like_escaped(author_id)}%", "\\")
-        )
-        for sender, data in tracker_connection.execute(query):
-            if _comment_record(data).get("author_id") == author_id:
-                found.add(sender)
-    return found
+    _, events = _events_table([connection])
+    if events is None:
+        return set()
+    query = sa.select(events.c[SENDER], events.c.data).where(
+        events.c[SENDER].like(f"{FACEBOOK_COMMENTS}{SEPARATOR}%")
+        & events.c.data.like(f"%{_like_escaped(author_id)}%", "\\")
+    )
+    return {sender for sender, data in connection.execute(query) if _comment_record(data).get("author_id") == author_id}
 
 
 def _comment_record(data: str | None) -> Mapping[str, object]:
