@@ -313,7 +313,9 @@ def plan_public_answer(
         )
     lead = texts.together(*intro, language=language) if intro else ""
     alert_text = texts.in_language(alert, language) if alert else ""
-    whole = _post(lead, full, "", alert_text, emergency, limit=None)
+    # One post per language when the answer comes in both and they do not fit in one with the disclosure (with an
+    # alert, always: each post carries the alert whole in its language).
+    whole = PARAGRAPH.join(part for part in (lead, full) if part)
     if parts and set(parts) == set(LANGUAGES) and (alert or weighted_length(whole) > POST_LIMIT):
         return XReplies(
             tuple(
@@ -332,15 +334,12 @@ def plan_public_answer(
     return XReplies(public=(_post(lead, full, more, alert_text, emergency),), direct=None)
 
 
-def _post(lead: str, answer: str, more: str, alert: str, emergency: bool, limit: int | None = POST_LIMIT) -> str:
+def _post(lead: str, answer: str, more: str, alert: str, emergency: bool) -> str:
     """One post: the bot disclosure (`lead`, or nothing) and the alert's short form whole, the answer shortened to
-    the room they leave (`limit` None: not shortened). The order: disclosure, alert, answer; for an emergency the
-    answer first (its numbers lead), then the disclosure and the alert."""
+    the room they leave. The order: disclosure, alert, answer; for an emergency the answer first (its numbers
+    lead), then the disclosure and the alert."""
     fixed = [part for part in (lead, alert) if part]
-    if limit is None:
-        body = answer
-    else:
-        room = limit - sum(weighted_length(part) + len(PARAGRAPH) for part in fixed)
-        body = shorten_for_post(answer, more, limit=room, emergency=emergency)
+    room = POST_LIMIT - sum(weighted_length(part) + len(PARAGRAPH) for part in fixed)
+    body = shorten_for_post(answer, more, limit=room, emergency=emergency)
     ordered = [body, *fixed] if emergency else [*fixed, body]
     return PARAGRAPH.join(part for part in ordered if part)
