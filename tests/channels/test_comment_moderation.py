@@ -19,6 +19,7 @@ import sqlalchemy as sa
 import yaml
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
+from selenium.webdriver.support.expected_conditions import staleness_of
 from selenium.webdriver.support.ui import WebDriverWait
 
 from bench.review_app import ReviewServer
@@ -56,9 +57,12 @@ def _act(driver: WebDriver, button: str, reason: str = "") -> str:
     key = button.split("-", 1)[1]
     if reason:
         driver.find_element(By.ID, f"reason-{key}").send_keys(reason)
+    page = driver.find_element(By.TAG_NAME, "html")
     driver.find_element(By.ID, button).click()
-    WebDriverWait(driver, 120).until(lambda d: d.find_elements(By.ID, "moderation-outcome"))
-    return str(driver.find_element(By.ID, "moderation-outcome").text)
+    # The page before may show the last action's outcome: the answer is the outcome of the page that replaces it.
+    WebDriverWait(driver, 120).until(staleness_of(page))
+    outcome = WebDriverWait(driver, 120).until(lambda d: d.find_elements(By.ID, "moderation-outcome"))
+    return str(outcome[0].text)
 
 
 def audit_records(server: ReviewServer, action: str) -> list[tuple[str, dict[str, Any]]]:

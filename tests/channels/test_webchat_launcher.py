@@ -134,7 +134,10 @@ def test_the_launchers_panel_and_the_page_under_it_pass_axe(
     assert opener.text.endswith(load_page_text()["en"]["launcher_open"])
     opener.click()
     panel = root.find_element(By.CSS_SELECTOR, ".panel")
-    assert panel.is_displayed() and panel.get_attribute("lang") == "en"
+    # It slides in from transparent: under load the first frames still count as hidden.
+    WebDriverWait(browser, 10).until(lambda _: panel.is_displayed())
+    browser.execute_script("return Promise.all(arguments[0].getAnimations().map((a) => a.finished))", panel)
+    assert panel.get_attribute("lang") == "en"
     panel_box = box(browser, panel)
     assert panel_box["right"] <= 1280 and panel_box["width"] < 500  # a panel in the corner, the page beside it
     browser.execute_script(AXE.read_text(encoding="utf-8"))
