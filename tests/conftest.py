@@ -7,6 +7,7 @@ The model is `make train`'s models/pointe-claire.tar.gz when it is up to date (t
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,8 +15,18 @@ from pathlib import Path
 import pytest
 
 from pointe_claire import settings
+from pointe_claire.moderation_settings import DEFAULT_PATH as MODERATION_DEFAULT_PATH
 from scripts.model_freshness import ensure_fresh_model
 from scripts.servers import Assistant, running_assistant
+from tests.channels.standins import (
+    FACEBOOK_KEYS,
+    MODERATION_FILE_VARIABLE,
+    STAFF_TOKEN,
+    X_KEYS,
+    StandInApi,
+    graph_answer,
+    x_answer,
+)
 from tests.city_site import CitySite, running_city_site
 
 # As the Makefile exports it: without it, Rasa reads endpoints.yml's action server address as "...:${ACTIONS_PORT}...".
@@ -40,17 +51,60 @@ def city_site() -> Iterator[CitySite]:
 
 
 @pytest.fixture(scope="session")
+def x_api() -> Iterator[StandInApi]:
+    """A stand-in of X's API on localhost, which the shared assistant's X channel calls."""
+    standin = StandInApi(x_answer).start()
+    yield standin
+    standin.stop()
+
+
+@pytest.fixture(scope="session")
+def graph_api() -> Iterator[StandInApi]:
+    """A stand-in of Facebook's Graph API on localhost, which the shared assistant's Facebook channel calls."""
+    standin = StandInApi(graph_answer).start()
+    yield standin
+    standin.stop()
+
+
+@pytest.fixture(scope="session")
+def moderation_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The shared assistant's moderation.yml (MODERATION_FILE): the project's, copied."""
+    path = tmp_path_factory.mktemp("moderation") / "moderation.yml"
+    shutil.copyfile(MODERATION_DEFAULT_PATH, path)
+    return path
+
+
+@pytest.fixture(scope="session")
 def assistant(
-    trained_model: Path, tmp_path_factory: pytest.TempPathFactory, city_site: CitySite
+    trained_model: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+    city_site: CitySite,
+    x_api: StandInApi,
+    graph_api: StandInApi,
+    moderation_file: Path,
 ) -> Iterator[Assistant]:
     """The real assistant: trained model, REST channel, action server, SQLite tracker store; the web chat may be
-    shown by `city_site`'s allowed origin."""
+    shown by `city_site`'s allowed origin; the X and Facebook channels are live, on the stand-in APIs. One server
+    for every test that needs one: each Rasa server costs half a minute of CPU to start. (Without keys, the
+    channels answer 503: the guide's worked example checks that on its own assistant, as `make run` starts it.)"""
     monkeypatch = pytest.MonkeyPatch()
     monkeypatch.setenv("ASSISTANT_FROZEN_TIME", FROZEN_TIME)
     monkeypatch.setenv("WEBCHAT_ALLOWED_ORIGINS", city_site.allowed_origin)
-    with running_assistant(trained_model, tmp_path_factory.mktemp("assistant"), api_token=API_TOKEN) as running:
-        yield running
-    monkeypatch.undo()
+    keys = pytest.MonkeyPatch()
+    for name, value in {**X_KEYS, **FACEBOOK_KEYS}.items():
+        keys.setenv(name, value)
+    keys.setenv("X_API_BASE_URL", x_api.url)
+    keys.setenv("FACEBOOK_GRAPH_API_URL", graph_api.url)
+    keys.setenv("ASSISTANT_STAFF_TOKEN", STAFF_TOKEN)
+    # Automatic hiding as the project ships it (every rule off); a test turns a rule on in this copy, then off.
+    keys.setenv(MODERATION_FILE_VARIABLE, str(moderation_file))
+    try:
+        with running_assistant(trained_model, tmp_path_factory.mktemp("assistant"), api_token=API_TOKEN) as running:
+            keys.undo()  # the servers have their keys; other servers of the run start without them
+            yield running
+    finally:
+        keys.undo()
+        monkeypatch.undo()
 
 
 @pytest.fixture

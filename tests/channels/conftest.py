@@ -1,5 +1,6 @@
-"""One Rasa server for all channel tests, with the X and Facebook connectors configured (credentials.yml, keys in
-environment variables) and pointed at stand-ins of X's API and the Graph API on localhost."""
+"""The channel tests' helpers. Their Rasa server is the shared one (tests/conftest.py), started with the X and
+Facebook connectors configured (credentials.yml, keys in environment variables) and pointed at stand-ins of X's API
+and the Graph API on localhost (tests/channels/standins.py)."""
 
 from __future__ import annotations
 
@@ -7,89 +8,31 @@ import hashlib
 import hmac
 import json
 import random
-import shutil
 import sqlite3
 import uuid
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 import redis
 
 from pointe_claire.lock_store import KEY_PREFIX_VARIABLE, REDIS_URL_VARIABLE
-from pointe_claire.moderation_settings import DEFAULT_PATH
-from scripts.servers import Assistant, http, running_assistant
-from tests.channels.standins import StandInApi, graph_answer, x_answer
-from tests.conftest import FROZEN_TIME
-
-# Made-up test values: the real ones live only in the production environment.
-X_ACCOUNT_ID = "1319735427419152385"  # the City's account, as X gives it in `for_user_id`
-X_OTHER_BOT_ID = "900000000000000001"
-X_KEYS = {
-    "X_CONSUMER_KEY": "test-consumer-key",
-    "X_CONSUMER_SECRET": "test-consumer-secret",
-    "X_ACCESS_TOKEN": "1319735427419152385-test-access-token",
-    "X_ACCESS_TOKEN_SECRET": "test-access-token-secret",
-    "X_ACCOUNT_ID": X_ACCOUNT_ID,
-    "X_IGNORED_ACCOUNT_IDS": X_OTHER_BOT_ID,
-}
-# Shared by the assistant's staff endpoint and the review app that calls it.
-STAFF_TOKEN = "test-staff-token-not-for-production"
-MODERATION_FILE_VARIABLE = "MODERATION_FILE"  # credentials.yml `moderation_file_env` (the default name)
-FACEBOOK_KEYS = {
-    "FACEBOOK_VERIFY_TOKEN": "test-verify-token",
-    "FACEBOOK_APP_SECRET": "test-app-secret",
-    "FACEBOOK_PAGE_ACCESS_TOKEN": "test-page-access-token",
-}
+from scripts.servers import Assistant, http
+from tests.channels.standins import (  # noqa: F401  (the keys, imported from here by the channel tests)
+    FACEBOOK_KEYS,
+    MODERATION_FILE_VARIABLE,
+    STAFF_TOKEN,
+    X_ACCOUNT_ID,
+    X_KEYS,
+    X_OTHER_BOT_ID,
+    StandInApi,
+)
 
 
 @pytest.fixture(scope="session")
-def x_api() -> Iterator[StandInApi]:
-    standin = StandInApi(x_answer).start()
-    yield standin
-    standin.stop()
-
-
-@pytest.fixture(scope="session")
-def graph_api() -> Iterator[StandInApi]:
-    standin = StandInApi(graph_answer).start()
-    yield standin
-    standin.stop()
-
-
-@pytest.fixture(scope="session")
-def moderation_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The channels' assistant's moderation.yml (MODERATION_FILE): the project's, copied."""
-    path = tmp_path_factory.mktemp("moderation") / "moderation.yml"
-    shutil.copyfile(DEFAULT_PATH, path)
-    return path
-
-
-@pytest.fixture(scope="session")
-def channels_assistant(
-    trained_model: Path,
-    tmp_path_factory: pytest.TempPathFactory,
-    x_api: StandInApi,
-    graph_api: StandInApi,
-    moderation_file: Path,
-) -> Iterator[Assistant]:
-    """The real assistant (model, action server, SQLite tracker store) with the X and Facebook channels live."""
-    monkeypatch = pytest.MonkeyPatch()
-    for name, value in {**X_KEYS, **FACEBOOK_KEYS}.items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.setenv("X_API_BASE_URL", x_api.url)
-    monkeypatch.setenv("FACEBOOK_GRAPH_API_URL", graph_api.url)
-    monkeypatch.setenv("ASSISTANT_FROZEN_TIME", FROZEN_TIME)
-    monkeypatch.setenv("ASSISTANT_STAFF_TOKEN", STAFF_TOKEN)
-    # Automatic hiding as the project ships it (every rule off); a test turns a rule on in this copy, then off.
-    monkeypatch.setenv(MODERATION_FILE_VARIABLE, str(moderation_file))
-    try:
-        with running_assistant(trained_model, tmp_path_factory.mktemp("channels")) as running:
-            monkeypatch.undo()  # the servers have their environment; other servers of the run start without keys
-            yield running
-    finally:
-        monkeypatch.undo()
+def channels_assistant(assistant: Assistant) -> Assistant:
+    """The shared assistant (tests/conftest.py): its X and Facebook channels are live, on the stand-in APIs."""
+    return assistant
 
 
 @pytest.fixture

@@ -20,6 +20,27 @@ from urllib.parse import parse_qs, urlsplit
 COMMENT_PATH = re.compile(r"/v[0-9.]+/[0-9]+_[0-9]+")
 
 
+# Made-up test values: the real ones live only in the production environment.
+X_ACCOUNT_ID = "1319735427419152385"  # the City's account, as X gives it in `for_user_id`
+X_OTHER_BOT_ID = "900000000000000001"
+X_KEYS = {
+    "X_CONSUMER_KEY": "test-consumer-key",
+    "X_CONSUMER_SECRET": "test-consumer-secret",
+    "X_ACCESS_TOKEN": "1319735427419152385-test-access-token",
+    "X_ACCESS_TOKEN_SECRET": "test-access-token-secret",
+    "X_ACCOUNT_ID": X_ACCOUNT_ID,
+    "X_IGNORED_ACCOUNT_IDS": X_OTHER_BOT_ID,
+}
+# Shared by the assistant's staff endpoint and the review app that calls it.
+STAFF_TOKEN = "test-staff-token-not-for-production"
+MODERATION_FILE_VARIABLE = "MODERATION_FILE"  # credentials.yml `moderation_file_env` (the default name)
+FACEBOOK_KEYS = {
+    "FACEBOOK_VERIFY_TOKEN": "test-verify-token",
+    "FACEBOOK_APP_SECRET": "test-app-secret",
+    "FACEBOOK_PAGE_ACCESS_TOKEN": "test-page-access-token",
+}
+
+
 @dataclass(frozen=True)
 class Recorded:
     """One request the stand-in received."""
