@@ -25,12 +25,18 @@ from scripts.model_freshness import fingerprint
 from scripts.new_intent import main as new_intent
 from scripts.nlu_files import evaluation_examples
 from scripts.report import LanguageReport, change, to_json, write_report
-from scripts.servers import running_assistant
+from scripts.servers import http, running_assistant
 from scripts.validate_project import SHOWN_PER_INTENT, Project, check_new_intent_overlaps, new_intents
 from tests.test_project_checks import ROOT, copy_project, errors, make
 
 GUIDE = ROOT / "docs" / "trainers.md"
 MODEL_NAME = "models/pointe-claire.tar.gz"
+WEBHOOKS_WITHOUT_KEYS = (
+    ("GET", "/webhooks/x/webhook?crc_token=abc"),
+    ("POST", "/webhooks/x/webhook"),
+    ("GET", "/webhooks/facebook/webhook?hub.verify_token=&hub.challenge=1"),
+    ("POST", "/webhooks/facebook/webhook"),
+)
 _BLOCK = re.compile(r'```yaml title="([^"]+)"\n(.*?)```', re.DOTALL)
 
 
@@ -143,6 +149,10 @@ def test_slow_the_guides_worked_example_end_to_end(tmp_path: Path, request: pyte
     apply_guide(project)
     validate = make(project, "validate")
     assert validate.returncode == 0, validate.stdout[-3000:]
+    # Quiet when it passes: one line, no command echoed, none of Rasa's progress bars or expected warnings.
+    [line] = validate.stdout.splitlines()
+    assert line.startswith("Project checks passed") and "rasa data validate passed" in line
+    assert validate.stderr == ""
     # The trainer's training needs no model of ours: it runs while `make train` trains the shared one.
     train = make(project, "train", timeout=1800)
     assert train.returncode == 0 and "rasa train" in train.stdout, train.stdout[-3000:] + train.stderr[-3000:]
@@ -187,10 +197,21 @@ def test_slow_the_guides_worked_example_end_to_end(tmp_path: Path, request: pyte
     with running_assistant(project / MODEL_NAME, tmp_path / "assistant") as assistant:
         french = assistant.reply_text(f"trainer-{uuid.uuid4().hex[:12]}", "j'aimerais devenir bénévole pour la ville")
         english = assistant.reply_text(f"trainer-{uuid.uuid4().hex[:12]}", "how do I become a volunteer with the city")
+        refusals = [
+            http(method, assistant.base_url + path, b"{}" if method == "POST" else None)
+            for method, path in WEBHOOKS_WITHOUT_KEYS
+        ]
     assert "Merci de vouloir donner de votre temps!" in french and facts["web_home_fr"] in french
     assert "Thank you for wanting to give your time!" in english and facts["web_home_en"] in english
     assert facts["phone_general"] in french and facts["phone_general"] in english
     assert "Thank you" not in french and "Merci" not in english
+    # Started as `make run` starts it, with none of the City's keys (a laptop, CI): X and Facebook answer 503 in
+    # both languages, and the resident was answered all the same (above).
+    for status, body in refusals:
+        answer = json.loads(body)
+        assert status == 503 and "not configured" in answer["error"] and "pas configuré" in answer["error_fr"]
+    log = (assistant.workdir / "rasa.log").read_text(errors="replace")
+    assert log.count("The x channel received a request but is not configured") == 1  # logged once, not per call
 
 
 def test_report_page_shows_what_got_worse_and_each_mistakes_top_3(tmp_path: Path):
