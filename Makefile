@@ -116,29 +116,34 @@ lint: $(VENV)/.installed ## Format and lint check (ruff)
 types: $(VENV)/.installed ## Type check (mypy)
 	$(VENV)/bin/mypy $(PYTHON_SOURCES)
 
-# The `slow` tier (project copies running the real `make validate`, the guide's worked example, which trains a
-# model, and `rasa test` on the stories) runs in a second pytest, started first: the worked example trains its
-# copy's model while `make train` trains the shared one (one core each, beside the checks), then the tests that
-# need no model run, and the others wait for the shared model (scripts/model_freshness.py's lock); `make test-dates`
-# follows them there. The main pytest follows the checks: its unit tier runs while the model trains, its tests
-# that need the model wait for it (the same lock). The second process's report comes last; any step failing
-# fails `make test`. The second process runs niced: the shared model and the main pytest after it are the longest
-# path (measured: the model ready 7 min 41 s after the start when both trainings shared the cores evenly).
+# `make test` runs three pytest processes side by side, each reporting at the end; any step failing fails it.
+# - The main one follows the checks: its unit tier runs while `make train` trains the shared model, then its tests
+#   that need the model (conversations, channels, browsers) wait for it (scripts/model_freshness.py's lock).
+# - The `slow` tier, niced: the guide's worked example first (it trains its copy's model beside the shared one),
+#   then project copies running the real `make validate`, then `rasa test` on the stories.
+# - The `production` tier (PostgreSQL, Redis, HAProxy, two Rasa instances, store cuts), then `make test-dates`:
+#   started at once, it waits for the shared model and runs beside the main one's tests that need it.
+# Measured (bench/results/test_suite_time.md): with the production tier in the main pytest, the main one was the
+# longest path by three minutes while a core idled.
 test: system-packages $(VENV)/.installed $(WEBCHAT) ## Everything: checks, unit tests, conversation tests through the real model
-	@slow_log=$$(mktemp); \
+	@slow_log=$$(mktemp); production_log=$$(mktemp); \
 	( trap 'kill $$step 2>/dev/null; exit 143' TERM; \
-	  nice -n 10 $(PY) -m pytest -m slow -p no:cacheprovider & step=$$!; wait $$step; slow=$$?; \
-	  nice -n 10 $(MAKE) --no-print-directory test-dates & step=$$!; wait $$step; dates=$$?; \
-	  test $$slow -eq 0 && test $$dates -eq 0 ) >"$$slow_log" 2>&1 & slow=$$!; \
+	  nice -n 10 $(PY) -m pytest -m slow -p no:cacheprovider & step=$$!; wait $$step ) >"$$slow_log" 2>&1 & slow=$$!; \
+	( trap 'kill $$step 2>/dev/null; exit 143' TERM; \
+	  nice -n 5 $(PY) -m pytest -m "production and not slow" -p no:cacheprovider & step=$$!; wait $$step; tier=$$?; \
+	  nice -n 5 $(MAKE) --no-print-directory test-dates & step=$$!; wait $$step; dates=$$?; \
+	  test $$tier -eq 0 && test $$dates -eq 0 ) >"$$production_log" 2>&1 & production=$$!; \
 	$(MAKE) --no-print-directory train & train=$$!; \
-	trap 'kill '"$$slow $$train"' 2>/dev/null' INT TERM; \
+	trap 'kill '"$$slow $$production $$train"' 2>/dev/null' INT TERM; \
 	main=1; \
 	if $(MAKE) --no-print-directory -j3 --output-sync=target validate lint types; then \
-	  $(PY) -m pytest -m "not slow"; main=$$?; \
-	else kill $$slow $$train 2>/dev/null; fi; \
-	wait $$train; trained=$$?; wait $$slow; slow_status=$$?; \
-	echo "--- the slow tier, then make test-dates, run beside the rest:"; cat "$$slow_log"; rm -f "$$slow_log"; \
-	test $$main -eq 0 && test $$trained -eq 0 && test $$slow_status -eq 0
+	  $(PY) -m pytest -m "not slow and not production"; main=$$?; \
+	else kill $$slow $$production $$train 2>/dev/null; fi; \
+	wait $$train; trained=$$?; wait $$slow; slow_status=$$?; wait $$production; production_status=$$?; \
+	echo "--- the slow tier, run beside the rest:"; cat "$$slow_log"; \
+	echo "--- the production tier, then make test-dates, run beside the rest:"; cat "$$production_log"; \
+	rm -f "$$slow_log" "$$production_log"; \
+	test $$main -eq 0 && test $$trained -eq 0 && test $$slow_status -eq 0 && test $$production_status -eq 0
 
 test-fast: $(VENV)/.installed ## The unit tier: no trained model, browser, production stack or project copy (< 3 min)
 	$(PY) -m pytest -m "unit and not slow" -q

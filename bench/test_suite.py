@@ -37,6 +37,7 @@ TICKS = os.sysconf("SC_CLK_TCK")
 KINDS: list[tuple[str, re.Pattern[str]]] = [
     ("test-dates pytest", re.compile(r"pytest .*-m dates")),
     ("second pytest (slow tier)", re.compile(r"pytest -m slow")),
+    ("third pytest (production tier)", re.compile(r"pytest -m production and not slow")),
     ("main pytest", re.compile(r"pytest -m not slow")),
     ("training", re.compile(r"rasa train")),
     ("action server", re.compile(r"rasa_sdk|rasa run actions")),
