@@ -119,16 +119,17 @@ types: $(VENV)/.installed ## Type check (mypy)
 # `make test` runs three pytest processes side by side, each reporting at the end; any step failing fails it.
 # - The main one follows the checks: its unit tier runs while `make train` trains the shared model, then its tests
 #   that need the model (conversations, channels, browsers) wait for it (scripts/model_freshness.py's lock).
-# - The `slow` tier, niced: the guide's worked example first (it trains its copy's model beside the shared one),
-#   then project copies running the real `make validate`, then `rasa test` on the stories.
+# - The `slow` tier: the guide's worked example first (it trains its copy's model beside the shared one), then
+#   project copies running the real `make validate`, then `rasa test` on the stories.
 # - The `production` tier (PostgreSQL, Redis, HAProxy, two Rasa instances, store cuts), then `make test-dates`:
 #   started at once, it waits for the shared model and runs beside the main one's tests that need it.
+# Both side processes run niced, equally: the shared model, which the main and production tiers wait for, first.
 # Measured (bench/results/test_suite_time.md): with the production tier in the main pytest, the main one was the
 # longest path by three minutes while a core idled.
 test: system-packages $(VENV)/.installed $(WEBCHAT) ## Everything: checks, unit tests, conversation tests through the real model
 	@slow_log=$$(mktemp); production_log=$$(mktemp); \
 	( trap 'kill $$step 2>/dev/null; exit 143' TERM; \
-	  nice -n 10 $(PY) -m pytest -m slow -p no:cacheprovider & step=$$!; wait $$step ) >"$$slow_log" 2>&1 & slow=$$!; \
+	  nice -n 5 $(PY) -m pytest -m slow -p no:cacheprovider & step=$$!; wait $$step ) >"$$slow_log" 2>&1 & slow=$$!; \
 	( trap 'kill $$step 2>/dev/null; exit 143' TERM; \
 	  nice -n 5 $(PY) -m pytest -m "production and not slow" -p no:cacheprovider & step=$$!; wait $$step; tier=$$?; \
 	  nice -n 5 $(MAKE) --no-print-directory test-dates & step=$$!; wait $$step; dates=$$?; \
