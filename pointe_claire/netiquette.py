@@ -1,9 +1,11 @@
 """Finds what in a resident's message breaks the City's netiquette (abuse and threats, politics, solicitation,
 personal information, illegal activity). Called by the assistant, and by the tests and `make evaluate` via `score()`.
 
-Personal information is decided here, on top of the Redactor's findings: phones, e-mails, plates... always count,
-an address only when the lexicon's `decides: STREET_ADDRESS` entry ties it to a person (the place of a problem is
-no one's information). What the tracker store removes is the Redactor's business alone and does not change.
+Personal information is decided here, on top of the Redactor's findings: e-mails, plates... always count, an
+address only when the lexicon's `decides: STREET_ADDRESS` entry ties it to a person (the place of a problem is no
+one's information), a phone unless the `releases: PHONE` entry shows it is an organisation's published line (a
+hotline, a relief fund's number). What the tracker store removes is the Redactor's business alone and does not
+change: it removes them all.
 """
 
 from __future__ import annotations
@@ -74,6 +76,9 @@ class LexiconEntry:
     # A kind of the Redactor ("STREET_ADDRESS") this entry decides: its findings are personal information only when
     # one of the entry's patterns matches the message as the Redactor writes it ("my neighbour at [ADDRESS]").
     decides: str | None = None
+    # A kind of the Redactor ("PHONE") this entry releases: its findings are NOT personal information when one of the
+    # entry's patterns matches the message as the Redactor writes it ("FEMA's hotline: [PHONE]").
+    releases: str | None = None
     spares: tuple[str, ...] = ()  # messages the entry must not flag: the look-alikes a trainer should keep in mind
 
     @property
@@ -110,9 +115,12 @@ def _load_entries(raw: Mapping[str, Any], source: str) -> tuple[LexiconEntry, ..
             placeholder = entry.get("placeholder")
             if (placeholder is None) == (rule == PERSONAL_INFORMATION):
                 raise PatternError(place, "`placeholder` is for personal information only")
-            decides = entry.get("decides")
-            if decides is not None and (rule != PERSONAL_INFORMATION or together):
-                raise PatternError(place, "`decides` is for personal information entries with `patterns`")
+            decides, releases = entry.get("decides"), entry.get("releases")
+            for field, kind in (("decides", decides), ("releases", releases)):
+                if kind is not None and (rule != PERSONAL_INFORMATION or together):
+                    raise PatternError(place, f"`{field}` is for personal information entries with `patterns`")
+            if decides is not None and releases is not None:
+                raise PatternError(place, "an entry either `decides` a kind or `releases` one, not both")
             entries.append(
                 LexiconEntry(
                     rule=rule,
@@ -125,6 +133,7 @@ def _load_entries(raw: Mapping[str, Any], source: str) -> tuple[LexiconEntry, ..
                     not_after=None if entry.get("not_after") is None else _text(entry["not_after"]),
                     also=also,
                     decides=None if decides is None else str(decides),
+                    releases=None if releases is None else str(releases),
                     spares=tuple(str(e) for e in entry.get("spares") or ()),
                 )
             )
@@ -181,19 +190,27 @@ class NetiquetteChecker:
         lists = WordLists(raw.get("words") or {}, self._reading, source.name)
         compiler = Compiler(lists, self._reading)
         self._index = PatternIndex(self._reading.vocab)
-        # Entries that decide a kind of the Redactor are read on the redacted message, in an index of their own.
+        # Entries that decide or release a kind of the Redactor are read on the redacted message, in an index of
+        # their own.
         self._redacted_index = PatternIndex(self._reading.vocab)
         self._decided: dict[str, str] = {}  # Redactor kind -> the key of the entry that decides it
+        self._released: dict[str, str] = {}  # Redactor kind -> the key of the entry that releases it
         self._keys: dict[str, tuple[int, int]] = {}
         self._not_after: dict[int, frozenset[str]] = {}
         for index, entry in enumerate(self._entries):
-            if entry.decides is not None:
-                if entry.decides not in self._placeholders:
-                    raise PatternError(where(source.name, entry.name, entry.where), f"unknown kind {entry.decides!r}")
-                key = f"{entry.rule}/{index}/decides"
+            for field, kind, table in (
+                ("decides", entry.decides, self._decided),
+                ("releases", entry.releases, self._released),
+            ):
+                if kind is None:
+                    continue
+                if kind not in self._placeholders:
+                    raise PatternError(where(source.name, entry.name, entry.where), f"unknown kind {kind!r}")
+                key = f"{entry.rule}/{index}/{field}"
                 for pattern in entry.patterns:
                     self._redacted_index.add(key, compiler.compile(pattern, where(source.name, pattern, entry.where)))
-                self._decided[entry.decides] = key
+                table[kind] = key
+            if entry.decides is not None or entry.releases is not None:
                 continue
             # One key per part that must be found: every pattern of an entry is one part (any may match), every
             # pattern of `together` is a part of its own (all must match).
@@ -235,8 +252,10 @@ class NetiquetteChecker:
         self._match(text, found)
         redaction = self._redactor.redact(text)
         for kind in redaction.kinds:
-            if kind in self._decided and not self._tied(redaction.text, self._decided[kind]):
+            if kind in self._decided and not self._matches_redacted(redaction.text, self._decided[kind]):
                 continue  # an address that is only the place of a problem ("a pothole in front of 12 Cedar")
+            if kind in self._released and self._matches_redacted(redaction.text, self._released[kind]):
+                continue  # an organisation's published line ("call the relief fund at 514-...")
             found[PERSONAL_INFORMATION].append(_Found(-1, -1, self._placeholders[kind], False))
         violations = []
         for rule in RULES:
@@ -248,8 +267,8 @@ class NetiquetteChecker:
                 violations.append(Violation(rule, evidence, item.threat))
         return _deduplicated(violations)
 
-    def _tied(self, redacted: str, key: str) -> bool:
-        """Whether the deciding entry `key` matches the redacted message (the finding is tied to a person)."""
+    def _matches_redacted(self, redacted: str, key: str) -> bool:
+        """Whether the deciding or releasing entry `key` matches the message as the Redactor writes it."""
         doc = self._reading.doc(redacted, self._vocabulary)
         return any(found_key == key for found_key, _, _ in self._redacted_index.find(doc))
 

@@ -148,6 +148,19 @@ def test_the_place_of_a_problem_is_not_personal_information_but_is_still_redacte
 
 
 @pytest.mark.parametrize(
+    "text",
+    [
+        "Red Cross helpline for flood victims: 514-555-0199",
+        "Pour faire un don au fonds de secours, composez le 514-555-0199",
+        "Residents who need a ride to the shelter can call 514-555-0199",
+    ],
+)
+def test_an_organisations_published_line_is_not_personal_information_but_is_still_redacted(text: str):
+    assert PERSONAL_INFORMATION not in rules_of(text)
+    assert default_redactor().redact(text).kinds == ("PHONE",)  # the store removes it all the same
+
+
+@pytest.mark.parametrize(
     ("text", "evidence"),
     [
         ("my neighbour John lives at 12 Maple Street", "[ADDRESS]"),
@@ -171,4 +184,15 @@ def test_decides_is_refused_outside_personal_information(tmp_path: Path):
         "rules:\n  abuse:\n    - name: x\n      decides: STREET_ADDRESS\n      patterns: ['idiot']\n", encoding="utf-8"
     )
     with pytest.raises(PatternError, match="`decides` is for personal information"):
+        NetiquetteChecker(lexicon)
+
+
+def test_an_entry_cannot_both_decide_and_release_a_kind(tmp_path: Path):
+    lexicon = tmp_path / "netiquette.yml"
+    lexicon.write_text(
+        "rules:\n  personal_information:\n    - name: x\n      placeholder: '[PHONE]'\n      decides: PHONE\n"
+        "      releases: PHONE\n      patterns: ['hotline']\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(PatternError, match="either `decides` a kind or `releases` one"):
         NetiquetteChecker(lexicon)
