@@ -196,3 +196,16 @@ def test_an_entry_cannot_both_decide_and_release_a_kind(tmp_path: Path):
     )
     with pytest.raises(PatternError, match="either `decides` a kind or `releases` one"):
         NetiquetteChecker(lexicon)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["ces tarlouzes devraient se cacher", "encore un bicot dans le quartier", "t4rlouze va", "les p3dés du parc"],
+)
+def test_french_slurs_of_the_public_list_are_abuse_whatever_their_spelling(text: str):
+    assert ABUSE in rules_of(text)
+
+
+@pytest.mark.parametrize("text", ["the PD showed up fast, thanks", "le PDG de la compagnie a répondu"])
+def test_abbreviations_that_are_also_slurs_elsewhere_are_not_flagged(text: str):
+    assert ABUSE not in rules_of(text)
