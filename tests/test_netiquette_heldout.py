@@ -200,9 +200,15 @@ def test_an_entry_cannot_both_decide_and_release_a_kind(tmp_path: Path):
 
 @pytest.mark.parametrize(
     "text",
-    ["ces tarlouzes devraient se cacher", "encore un bicot dans le quartier", "t4rlouze va", "les p3dés du parc"],
+    [
+        "ces tarlouzes devraient se cacher",
+        "encore un bicot dans le quartier",
+        "t4rlouze va",
+        "les p3dés du parc",
+        "allez vous faire enculer",
+    ],
 )
-def test_french_slurs_of_the_public_list_are_abuse_whatever_their_spelling(text: str):
+def test_french_slurs_and_vulgar_verbs_are_abuse_whatever_their_spelling(text: str):
     assert ABUSE in rules_of(text)
 
 
