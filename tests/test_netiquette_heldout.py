@@ -134,30 +134,23 @@ def test_compliments_civil_complaints_and_questions_are_not_flagged(text: str):
 
 
 @pytest.mark.parametrize(
-    "text",
+    ("text", "kind"),
     [
-        "a pothole in front of 12 Douglas-Shand Ave",
-        "lampadaire brisé devant le 245 chemin du Bord-du-Lac",
-        "Nid-de-poule au 40 avenue Maywood",
-        "Water leak in front of 88 Lakeshore Road",
+        ("a pothole in front of 12 Douglas-Shand Ave", "STREET_ADDRESS"),
+        ("lampadaire brisé devant le 245 chemin du Bord-du-Lac", "STREET_ADDRESS"),
+        ("Nid-de-poule au 40 avenue Maywood", "STREET_ADDRESS"),
+        ("Water leak in front of 88 Lakeshore Road", "STREET_ADDRESS"),
+        # An organisation's published line (the lexicon's `releases: PHONE`).
+        ("Red Cross helpline for flood victims: 514-555-0199", "PHONE"),
+        ("Pour faire un don au fonds de secours, composez le 514-555-0199", "PHONE"),
+        ("Residents who need a ride to the shelter can call 514-555-0199", "PHONE"),
     ],
 )
-def test_the_place_of_a_problem_is_not_personal_information_but_is_still_redacted(text: str):
+def test_the_place_of_a_problem_or_a_published_line_is_not_personal_information_but_is_still_redacted(
+    text: str, kind: str
+):
     assert PERSONAL_INFORMATION not in rules_of(text)
-    assert default_redactor().redact(text).kinds == ("STREET_ADDRESS",)  # the store removes it all the same
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        "Red Cross helpline for flood victims: 514-555-0199",
-        "Pour faire un don au fonds de secours, composez le 514-555-0199",
-        "Residents who need a ride to the shelter can call 514-555-0199",
-    ],
-)
-def test_an_organisations_published_line_is_not_personal_information_but_is_still_redacted(text: str):
-    assert PERSONAL_INFORMATION not in rules_of(text)
-    assert default_redactor().redact(text).kinds == ("PHONE",)  # the store removes it all the same
+    assert default_redactor().redact(text).kinds == (kind,)  # the store removes it all the same
 
 
 @pytest.mark.parametrize(
@@ -178,23 +171,24 @@ def test_a_persons_address_phone_email_or_plate_is_personal_information(text: st
     assert evidence in found
 
 
-def test_decides_is_refused_outside_personal_information(tmp_path: Path):
+@pytest.mark.parametrize(
+    ("entry", "message"),
+    [
+        (
+            "abuse:\n    - name: x\n      decides: STREET_ADDRESS\n      patterns: ['idiot']\n",
+            "`decides` is for personal information",
+        ),
+        (
+            "personal_information:\n    - name: x\n      placeholder: '[PHONE]'\n      decides: PHONE\n"
+            "      releases: PHONE\n      patterns: ['hotline']\n",
+            "either `decides` a kind or `releases` one",
+        ),
+    ],
+)
+def test_decides_and_releases_are_refused_where_they_mean_nothing(tmp_path: Path, entry: str, message: str):
     lexicon = tmp_path / "netiquette.yml"
-    lexicon.write_text(
-        "rules:\n  abuse:\n    - name: x\n      decides: STREET_ADDRESS\n      patterns: ['idiot']\n", encoding="utf-8"
-    )
-    with pytest.raises(PatternError, match="`decides` is for personal information"):
-        NetiquetteChecker(lexicon)
-
-
-def test_an_entry_cannot_both_decide_and_release_a_kind(tmp_path: Path):
-    lexicon = tmp_path / "netiquette.yml"
-    lexicon.write_text(
-        "rules:\n  personal_information:\n    - name: x\n      placeholder: '[PHONE]'\n      decides: PHONE\n"
-        "      releases: PHONE\n      patterns: ['hotline']\n",
-        encoding="utf-8",
-    )
-    with pytest.raises(PatternError, match="either `decides` a kind or `releases` one"):
+    lexicon.write_text("rules:\n  " + entry, encoding="utf-8")
+    with pytest.raises(PatternError, match=message):
         NetiquetteChecker(lexicon)
 
 
