@@ -251,10 +251,11 @@ class NetiquetteChecker:
         found: dict[str, list[_Found]] = {rule: [] for rule in RULES}
         self._match(text, found)
         redaction = self._redactor.redact(text)
+        keys = self._redacted_keys(redaction.text, redaction.kinds)
         for kind in redaction.kinds:
-            if kind in self._decided and not self._matches_redacted(redaction.text, self._decided[kind]):
+            if kind in self._decided and self._decided[kind] not in keys:
                 continue  # an address that is only the place of a problem ("a pothole in front of 12 Cedar")
-            if kind in self._released and self._matches_redacted(redaction.text, self._released[kind]):
+            if kind in self._released and self._released[kind] in keys:
                 continue  # an organisation's published line ("call the relief fund at 514-...")
             found[PERSONAL_INFORMATION].append(_Found(-1, -1, self._placeholders[kind], False))
         violations = []
@@ -267,10 +268,13 @@ class NetiquetteChecker:
                 violations.append(Violation(rule, evidence, item.threat))
         return _deduplicated(violations)
 
-    def _matches_redacted(self, redacted: str, key: str) -> bool:
-        """Whether the deciding or releasing entry `key` matches the message as the Redactor writes it."""
+    def _redacted_keys(self, redacted: str, kinds: Sequence[str]) -> frozenset[str]:
+        """The deciding and releasing entries that match the message as the Redactor writes it: read once, and only
+        when one of its kinds is decided or released."""
+        if not any(kind in self._decided or kind in self._released for kind in kinds):
+            return frozenset()
         doc = self._reading.doc(redacted, self._vocabulary)
-        return any(found_key == key for found_key, _, _ in self._redacted_index.find(doc))
+        return frozenset(key for key, _, _ in self._redacted_index.find(doc))
 
     def _match(self, text: str, found: dict[str, list[_Found]]) -> None:
         doc = self._reading.doc(text, self._vocabulary)
