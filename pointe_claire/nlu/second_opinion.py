@@ -1,0 +1,156 @@
+"""NLU component: a second opinion on the messages the classifier gives up on (config.yml, after the fallback).
+
+DIET knows the training words; on real residents' messages ("Missing globe light", a long letter, a tweet full of
+hashtags) it is often unsure, and an unsure message gets "I didn't understand". This component reads those
+messages again with a multilingual sentence encoder (`pointe_claire.nlu.sentence_encoder`) and a linear classifier
+trained on the same examples; when that classifier is sure enough (`threshold`), its intent replaces the fallback.
+
+It only ever replaces `nlu_fallback`: what the classifier was sure of stays as it was, so the authored intents keep
+their behaviour. It never decides an emergency: that is the safety net's job (last in the pipeline), and the
+fallback's answer already gives the emergency numbers. The parse output says `second_opinion: {intent,
+confidence}` so staff and trainers can see whose judgement it was.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import numpy as np
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.constants import DEFAULT_NLU_FALLBACK_INTENT_NAME
+from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from pointe_claire.names import EMERGENCY_INTENTS
+from pointe_claire.nlu.sentence_encoder import Encoder, default_encoder
+
+SECOND_OPINION_KEY = "second_opinion"
+WEIGHTS_FILE = "weights.npz"
+INTENTS_FILE = "intents.json"
+
+
+class LinearIntents:
+    """A multinomial logistic regression's weights: probabilities of each intent for each vector."""
+
+    def __init__(self, intents: list[str], weights: np.ndarray, bias: np.ndarray) -> None:
+        self.intents = intents
+        self.weights = weights  # (intents, dimension)
+        self.bias = bias  # (intents,)
+
+    @classmethod
+    def fit(cls, vectors: np.ndarray, labels: list[str], regularisation: float) -> LinearIntents:
+        from sklearn.linear_model import LogisticRegression  # training only
+
+        model = LogisticRegression(C=regularisation, max_iter=3000).fit(vectors, labels)
+        return cls([str(intent) for intent in model.classes_], model.coef_.astype(np.float32), model.intercept_)
+
+    def probabilities(self, vectors: np.ndarray) -> np.ndarray:
+        scores = vectors @ self.weights.T + self.bias
+        scores -= scores.max(axis=1, keepdims=True)
+        exponentials = np.exp(scores)
+        return exponentials / exponentials.sum(axis=1, keepdims=True)
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)
+class SecondOpinion(GraphComponent):
+    """Trains a linear classifier on the examples' sentence vectors; answers the fallback's messages when sure."""
+
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        # threshold: measured on the development set of real messages (docs/evaluation.md, eighth round);
+        # regularisation: scikit-learn's C.
+        return {"threshold": 0.3, "regularisation": 10.0}
+
+    def __init__(
+        self,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        classifier: LinearIntents | None = None,
+        encoder: Encoder | None = None,
+    ) -> None:
+        self._config = {**self.get_default_config(), **config}
+        self._model_storage = model_storage
+        self._resource = resource
+        self._classifier = classifier
+        self._encoder = encoder
+
+    @classmethod
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> SecondOpinion:
+        return cls(config, model_storage, resource)
+
+    @classmethod
+    def load(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> SecondOpinion:
+        try:
+            with model_storage.read_from(resource) as directory:
+                intents = json.loads((directory / INTENTS_FILE).read_text(encoding="utf-8"))
+                with np.load(directory / WEIGHTS_FILE) as arrays:
+                    classifier = LinearIntents(intents, arrays["weights"], arrays["bias"])
+        except (ValueError, FileNotFoundError):
+            classifier = None  # a model trained without examples: no second opinion
+        return cls(config, model_storage, resource, classifier)
+
+    @property
+    def encoder(self) -> Encoder:
+        if self._encoder is None:
+            self._encoder = default_encoder()
+        return self._encoder
+
+    def train(self, training_data: TrainingData) -> Resource:
+        examples = [example for example in training_data.intent_examples if example.get(TEXT)]
+        labels = [str(example.get(INTENT)) for example in examples]
+        if len(set(labels)) < 2:
+            return self._resource
+        vectors = self.encoder.encode([str(example.get(TEXT)) for example in examples])
+        classifier = LinearIntents.fit(vectors, labels, float(self._config["regularisation"]))
+        with self._model_storage.write_to(self._resource) as directory:
+            (directory / INTENTS_FILE).write_text(json.dumps(classifier.intents), encoding="utf-8")
+            np.savez(directory / WEIGHTS_FILE, weights=classifier.weights, bias=classifier.bias)
+        return self._resource
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        return training_data
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        unsure = [message for message in messages if _intent_name(message) == DEFAULT_NLU_FALLBACK_INTENT_NAME]
+        if not unsure or self._classifier is None:
+            return messages
+        vectors = self.encoder.encode([str(message.get(TEXT) or "").strip() or "." for message in unsure])
+        for message, probabilities in zip(unsure, self._classifier.probabilities(vectors), strict=True):
+            self._answer(message, probabilities)
+        return messages
+
+    def _answer(self, message: Message, probabilities: np.ndarray) -> None:
+        assert self._classifier is not None
+        ranked = sorted(zip(self._classifier.intents, probabilities.tolist(), strict=True), key=lambda pair: -pair[1])
+        name, confidence = ranked[0]
+        if name in EMERGENCY_INTENTS or confidence < float(self._config["threshold"]):
+            return
+        intent = {INTENT_NAME_KEY: name, "confidence": confidence}
+        # The fallback and the classifier's own guesses stay below, for staff and the safety net.
+        others = [rank for rank in message.get(INTENT_RANKING_KEY) or [] if rank.get(INTENT_NAME_KEY) != name]
+        message.set(INTENT, intent, add_to_output=True)
+        message.set(INTENT_RANKING_KEY, [intent, *others], add_to_output=True)
+        message.set(SECOND_OPINION_KEY, {INTENT_NAME_KEY: name, "confidence": round(confidence, 3)}, add_to_output=True)
+
+
+def _intent_name(message: Message) -> str | None:
+    return (message.get(INTENT) or {}).get(INTENT_NAME_KEY)

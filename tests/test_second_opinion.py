@@ -1,0 +1,165 @@
+"""The second opinion (pointe_claire/nlu/second_opinion.py): what the classifier gave up on is read again with a
+sentence encoder and answered when the second classifier is sure enough; never an emergency, never a sure intent
+overridden. A hand-made encoder for the logic, the real one (multilingual-e5-small) for what it is there for, and
+the deployed assistant for what the resident receives."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from rasa.engine.storage.local_model_storage import LocalModelStorage
+from rasa.engine.storage.resource import Resource
+from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from pointe_claire.nlu.second_opinion import SECOND_OPINION_KEY, SecondOpinion
+from pointe_claire.nlu.sentence_encoder import default_encoder
+from scripts.evaluate import stored_parse_data
+from scripts.servers import Assistant
+
+# Each keyword points along one axis, so the second classifier's decision is known in advance.
+AXES = {"pothole": 0, "pool": 1, "fire": 2}
+
+
+class KeywordEncoder:
+    dimension = len(AXES)
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        self.calls += 1
+        vectors = np.full((len(texts), self.dimension), 0.01, dtype=np.float32)
+        for row, text in enumerate(texts):
+            for word, axis in AXES.items():
+                if word in text.lower():
+                    vectors[row, axis] = 1.0
+        return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+
+
+TRAINING = {
+    "report_problem": ["pothole on my street", "big pothole", "another pothole here", "nid de poule pothole"],
+    "ask_city_services": ["pool hours", "is the pool open", "pool schedule", "la piscine pool"],
+    "report_life_threatening_emergency": ["fire in the kitchen", "house on fire", "fire!", "au feu fire"],
+}
+
+
+def trained(tmp_path: Path, threshold: float = 0.3) -> tuple[SecondOpinion, KeywordEncoder]:
+    storage = LocalModelStorage(tmp_path)
+    resource = Resource("second_opinion")
+    encoder = KeywordEncoder()
+    component = SecondOpinion({"threshold": threshold}, storage, resource, encoder=encoder)
+    examples = [Message(data={TEXT: text, INTENT: intent}) for intent, texts in TRAINING.items() for text in texts]
+    component.train(TrainingData(examples))
+    loaded = SecondOpinion.load({"threshold": threshold}, storage, resource, execution_context=None)
+    loaded._encoder = encoder
+    return loaded, encoder
+
+
+def parsed(text: str, intent: str, confidence: float = 0.45) -> Message:
+    message = Message(data={TEXT: text})
+    ranking = [{INTENT_NAME_KEY: intent, "confidence": confidence}, {INTENT_NAME_KEY: "greet", "confidence": 0.4}]
+    message.set(INTENT, ranking[0])
+    message.set(INTENT_RANKING_KEY, ranking)
+    return message
+
+
+def intent_of(message: Message) -> str:
+    return str(message.get(INTENT)[INTENT_NAME_KEY])
+
+
+def test_a_message_the_classifier_gave_up_on_gets_the_second_opinion_and_says_so(tmp_path: Path) -> None:
+    component, _ = trained(tmp_path)
+    message = parsed("the POTHOLE is back", "nlu_fallback")
+    component.process([message])
+    assert intent_of(message) == "report_problem"
+    opinion: dict[str, Any] = message.get(SECOND_OPINION_KEY)
+    assert opinion[INTENT_NAME_KEY] == "report_problem" and opinion["confidence"] > 0.5
+    # the fallback and the classifier's guesses stay below it, for staff and the safety net
+    assert [rank[INTENT_NAME_KEY] for rank in message.get(INTENT_RANKING_KEY)] == [
+        "report_problem",
+        "nlu_fallback",
+        "greet",
+    ]
+
+
+def test_what_the_classifier_was_sure_of_is_left_alone_and_the_encoder_not_run(tmp_path: Path) -> None:
+    component, encoder = trained(tmp_path)
+    calls_after_training = encoder.calls
+    message = parsed("pool hours please", "greet", confidence=0.9)
+    component.process([message])
+    assert intent_of(message) == "greet" and message.get(SECOND_OPINION_KEY) is None
+    assert encoder.calls == calls_after_training
+
+
+def test_an_emergency_is_never_the_second_opinions_answer(tmp_path: Path) -> None:
+    component, _ = trained(tmp_path)
+    message = parsed("fire fire fire", "nlu_fallback")
+    component.process([message])
+    assert intent_of(message) == "nlu_fallback"  # the fallback's answer gives both emergency numbers
+    assert message.get(SECOND_OPINION_KEY) is None
+
+
+def test_an_unsure_second_opinion_keeps_the_fallback(tmp_path: Path) -> None:
+    component, _ = trained(tmp_path, threshold=0.9)
+    message = parsed("pothole near the pool", "nlu_fallback")  # halfway between two intents
+    component.process([message])
+    assert intent_of(message) == "nlu_fallback"
+
+
+@pytest.mark.parametrize("text", ["", "   ", "🙂🙂🙂", "x" * 100_000, "\x00\x01 binary"])
+def test_empty_huge_or_odd_messages_are_read_without_error(tmp_path: Path, text: str) -> None:
+    component, _ = trained(tmp_path)
+    message = parsed(text, "nlu_fallback")
+    component.process([message])
+    assert intent_of(message) in {"nlu_fallback", *TRAINING}
+
+
+def test_a_model_trained_without_examples_gives_no_second_opinion(tmp_path: Path) -> None:
+    storage, resource = LocalModelStorage(tmp_path), Resource("empty")
+    SecondOpinion({}, storage, resource, encoder=KeywordEncoder()).train(TrainingData([]))
+    component = SecondOpinion.load({}, storage, resource, execution_context=None)
+    message = parsed("pothole", "nlu_fallback")
+    component.process([message])
+    assert intent_of(message) == "nlu_fallback"
+
+
+def test_the_real_encoder_puts_a_request_near_its_translation_and_its_rewording() -> None:
+    """What the second opinion is for: words no example used, and the other language."""
+    flooded, french, reworded, unrelated = default_encoder().encode(
+        [
+            "my basement is flooded",
+            "mon sous-sol est inondé",
+            "water keeps coming into the basement",
+            "what time does the pool open",
+        ]
+    )
+    # e5's similarities are all high (0.8 and more): what carries the meaning is their order
+    assert flooded @ reworded > flooded @ french > flooded @ unrelated
+    assert np.allclose(np.linalg.norm([flooded, french]), np.sqrt(2), atol=1e-3)  # unit vectors
+
+
+# Messages the trained classifier is unsure of (no example says "found keys" or "lost cat") whose second opinion is
+# the request door: the City's request line for lost and found.
+SECOND_OPINION_MESSAGES = {
+    "en": ("found a set of keys on the bench by the library", "So that your request or complaint is handled"),
+    "fr": ("mon chat est disparu depuis mardi, tigré gris, s'appelle Mimi", "Pour que votre requête ou votre plainte"),
+}
+
+
+@pytest.mark.parametrize("language", sorted(SECOND_OPINION_MESSAGES))
+def test_through_the_assistant_the_resident_gets_the_request_door_not_i_did_not_understand(
+    assistant: Assistant, language: str
+) -> None:
+    text, reply_opening = SECOND_OPINION_MESSAGES[language]
+    sender = f"second-opinion-{uuid.uuid4().hex[:12]}"
+    reply = assistant.reply_text(sender, text)
+    assert reply.startswith(reply_opening), reply
+    parse_data = stored_parse_data(assistant.tracker_db, [sender])[sender]
+    assert parse_data[SECOND_OPINION_KEY][INTENT_NAME_KEY] == "report_problem"
+    assert parse_data["intent"][INTENT_NAME_KEY] == "report_problem"
