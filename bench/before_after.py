@@ -2,8 +2,9 @@
 on the machine weighs on both alike. Run:
     PYTHONPATH=. .venv/bin/python -m bench.before_after --before /path/to/old/checkout [--messages 300]
 `--before` is another checkout of the project with its own trained model (models/pointe-claire.tar.gz); the
-"after" is this checkout. Messages: the held-out set, both languages, each in a new conversation, concurrency 1.
-Writes bench/results/before_after.md.
+"after" is this checkout. Messages: the held-out set, both languages, each in a new conversation, concurrency 1;
+`--set dev`: the development set of real messages instead (built by `python -m scripts.real_set --set dev`), where
+more messages reach the fallback and its second opinion. Writes bench/results/before_after.md (before_after_dev.md).
 """
 
 from __future__ import annotations
@@ -18,10 +19,12 @@ import uuid
 from contextlib import ExitStack
 from pathlib import Path
 
+from scripts.evaluate_real import load_real_set
 from scripts.nlu_files import LANGUAGES, PROJECT_ROOT, evaluation_examples
 from scripts.servers import ActionServer, Assistant
 
-RESULTS = Path(__file__).resolve().parent / "results" / "before_after.md"
+RESULTS = Path(__file__).resolve().parent / "results"
+SET_NAMES = {"held-out": "held-out messages", "dev": "real messages of the development set"}
 MODEL = Path("models") / "pointe-claire.tar.gz"
 WARM_UP = 20
 
@@ -35,8 +38,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--before", type=Path, required=True, help="the other checkout, with its trained model")
     parser.add_argument("--messages", type=int, default=300, help="messages sent to each version (default 300)")
+    parser.add_argument("--set", choices=sorted(SET_NAMES), default="held-out", help="which messages (default held-out)")
     args = parser.parse_args(argv)
-    texts = [example.text for language in LANGUAGES for example in evaluation_examples(language)]
+    if args.set == "dev":
+        texts = [message.text for message in load_real_set(name="dev")]
+    else:
+        texts = [example.text for language in LANGUAGES for example in evaluation_examples(language)]
     versions = {"before": args.before.resolve(), "after": PROJECT_ROOT}
     timings: dict[str, list[float]] = {name: [] for name in versions}
     with ExitStack() as stack:
@@ -62,7 +69,7 @@ def main(argv: list[str] | None = None) -> int:
     lines = [
         "# REST latency before and after, one run, concurrency 1 (`python -m bench.before_after`)",
         "",
-        f"{args.messages} held-out messages sent to each version in turn, each a new conversation; load average "
+        f"{args.messages} {SET_NAMES[args.set]} sent to each version in turn, each a new conversation; load average "
         f"{os.getloadavg()[0]:.1f} at the end on {os.cpu_count()} cores. Before: `{versions['before']}`.",
         "",
         "| version | p50 ms | p95 ms | max ms |",
@@ -75,7 +82,8 @@ def main(argv: list[str] | None = None) -> int:
         f"After / before, p50: {p50['after'] / p50['before']:.2f}x.",
         "",
     ]
-    RESULTS.write_text("\n".join(lines), encoding="utf-8")
+    results = RESULTS / ("before_after.md" if args.set == "held-out" else f"before_after_{args.set}.md")
+    results.write_text("\n".join(lines), encoding="utf-8")
     print("\n".join(lines))
     return 0
 
