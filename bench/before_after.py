@@ -38,7 +38,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--before", type=Path, required=True, help="the other checkout, with its trained model")
     parser.add_argument("--messages", type=int, default=300, help="messages sent to each version (default 300)")
-    parser.add_argument("--set", choices=sorted(SET_NAMES), default="held-out", help="which messages (default held-out)")
+    parser.add_argument(
+        "--set", choices=sorted(SET_NAMES), default="held-out", help="which messages (default held-out)"
+    )
     args = parser.parse_args(argv)
     if args.set == "dev":
         texts = [message.text for message in load_real_set(name="dev")]

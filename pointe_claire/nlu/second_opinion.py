@@ -14,10 +14,10 @@ confidence}` so staff and trainers can see whose judgement it was.
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import numpy as np
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
@@ -28,6 +28,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from pointe_claire.names import EMERGENCY_INTENTS
 from pointe_claire.nlu.sentence_encoder import Encoder, default_encoder
+from pointe_claire.nlu.stored_component import StoredComponent
 
 SECOND_OPINION_KEY = "second_opinion"
 WEIGHTS_FILE = "weights.npz"
@@ -57,7 +58,7 @@ class LinearIntents:
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)
-class SecondOpinion(GraphComponent):
+class SecondOpinion(StoredComponent):
     """Trains a linear classifier on the examples' sentence vectors; answers the fallback's messages when sure."""
 
     @staticmethod
@@ -71,42 +72,16 @@ class SecondOpinion(GraphComponent):
         config: dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
-        classifier: LinearIntents | None = None,
         encoder: Encoder | None = None,
     ) -> None:
-        self._config = {**self.get_default_config(), **config}
-        self._model_storage = model_storage
-        self._resource = resource
-        self._classifier = classifier
+        super().__init__(config, model_storage, resource)
+        self._classifier: LinearIntents | None = None  # none until trained or read: no second opinion
         self._encoder = encoder
 
-    @classmethod
-    def create(
-        cls,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> SecondOpinion:
-        return cls(config, model_storage, resource)
-
-    @classmethod
-    def load(
-        cls,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-        **kwargs: Any,
-    ) -> SecondOpinion:
-        try:
-            with model_storage.read_from(resource) as directory:
-                intents = json.loads((directory / INTENTS_FILE).read_text(encoding="utf-8"))
-                with np.load(directory / WEIGHTS_FILE) as arrays:
-                    classifier = LinearIntents(intents, arrays["weights"], arrays["bias"])
-        except (ValueError, FileNotFoundError):
-            classifier = None  # a model trained without examples: no second opinion
-        return cls(config, model_storage, resource, classifier)
+    def read(self, directory: Path) -> None:
+        intents = json.loads((directory / INTENTS_FILE).read_text(encoding="utf-8"))
+        with np.load(directory / WEIGHTS_FILE) as arrays:
+            self._classifier = LinearIntents(intents, arrays["weights"], arrays["bias"])
 
     @property
     def encoder(self) -> Encoder:
@@ -125,9 +100,6 @@ class SecondOpinion(GraphComponent):
             (directory / INTENTS_FILE).write_text(json.dumps(classifier.intents), encoding="utf-8")
             np.savez(directory / WEIGHTS_FILE, weights=classifier.weights, bias=classifier.bias)
         return self._resource
-
-    def process_training_data(self, training_data: TrainingData) -> TrainingData:
-        return training_data
 
     def process(self, messages: list[Message]) -> list[Message]:
         unsure = [message for message in messages if _intent_name(message) == DEFAULT_NLU_FALLBACK_INTENT_NAME]
