@@ -91,10 +91,45 @@ def test_a_message_the_classifier_gave_up_on_gets_the_second_opinion_and_says_so
 def test_what_the_classifier_was_sure_of_is_left_alone_and_the_encoder_not_run(tmp_path: Path) -> None:
     component, encoder = trained(tmp_path)
     calls_after_training = encoder.calls
-    message = parsed("pool hours please", "greet", confidence=0.9)
+    message = parsed("pool hours please", "greet", confidence=0.97)
     component.process([message])
     assert intent_of(message) == "greet" and message.get(SECOND_OPINION_KEY) is None
     assert encoder.calls == calls_after_training
+
+
+def test_an_unsure_answer_is_overruled_when_the_second_opinion_is_clearly_for_another(tmp_path: Path) -> None:
+    component, _ = trained(tmp_path)
+    message = parsed("pool hours please", "greet", confidence=0.8)
+    component.process([message])
+    assert intent_of(message) == "ask_city_services"
+    assert message.get(SECOND_OPINION_KEY)["overruled"] == "greet"
+    assert [rank[INTENT_NAME_KEY] for rank in message.get(INTENT_RANKING_KEY)][:2] == ["ask_city_services", "greet"]
+
+
+def test_an_unsure_answer_stays_when_the_second_opinion_agrees_or_hesitates(tmp_path: Path) -> None:
+    component, _ = trained(tmp_path)
+    agrees = parsed("pool hours please", "ask_city_services", confidence=0.6)
+    hesitates = parsed("pothole near the pool", "greet", confidence=0.6)  # halfway between two intents
+    component.process([agrees, hesitates])
+    assert intent_of(agrees) == "ask_city_services" and agrees.get(SECOND_OPINION_KEY) is None
+    assert intent_of(hesitates) == "greet" and hesitates.get(SECOND_OPINION_KEY) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "guess"),
+    [
+        ("pool hours please", "report_life_threatening_emergency"),  # the safety net's to take back, not ours
+        ("pool hours please", "partisan_comment"),  # the netiquette flagger's to judge
+        ("fire!!", "report_problem"),  # the second opinion never puts an emergency in
+    ],
+)
+def test_emergencies_and_the_netiquettes_intents_are_never_overruled_nor_given(
+    tmp_path: Path, text: str, guess: str
+) -> None:
+    component, _ = trained(tmp_path)
+    message = parsed(text, guess, confidence=0.6)
+    component.process([message])
+    assert intent_of(message) == guess and message.get(SECOND_OPINION_KEY) is None
 
 
 def test_an_emergency_is_never_the_second_opinions_answer(tmp_path: Path) -> None:

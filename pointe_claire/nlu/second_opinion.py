@@ -5,10 +5,12 @@ hashtags) it is often unsure, and an unsure message gets "I didn't understand". 
 messages again with a multilingual sentence encoder (`pointe_claire.nlu.sentence_encoder`) and a linear classifier
 trained on the same examples; when that classifier is sure enough (`threshold`), its intent replaces the fallback.
 
-It only ever replaces `nlu_fallback`: what the classifier was sure of stays as it was, so the authored intents keep
-their behaviour. It never decides an emergency: that is the safety net's job (last in the pipeline), and the
-fallback's answer already gives the emergency numbers. The parse output says `second_opinion: {intent,
-confidence}` so staff and trainers can see whose judgement it was.
+It also reads again what the classifier answered without being quite sure (`recheck_below`), and overrules it
+when the second classifier is clearly for another intent (`overrule_threshold`). What the classifier was sure of
+stays as it was. It never decides or overrules an emergency, nor the netiquette's learned intents: those are the
+safety net's and the netiquette flagger's jobs (after it), and the fallback's answer already gives the emergency
+numbers. The parse output says `second_opinion: {name, confidence[, overruled]}` so staff and trainers can see
+whose judgement it was.
 """
 
 from __future__ import annotations
@@ -27,10 +29,13 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from pointe_claire.names import EMERGENCY_INTENTS
+from pointe_claire.netiquette import LEARNED_RULES
 from pointe_claire.nlu.sentence_encoder import Encoder, default_encoder
 from pointe_claire.nlu.stored_component import StoredComponent
 
 SECOND_OPINION_KEY = "second_opinion"
+# Intents only the rules after this component may give or take back: the safety net's and the netiquette flagger's.
+LEFT_TO_THE_RULES = EMERGENCY_INTENTS | frozenset(LEARNED_RULES)
 WEIGHTS_FILE = "weights.npz"
 INTENTS_FILE = "intents.json"
 
@@ -65,7 +70,7 @@ class SecondOpinion(StoredComponent):
     def get_default_config() -> dict[str, Any]:
         # threshold: measured on the development set of real messages (docs/evaluation.md, eighth round);
         # regularisation: scikit-learn's C.
-        return {"threshold": 0.3, "regularisation": 10.0}
+        return {"threshold": 0.3, "recheck_below": 0.95, "overrule_threshold": 0.6, "regularisation": 10.0}
 
     def __init__(
         self,
@@ -102,7 +107,7 @@ class SecondOpinion(StoredComponent):
         return self._resource
 
     def process(self, messages: list[Message]) -> list[Message]:
-        unsure = [message for message in messages if _intent_name(message) == DEFAULT_NLU_FALLBACK_INTENT_NAME]
+        unsure = [message for message in messages if self._is_unsure(message)]
         if not unsure or self._classifier is None:
             return messages
         vectors = self.encoder.encode([str(message.get(TEXT) or "").strip() or "." for message in unsure])
@@ -110,18 +115,32 @@ class SecondOpinion(StoredComponent):
             self._answer(message, probabilities)
         return messages
 
+    def _is_unsure(self, message: Message) -> bool:
+        intent = message.get(INTENT) or {}
+        name = intent.get(INTENT_NAME_KEY)
+        if name == DEFAULT_NLU_FALLBACK_INTENT_NAME:
+            return True
+        return name not in LEFT_TO_THE_RULES and (intent.get("confidence") or 0.0) < self._config["recheck_below"]
+
     def _answer(self, message: Message, probabilities: np.ndarray) -> None:
         assert self._classifier is not None
-        ranked = sorted(zip(self._classifier.intents, probabilities.tolist(), strict=True), key=lambda pair: -pair[1])
-        name, confidence = ranked[0]
-        if name in EMERGENCY_INTENTS or confidence < float(self._config["threshold"]):
-            return
+        best = int(np.argmax(probabilities))
+        name, confidence = self._classifier.intents[best], float(probabilities[best])
+        current = _intent_name(message)
+        if current == DEFAULT_NLU_FALLBACK_INTENT_NAME:
+            if name in EMERGENCY_INTENTS or confidence < float(self._config["threshold"]):
+                return
+            opinion: dict[str, Any] = {INTENT_NAME_KEY: name, "confidence": round(confidence, 3)}
+        else:
+            if name == current or name in LEFT_TO_THE_RULES or confidence < float(self._config["overrule_threshold"]):
+                return
+            opinion = {INTENT_NAME_KEY: name, "confidence": round(confidence, 3), "overruled": current}
         intent = {INTENT_NAME_KEY: name, "confidence": confidence}
         # The fallback and the classifier's own guesses stay below, for staff and the safety net.
         others = [rank for rank in message.get(INTENT_RANKING_KEY) or [] if rank.get(INTENT_NAME_KEY) != name]
         message.set(INTENT, intent, add_to_output=True)
         message.set(INTENT_RANKING_KEY, [intent, *others], add_to_output=True)
-        message.set(SECOND_OPINION_KEY, {INTENT_NAME_KEY: name, "confidence": round(confidence, 3)}, add_to_output=True)
+        message.set(SECOND_OPINION_KEY, opinion, add_to_output=True)
 
 
 def _intent_name(message: Message) -> str | None:
