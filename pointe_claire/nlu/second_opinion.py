@@ -1,4 +1,4 @@
-"""NLU component: a second opinion on the messages the classifier gives up on (config.yml, after the fallback).
+"""NLU component: a second opinion on what the classifier gave up on or was unsure of (config.yml, after it).
 
 DIET knows the training words; on real residents' messages ("Missing globe light", a long letter, a tweet full of
 hashtags) it is often unsure, and an unsure message gets "I didn't understand". This component reads those
@@ -64,12 +64,14 @@ class LinearIntents:
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)
 class SecondOpinion(StoredComponent):
-    """Trains a linear classifier on the examples' sentence vectors; answers the fallback's messages when sure."""
+    """Trains a linear classifier on the examples' sentence vectors; answers the fallback's messages, and overrules
+    the classifier's unsure answers, when it is sure enough."""
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
-        # threshold: measured on the development set of real messages (docs/evaluation.md, eighth round);
-        # regularisation: scikit-learn's C.
+        # threshold (to answer a fallback), recheck_below and overrule_threshold (to overrule an unsure answer):
+        # chosen on the development set of real messages (bench/results/second_opinion.md); regularisation: the C
+        # of scikit-learn's LogisticRegression.
         return {"threshold": 0.3, "recheck_below": 0.95, "overrule_threshold": 0.6, "regularisation": 10.0}
 
     def __init__(
