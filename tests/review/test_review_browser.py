@@ -87,8 +87,14 @@ def _filter(driver: WebDriver, flag: str) -> list[str]:
     Select(driver.find_element(By.ID, "flag")).select_by_value(flag)
     driver.find_element(By.ID, "apply-filters").click()
     wanted = "flag=" + urllib.parse.quote(flag, safe="")
-    _wait(driver).until(lambda d: wanted in d.current_url)
-    return [link.text for link in driver.find_elements(By.CLASS_NAME, "conversation-link")]
+    _wait(driver).until(
+        lambda d: wanted in d.current_url and d.execute_script("return document.readyState") == "complete"
+    )
+    # Read inside a wait: a link found while the new page settles can go stale before its text is read.
+    links: tuple[list[str]] = _wait(driver).until(
+        lambda d: ([link.text for link in d.find_elements(By.CLASS_NAME, "conversation-link")],)
+    )
+    return links[0]
 
 
 def _click_and_wait(driver: WebDriver, element_id: str, condition: Callable[[WebDriver], bool]) -> None:
@@ -98,6 +104,8 @@ def _click_and_wait(driver: WebDriver, element_id: str, condition: Callable[[Web
 
 def _log_in(driver: WebDriver, base_url: str) -> None:
     driver.get(base_url + "/lang/fr?next=/")  # headless Chromium asks for English whatever --lang says
+    driver.delete_all_cookies()  # each test starts logged out, even after another failed before logging out
+    driver.get(base_url + "/lang/fr?next=/")
     assert "/login" in driver.current_url  # no session: the login page
     driver.find_element(By.ID, "name").send_keys("claire")
     driver.find_element(By.ID, "password").send_keys(PASSWORD)
