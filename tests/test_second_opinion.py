@@ -27,14 +27,12 @@ AXES = {"pothole": 0, "pool": 1, "fire": 2}
 
 
 class KeywordEncoder:
-    dimension = len(AXES)
-
     def __init__(self) -> None:
         self.calls = 0
 
     def encode(self, texts: list[str]) -> np.ndarray:
         self.calls += 1
-        vectors = np.full((len(texts), self.dimension), 0.01, dtype=np.float32)
+        vectors = np.full((len(texts), len(AXES)), 0.01, dtype=np.float32)
         for row, text in enumerate(texts):
             for word, axis in AXES.items():
                 if word in text.lower():

