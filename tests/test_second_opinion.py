@@ -47,14 +47,16 @@ TRAINING = {
 }
 
 
-def trained(tmp_path: Path, threshold: float = 0.3) -> tuple[SecondOpinion, KeywordEncoder]:
+def trained(tmp_path: Path, threshold: float = 0.3, **settings: Any) -> tuple[SecondOpinion, KeywordEncoder]:
+    tmp_path.mkdir(parents=True, exist_ok=True)
     storage = LocalModelStorage(tmp_path)
     resource = Resource("second_opinion")
     encoder = KeywordEncoder()
-    component = SecondOpinion({"threshold": threshold}, storage, resource, encoder=encoder)
+    config = {**SecondOpinion.get_default_config(), "threshold": threshold, **settings}
+    component = SecondOpinion(config, storage, resource, encoder=encoder)
     examples = [Message(data={TEXT: text, INTENT: intent}) for intent, texts in TRAINING.items() for text in texts]
     component.train(TrainingData(examples))
-    loaded = SecondOpinion.load({"threshold": threshold}, storage, resource, execution_context=None)
+    loaded = SecondOpinion.load(config, storage, resource, execution_context=None)
     loaded._encoder = encoder
     return loaded, encoder
 
@@ -145,6 +147,20 @@ def test_an_unsure_second_opinion_keeps_the_fallback(tmp_path: Path) -> None:
     assert intent_of(message) == "nlu_fallback"
 
 
+def test_an_intent_whose_answer_gives_the_emergency_numbers_answers_a_fallback_at_a_lower_bar(tmp_path: Path) -> None:
+    """config.yml's safe_intents: their answers name 9-1-1 and 514-630-1234 as the fallback's does (make validate)."""
+    probe, _ = trained(tmp_path / "probe", threshold=0.0)
+    message = parsed("the POTHOLE is back", "nlu_fallback")
+    probe.process([message])
+    sureness = message.get(SECOND_OPINION_KEY)["confidence"]
+    bars = {"threshold": sureness + 0.01, "safe_threshold": sureness - 0.01}
+    for safe_intents, expected in (([], "nlu_fallback"), (["report_problem"], "report_problem")):
+        component, _ = trained(tmp_path / str(len(safe_intents)), **bars, safe_intents=safe_intents)
+        message = parsed("the POTHOLE is back", "nlu_fallback")
+        component.process([message])
+        assert intent_of(message) == expected
+
+
 @pytest.mark.parametrize("text", ["", "   ", "🙂🙂🙂", "x" * 100_000, "\x00\x01 binary"])
 def test_empty_huge_or_odd_messages_are_read_without_error(tmp_path: Path, text: str) -> None:
     component, _ = trained(tmp_path)
@@ -177,22 +193,45 @@ def test_the_real_encoder_puts_a_request_near_its_translation_and_its_rewording(
     assert np.allclose(np.linalg.norm([flooded, french]), np.sqrt(2), atol=1e-3)  # unit vectors
 
 
-# Messages the trained classifier is unsure of (no example says "found keys" or "lost cat") whose second opinion is
-# the request door: the City's request line for lost and found.
+# Requests with words no example uses (lost and found, a cart in the creek, a cracked court). The encoder and the
+# regression give the same numbers on every machine, and put report_problem first for each; DIET's own answers
+# differ from one machine's training to another's (its floating point follows the CPU), so which of these DIET is
+# unsure of varies. On this project's machines it was unsure of at least one per language, and the second opinion
+# must then have given the request door.
 SECOND_OPINION_MESSAGES = {
-    "en": ("found a set of keys on the bench by the library", "So that your request or complaint is handled"),
-    "fr": ("mon chat est disparu depuis mardi, tigré gris, s'appelle Mimi", "Pour que votre requête ou votre plainte"),
+    "en": (
+        [
+            "found a set of keys on the bench by the library",
+            "a shopping cart has been sitting in the creek for weeks",
+            "there's a huge crack running across the tennis court at Valois park",
+            "the fence at the dog park is busted and dogs are getting out",
+        ],
+        "So that your request or complaint is handled",
+    ),
+    "fr": (
+        [
+            "mon chat est disparu depuis mardi, tigré gris, s'appelle Mimi",
+            "y'a une grosse fissure sur le terrain de tennis au parc Valois",
+            "quelqu'un a laissé un vieux matelas pis un divan derrière l'aréna",
+            "un panier d'épicerie traîne dans le ruisseau depuis des semaines",
+        ],
+        "Pour que votre requête ou votre plainte",
+    ),
 }
 
 
 @pytest.mark.parametrize("language", sorted(SECOND_OPINION_MESSAGES))
-def test_through_the_assistant_the_resident_gets_the_request_door_not_i_did_not_understand(
-    assistant: Assistant, language: str
-) -> None:
-    text, reply_opening = SECOND_OPINION_MESSAGES[language]
-    sender = f"second-opinion-{uuid.uuid4().hex[:12]}"
-    reply = assistant.reply_text(sender, text)
-    assert reply.startswith(reply_opening), reply
-    parse_data = stored_parse_data(assistant.tracker_db, [sender])[sender]
-    assert parse_data[SECOND_OPINION_KEY][INTENT_NAME_KEY] == "report_problem"
-    assert parse_data["intent"][INTENT_NAME_KEY] == "report_problem"
+def test_through_the_assistant_the_second_opinion_gives_the_request_door(assistant: Assistant, language: str) -> None:
+    texts, reply_opening = SECOND_OPINION_MESSAGES[language]
+    opinions = 0
+    for text in texts:
+        sender = f"second-opinion-{uuid.uuid4().hex[:12]}"
+        reply = assistant.reply_text(sender, text)
+        parse_data = stored_parse_data(assistant.tracker_db, [sender])[sender]
+        if SECOND_OPINION_KEY not in parse_data:
+            continue  # DIET was sure, or the second opinion agreed with it
+        opinions += 1
+        assert parse_data[SECOND_OPINION_KEY][INTENT_NAME_KEY] == "report_problem", text
+        assert parse_data["intent"][INTENT_NAME_KEY] == "report_problem", text
+        assert reply.startswith(reply_opening), reply
+    assert opinions, f"DIET was sure of every {language} message here: add requests in words it does not know"
