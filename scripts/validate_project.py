@@ -12,6 +12,7 @@ number of examples per language is MIN_EXAMPLES_PER_LANGUAGE (`make validate MIN
 from __future__ import annotations
 
 import argparse
+import itertools
 import re
 import string
 import subprocess
@@ -21,6 +22,7 @@ from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -289,6 +291,60 @@ def check_intents_used(project: Project) -> list[Problem]:
         for intent in project.domain.get("intents", [])
         if intent not in used and intent not in LEARNED_RULES
     ]
+
+
+# What an answer must name to stand in for the fallback's when a message nobody understood may be an emergency.
+EMERGENCY_NUMBER_FACTS = ("phone_emergency", "phone_municipal_emergency")
+SECOND_OPINION = "pointe_claire.nlu.second_opinion.SecondOpinion"
+
+
+def _rule_answers(root: Path) -> dict[str, set[str]]:
+    """For each intent, the actions the rules take right after it."""
+    answers: dict[str, set[str]] = defaultdict(set)
+    for path in (root / "data" / "rules").glob("*.yml"):
+        for rule in (load_yaml(path.read_text(encoding="utf-8")) or {}).get("rules") or []:
+            steps = rule.get("steps") or []
+            for step, following in itertools.pairwise(steps):
+                if "intent" in step and "action" in following:
+                    answers[step["intent"]].add(following["action"])
+    return answers
+
+
+def check_safe_intents(project: Project) -> list[Problem]:
+    """The second opinion may answer a fallback with its `safe_intents` at a lower bar (config.yml) because their
+    answers give both emergency numbers, as the fallback's does: each must be answered by rules, only with responses
+    whose every variation names both numbers."""
+    config = load_yaml((project.root / "config.yml").read_text(encoding="utf-8")) or {}
+    entry: Mapping[str, Any] = next((c for c in config.get("pipeline") or [] if c.get("name") == SECOND_OPINION), {})
+    answers = _rule_answers(project.root)
+    responses = project.domain.get("responses") or {}
+    problems = []
+    for intent in entry.get("safe_intents") or []:
+        where = f"config.yml:{_line_of(project.root / 'config.yml', 'safe_intents')}"
+        if not answers.get(intent):
+            problems.append(Problem(where, f"safe intent '{intent}' is answered by no rule in data/rules/"))
+        for action in sorted(answers.get(intent, ())):
+            variations = responses.get(action) or []
+            missing = [
+                fact
+                for fact in EMERGENCY_NUMBER_FACTS
+                if not variations or any(f"{{{fact}}}" not in (v.get("text") or "") for v in variations)
+            ]
+            if missing:
+                problems.append(
+                    Problem(
+                        project.domain_line(f"{action}:"),
+                        f"'{action}' answers the safe intent '{intent}' but not every variation names "
+                        f"{', '.join('{' + fact + '}' for fact in missing)}: give both emergency numbers, or take "
+                        f"'{intent}' out of the second opinion's safe_intents in config.yml",
+                    )
+                )
+    return problems
+
+
+def _line_of(path: Path, needle: str) -> int:
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return next((number for number, line in enumerate(lines, 1) if needle in line), 1)
 
 
 PLACEHOLDER = "TODO"
@@ -659,6 +715,7 @@ def run_checks(
         check_examples_per_language(project, minimum),
         check_response_variants(project, identifier),
         check_intents_used(project),
+        check_safe_intents(project),
         check_responses_used(project),
         check_placeholders(project),
         check_duplicate_examples(project),

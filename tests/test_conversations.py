@@ -110,3 +110,20 @@ def test_odd_messages_get_a_polite_reply_and_the_conversation_goes_on(assistant:
 def test_gibberish_gets_the_fallback_with_emergency_numbers(assistant: Assistant, sender: str):
     reply = assistant.reply_text(sender, "zxqv wprt")
     assert FACTS["phone_municipal_emergency"] in reply and FACTS["phone_emergency"] in reply
+
+
+# Off-topic questions: out_of_scope's answer. It names both emergency numbers, as the fallback's does, because the
+# second opinion answers some messages nobody understood with it (config.yml, safe_intents).
+OFF_TOPIC = {
+    "en": ("who's going to win the Stanley Cup this year?", "Sorry, that's not something the City's account"),
+    "fr": ("c'est quoi ta recette de pâté chinois préférée?", "Désolé, ce compte de la Ville ne peut pas"),
+}
+
+
+@pytest.mark.parametrize("language", sorted(OFF_TOPIC))
+def test_an_off_topic_question_is_declined_with_both_emergency_numbers(assistant: Assistant, sender: str, language):
+    text, opening = OFF_TOPIC[language]
+    reply = assistant.reply_text(sender, text)
+    assert reply.startswith(opening), reply
+    assert FACTS["phone_municipal_emergency"] in reply and FACTS["phone_emergency"] in reply
+    assert language_of(reply) == language

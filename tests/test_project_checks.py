@@ -162,6 +162,17 @@ def unused_intent(project: Path) -> None:
     (project / "data/rules/jobs.yml").write_text('version: "3.1"\nrules: []\n', encoding="utf-8")
 
 
+def safe_intent_answer_without_9_1_1(project: Path) -> None:
+    _edit(
+        project / "domain.yml",
+        lambda text: text.replace(
+            "Pour les services de la Ville : {phone_general}. Si c'est urgent : urgence municipale au "
+            "{phone_municipal_emergency} (24/7); si quelqu'un est en danger, composez le {phone_emergency}.",
+            "Pour les services de la Ville : {phone_general}.",
+        ),
+    )
+
+
 def unsent_response(project: Path) -> None:
     _edit(
         project / "domain.yml",
@@ -236,6 +247,12 @@ BROKEN = {
         "response 'utter_media_contact' (English text) writes '514-555-0199' itself: it is not a City fact yet",
     ),
     "intent in no rule": (unused_intent, r"domain\.yml:\d+", "intent 'ask_jobs' is used by no rule or story"),
+    "safe intent answered without the emergency numbers": (
+        safe_intent_answer_without_9_1_1,
+        r"domain\.yml:\d+",
+        "'utter_out_of_scope' answers the safe intent 'out_of_scope' but not every variation names {phone_emergency}, "
+        "{phone_municipal_emergency}",
+    ),
     "response sent by nothing": (unsent_response, r"domain\.yml:\d+", "response 'utter_parking' is sent by no rule"),
     "buttons open other doors in english": (
         english_button_to_another_door,
