@@ -36,6 +36,7 @@ from pointe_claire.patterns import (
     check_patterns,
     items,
     read_lexicon,
+    together_parts,
     where,
 )
 from pointe_claire.redaction import Redactor, default_redactor
@@ -67,7 +68,7 @@ class LexiconEntry:
     rule: str
     name: str
     patterns: tuple[str, ...]
-    together: tuple[str, ...]
+    together: tuple[tuple[str, ...], ...]  # parts, each a pattern or its alternatives
     threat: bool
     placeholder: str | None
     examples: tuple[str, ...]
@@ -103,7 +104,7 @@ def _load_entries(raw: Mapping[str, Any], source: str) -> tuple[LexiconEntry, ..
             name = str(entry.get("name", "?"))
             place = where(source, entry.get("name", ""), f"{rule} / {name}")
             patterns = tuple(_text(p) for p in entry.get("patterns") or ())
-            together = tuple(_text(p) for p in entry.get("together") or ())
+            together = together_parts(entry["together"], place) if entry.get("together") else ()
             if bool(patterns) == bool(together):
                 raise PatternError(place, "give either `patterns` or `together`")
             threat = bool(entry.get("threat"))
@@ -150,7 +151,11 @@ def lexicon_problems(path: Path, source: str) -> list[PatternError]:
     patterns = [
         (pattern, entry.where)
         for entry in entries
-        for pattern in (*entry.patterns, *entry.together, *([entry.not_after] if entry.not_after else []))
+        for pattern in (
+            *entry.patterns,
+            *(p for part in entry.together for p in part),
+            *([entry.not_after] if entry.not_after else []),
+        )
     ]
     return check_patterns(patterns, raw.get("words") or {}, source)
 
@@ -213,8 +218,8 @@ class NetiquetteChecker:
             if entry.decides is not None or entry.releases is not None:
                 continue
             # One key per part that must be found: every pattern of an entry is one part (any may match), every
-            # pattern of `together` is a part of its own (all must match).
-            parts = [[pattern] for pattern in entry.together] or [list(entry.patterns)]
+            # part of `together` is a part of its own (all must match).
+            parts = [list(part) for part in entry.together] or [list(entry.patterns)]
             for part, patterns in enumerate(parts):
                 key = f"{entry.rule}/{index}/{part}"
                 for pattern in patterns:

@@ -477,6 +477,18 @@ class PatternIndex:
                     yield line.key, start, end
 
 
+def together_parts(value: Any, place: str) -> tuple[tuple[str, ...], ...]:
+    """A lexicon's `together`: parts that must all be found in one message, in any sentence. A part is one pattern
+    or a list of patterns, any of which finds it."""
+    parts = tuple(
+        tuple(p if isinstance(p, str) else str(p) for p in (part if isinstance(part, list) else [part]))
+        for part in value or ()
+    )
+    if len(parts) < 2 or not all(parts):
+        raise PatternError(place, "`together` needs two parts or more, each a pattern or a list of patterns")
+    return parts
+
+
 def check_patterns(patterns: Iterable[tuple[str, str]], lists: Mapping[str, Any], source: str) -> list[PatternError]:
     """Every syntax mistake in a lexicon's patterns (given with what they belong to) and word lists, without
     compiling them: what `make validate` reports, each with its file:line."""

@@ -13,13 +13,23 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from spacy.tokens import Doc
 
 from pointe_claire.city_facts import PROJECT_ROOT
 from pointe_claire.lexicon_reading import LexiconReading, same_length_fold
 from pointe_claire.names import LIFE_THREATENING, MUNICIPAL
-from pointe_claire.patterns import Compiler, PatternError, PatternIndex, WordLists, check_patterns, read_lexicon, where
+from pointe_claire.patterns import (
+    Compiler,
+    PatternError,
+    PatternIndex,
+    WordLists,
+    check_patterns,
+    read_lexicon,
+    together_parts,
+    where,
+)
 from pointe_claire.text_normalization import fold, words
 
 DEFAULT_LEXICON_PATH = PROJECT_ROOT / "lexicons" / "emergencies.yml"
@@ -50,6 +60,7 @@ _ANOTHER_TIME = (PAST, HABITUAL, PLANNED, ELSEWHERE)
 
 _EXCLUSION = "exclusion"
 _CUE = "cue"
+_PART = "part"  # a part of a concern's `together` group
 
 _CLAUSE_PUNCTUATION = r"[.!?;:,\n]"
 
@@ -75,11 +86,14 @@ class SafetyAssessment:
 @dataclass(frozen=True)
 class Concern:
     """One family of emergencies (fire, flooding...) under its kind, and the patterns that find it; its name is
-    what a match reports (`EmergencyMatch.concern`)."""
+    what a match reports (`EmergencyMatch.concern`). A `together` group finds it when each of its parts is found
+    somewhere in the message ("HELP NEEDED!" ... "1 adult and 5 kids"): the first part is the match, judged by
+    exclusions and cues like any other."""
 
     kind: str
     name: str
     patterns: tuple[str, ...]
+    together: tuple[tuple[tuple[str, ...], ...], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -113,9 +127,7 @@ class EmergencyLexicon:
         if unknown_kinds:
             raise PatternError(source, f"unknown kinds {sorted(unknown_kinds)}; expected {KINDS}")
         concerns = tuple(
-            Concern(kind, name, tuple(patterns))
-            for kind in KINDS
-            for name, patterns in raw["kinds"].get(kind, {}).items()
+            _concern(kind, name, items, source) for kind in KINDS for name, items in raw["kinds"].get(kind, {}).items()
         )
         names = {concern.name for concern in concerns}
         exclusions = []
@@ -142,6 +154,13 @@ class EmergencyLexicon:
         """(category, name, pattern) of every pattern: concerns under their kind, then exclusions, then cues."""
         return [
             *((concern.kind, concern.name, pattern) for concern in self.concerns for pattern in concern.patterns),
+            *(
+                (concern.kind, concern.name, pattern)
+                for concern in self.concerns
+                for group in concern.together
+                for part in group
+                for pattern in part
+            ),
             *((_EXCLUSION, exclusion.name, p) for exclusion in self.exclusions for p in exclusion.patterns),
             *((_CUE, cue_kind, pattern) for cue_kind, patterns in self.cues.items() for pattern in patterns),
         ]
@@ -150,6 +169,16 @@ class EmergencyLexicon:
         """The lexicon's syntax mistakes, each with its file:line (for `make validate`)."""
         entries = [(pattern, f"{category} / {name}") for category, name, pattern in self.patterns()]
         return check_patterns(entries, self.words, self.source)
+
+
+def _concern(kind: str, name: str, items: list[Any], source: str) -> Concern:
+    """A concern's list: patterns, and `together` groups (mappings) among them."""
+    groups = tuple(
+        together_parts(item["together"], where(source, name, f"{kind} / {name}"))
+        for item in items
+        if isinstance(item, Mapping)
+    )
+    return Concern(kind, name, tuple(item for item in items if not isinstance(item, Mapping)), groups)
 
 
 def _source_name(path: Path) -> str:
@@ -189,12 +218,24 @@ class EmergencyDetector:
         self._reading = LexiconReading()
         lists = WordLists(lexicon.words, self._reading, lexicon.source)
         compiler = Compiler(lists, self._reading)
+        together = {(c.kind, c.name) for c in lexicon.concerns if c.together}
         # Exclusions and cues apart: they are only needed when emergency words were found.
         self._concerns, self._context = PatternIndex(self._reading.vocab), PatternIndex(self._reading.vocab)
         for category, name, pattern in lexicon.patterns():
+            if (category, name) in together:
+                continue  # the parts are added below, each under its own key
             index = self._concerns if category in KINDS else self._context
             place = where(lexicon.source, pattern, f"{category} / {name}")
             index.add(f"{category}:{name}", compiler.compile(pattern, place))
+        # Each part of a `together` group: `part:<concern>/<group>/<part>`; the group's kind and size.
+        self._groups: dict[str, tuple[str, int]] = {}
+        for concern in lexicon.concerns:
+            for number, group in enumerate(concern.together):
+                self._groups[f"{concern.name}/{number}"] = (concern.kind, len(group))
+                for part, patterns in enumerate(group):
+                    for pattern in patterns:
+                        place = where(lexicon.source, pattern, f"{concern.kind} / {concern.name}")
+                        self._concerns.add(f"{_PART}:{concern.name}/{number}/{part}", compiler.compile(pattern, place))
         self._vocabulary = lists.vocabulary_read()
         breaks = "|".join(re.escape(word) for word in lexicon.clause_breaks)
         self._clause_breaks = re.compile(rf"{_CLAUSE_PUNCTUATION}|\b(?:{breaks})\b" if breaks else _CLAUSE_PUNCTUATION)
@@ -213,7 +254,7 @@ class EmergencyDetector:
         normalized = unicodedata.normalize("NFC", text)
         doc = self._reading.doc(normalized, self._vocabulary)
         norms = {token.norm_ for token in doc}
-        emergencies = set(_found(self._concerns, doc, norms))
+        emergencies = self._emergencies(set(_found(self._concerns, doc, norms)))
         context = set(_found(self._context, doc, norms))
         exclusions = [item for item in context if item.category == _EXCLUSION]
         if not emergencies:
@@ -237,6 +278,22 @@ class EmergencyDetector:
         best = min(standing, key=lambda item: (KINDS.index(item.category), item.start, item.start - item.end))
         phrase = normalized[best.start : best.end]
         return SafetyAssessment(EmergencyMatch(kind=best.category, phrase=phrase, concern=best.name))
+
+    def _emergencies(self, found: set[_Found]) -> set[_Found]:
+        """The concerns' matches, with each `together` group whose parts were all found as its first part's
+        matches."""
+        parts = {item for item in found if item.category == _PART}
+        found_parts: dict[str, set[int]] = {}
+        for item in parts:
+            group, part = item.name.rsplit("/", 1)
+            found_parts.setdefault(group, set()).add(int(part))
+        complete = {group for group, seen in found_parts.items() if len(seen) == self._groups[group][1]}
+        firsts = set()
+        for item in parts:
+            group, part = item.name.rsplit("/", 1)
+            if group in complete and part == "0":
+                firsts.add(_Found(item.start, item.end, self._groups[group][0], group.rsplit("/", 1)[0]))
+        return (found - parts) | firsts
 
     def _excluded(self, match: _Found, exclusions: list[_Found]) -> bool:
         for exclusion in exclusions:

@@ -158,6 +158,9 @@ def first_then_privacy(replies: list[dict[str, Any]], opening: str, language: st
     [
         ("en", "A pregnant woman needs help. On top of a roof near 12 Cedar Ave, call her husband at 514-555-0199"),
         ("fr", "Une femme enceinte a besoin d'aide. Sur le toit près du 12 av. Cedar, son mari: 514-555-0199"),
+        # the call in one sentence, who needs it in the next (lexicons/emergencies.yml, call_for_help)
+        ("en", "HELP NEEDED!! 2 adults and 3 kids. 48 Maywood, my cell 514-555-0144"),
+        ("fr", "Aidez-nous!! On est 5 avec un bébé de 3 semaines. 48 Maywood, cell 514-555-0144"),
     ],
 )
 def test_a_rescue_request_with_an_address_and_a_phone_gets_911_first_then_the_privacy_reminder(

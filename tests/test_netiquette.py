@@ -298,6 +298,25 @@ def test_threat_entries_outside_abuse_are_refused(tmp_path: Path):
         NetiquetteChecker(lexicon)
 
 
+def test_a_part_of_together_may_be_a_list_of_patterns_any_of_which_finds_it(tmp_path: Path):
+    """The same `together` as lexicons/emergencies.yml's: every part somewhere in the message, in any sentence."""
+    lexicon = tmp_path / "netiquette.yml"
+    lexicon.write_text(
+        "words: {}\nrules:\n  political:\n    - name: warning\n      examples: ['x']\n"
+        "      together: [[election, elections], [remember, souviendra]]\n",
+        encoding="utf-8",
+    )
+    checker = NetiquetteChecker(lexicon)
+    assert [f.rule for f in checker.check("Elections are coming. We will remember.")] == ["political"]
+    assert [f.rule for f in checker.check("On s'en souviendra. Aux élections!")] == ["political"]
+    assert checker.check("the election is on November 2") == []
+    lexicon.write_text(
+        "words: {}\nrules:\n  political:\n    - name: warning\n      together: [[election]]\n", encoding="utf-8"
+    )
+    with pytest.raises(ValueError, match="`together` needs two parts or more"):
+        NetiquetteChecker(lexicon)
+
+
 def test_an_unknown_word_list_is_reported_with_its_entry(tmp_path: Path):
     lexicon = tmp_path / "netiquette.yml"
     lexicon.write_text(
