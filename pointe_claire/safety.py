@@ -151,7 +151,8 @@ class EmergencyLexicon:
         )
 
     def patterns(self) -> list[tuple[str, str, str]]:
-        """(category, name, pattern) of every pattern: concerns under their kind, then exclusions, then cues."""
+        """(category, name, pattern) of every pattern: concerns under their kind (the parts of `together` groups
+        too), then exclusions, then cues."""
         return [
             *((concern.kind, concern.name, pattern) for concern in self.concerns for pattern in concern.patterns),
             *(
@@ -218,24 +219,26 @@ class EmergencyDetector:
         self._reading = LexiconReading()
         lists = WordLists(lexicon.words, self._reading, lexicon.source)
         compiler = Compiler(lists, self._reading)
-        together = {(c.kind, c.name) for c in lexicon.concerns if c.together}
         # Exclusions and cues apart: they are only needed when emergency words were found.
         self._concerns, self._context = PatternIndex(self._reading.vocab), PatternIndex(self._reading.vocab)
-        for category, name, pattern in lexicon.patterns():
-            if (category, name) in together:
-                continue  # the parts are added below, each under its own key
-            index = self._concerns if category in KINDS else self._context
-            place = where(lexicon.source, pattern, f"{category} / {name}")
-            index.add(f"{category}:{name}", compiler.compile(pattern, place))
-        # Each part of a `together` group: `part:<concern>/<group>/<part>`; the group's kind and size.
+        # Each part of a `together` group under its own key, `part:<concern>/<group>/<part>`; the group's kind and size.
         self._groups: dict[str, tuple[str, int]] = {}
         for concern in lexicon.concerns:
+            place = f"{concern.kind} / {concern.name}"
+            for pattern in concern.patterns:
+                self._concerns.add(
+                    f"{concern.kind}:{concern.name}", compiler.compile(pattern, where(lexicon.source, pattern, place))
+                )
             for number, group in enumerate(concern.together):
                 self._groups[f"{concern.name}/{number}"] = (concern.kind, len(group))
                 for part, patterns in enumerate(group):
                     for pattern in patterns:
-                        place = where(lexicon.source, pattern, f"{concern.kind} / {concern.name}")
-                        self._concerns.add(f"{_PART}:{concern.name}/{number}/{part}", compiler.compile(pattern, place))
+                        key = f"{_PART}:{concern.name}/{number}/{part}"
+                        self._concerns.add(key, compiler.compile(pattern, where(lexicon.source, pattern, place)))
+        for category, name, pattern in lexicon.patterns():
+            if category not in KINDS:
+                place = where(lexicon.source, pattern, f"{category} / {name}")
+                self._context.add(f"{category}:{name}", compiler.compile(pattern, place))
         self._vocabulary = lists.vocabulary_read()
         breaks = "|".join(re.escape(word) for word in lexicon.clause_breaks)
         self._clause_breaks = re.compile(rf"{_CLAUSE_PUNCTUATION}|\b(?:{breaks})\b" if breaks else _CLAUSE_PUNCTUATION)

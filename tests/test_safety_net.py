@@ -358,7 +358,10 @@ def test_a_trainer_can_extend_the_lexicon_without_touching_code(tmp_path: Path):
 def test_a_call_for_help_fires_only_with_who_needs_it_somewhere_in_the_message(tmp_path: Path):
     path = write_lexicon(tmp_path, "@person ...3 on fire")
     lexicon = yaml.safe_load(path.read_text(encoding="utf-8"))
-    lexicon["kinds"]["life_threatening"]["call_for_help"] = [{"together": [["help needed"], ["<number> kids|adults"]]}]
+    lexicon["kinds"]["life_threatening"]["call_for_help"] = [
+        "mayday mayday",  # a concern's plain patterns still count beside its groups
+        {"together": [["help needed"], ["<number> kids|adults"]]},
+    ]
     lexicon["not_now"]["past"] = ["last year"]
     path.write_text(yaml.safe_dump(lexicon), encoding="utf-8")
     detector = EmergencyDetector.from_path(path)
@@ -368,6 +371,7 @@ def test_a_call_for_help_fires_only_with_who_needs_it_somewhere_in_the_message(t
         "call_for_help",
         "HELP NEEDED",
     )
+    assert detector.detect("mayday mayday") is not None
     assert detector.detect("help needed at the craft table") is None  # the call alone
     assert detector.detect("3 kids signed up for the camp") is None  # who alone
     assert detector.detect("last year help needed, 3 kids") is None  # the call set at another time
