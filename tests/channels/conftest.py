@@ -18,21 +18,7 @@ import redis
 
 from pointe_claire.lock_store import KEY_PREFIX_VARIABLE, REDIS_URL_VARIABLE
 from scripts.servers import Assistant, http
-from tests.channels.standins import (  # noqa: F401  (the keys, imported from here by the channel tests)
-    FACEBOOK_KEYS,
-    MODERATION_FILE_VARIABLE,
-    STAFF_TOKEN,
-    X_ACCOUNT_ID,
-    X_KEYS,
-    X_OTHER_BOT_ID,
-    StandInApi,
-)
-
-
-@pytest.fixture(scope="session")
-def channels_assistant(assistant: Assistant) -> Assistant:
-    """The shared assistant (tests/conftest.py): its X and Facebook channels are live, on the stand-in APIs."""
-    return assistant
+from tests.channels.standins import FACEBOOK_KEYS
 
 
 @pytest.fixture

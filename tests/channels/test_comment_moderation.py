@@ -24,8 +24,8 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 from bench.review_app import ReviewServer
 from scripts.servers import Assistant
-from tests.channels.conftest import X_ACCOUNT_ID, X_KEYS, post_to_facebook, stored_user_events
-from tests.channels.standins import Recorded, StandInApi
+from tests.channels.conftest import post_to_facebook, stored_user_events
+from tests.channels.standins import X_ACCOUNT_ID, X_KEYS, Recorded, StandInApi
 from tests.channels.test_facebook_comments import (
     _stored_flags,
     comment_change,
@@ -88,13 +88,13 @@ def _abusive_comment(assistant: Assistant, graph_api: StandInApi, author: str, *
 
 
 def test_an_abusive_comment_is_queued_then_hidden_and_restored_by_staff_and_audited(
-    channels_assistant: Assistant,
+    assistant: Assistant,
     graph_api: StandInApi,
     site: ReviewServer,  # noqa: F811
     staff_browser: WebDriver,  # noqa: F811
     user_id: str,
 ) -> None:
-    (comment_id,) = _abusive_comment(channels_assistant, graph_api, user_id)
+    (comment_id,) = _abusive_comment(assistant, graph_api, user_id)
     assert graph_api.received(_hiding(comment_id, True)) == []  # automatic hiding is off: nothing by itself
     item = _queue_item(staff_browser, site, f"facebook-{comment_id}")
     # What staff need: the rule, its clause quoted in their language, the redacted text, the author and the post.
@@ -127,7 +127,7 @@ def _reply_under_city_post(author: str, text: str) -> dict[str, Any]:
 
 
 def test_an_abusive_x_reply_under_a_city_post_is_hidden_through_the_hide_replies_endpoint(
-    channels_assistant: Assistant,
+    assistant: Assistant,
     x_api: StandInApi,
     site: ReviewServer,  # noqa: F811
     staff_browser: WebDriver,  # noqa: F811
@@ -135,9 +135,9 @@ def test_an_abusive_x_reply_under_a_city_post_is_hidden_through_the_hide_replies
 ) -> None:
     delivery = _reply_under_city_post(user_id, "You are all idiots at city hall")
     tweet_id = delivery["tweet_create_events"][0]["id_str"]
-    assert post_event(channels_assistant, delivery)[0] == 200
+    assert post_event(assistant, delivery)[0] == 200
     x_api.wait_for(_reply_to(tweet_id))
-    (stored,) = stored_user_events(channels_assistant, f"x:public:{user_id}")
+    (stored,) = stored_user_events(assistant, f"x:public:{user_id}")
     assert stored["metadata"]["public_comment"]["hideable"] is True
     _queue_item(staff_browser, site, f"x-{tweet_id}")
     assert _act(staff_browser, f"hide-x-{tweet_id}") == "Commentaire masqué."
@@ -167,7 +167,7 @@ def _all_requests_for(api: StandInApi, comment_id: str) -> list[Recorded]:
 
 
 def test_automatic_hiding_hides_a_rule_turned_on_at_once_and_one_click_restores_it(
-    channels_assistant: Assistant,
+    assistant: Assistant,
     graph_api: StandInApi,
     site: ReviewServer,  # noqa: F811
     staff_browser: WebDriver,  # noqa: F811
@@ -176,13 +176,13 @@ def test_automatic_hiding_hides_a_rule_turned_on_at_once_and_one_click_restores_
 ) -> None:
     # Turned on for abuse: the abusive comment is hidden; the spam after it (solicitation, off) is not.
     spam = "Buy cheap followers now at www.spam-deals.biz"
-    comment_id, spam_id = _abusive_comment(channels_assistant, graph_api, user_id, spam)
+    comment_id, spam_id = _abusive_comment(assistant, graph_api, user_id, spam)
     assert len(graph_api.received(_hiding(comment_id, True))) == 1
     assert _all_requests_for(graph_api, spam_id) == []
     deadline = time.monotonic() + 30
-    while not _stored_flags(channels_assistant, f"facebook_comments:{comment_id}") and time.monotonic() < deadline:
+    while not _stored_flags(assistant, f"facebook_comments:{comment_id}") and time.monotonic() < deadline:
         time.sleep(0.2)
-    (flag,) = _stored_flags(channels_assistant, f"facebook_comments:{comment_id}")
+    (flag,) = _stored_flags(assistant, f"facebook_comments:{comment_id}")
     assert flag["kind"] == "auto_hidden" and flag["rule"] == "abuse" and flag["hidden"] is True
 
     # First in the queue, as hidden by the assistant, recorded so in the audit; one click restores it.

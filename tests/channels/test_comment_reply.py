@@ -15,8 +15,7 @@ from pointe_claire.channels.public_reply import default_texts, plan_public_answe
 from pointe_claire.channels.retries import RetryPolicy
 from pointe_claire.redaction import default_redactor
 from scripts.servers import free_port
-from tests.channels.conftest import FACEBOOK_KEYS
-from tests.channels.standins import StandInApi, graph_answer
+from tests.channels.standins import FACEBOOK_KEYS, StandInApi, graph_answer
 
 HOURS_FR = "L'hôtel de ville est ouvert du lundi au vendredi, de 8 h 30 à 16 h 30."
 HOURS_EN = "City Hall is open Monday to Friday, 8:30 a.m. to 4:30 p.m."

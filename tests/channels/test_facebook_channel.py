@@ -30,13 +30,8 @@ from pointe_claire.channels.reply_guard import GuardedTurns
 from pointe_claire.city_facts import cached_city_facts
 from pointe_claire.lock_store import KEY_PREFIX_VARIABLE, REDIS_URL_VARIABLE
 from scripts.servers import Assistant, free_port, http
-from tests.channels.conftest import (
-    FACEBOOK_KEYS,
-    post_to_facebook,
-    stored_conversations_mentioning,
-    stored_user_events,
-)
-from tests.channels.standins import StandInApi
+from tests.channels.conftest import post_to_facebook, stored_conversations_mentioning, stored_user_events
+from tests.channels.standins import FACEBOOK_KEYS, StandInApi
 
 APP_SECRET = FACEBOOK_KEYS["FACEBOOK_APP_SECRET"]
 PAGE_ID = "108204651234567"
@@ -69,9 +64,9 @@ def _texts_to(graph_api: StandInApi, user_id: str) -> list[str]:
 
 
 def test_signed_french_emergency_gets_the_french_emergency_answer_through_the_graph_api(
-    channels_assistant: Assistant, graph_api: StandInApi, user_id: str
+    assistant: Assistant, graph_api: StandInApi, user_id: str
 ) -> None:
-    assert post_delivery(channels_assistant, delivery(user_id, "Il y a un bris d'aqueduc devant chez moi!!")) == 200
+    assert post_delivery(assistant, delivery(user_id, "Il y a un bris d'aqueduc devant chez moi!!")) == 200
     replies = _texts_to(graph_api, user_id)
     assert replies and "514-630-1234" in replies[0] and "urgence municipale" in replies[0]
     sent = graph_api.received(
@@ -80,47 +75,45 @@ def test_signed_french_emergency_gets_the_french_emergency_answer_through_the_gr
     assert sent.path == "/v21.0/me/messages"
     assert sent.query["access_token"] == [FACEBOOK_KEYS["FACEBOOK_PAGE_ACCESS_TOKEN"]]
     assert sent.body["messaging_type"] == "RESPONSE"
-    (stored,) = stored_user_events(channels_assistant, f"facebook:{user_id}")
+    (stored,) = stored_user_events(assistant, f"facebook:{user_id}")
     assert stored["input_channel"] == "facebook"
 
 
 def test_signed_english_question_gets_an_english_answer(
-    channels_assistant: Assistant, graph_api: StandInApi, user_id: str
+    assistant: Assistant, graph_api: StandInApi, user_id: str
 ) -> None:
-    assert post_delivery(channels_assistant, delivery(user_id, "I'm a journalist, who handles media requests?")) == 200
+    assert post_delivery(assistant, delivery(user_id, "I'm a journalist, who handles media requests?")) == 200
     (reply,) = _texts_to(graph_api, user_id)
     assert "communications@pointe-claire.ca" in reply and "Journalists" in reply
 
 
-def test_netiquette_applies_on_messenger_too(
-    channels_assistant: Assistant, graph_api: StandInApi, user_id: str
-) -> None:
+def test_netiquette_applies_on_messenger_too(assistant: Assistant, graph_api: StandInApi, user_id: str) -> None:
     text = "Your snow removal crews are a bunch of useless idiots"
-    assert post_delivery(channels_assistant, delivery(user_id, text)) == 200
+    assert post_delivery(assistant, delivery(user_id, text)) == 200
     assert any("respectful" in reply for reply in _texts_to(graph_api, user_id))
-    (stored,) = stored_user_events(channels_assistant, f"facebook:{user_id}")
+    (stored,) = stored_user_events(assistant, f"facebook:{user_id}")
     assert stored["parse_data"]["netiquette"]
 
 
 def test_badly_signed_or_unsigned_deliveries_are_refused_and_nothing_is_stored(
-    channels_assistant: Assistant, graph_api: StandInApi, user_id: str
+    assistant: Assistant, graph_api: StandInApi, user_id: str
 ) -> None:
     payload = delivery(user_id, "Bonjour, quelles sont les heures d'ouverture?")
-    assert post_delivery(channels_assistant, payload, secret="not-the-app-secret") == 403
-    assert post_delivery(channels_assistant, payload, secret=None) == 403
+    assert post_delivery(assistant, payload, secret="not-the-app-secret") == 403
+    assert post_delivery(assistant, payload, secret=None) == 403
     status, _ = http(
         "POST",
-        f"{channels_assistant.base_url}/webhooks/facebook/webhook",
+        f"{assistant.base_url}/webhooks/facebook/webhook",
         json.dumps(payload).encode(),
         {"X-Hub-Signature": "md5=abc"},
     )
     assert status == 403
     assert _texts_to(graph_api, user_id) == []
-    assert stored_conversations_mentioning(channels_assistant, user_id) == []
+    assert stored_conversations_mentioning(assistant, user_id) == []
 
 
-def test_meta_verification_challenge(channels_assistant: Assistant) -> None:
-    url = f"{channels_assistant.base_url}/webhooks/facebook/webhook?hub.mode=subscribe&hub.challenge=1158201444"
+def test_meta_verification_challenge(assistant: Assistant) -> None:
+    url = f"{assistant.base_url}/webhooks/facebook/webhook?hub.mode=subscribe&hub.challenge=1158201444"
     status, body = http("GET", f"{url}&hub.verify_token={FACEBOOK_KEYS['FACEBOOK_VERIFY_TOKEN']}")
     assert (status, body) == (200, b"1158201444")
     status, _ = http("GET", f"{url}&hub.verify_token=wrong")
@@ -155,7 +148,7 @@ def test_a_graph_api_error_answer_is_a_failure_logged_without_the_token(caplog: 
     assert "code 190" in caplog.text and "abc123" not in caplog.text
 
 
-def test_signed_but_oddly_shaped_deliveries_are_not_a_500(channels_assistant: Assistant, user_id: str) -> None:
+def test_signed_but_oddly_shaped_deliveries_are_not_a_500(assistant: Assistant, user_id: str) -> None:
     sender = {"sender": {"id": user_id}, "recipient": {"id": PAGE_ID}}
     for payload in (
         {"entry": [5]},
@@ -167,8 +160,8 @@ def test_signed_but_oddly_shaped_deliveries_are_not_a_500(channels_assistant: As
         {"entry": [{"messaging": [{**sender, "message": {"text": ["a"]}}, {"message": {"text": "no sender"}}]}]},
         {"entry": [{"messaging": [{**sender, "message": {"attachments": "x"}}, {**sender, "postback": 3}]}]},
     ):
-        assert post_delivery(channels_assistant, payload) == 200, payload
-    assert stored_conversations_mentioning(channels_assistant, user_id) == []
+        assert post_delivery(assistant, payload) == 200, payload
+    assert stored_conversations_mentioning(assistant, user_id) == []
 
 
 def stored_turns(assistant: Assistant, conversation_id: str) -> list[tuple[str, str]]:
@@ -196,36 +189,34 @@ def _mid() -> str:
 
 
 def test_the_rest_channel_cannot_write_into_a_messenger_conversation(
-    channels_assistant: Assistant, graph_api: StandInApi, user_id: str
+    assistant: Assistant, graph_api: StandInApi, user_id: str
 ) -> None:
-    assert post_delivery(channels_assistant, delivery(user_id, FRENCH_QUESTION)) == 200
-    (conversation,) = stored_conversations_mentioning(channels_assistant, user_id)
-    before = stored_turns(channels_assistant, conversation)
+    assert post_delivery(assistant, delivery(user_id, FRENCH_QUESTION)) == 200
+    (conversation,) = stored_conversations_mentioning(assistant, user_id)
+    before = stored_turns(assistant, conversation)
     # Someone who learnt the resident's page-scoped id tries to switch the conversation to English and open a handoff.
     for sender in (conversation, user_id):
-        channels_assistant.post_raw(json.dumps({"sender": sender, "message": "I want to talk to a person"}).encode())
-    answered, content = channels_assistant.post_raw(json.dumps({"sender": conversation, "message": "hello"}).encode())
+        assistant.post_raw(json.dumps({"sender": sender, "message": "I want to talk to a person"}).encode())
+    answered, content = assistant.post_raw(json.dumps({"sender": conversation, "message": "hello"}).encode())
     assert answered == 400 and "facebook:" in json.loads(content)["error"]
     assert conversation == f"facebook:{user_id}"
-    assert stored_turns(channels_assistant, conversation) == before
-    assert post_delivery(channels_assistant, delivery_of(user_id, message={"mid": _mid(), **LIKE_STICKER})) == 200
+    assert stored_turns(assistant, conversation) == before
+    assert post_delivery(assistant, delivery_of(user_id, message={"mid": _mid(), **LIKE_STICKER})) == 200
     assert _texts_to(graph_api, user_id)[-1] == default_texts().thanks_for_like["fr"]  # still a French conversation
 
 
 def test_a_redelivered_message_is_answered_and_stored_once(
-    channels_assistant: Assistant, graph_api: StandInApi, user_id: str
+    assistant: Assistant, graph_api: StandInApi, user_id: str
 ) -> None:
     payload = delivery(user_id, ENGLISH_QUESTION)
-    assert post_delivery(channels_assistant, payload) == 200
+    assert post_delivery(assistant, payload) == 200
     answered = _texts_to(graph_api, user_id)
     assert answered and "514-630-1200" in answered[-1]
-    assert post_delivery(channels_assistant, payload) == 200  # Meta delivers it again (no 200 in time, it thought)
+    assert post_delivery(assistant, payload) == 200  # Meta delivers it again (no 200 in time, it thought)
     assert _texts_to(graph_api, user_id) == answered
-    assert [event["text"] for event in stored_user_events(channels_assistant, f"facebook:{user_id}")] == [
-        ENGLISH_QUESTION
-    ]
+    assert [event["text"] for event in stored_user_events(assistant, f"facebook:{user_id}")] == [ENGLISH_QUESTION]
     assert (
-        stored_user_events(channels_assistant, f"facebook:{user_id}")[0]["message_id"]
+        stored_user_events(assistant, f"facebook:{user_id}")[0]["message_id"]
         == payload["entry"][0]["messaging"][0]["message"]["mid"]
     )
 
@@ -256,27 +247,25 @@ def test_with_redis_a_message_delivered_to_two_instances_is_answered_by_one(
     [(FRENCH_QUESTION, ["fr"]), (ENGLISH_QUESTION, ["en"]), (None, ["fr", "en"])],
 )
 def test_a_like_gets_a_thank_you_in_the_conversations_language(
-    channels_assistant: Assistant, graph_api: StandInApi, user_id: str, first_message: str | None, languages: list[str]
+    assistant: Assistant, graph_api: StandInApi, user_id: str, first_message: str | None, languages: list[str]
 ) -> None:
     if first_message:
-        assert post_delivery(channels_assistant, delivery(user_id, first_message)) == 200
+        assert post_delivery(assistant, delivery(user_id, first_message)) == 200
     before = len(_texts_to(graph_api, user_id))
-    assert post_delivery(channels_assistant, delivery_of(user_id, message={"mid": _mid(), **LIKE_STICKER})) == 200
+    assert post_delivery(assistant, delivery_of(user_id, message={"mid": _mid(), **LIKE_STICKER})) == 200
     thanks = [default_texts().thanks_for_like[language] for language in languages]
     assert _texts_to(graph_api, user_id)[before:] == ["\n\n".join(thanks)]  # one message, both languages in it
-    assert stored_turns(channels_assistant, f"facebook:{user_id}")[-2:] == [
+    assert stored_turns(assistant, f"facebook:{user_id}")[-2:] == [
         ("user", "[like]"),
         ("bot", "\n\n".join(thanks)),
     ]
 
 
 def test_an_attachment_gets_the_cant_open_text_with_the_ways_to_make_a_request(
-    channels_assistant: Assistant, graph_api: StandInApi, user_id: str
+    assistant: Assistant, graph_api: StandInApi, user_id: str
 ) -> None:
     photo = {"type": "image", "payload": {"url": "https://scontent.xx.fbcdn.net/v/t1.15752-9/pothole-at-my-door.jpg"}}
-    assert (
-        post_delivery(channels_assistant, delivery_of(user_id, message={"mid": _mid(), "attachments": [photo]})) == 200
-    )
+    assert post_delivery(assistant, delivery_of(user_id, message={"mid": _mid(), "attachments": [photo]})) == 200
     (reply,) = _texts_to(graph_api, user_id)  # one Messenger message: French, then English
     french, english = reply.split("\n\n")
     facts = cached_city_facts().variables
@@ -284,57 +273,53 @@ def test_an_attachment_gets_the_cant_open_text_with_the_ways_to_make_a_request(
     for text, language in ((french, "fr"), (english, "en")):
         for fact in (facts[f"web_home_{language}"], facts["app_reporting"], facts["phone_general"], "514-630-1234"):
             assert fact in text, (fact, text)
-    assert stored_turns(channels_assistant, f"facebook:{user_id}") == [
+    assert stored_turns(assistant, f"facebook:{user_id}") == [
         ("user", "[attachment: image]"),
         ("bot", f"{french}\n\n{english}"),
     ]
-    assert stored_conversations_mentioning(channels_assistant, "pothole-at-my-door") == []
+    assert stored_conversations_mentioning(assistant, "pothole-at-my-door") == []
 
 
 def test_a_shared_location_is_answered_in_the_conversations_language(
-    channels_assistant: Assistant, graph_api: StandInApi, user_id: str
+    assistant: Assistant, graph_api: StandInApi, user_id: str
 ) -> None:
-    assert post_delivery(channels_assistant, delivery(user_id, ENGLISH_QUESTION)) == 200
+    assert post_delivery(assistant, delivery(user_id, ENGLISH_QUESTION)) == 200
     before = len(_texts_to(graph_api, user_id))
     place = {"type": "location", "payload": {"coordinates": {"lat": 45.4487, "long": -73.8166}}}
-    assert (
-        post_delivery(channels_assistant, delivery_of(user_id, message={"mid": _mid(), "attachments": [place]})) == 200
-    )
+    assert post_delivery(assistant, delivery_of(user_id, message={"mid": _mid(), "attachments": [place]})) == 200
     assert _texts_to(graph_api, user_id)[before:] == [default_texts().location_received["en"]]
-    assert stored_turns(channels_assistant, f"facebook:{user_id}")[-2][1] == "[location]"
+    assert stored_turns(assistant, f"facebook:{user_id}")[-2][1] == "[location]"
 
 
-def test_get_started_greets_in_french_then_english(
-    channels_assistant: Assistant, graph_api: StandInApi, user_id: str
-) -> None:
+def test_get_started_greets_in_french_then_english(assistant: Assistant, graph_api: StandInApi, user_id: str) -> None:
     postback = {"mid": _mid(), "title": "Get Started", "payload": "GET_STARTED"}
-    assert post_delivery(channels_assistant, delivery_of(user_id, postback=postback)) == 200
+    assert post_delivery(assistant, delivery_of(user_id, postback=postback)) == 200
     (reply,) = _texts_to(graph_api, user_id)
     french, english = reply.split("\n\n")
     assert french.startswith("Bonjour! Ici l'assistant de la Ville de Pointe-Claire")
     assert english.startswith("Hello! This is the City of Pointe-Claire's assistant")
-    assert [kind for kind, _ in stored_turns(channels_assistant, f"facebook:{user_id}")] == ["user", "bot"]
+    assert [kind for kind, _ in stored_turns(assistant, f"facebook:{user_id}")] == ["user", "bot"]
 
 
 def test_quick_replies_and_buttons_are_read_by_what_the_resident_tapped(
-    channels_assistant: Assistant, graph_api: StandInApi, user_id: str
+    assistant: Assistant, graph_api: StandInApi, user_id: str
 ) -> None:
     quick_reply = {"mid": _mid(), "text": FRENCH_QUESTION, "quick_reply": {"payload": "HOURS"}}
-    assert post_delivery(channels_assistant, delivery_of(user_id, message=quick_reply)) == 200
+    assert post_delivery(assistant, delivery_of(user_id, message=quick_reply)) == 200
     ice_breaker = {"mid": _mid(), "title": "Who handles media requests?", "payload": "ICE_BREAKER_MEDIA"}
-    assert post_delivery(channels_assistant, delivery_of(user_id, postback=ice_breaker)) == 200
+    assert post_delivery(assistant, delivery_of(user_id, postback=ice_breaker)) == 200
     hours, media = _texts_to(graph_api, user_id)[0], _texts_to(graph_api, user_id)[-1]
     assert cached_city_facts().variables["web_home_fr"] in hours, hours  # the French answer: read as French words
     assert "communications@pointe-claire.ca" in media
-    assert [event["text"] for event in stored_user_events(channels_assistant, f"facebook:{user_id}")] == [
+    assert [event["text"] for event in stored_user_events(assistant, f"facebook:{user_id}")] == [
         FRENCH_QUESTION,
         "Who handles media requests?",
     ]
 
 
-def test_the_verification_echoes_only_a_challenge_as_meta_sends_it(channels_assistant: Assistant) -> None:
+def test_the_verification_echoes_only_a_challenge_as_meta_sends_it(assistant: Assistant) -> None:
     token = FACEBOOK_KEYS["FACEBOOK_VERIFY_TOKEN"]
-    url = f"{channels_assistant.base_url}/webhooks/facebook/webhook?hub.verify_token={token}"
+    url = f"{assistant.base_url}/webhooks/facebook/webhook?hub.verify_token={token}"
     with urllib.request.urlopen(f"{url}&hub.mode=subscribe&hub.challenge=1158201444", timeout=30) as answer:
         assert answer.read() == b"1158201444"
         assert answer.headers["Content-Type"].startswith("text/plain")

@@ -71,9 +71,9 @@ async def _webchat_session(base_url: str, text: str) -> list[str]:
 
 
 def test_a_whole_session_on_every_channel_leaves_no_personal_value_in_any_log(
-    channels_assistant: Assistant, x_api: StandInApi, graph_api: StandInApi, user_id: str, sender: str
+    assistant: Assistant, x_api: StandInApi, graph_api: StandInApi, user_id: str, sender: str
 ):
-    assistant = channels_assistant
+    assistant = assistant
     # REST: plain, with a lone surrogate (the crash that logged the raw text), and a follow-up in English.
     assert assistant.send(sender, MESSAGE)
     status, replies = rest_with_surrogate(assistant, sender, f"SURROGATE{MESSAGE}SURROGATE")
@@ -103,14 +103,12 @@ def test_a_whole_session_on_every_channel_leaves_no_personal_value_in_any_log(
         assert found == [], f"{log.name} holds {found}"
 
 
-def test_a_lone_surrogate_is_removed_and_the_message_answered_and_stored(channels_assistant: Assistant, sender: str):
-    status, replies = rest_with_surrogate(
-        channels_assistant, sender, "Mon sous-sol est inondé SURROGATE, l'égout refoule"
-    )
+def test_a_lone_surrogate_is_removed_and_the_message_answered_and_stored(assistant: Assistant, sender: str):
+    status, replies = rest_with_surrogate(assistant, sender, "Mon sous-sol est inondé SURROGATE, l'égout refoule")
     assert status == 200
     text = "\n".join(reply["text"] for reply in replies)
     assert "514-630-1234" in text  # the municipal emergency answer, not the "can't answer" fallback
-    (stored,) = stored_user_events(channels_assistant, sender)
+    (stored,) = stored_user_events(assistant, sender)
     assert stored["text"] == "Mon sous-sol est inondé , l'égout refoule"
 
 

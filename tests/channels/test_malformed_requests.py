@@ -44,59 +44,59 @@ def post(assistant: Assistant, path: str, body: bytes, headers: dict[str, str]) 
 
 
 @pytest.mark.parametrize("given", NON_ASCII_SIGNATURES)
-def test_a_non_ascii_x_signature_is_refused_with_403(channels_assistant: Assistant, given: str, user_id: str):
+def test_a_non_ascii_x_signature_is_refused_with_403(assistant: Assistant, given: str, user_id: str):
     body = json.dumps(direct_message(user_id, "bonjour")).encode()
-    assert post(channels_assistant, "/webhooks/x/webhook", body, {"x-twitter-webhooks-signature": given}) == 403
+    assert post(assistant, "/webhooks/x/webhook", body, {"x-twitter-webhooks-signature": given}) == 403
 
 
 @pytest.mark.parametrize("header", ["X-Hub-Signature", "X-Hub-Signature-256"])
 @pytest.mark.parametrize("given", NON_ASCII_SIGNATURES)
 def test_a_non_ascii_messenger_signature_is_refused_with_403(
-    channels_assistant: Assistant, header: str, given: str, user_id: str
+    assistant: Assistant, header: str, given: str, user_id: str
 ):
     body = json.dumps(delivery(user_id, "bonjour")).encode()
-    assert post(channels_assistant, "/webhooks/facebook/webhook", body, {header: given}) == 403
+    assert post(assistant, "/webhooks/facebook/webhook", body, {header: given}) == 403
 
 
-def test_a_non_ascii_messenger_verify_token_is_refused_with_403(channels_assistant: Assistant):
-    url = f"{channels_assistant.base_url}/webhooks/facebook/webhook?hub.verify_token=%C3%A9%FF&hub.challenge=1"
+def test_a_non_ascii_messenger_verify_token_is_refused_with_403(assistant: Assistant):
+    url = f"{assistant.base_url}/webhooks/facebook/webhook?hub.verify_token=%C3%A9%FF&hub.challenge=1"
     assert http("GET", url)[0] == 403
 
 
 @pytest.mark.parametrize("body", MALFORMED_BODIES.values(), ids=MALFORMED_BODIES.keys())
-def test_a_malformed_rest_body_is_a_clear_400(channels_assistant: Assistant, body: bytes):
+def test_a_malformed_rest_body_is_a_clear_400(assistant: Assistant, body: bytes):
     status, content = http(
-        "POST", f"{channels_assistant.base_url}/webhooks/rest/webhook", body, {"Content-Type": "application/json"}
+        "POST", f"{assistant.base_url}/webhooks/rest/webhook", body, {"Content-Type": "application/json"}
     )
     assert status == 400
     assert json.loads(content)["error_fr"]
 
 
-def test_metadata_nested_too_deep_is_a_clear_400(channels_assistant: Assistant):
-    assert post(channels_assistant, "/webhooks/rest/webhook", JUST_TOO_DEEP.encode(), {}) == 400
+def test_metadata_nested_too_deep_is_a_clear_400(assistant: Assistant):
+    assert post(assistant, "/webhooks/rest/webhook", JUST_TOO_DEEP.encode(), {}) == 400
 
 
 @pytest.mark.parametrize("sender", ["\\ud800", "\\udcff-resident", "tab\\there"])
-def test_a_sender_id_that_could_not_be_stored_is_a_clear_400(channels_assistant: Assistant, sender: str):
+def test_a_sender_id_that_could_not_be_stored_is_a_clear_400(assistant: Assistant, sender: str):
     body = f'{{"sender": "{sender}", "message": "Bonjour"}}'.encode()
-    assert post(channels_assistant, "/webhooks/rest/webhook", body, {}) == 400
+    assert post(assistant, "/webhooks/rest/webhook", body, {}) == 400
 
 
 @pytest.mark.parametrize("body", MALFORMED_BODIES.values(), ids=MALFORMED_BODIES.keys())
-def test_a_malformed_but_signed_x_body_is_a_400(channels_assistant: Assistant, body: bytes):
-    assert post(channels_assistant, "/webhooks/x/webhook", body, {"x-twitter-webhooks-signature": _sign(body)}) == 400
+def test_a_malformed_but_signed_x_body_is_a_400(assistant: Assistant, body: bytes):
+    assert post(assistant, "/webhooks/x/webhook", body, {"x-twitter-webhooks-signature": _sign(body)}) == 400
 
 
 @pytest.mark.parametrize("body", MALFORMED_BODIES.values(), ids=MALFORMED_BODIES.keys())
-def test_a_malformed_but_signed_messenger_body_is_a_400(channels_assistant: Assistant, body: bytes):
+def test_a_malformed_but_signed_messenger_body_is_a_400(assistant: Assistant, body: bytes):
     signature = "sha1=" + hmac.new(APP_SECRET.encode(), body, hashlib.sha1).hexdigest()
-    assert post(channels_assistant, "/webhooks/facebook/webhook", body, {"X-Hub-Signature": signature}) == 400
+    assert post(assistant, "/webhooks/facebook/webhook", body, {"X-Hub-Signature": signature}) == 400
 
 
 @pytest.mark.parametrize("body", [DEEP, b"\xff\xfe garbage", b""], ids=["deeply-nested", "binary", "empty"])
-def test_malformed_socket_io_polling_bodies_are_never_a_5xx(channels_assistant: Assistant, body: bytes):
+def test_malformed_socket_io_polling_bodies_are_never_a_5xx(assistant: Assistant, body: bytes):
     """A socket.io session is opened, then garbage is posted to it as its next packet."""
-    base = f"{channels_assistant.base_url}/socket.io/?EIO=4&transport=polling"
+    base = f"{assistant.base_url}/socket.io/?EIO=4&transport=polling"
     status, opened = http("GET", base)
     assert status == 200
     sid = json.loads(opened[opened.index(b"{") :])["sid"]
@@ -106,14 +106,14 @@ def test_malformed_socket_io_polling_bodies_are_never_a_5xx(channels_assistant: 
     assert status < 500
 
 
-def test_deeply_nested_socket_io_metadata_is_dropped_and_the_message_answered(channels_assistant: Assistant):
+def test_deeply_nested_socket_io_metadata_is_dropped_and_the_message_answered(assistant: Assistant):
     async def converse() -> tuple[str, str]:
         client = socketio.AsyncClient(reconnection=False)
         received: asyncio.Queue[str] = asyncio.Queue()
         confirmed: asyncio.Queue[str] = asyncio.Queue()
         client.on("bot_uttered", lambda data: received.put_nowait(data.get("text", "")))
         client.on("session_confirm", confirmed.put_nowait)
-        await client.connect(channels_assistant.base_url, transports=["polling"])
+        await client.connect(assistant.base_url, transports=["polling"])
         try:
             await client.emit("session_request", {})
             session_id = await asyncio.wait_for(confirmed.get(), 10)
@@ -129,7 +129,7 @@ def test_deeply_nested_socket_io_metadata_is_dropped_and_the_message_answered(ch
 
     session_id, reply = asyncio.run(converse())
     assert reply.startswith("Bonjour")
-    (stored,) = stored_user_events(channels_assistant, conversation_id(WEBCHAT, session_id))
+    (stored,) = stored_user_events(assistant, conversation_id(WEBCHAT, session_id))
     assert "a" not in (stored.get("metadata") or {})
 
 

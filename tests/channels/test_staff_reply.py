@@ -29,8 +29,7 @@ from bench.review_app import PASSWORD, ReviewServer, review_environment, review_
 from review import store
 from scripts.browser import chromium_missing, headless_chromium
 from scripts.servers import Assistant, environment
-from tests.channels.conftest import STAFF_TOKEN
-from tests.channels.standins import Recorded, StandInApi
+from tests.channels.standins import STAFF_TOKEN, Recorded, StandInApi
 from tests.channels.test_facebook_channel import _texts_to, delivery, post_delivery
 from tests.channels.test_webchat import bot_messages, focus_message_field_with_keyboard, open_chat, say
 from tests.channels.test_webchat_doors import run_axe
@@ -41,14 +40,14 @@ STAFF = "claire"
 
 
 @pytest.fixture(scope="module")
-def site(channels_assistant: Assistant, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ReviewServer]:
+def site(assistant: Assistant, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ReviewServer]:
     """The review app, pointed at the channels' assistant's store and staff endpoint."""
     workdir = tmp_path_factory.mktemp("staff-reply")
-    tracker_url, review_url = f"sqlite:///{channels_assistant.tracker_db}", f"sqlite:///{workdir / 'review.db'}"
+    tracker_url, review_url = f"sqlite:///{assistant.tracker_db}", f"sqlite:///{workdir / 'review.db'}"
     env = review_environment(tracker_url, review_url)
     created = run_cli(env, "users", "add", STAFF, "--role", "reviewer", "--password-stdin", stdin=PASSWORD + "\n")
     assert created.returncode == 0, created.stderr
-    link = {"REVIEW_ASSISTANT_URL": channels_assistant.base_url, "ASSISTANT_STAFF_TOKEN": STAFF_TOKEN}
+    link = {"REVIEW_ASSISTANT_URL": assistant.base_url, "ASSISTANT_STAFF_TOKEN": STAFF_TOKEN}
     with environment(link), review_server(tracker_url, review_url, workdir) as server:
         yield server
 
@@ -163,9 +162,9 @@ def staff_bubbles(browser: WebDriver) -> list[WebElement]:
 
 
 def test_a_staff_reply_appears_in_the_residents_open_web_chat_and_a_take_over_silences_all_but_emergencies(
-    channels_assistant: Assistant, site: ReviewServer, staff_browser: WebDriver, resident_browser: WebDriver
+    assistant: Assistant, site: ReviewServer, staff_browser: WebDriver, resident_browser: WebDriver
 ) -> None:
-    session = open_chat(resident_browser, f"{channels_assistant.base_url}/webhooks/webchat/?lang=en")
+    session = open_chat(resident_browser, f"{assistant.base_url}/webhooks/webchat/?lang=en")
     conversation = f"webchat:{session}"
     focus_message_field_with_keyboard(resident_browser)  # as a resident would: `say` types where the focus is
     say(resident_browser, "I want to talk to a human")  # a handoff, in English
@@ -180,7 +179,7 @@ def test_a_staff_reply_appears_in_the_residents_open_web_chat_and_a_take_over_si
     assert bubble.find_element(By.CLASS_NAME, "text").text == reply
     assert bubble.get_attribute("lang") == "en"
     # Stored in the conversation as Claire's, delivered; the handoff closed; the take-over shown.
-    (stored,) = staff_replies(channels_assistant, conversation)
+    (stored,) = staff_replies(assistant, conversation)
     assert stored["text"] == reply and stored["metadata"]["staff_reply"]["by"] == STAFF
     assert stored["metadata"]["staff_reply"]["delivered"] is True
     assert "fermé" in staff_browser.find_element(By.ID, "handoff-state").text
@@ -192,7 +191,7 @@ def test_a_staff_reply_appears_in_the_residents_open_web_chat_and_a_take_over_si
     # Held: an ordinary message is stored, marked, and left unanswered...
     shown = len(bot_messages(resident_browser))
     resident_browser.switch_to.active_element.send_keys("What are the library's opening hours?\n")
-    held = held_without_answer(channels_assistant, conversation, 2)
+    held = held_without_answer(assistant, conversation, 2)
     assert held["metadata"]["held_by_staff"] == {"by": STAFF}
     # ... but an emergency still gets the numbers, and nothing else came between.
     answer = say(resident_browser, "There is a fire in my neighbour's house, people are inside")
@@ -204,36 +203,36 @@ def test_a_staff_reply_appears_in_the_residents_open_web_chat_and_a_take_over_si
     _press(staff_browser, "hand-back", lambda d: d.find_elements(By.ID, "take-over"))
     assert "répond" in staff_browser.find_element(By.ID, "takeover-state").text
     assert say(resident_browser, "What are the library's opening hours?")
-    last = stored_events(channels_assistant, conversation, "user")[-1]
+    last = stored_events(assistant, conversation, "user")[-1]
     assert "held_by_staff" not in (last.get("metadata") or {})
 
 
 def test_a_staff_reply_to_a_french_x_dm_reaches_x_and_the_take_over_keeps_only_emergencies(
-    channels_assistant: Assistant, site: ReviewServer, staff_browser: WebDriver, x_api: StandInApi, user_id: str
+    assistant: Assistant, site: ReviewServer, staff_browser: WebDriver, x_api: StandInApi, user_id: str
 ) -> None:
     conversation = f"x:dm:{user_id}"
-    post_event(channels_assistant, direct_message(user_id, "Je veux parler à une personne"))
+    post_event(assistant, direct_message(user_id, "Je veux parler à une personne"))
     x_api.wait_for(_dm_to(user_id))
     reply = "Bonjour, ici Claire de la Ville. Un inspecteur passera demain."
     assert reply_from_the_inbox(staff_browser, site, conversation, reply) == "Réponse envoyée au résident."
     sent = x_api.wait_for(lambda r: _dm_to(user_id)(r) and r.body.get("text") == reply)
     assert sent[0].status < 300
-    assert staff_replies(channels_assistant, conversation)[0]["metadata"]["staff_reply"]["channel"] == "x"
+    assert staff_replies(assistant, conversation)[0]["metadata"]["staff_reply"]["channel"] == "x"
 
     dms_before = len(x_api.received(_dm_to(user_id)))
-    post_event(channels_assistant, direct_message(user_id, "Quelles sont les heures de la bibliothèque?"))
-    held = held_without_answer(channels_assistant, conversation, 2)  # silent while Claire holds it
+    post_event(assistant, direct_message(user_id, "Quelles sont les heures de la bibliothèque?"))
+    held = held_without_answer(assistant, conversation, 2)  # silent while Claire holds it
     assert held["metadata"]["held_by_staff"] == {"by": STAFF}
-    post_event(channels_assistant, direct_message(user_id, "Il y a un feu dans la maison de mon voisin"))
+    post_event(assistant, direct_message(user_id, "Il y a un feu dans la maison de mon voisin"))
     emergency = x_api.wait_for(_dm_to(user_id), count=dms_before + 1)[dms_before]  # the first DM since the reply
     assert "9-1-1" in emergency.body["text"]
 
 
 def test_a_messenger_conversation_taken_over_gets_the_staff_reply_at_the_graph_api_and_is_handed_back_with_it(
-    channels_assistant: Assistant, site: ReviewServer, staff_browser: WebDriver, graph_api: StandInApi, user_id: str
+    assistant: Assistant, site: ReviewServer, staff_browser: WebDriver, graph_api: StandInApi, user_id: str
 ) -> None:
     conversation = f"facebook:{user_id}"
-    assert post_delivery(channels_assistant, delivery(user_id, "Il y a un nid-de-poule sur ma rue")) == 200
+    assert post_delivery(assistant, delivery(user_id, "Il y a un nid-de-poule sur ma rue")) == 200
     _until(lambda: _texts_to(graph_api, user_id))
     _open(staff_browser, site, conversation)
     _press(staff_browser, "take-over", lambda d: d.find_elements(By.ID, "hand-back"))
@@ -244,14 +243,14 @@ def test_a_messenger_conversation_taken_over_gets_the_staff_reply_at_the_graph_a
     _until(lambda: reply in _texts_to(graph_api, user_id))
     assert "répond" in staff_browser.find_element(By.ID, "takeover-state").text  # handed back with the reply
     before = len(_texts_to(graph_api, user_id))
-    assert post_delivery(channels_assistant, delivery(user_id, "Merci beaucoup!")) == 200
+    assert post_delivery(assistant, delivery(user_id, "Merci beaucoup!")) == 200
     _until(lambda: len(_texts_to(graph_api, user_id)) > before)  # the assistant answers again
     assert logged(site, conversation, "taken_over", "replied", "handed_back") == [
         ("taken_over", "", STAFF),
         ("replied", "sent", STAFF),
         ("handed_back", "", STAFF),
     ]
-    assert "held_by_staff" not in (stored_events(channels_assistant, conversation, "user")[-1].get("metadata") or {})
+    assert "held_by_staff" not in (stored_events(assistant, conversation, "user")[-1].get("metadata") or {})
 
 
 def _messenger_conversation_written_at(assistant: Assistant, user_id: str, hours_ago: float) -> str:
@@ -272,13 +271,13 @@ def _sent_to(graph_api: StandInApi, user_id: str) -> list[Recorded]:
 
 
 def test_a_messenger_reply_is_a_response_within_24_hours_and_tagged_human_agent_up_to_7_days(
-    channels_assistant: Assistant, site: ReviewServer, staff_browser: WebDriver, graph_api: StandInApi
+    assistant: Assistant, site: ReviewServer, staff_browser: WebDriver, graph_api: StandInApi
 ) -> None:
     reply = "Bonjour, ici Claire de la Ville : une équipe passera cette semaine."
     sent_as = {}
     for hours_ago in (2, 48, 6.9 * 24):
         resident = str(random.randrange(10**17, 10**18))
-        conversation = _messenger_conversation_written_at(channels_assistant, resident, hours_ago)
+        conversation = _messenger_conversation_written_at(assistant, resident, hours_ago)
         outcome = reply_from_the_inbox(staff_browser, site, conversation, reply, hand_back=True)
         assert outcome == "Réponse envoyée au résident."
         (sent,) = _sent_to(graph_api, resident)
@@ -292,9 +291,9 @@ def test_a_messenger_reply_is_a_response_within_24_hours_and_tagged_human_agent_
 
 
 def test_a_messenger_reply_8_days_after_the_residents_last_message_is_not_sent_and_staff_see_why(
-    channels_assistant: Assistant, site: ReviewServer, staff_browser: WebDriver, graph_api: StandInApi, user_id: str
+    assistant: Assistant, site: ReviewServer, staff_browser: WebDriver, graph_api: StandInApi, user_id: str
 ) -> None:
-    conversation = _messenger_conversation_written_at(channels_assistant, user_id, 8 * 24)
+    conversation = _messenger_conversation_written_at(assistant, user_id, 8 * 24)
     reply = "Bonjour, ici Claire de la Ville : une équipe passera cette semaine."
     outcome = reply_from_the_inbox(staff_browser, site, conversation, reply, hand_back=True)
     assert outcome == (
@@ -302,7 +301,7 @@ def test_a_messenger_reply_8_days_after_the_residents_last_message_is_not_sent_a
         "message du résident (il doit écrire de nouveau)."
     )
     assert _sent_to(graph_api, user_id) == []  # nothing reached the Graph API: Meta would have refused it
-    (stored,) = staff_replies(channels_assistant, conversation)
+    (stored,) = staff_replies(assistant, conversation)
     assert stored["metadata"]["staff_reply"]["delivered"] is False
     assert stored["metadata"]["staff_reply"]["reason"] == "messenger_window_closed"
     # The transcript says why too, later, for whoever reads it.

@@ -20,16 +20,10 @@ from pointe_claire.channels.public_reply import default_texts, weighted_length
 from pointe_claire.channels.x import XInput
 from pointe_claire.channels.x_api import RetryPolicy, XApi, XKeys
 from scripts.servers import Assistant, free_port, http
-from tests.channels.conftest import (
-    X_ACCOUNT_ID,
-    X_KEYS,
-    X_OTHER_BOT_ID,
-    stored_conversations_mentioning,
-    stored_user_events,
-)
-from tests.channels.standins import Recorded, StandInApi
+from tests.channels.conftest import stored_conversations_mentioning, stored_user_events
+from tests.channels.standins import X_ACCOUNT_ID, X_KEYS, X_OTHER_BOT_ID, Recorded, StandInApi
 
-pytestmark = pytest.mark.usefixtures("channels_assistant")
+pytestmark = pytest.mark.usefixtures("assistant")
 
 CONSUMER_SECRET = X_KEYS["X_CONSUMER_SECRET"]
 CITY_SCREEN_NAME = "VillePointeClaire"
@@ -137,60 +131,60 @@ def _delivered(requests: list[Recorded]) -> list[Recorded]:
     return [r for r in requests if r.status < 300]
 
 
-def test_crc_challenge_is_answered_with_the_hmac_of_the_token(channels_assistant: Assistant) -> None:
+def test_crc_challenge_is_answered_with_the_hmac_of_the_token(assistant: Assistant) -> None:
     token = "aXRzIGEgY2hhbGxlbmdl+/="
-    status, body = http("GET", f"{channels_assistant.base_url}/webhooks/x/webhook?crc_token={quote(token)}")
+    status, body = http("GET", f"{assistant.base_url}/webhooks/x/webhook?crc_token={quote(token)}")
     expected = hmac.new(CONSUMER_SECRET.encode(), token.encode(), hashlib.sha256).digest()
     assert status == 200
     assert json.loads(body) == {"response_token": "sha256=" + base64.b64encode(expected).decode()}
 
 
-def test_crc_without_token_is_a_clear_400(channels_assistant: Assistant) -> None:
-    status, body = http("GET", f"{channels_assistant.base_url}/webhooks/x/webhook")
+def test_crc_without_token_is_a_clear_400(assistant: Assistant) -> None:
+    status, body = http("GET", f"{assistant.base_url}/webhooks/x/webhook")
     assert status == 400 and "crc_token" in json.loads(body)["error_fr"]
 
 
 @pytest.mark.parametrize("token", ['{"for_user_id": "1"}', "a" * 129, "deux mots", "jeton<script>"])
-def test_crc_refuses_tokens_not_shaped_as_xs(channels_assistant: Assistant, token: str) -> None:
-    status, body = http("GET", f"{channels_assistant.base_url}/webhooks/x/webhook?crc_token={quote(token)}")
+def test_crc_refuses_tokens_not_shaped_as_xs(assistant: Assistant, token: str) -> None:
+    status, body = http("GET", f"{assistant.base_url}/webhooks/x/webhook?crc_token={quote(token)}")
     assert status == 400 and "response_token" not in json.loads(body)
 
 
 def test_a_delivery_signed_by_our_own_crc_answer_is_refused(
-    channels_assistant: Assistant, x_api: StandInApi, user_id: str
+    assistant: Assistant, x_api: StandInApi, user_id: str
 ) -> None:
     """The attack: ask the CRC endpoint to "sign" a forged delivery, then post it with that signature."""
     tweet_id = str(time.time_ns())
     payload = mention(user_id, f"@{CITY_SCREEN_NAME} Where can I find the City's job offers?", tweet_id)
     body = json.dumps(payload).encode("utf-8")
-    crc_status, answer = http("GET", f"{channels_assistant.base_url}/webhooks/x/webhook?crc_token={quote(body)}")
+    crc_status, answer = http("GET", f"{assistant.base_url}/webhooks/x/webhook?crc_token={quote(body)}")
     signature = json.loads(answer).get("response_token", "")
     headers = {"Content-Type": "application/json", "x-twitter-webhooks-signature": signature}
-    status, _ = http("POST", f"{channels_assistant.base_url}/webhooks/x/webhook", body, headers)
+    status, _ = http("POST", f"{assistant.base_url}/webhooks/x/webhook", body, headers)
     assert (crc_status, status) == (400, 403)
     time.sleep(1.5)  # ample for an answer to reach the stand-in, had the delivery been let through
     assert x_api.received(lambda r: tweet_id in json.dumps(r.body) or user_id in r.path) == []
-    assert stored_conversations_mentioning(channels_assistant, user_id) == []
+    assert stored_conversations_mentioning(assistant, user_id) == []
 
 
 @pytest.mark.parametrize("signature", [None, "sha256=Zm9yZ2Vk", "forged", "sign-with-another-secret"])
 def test_unsigned_or_forged_posts_are_refused_and_nothing_is_stored(
-    channels_assistant: Assistant, x_api: StandInApi, user_id: str, signature: str | None
+    assistant: Assistant, x_api: StandInApi, user_id: str, signature: str | None
 ) -> None:
     payload = direct_message(user_id, "Ma rue est inondée, l'eau monte!")
     if signature == "sign-with-another-secret":
         signature = _sign(json.dumps(payload).encode("utf-8"), "not-the-consumer-secret")
-    status, _ = post_event(channels_assistant, payload, signature=signature)
+    status, _ = post_event(assistant, payload, signature=signature)
     assert status == 403
     time.sleep(1.5)  # ample for an answer to reach the stand-in, had the event been let through
     assert x_api.received(_dm_to(user_id)) == []
-    assert stored_conversations_mentioning(channels_assistant, user_id) == []
+    assert stored_conversations_mentioning(assistant, user_id) == []
 
 
 def test_french_direct_message_gets_a_french_direct_reply_stored_as_x(
-    channels_assistant: Assistant, x_api: StandInApi, user_id: str
+    assistant: Assistant, x_api: StandInApi, user_id: str
 ) -> None:
-    status, _ = post_event(channels_assistant, direct_message(user_id, "Bonjour, il y a de l'eau partout dans ma rue!"))
+    status, _ = post_event(assistant, direct_message(user_id, "Bonjour, il y a de l'eau partout dans ma rue!"))
     assert status == 200
     (reply,) = x_api.wait_for(_dm_to(user_id))
     assert "514-630-1234" in reply.body["text"] and "urgence municipale" in reply.body["text"]
@@ -199,17 +193,17 @@ def test_french_direct_message_gets_a_french_direct_reply_stored_as_x(
     assert f'oauth_consumer_key="{X_KEYS["X_CONSUMER_KEY"]}"' in reply.headers["authorization"]
     assert 'oauth_signature_method="HMAC-SHA1"' in reply.headers["authorization"]
     assert x_api.received(lambda r: r.path == "/2/tweets" and user_id in json.dumps(r.body)) == []
-    (stored,) = stored_user_events(channels_assistant, f"x:dm:{user_id}")
+    (stored,) = stored_user_events(assistant, f"x:dm:{user_id}")
     assert stored["input_channel"] == "x"
     assert stored["metadata"]["x_visibility"] == "private"
 
 
 def test_english_public_mention_with_a_phone_number_gets_a_public_reply_without_it_then_a_dm(
-    channels_assistant: Assistant, x_api: StandInApi, user_id: str
+    assistant: Assistant, x_api: StandInApi, user_id: str
 ) -> None:
     tweet_id = str(time.time_ns())
     text = f"@{CITY_SCREEN_NAME} my garbage wasn't picked up again this week, please call me back at 514-555-0187"
-    assert post_event(channels_assistant, mention(user_id, text, tweet_id))[0] == 200
+    assert post_event(assistant, mention(user_id, text, tweet_id))[0] == 200
     (public,) = x_api.wait_for(_reply_to(tweet_id))
     (direct,) = x_api.wait_for(_dm_to(user_id))
     assert public.at <= direct.at
@@ -218,7 +212,7 @@ def test_english_public_mention_with_a_phone_number_gets_a_public_reply_without_
     assert len(public.body["text"]) <= 280
     assert "514-630-1200" in direct.body["text"]  # the full answer: how to make a request
     assert "514-555-0187" not in direct.body["text"]
-    (stored,) = stored_user_events(channels_assistant, f"x:public:{user_id}")
+    (stored,) = stored_user_events(assistant, f"x:public:{user_id}")
     assert stored["input_channel"] == "x" and stored["metadata"]["x_visibility"] == "public"
     assert "514-555-0187" not in json.dumps(stored)  # redacted before storage, as on every channel
 
@@ -231,10 +225,10 @@ def test_english_public_mention_with_a_phone_number_gets_a_public_reply_without_
     ],
 )
 def test_an_emergency_mention_with_an_address_gets_the_emergency_numbers_in_public_then_a_dm(
-    channels_assistant: Assistant, x_api: StandInApi, user_id: str, language: str, text: str, words: str, not_words: str
+    assistant: Assistant, x_api: StandInApi, user_id: str, language: str, text: str, words: str, not_words: str
 ) -> None:
     tweet_id = str(time.time_ns())
-    assert post_event(channels_assistant, mention(user_id, f"@{CITY_SCREEN_NAME} {text}", tweet_id))[0] == 200
+    assert post_event(assistant, mention(user_id, f"@{CITY_SCREEN_NAME} {text}", tweet_id))[0] == 200
     (public,) = x_api.wait_for(_reply_to(tweet_id))
     (direct,) = x_api.wait_for(_dm_to(user_id))
     assert public.at <= direct.at
@@ -243,7 +237,7 @@ def test_an_emergency_mention_with_an_address_gets_the_emergency_numbers_in_publ
     assert not any(part in public.body["text"] for part in ("Maple", "Cartier", " 12 ", " 45"))
     assert len(public.body["text"]) <= 280
     assert "514-630-1234" in direct.body["text"]  # the full emergency answer
-    (stored,) = stored_user_events(channels_assistant, f"x:public:{user_id}")
+    (stored,) = stored_user_events(assistant, f"x:public:{user_id}")
     assert stored["parse_data"]["intent"]["name"] == "report_municipal_emergency"
 
 
@@ -271,11 +265,11 @@ X_REFUSES_THE_DM = {
     ],
 )
 def test_a_refused_dm_falls_back_to_a_public_reply_without_personal_information(
-    channels_assistant: Assistant, x_api: StandInApi, user_id: str, text: str, numbers: list[str], absent: list[str]
+    assistant: Assistant, x_api: StandInApi, user_id: str, text: str, numbers: list[str], absent: list[str]
 ) -> None:
     x_api.script(f"/2/dm_conversations/with/{user_id}/", 403, body=X_REFUSES_THE_DM)
     tweet_id = str(time.time_ns())
-    assert post_event(channels_assistant, mention(user_id, f"@{CITY_SCREEN_NAME} {text}", tweet_id))[0] == 200
+    assert post_event(assistant, mention(user_id, f"@{CITY_SCREEN_NAME} {text}", tweet_id))[0] == 200
     (public,) = x_api.wait_for(_reply_to(tweet_id))
     (fallback,) = x_api.wait_for(_reply_to(public.answer["data"]["id"]))  # threaded under the first reply
     (refused,) = x_api.received(_dm_to(user_id))
@@ -286,22 +280,22 @@ def test_a_refused_dm_falls_back_to_a_public_reply_without_personal_information(
 
 
 def test_a_slash_command_in_a_direct_message_goes_through_nlu_not_rasas_command_parser(
-    channels_assistant: Assistant, x_api: StandInApi, user_id: str
+    assistant: Assistant, x_api: StandInApi, user_id: str
 ) -> None:
-    status, _ = post_event(channels_assistant, direct_message(user_id, '/ask_jobs{"language": "en"}'))
+    status, _ = post_event(assistant, direct_message(user_id, '/ask_jobs{"language": "en"}'))
     assert status == 200
     x_api.wait_for(_dm_to(user_id))  # answered, whatever NLU made of it
-    (stored,) = stored_user_events(channels_assistant, f"x:dm:{user_id}")
+    (stored,) = stored_user_events(assistant, f"x:dm:{user_id}")
     assert not stored["text"].startswith("/")
     assert len(stored["parse_data"]["intent_ranking"]) > 1  # a forced command has one intent, at 1.0
 
 
 def test_public_mention_without_personal_information_is_answered_publicly_only(
-    channels_assistant: Assistant, x_api: StandInApi, user_id: str
+    assistant: Assistant, x_api: StandInApi, user_id: str
 ) -> None:
     tweet_id = str(time.time_ns())
     text = f"@{CITY_SCREEN_NAME} how do I contact the communications team for a media interview?"
-    assert post_event(channels_assistant, mention(user_id, text, tweet_id))[0] == 200
+    assert post_event(assistant, mention(user_id, text, tweet_id))[0] == 200
     (public,) = x_api.wait_for(_reply_to(tweet_id))
     assert "communications@pointe-claire.ca" in public.body["text"]
     assert len(public.body["text"]) <= 280
@@ -310,13 +304,13 @@ def test_public_mention_without_personal_information_is_answered_publicly_only(
 
 
 def test_the_first_public_reply_to_a_resident_says_it_is_the_citys_automated_assistant(
-    channels_assistant: Assistant, x_api: StandInApi, user_id: str
+    assistant: Assistant, x_api: StandInApi, user_id: str
 ) -> None:
     disclosure = default_texts().automated_assistant
     replies = []
     for question in ("how do I contact the communications team?", "and who handles media requests?"):
         tweet_id = str(time.time_ns())
-        assert post_event(channels_assistant, mention(user_id, f"@{CITY_SCREEN_NAME} {question}", tweet_id))[0] == 200
+        assert post_event(assistant, mention(user_id, f"@{CITY_SCREEN_NAME} {question}", tweet_id))[0] == 200
         (public,) = x_api.wait_for(_reply_to(tweet_id))
         replies.append(public.body["text"])
     assert replies[0].startswith(disclosure["en"]) and weighted_length(replies[0]) <= 280
@@ -325,7 +319,7 @@ def test_the_first_public_reply_to_a_resident_says_it_is_the_citys_automated_ass
 
 
 def test_the_citys_own_messages_and_ignored_bots_get_no_reply(
-    channels_assistant: Assistant, x_api: StandInApi, user_id: str
+    assistant: Assistant, x_api: StandInApi, user_id: str
 ) -> None:
     own_dm = direct_message(X_ACCOUNT_ID, "Bonjour! Voici la réponse de la Ville : appelez le 514-630-1200.")
     own_dm["direct_message_events"][0]["message_create"]["target"]["recipient_id"] = user_id
@@ -333,33 +327,31 @@ def test_the_citys_own_messages_and_ignored_bots_get_no_reply(
     bot_post = mention(X_OTHER_BOT_ID, f"@{CITY_SCREEN_NAME} Thanks for your message! Our team will reply soon.")
     before = len(x_api.received())
     for payload in (own_dm, own_post, bot_post):
-        assert post_event(channels_assistant, payload)[0] == 200
+        assert post_event(assistant, payload)[0] == 200
     # A resident's message sent afterwards is answered: by then the ones before would have been too.
-    assert post_event(channels_assistant, direct_message(user_id, "hello"))[0] == 200
+    assert post_event(assistant, direct_message(user_id, "hello"))[0] == 200
     x_api.wait_for(_dm_to(user_id))
     time.sleep(1.0)
     answered = x_api.received()[before:]
     assert [r.path for r in answered] == [f"/2/dm_conversations/with/{user_id}/messages"]
-    assert stored_conversations_mentioning(channels_assistant, X_ACCOUNT_ID) == []
-    assert stored_conversations_mentioning(channels_assistant, X_OTHER_BOT_ID) == []
+    assert stored_conversations_mentioning(assistant, X_ACCOUNT_ID) == []
+    assert stored_conversations_mentioning(assistant, X_OTHER_BOT_ID) == []
 
 
-def test_an_event_delivered_twice_is_answered_once(
-    channels_assistant: Assistant, x_api: StandInApi, user_id: str
-) -> None:
+def test_an_event_delivered_twice_is_answered_once(assistant: Assistant, x_api: StandInApi, user_id: str) -> None:
     payload = direct_message(user_id, "What are the City Hall office hours?")
-    assert post_event(channels_assistant, payload)[0] == 200
-    assert post_event(channels_assistant, payload)[0] == 200
+    assert post_event(assistant, payload)[0] == 200
+    assert post_event(assistant, payload)[0] == 200
     x_api.wait_for(_dm_to(user_id))
-    assert post_event(channels_assistant, direct_message(user_id, "thanks!"))[0] == 200
+    assert post_event(assistant, direct_message(user_id, "thanks!"))[0] == 200
     x_api.wait_for(_dm_to(user_id), count=2)
     time.sleep(1.0)
     assert len(x_api.received(_dm_to(user_id))) == 2
-    assert len(stored_user_events(channels_assistant, f"x:dm:{user_id}")) == 2
+    assert len(stored_user_events(assistant, f"x:dm:{user_id}")) == 2
 
 
 def test_a_rate_limited_reply_is_retried_after_the_reset_time(
-    channels_assistant: Assistant, x_api: StandInApi, user_id: str
+    assistant: Assistant, x_api: StandInApi, user_id: str
 ) -> None:
     reset = int(time.time()) + 2
     x_api.script(
@@ -368,69 +360,67 @@ def test_a_rate_limited_reply_is_retried_after_the_reset_time(
         {"x-rate-limit-limit": "15", "x-rate-limit-remaining": "0", "x-rate-limit-reset": str(reset)},
         {"title": "Too Many Requests", "detail": "Too Many Requests", "type": "about:blank", "status": 429},
     )
-    assert (
-        post_event(channels_assistant, direct_message(user_id, "Où trouver les offres d'emploi de la Ville?"))[0] == 200
-    )
+    assert post_event(assistant, direct_message(user_id, "Où trouver les offres d'emploi de la Ville?"))[0] == 200
     refused, delivered = x_api.wait_for(_dm_to(user_id), count=2)
     assert (refused.status, delivered.status) == (429, 201)
     assert delivered.at - refused.at >= 0.5  # waited for X's reset time, not hammering the API
     assert delivered.body == refused.body and "emploi" in delivered.body["text"]
 
 
-def test_bad_json_with_a_valid_signature_is_a_400_not_a_crash(channels_assistant: Assistant) -> None:
+def test_bad_json_with_a_valid_signature_is_a_400_not_a_crash(assistant: Assistant) -> None:
     body = b"{not json"
     status, answer = http(
         "POST",
-        f"{channels_assistant.base_url}/webhooks/x/webhook",
+        f"{assistant.base_url}/webhooks/x/webhook",
         body,
         {"x-twitter-webhooks-signature": _sign(body), "Content-Type": "application/json"},
     )
     assert status == 400 and json.loads(answer)["error_fr"]
-    status, _ = post_event(channels_assistant, {"for_user_id": X_ACCOUNT_ID, "direct_message_events": [{"id": 3}]})
+    status, _ = post_event(assistant, {"for_user_id": X_ACCOUNT_ID, "direct_message_events": [{"id": 3}]})
     assert status == 200
 
 
 def test_with_the_action_server_down_x_and_messenger_residents_still_get_the_emergency_numbers(
-    channels_assistant: Assistant, x_api: StandInApi, graph_api: StandInApi, user_id: str
+    assistant: Assistant, x_api: StandInApi, graph_api: StandInApi, user_id: str
 ) -> None:
     from tests.channels.test_facebook_channel import delivery, post_delivery
 
-    channels_assistant.actions.stop()
+    assistant.actions.stop()
     try:
         question = "Quand est-ce que quelqu'un va me répondre?"  # answered by a custom action
-        assert post_event(channels_assistant, direct_message(user_id, question))[0] == 200
+        assert post_event(assistant, direct_message(user_id, question))[0] == 200
         (reply,) = x_api.wait_for(_dm_to(user_id))
         assert all(number in reply.body["text"] for number in ("514-630-1234", "9-1-1", "514-630-1200"))
-        assert post_delivery(channels_assistant, delivery(user_id, question)) == 200
+        assert post_delivery(assistant, delivery(user_id, question)) == 200
         sent = graph_api.received(lambda r: isinstance(r.body, dict) and "message" in r.body)
         texts = [r.body["message"]["text"] for r in sent if r.body.get("recipient") == {"id": user_id}]
         assert texts and all(number in texts[-1] for number in ("514-630-1234", "9-1-1"))
     finally:
-        channels_assistant.actions.start()
+        assistant.actions.start()
 
 
 def test_with_the_conversation_store_failing_an_x_resident_still_gets_the_emergency_numbers(
-    channels_assistant: Assistant, x_api: StandInApi, user_id: str
+    assistant: Assistant, x_api: StandInApi, user_id: str
 ) -> None:
-    with sqlite3.connect(channels_assistant.tracker_db) as db:
+    with sqlite3.connect(assistant.tracker_db) as db:
         db.execute("ALTER TABLE events RENAME TO events_unreachable")  # every read and write of Rasa now fails
     try:
         question = "I'm a journalist, who handles media requests?"  # normally: the Communications e-mail
-        assert post_event(channels_assistant, direct_message(user_id, question))[0] == 200
+        assert post_event(assistant, direct_message(user_id, question))[0] == 200
         (reply,) = x_api.wait_for(_dm_to(user_id))
     finally:
-        with sqlite3.connect(channels_assistant.tracker_db) as db:
+        with sqlite3.connect(assistant.tracker_db) as db:
             db.execute("ALTER TABLE events_unreachable RENAME TO events")
     assert "514-630-1234" in reply.body["text"] and "9-1-1" in reply.body["text"]
     assert "communications@" not in reply.body["text"]  # not an answer from a conversation kept nowhere
-    assert stored_conversations_mentioning(channels_assistant, user_id) == []
+    assert stored_conversations_mentioning(assistant, user_id) == []
 
 
 def test_a_mention_in_no_clear_language_gets_a_french_then_english_thread(
-    channels_assistant: Assistant, x_api: StandInApi, user_id: str
+    assistant: Assistant, x_api: StandInApi, user_id: str
 ) -> None:
     tweet_id = str(time.time_ns())
-    assert post_event(channels_assistant, mention(user_id, f"@{CITY_SCREEN_NAME} recyclage?", tweet_id))[0] == 200
+    assert post_event(assistant, mention(user_id, f"@{CITY_SCREEN_NAME} recyclage?", tweet_id))[0] == 200
     (first,) = x_api.wait_for(_reply_to(tweet_id))
     (second,) = x_api.wait_for(_reply_to(first.answer["data"]["id"]))  # threaded under the first
     assert "Ville" in first.body["text"] and "City" not in first.body["text"]
