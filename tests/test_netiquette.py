@@ -288,51 +288,39 @@ def test_every_lexicon_entry_has_an_example():
     assert [entry.name for entry in CHECKER.entries if not entry.examples] == []
 
 
+def lexicon_file(directory: Path, rules: str) -> Path:
+    """A netiquette lexicon of the given `rules:` section (YAML indented by two), in `directory`."""
+    lexicon = directory / "netiquette.yml"
+    lexicon.write_text("words: {}\nrules:\n" + rules, encoding="utf-8")
+    return lexicon
+
+
 def test_threat_entries_outside_abuse_are_refused(tmp_path: Path):
-    lexicon = tmp_path / "netiquette.yml"
-    lexicon.write_text(
-        "words: {}\nrules:\n  illegal:\n    - name: burn\n      threat: true\n      patterns: [burn]\n",
-        encoding="utf-8",
-    )
+    lexicon = lexicon_file(tmp_path, "  illegal:\n    - name: burn\n      threat: true\n      patterns: [burn]\n")
     with pytest.raises(ValueError, match="a threat is always abuse"):
         NetiquetteChecker(lexicon)
 
 
 def test_a_part_of_together_may_be_a_list_of_patterns_any_of_which_finds_it(tmp_path: Path):
     """The same `together` as lexicons/emergencies.yml's: every part somewhere in the message, in any sentence."""
-    lexicon = tmp_path / "netiquette.yml"
-    lexicon.write_text(
-        "words: {}\nrules:\n  political:\n    - name: warning\n      examples: ['x']\n"
-        "      together: [[election, elections], [remember, souviendra]]\n",
-        encoding="utf-8",
-    )
-    checker = NetiquetteChecker(lexicon)
+    entry = "  political:\n    - name: warning\n      examples: ['x']\n      together: "
+    checker = NetiquetteChecker(lexicon_file(tmp_path, entry + "[[election, elections], [remember, souviendra]]\n"))
     assert [f.rule for f in checker.check("Elections are coming. We will remember.")] == ["political"]
     assert [f.rule for f in checker.check("On s'en souviendra. Aux élections!")] == ["political"]
     assert checker.check("the election is on November 2") == []
-    lexicon.write_text(
-        "words: {}\nrules:\n  political:\n    - name: warning\n      together: [[election]]\n", encoding="utf-8"
-    )
     with pytest.raises(ValueError, match="`together` needs two parts or more"):
-        NetiquetteChecker(lexicon)
+        NetiquetteChecker(lexicon_file(tmp_path, entry + "[[election]]\n"))
 
 
 def test_an_unknown_word_list_is_reported_with_its_entry(tmp_path: Path):
-    lexicon = tmp_path / "netiquette.yml"
-    lexicon.write_text(
-        "words: {}\nrules:\n  abuse:\n    - name: insults\n      patterns: ['@insultz']\n", encoding="utf-8"
-    )
+    lexicon = lexicon_file(tmp_path, "  abuse:\n    - name: insults\n      patterns: ['@insultz']\n")
     with pytest.raises(ValueError, match=r"abuse / insults.*unknown word list @insultz"):
         NetiquetteChecker(lexicon)
 
 
 def test_a_mistake_in_a_pattern_is_reported_at_its_file_and_line(tmp_path: Path):
-    lexicon = tmp_path / "netiquette.yml"
-    lexicon.write_text(
-        "words: {}\nrules:\n  abuse:\n    - name: insults\n      patterns:\n        - clown\n"
-        "        - 'mayor ... corrupt'\n",
-        encoding="utf-8",
-    )
+    rules = "  abuse:\n    - name: insults\n      patterns:\n        - clown\n        - 'mayor ... corrupt'\n"
+    lexicon = lexicon_file(tmp_path, rules)
     with pytest.raises(ValueError, match=r"^netiquette.yml:7: abuse / insults: .*write how many words a gap"):
         NetiquetteChecker(lexicon)
     [problem] = lexicon_problems(lexicon, "lexicons/netiquette.yml")
