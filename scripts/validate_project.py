@@ -18,7 +18,7 @@ import string
 import subprocess
 import sys
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -107,7 +107,12 @@ class Project:
 def domain_line_number(root: Path, needle: str) -> int | None:
     """The line of domain.yml that holds `needle` ("- ask_jobs", "utter_jobs:") as a whole entry, not a prefix
     ("- ask_jobs" must not find "- ask_jobs_fair")."""
-    lines = (root / "domain.yml").read_text(encoding="utf-8").splitlines()
+    return line_number(root / "domain.yml", needle)
+
+
+def line_number(path: Path, needle: str) -> int | None:
+    """The line of a YAML file that holds `needle` as a whole entry (see domain_line_number)."""
+    lines = path.read_text(encoding="utf-8").splitlines()
     for number, text in enumerate(lines, start=1):
         entry = text.strip()
         if entry == needle or (entry.startswith(needle) and entry[len(needle)] in " :#"):
@@ -264,17 +269,24 @@ def check_response_variants(project: Project, identifier: LanguageIdentifier) ->
     return problems
 
 
+def _steps(root: Path, folders: tuple[str, ...] = ("rules", "stories")) -> Iterator[list[Mapping[str, Any]]]:
+    """The steps of every rule and story in data/<folder>/, one list per rule or story."""
+    for folder in folders:
+        for path in sorted((root / "data" / folder).glob("*.yml")):
+            document = load_yaml(path.read_text(encoding="utf-8")) or {}
+            for block in (document.get("rules") or []) + (document.get("stories") or []):
+                yield block.get("steps") or []
+
+
 def _story_and_rule_intents(root: Path) -> set[str]:
     used: set[str] = set()
-    for path in list((root / "data" / "rules").glob("*.yml")) + list((root / "data" / "stories").glob("*.yml")):
-        document = load_yaml(path.read_text(encoding="utf-8")) or {}
-        for block in (document.get("rules") or []) + (document.get("stories") or []):
-            for step in block.get("steps") or []:
-                if "intent" in step:
-                    used.add(step["intent"])
-                for option in step.get("or") or []:
-                    if "intent" in option:
-                        used.add(option["intent"])
+    for steps in _steps(root):
+        for step in steps:
+            if "intent" in step:
+                used.add(step["intent"])
+            for option in step.get("or") or []:
+                if "intent" in option:
+                    used.add(option["intent"])
     return used
 
 
@@ -301,12 +313,10 @@ SECOND_OPINION = "pointe_claire.nlu.second_opinion.SecondOpinion"
 def _rule_answers(root: Path) -> dict[str, set[str]]:
     """For each intent, the actions the rules take right after it."""
     answers: dict[str, set[str]] = defaultdict(set)
-    for path in (root / "data" / "rules").glob("*.yml"):
-        for rule in (load_yaml(path.read_text(encoding="utf-8")) or {}).get("rules") or []:
-            steps = rule.get("steps") or []
-            for step, following in itertools.pairwise(steps):
-                if "intent" in step and "action" in following:
-                    answers[step["intent"]].add(following["action"])
+    for steps in _steps(root, ("rules",)):
+        for step, following in itertools.pairwise(steps):
+            if "intent" in step and "action" in following:
+                answers[step["intent"]].add(following["action"])
     return answers
 
 
@@ -314,13 +324,17 @@ def check_safe_intents(project: Project) -> list[Problem]:
     """The second opinion may answer a fallback with its `safe_intents` at a lower bar (config.yml) because their
     answers give both emergency numbers, as the fallback's does: each must be answered by rules, only with responses
     whose every variation names both numbers."""
-    config = load_yaml((project.root / "config.yml").read_text(encoding="utf-8")) or {}
+    config_path = project.root / "config.yml"
+    config = load_yaml(config_path.read_text(encoding="utf-8")) or {}
     entry: Mapping[str, Any] = next((c for c in config.get("pipeline") or [] if c.get("name") == SECOND_OPINION), {})
+    safe_intents = entry.get("safe_intents") or []
+    if not safe_intents:
+        return []
+    where = f"config.yml:{line_number(config_path, 'safe_intents') or 1}"
     answers = _rule_answers(project.root)
     responses = project.domain.get("responses") or {}
     problems = []
-    for intent in entry.get("safe_intents") or []:
-        where = f"config.yml:{_line_of(project.root / 'config.yml', 'safe_intents')}"
+    for intent in safe_intents:
         if not answers.get(intent):
             problems.append(Problem(where, f"safe intent '{intent}' is answered by no rule in data/rules/"))
         for action in sorted(answers.get(intent, ())):
@@ -340,11 +354,6 @@ def check_safe_intents(project: Project) -> list[Problem]:
                     )
                 )
     return problems
-
-
-def _line_of(path: Path, needle: str) -> int:
-    lines = path.read_text(encoding="utf-8").splitlines()
-    return next((number for number, line in enumerate(lines, 1) if needle in line), 1)
 
 
 PLACEHOLDER = "TODO"
@@ -398,12 +407,7 @@ def sent_by_code(name: str, sent: tuple[set[str], set[str]]) -> bool:
 
 
 def _story_and_rule_actions(root: Path) -> set[str]:
-    used: set[str] = set()
-    for path in list((root / "data" / "rules").glob("*.yml")) + list((root / "data" / "stories").glob("*.yml")):
-        document = load_yaml(path.read_text(encoding="utf-8")) or {}
-        for block in (document.get("rules") or []) + (document.get("stories") or []):
-            used.update(step["action"] for step in block.get("steps") or [] if "action" in step)
-    return used
+    return {step["action"] for steps in _steps(root) for step in steps if "action" in step}
 
 
 def check_responses_used(project: Project) -> list[Problem]:
