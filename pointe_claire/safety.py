@@ -221,8 +221,8 @@ class EmergencyDetector:
         compiler = Compiler(lists, self._reading)
         # Exclusions and cues apart: they are only needed when emergency words were found.
         self._concerns, self._context = PatternIndex(self._reading.vocab), PatternIndex(self._reading.vocab)
-        # Each part of a `together` group under its own key, `part:<concern>/<group>/<part>`; the group's kind and size.
-        self._groups: dict[str, tuple[str, int]] = {}
+        # Each part of a `together` group under its own key, `part:<concern>/<group>/<part>`, and what it is part of.
+        self._parts: dict[str, tuple[Concern, int, int]] = {}
         for concern in lexicon.concerns:
             place = f"{concern.kind} / {concern.name}"
             for pattern in concern.patterns:
@@ -230,11 +230,13 @@ class EmergencyDetector:
                     f"{concern.kind}:{concern.name}", compiler.compile(pattern, where(lexicon.source, pattern, place))
                 )
             for number, group in enumerate(concern.together):
-                self._groups[f"{concern.name}/{number}"] = (concern.kind, len(group))
                 for part, patterns in enumerate(group):
+                    name = f"{concern.name}/{number}/{part}"
+                    self._parts[name] = (concern, number, part)
                     for pattern in patterns:
-                        key = f"{_PART}:{concern.name}/{number}/{part}"
-                        self._concerns.add(key, compiler.compile(pattern, where(lexicon.source, pattern, place)))
+                        self._concerns.add(
+                            f"{_PART}:{name}", compiler.compile(pattern, where(lexicon.source, pattern, place))
+                        )
         for category, name, pattern in lexicon.patterns():
             if category not in KINDS:
                 place = where(lexicon.source, pattern, f"{category} / {name}")
@@ -286,16 +288,15 @@ class EmergencyDetector:
         """The concerns' matches, with each `together` group whose parts were all found as its first part's
         matches."""
         parts = {item for item in found if item.category == _PART}
-        found_parts: dict[str, set[int]] = {}
+        seen: dict[tuple[str, int], set[int]] = {}
         for item in parts:
-            group, part = item.name.rsplit("/", 1)
-            found_parts.setdefault(group, set()).add(int(part))
-        complete = {group for group, seen in found_parts.items() if len(seen) == self._groups[group][1]}
+            concern, group, part = self._parts[item.name]
+            seen.setdefault((concern.name, group), set()).add(part)
         firsts = set()
         for item in parts:
-            group, part = item.name.rsplit("/", 1)
-            if group in complete and part == "0":
-                firsts.add(_Found(item.start, item.end, self._groups[group][0], group.rsplit("/", 1)[0]))
+            concern, group, part = self._parts[item.name]
+            if part == 0 and len(seen[(concern.name, group)]) == len(concern.together[group]):
+                firsts.add(_Found(item.start, item.end, concern.kind, concern.name))
         return (found - parts) | firsts
 
     def _excluded(self, match: _Found, exclusions: list[_Found]) -> bool:
