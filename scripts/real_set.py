@@ -57,6 +57,7 @@ STAND_INS = {
 }
 _SPACES = re.compile(r"\s+")
 # Phone numbers the Redactor (North American numbers) does not know: 10 to 12 digits, maybe with - or spaces.
+LINK_STAND_IN = "https://t.co/link"  # a shortened link, as tweets carry them
 _FOREIGN_PHONE = re.compile(r"(?<![\w-])\+?\d(?:[ -]?\d){9,11}(?![\w-])")
 
 
@@ -108,6 +109,9 @@ class Source:
     column: str = ""
     delimiter: str = ","
     fieldnames: tuple[str, ...] = ()
+    # the word a source wrote in place of every link it removed (OLID's "URL"): the message had a link there, so
+    # the set gives it one (LINK_STAND_IN); left as a word, it reads as a question about links
+    link_placeholder: str = ""
 
 
 @dataclass(frozen=True)
@@ -245,6 +249,13 @@ def source_rows(source: Source, mirrors: Path = DEFAULT_MIRRORS) -> dict[str, st
     return dict(READERS[source.format](data, source))
 
 
+def with_links(text: str, placeholder: str) -> str:
+    """`text` with each whole-word `placeholder` a source wrote for a removed link made a stand-in link again."""
+    if not placeholder:
+        return text
+    return re.sub(rf"(?<![\w/]){re.escape(placeholder)}(?![\w/])", LINK_STAND_IN, text)
+
+
 def anonymised(text: str, mask: tuple[tuple[int, int, str], ...] = ()) -> str:
     """Private persons' names (the label's `mask` spans) become a stand-in name, handles become @user, and what
     the Redactor finds (phones, e-mails, addresses, postal codes, plates) becomes a fictitious value of its kind.
@@ -271,7 +282,7 @@ def build(
         messages.append(
             {
                 "id": f"{label.source}:{label.row}",
-                "text": anonymised(text, label.mask),
+                "text": with_links(anonymised(text, label.mask), sources[label.source].link_placeholder),
                 "language": label.language,
                 "intents": list(label.intents),
                 "emergency": label.emergency,

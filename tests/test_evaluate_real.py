@@ -73,6 +73,18 @@ def test_the_builder_replaces_names_phones_e_mails_and_handles_with_stand_ins(
     assert not any(part in anonymised for part in gone), anonymised
 
 
+@pytest.mark.parametrize(
+    ("text", "placeholder", "expected"),
+    [
+        ("@USER @USER Vote them out URL", "URL", f"@USER @USER Vote them out {real_set.LINK_STAND_IN}"),
+        ("What is the URL of your site? URLs, CURL", "URL", f"What is the {real_set.LINK_STAND_IN} of your site? URLs, CURL"),
+        ("What is the URL of your site?", "", "What is the URL of your site?"),
+    ],
+)
+def test_a_sources_placeholder_for_removed_links_becomes_a_link_again(text: str, placeholder: str, expected: str) -> None:
+    assert real_set.with_links(text, placeholder) == expected
+
+
 def test_the_builder_reads_labelled_rows_at_the_manifests_commit_and_writes_the_set(tmp_path: Path) -> None:
     repo = tmp_path / "mirrors" / "someone+tweets" / "repo"
     work = tmp_path / "work"
