@@ -19,6 +19,7 @@ IDENTIFIER = LinguaIdentifier()
         "Bonjour, j'aimerais savoir quand passent les vidanges",
         "mon pere respire pus",
         "Bonjour",
+        "oui madame",
     ],
 )
 def test_quebec_french_with_or_without_accents_is_french(text: str):
@@ -36,6 +37,8 @@ def test_quebec_french_with_or_without_accents_is_french(text: str):
         "thanks guys",
         "farewell",
         "heyyy",
+        "@user @user Yes sir!",
+        "nope",
     ],
 )
 def test_english_with_french_place_names_or_few_words_is_english(text: str):
