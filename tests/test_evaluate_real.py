@@ -77,11 +77,17 @@ def test_the_builder_replaces_names_phones_e_mails_and_handles_with_stand_ins(
     ("text", "placeholder", "expected"),
     [
         ("@USER @USER Vote them out URL", "URL", f"@USER @USER Vote them out {real_set.LINK_STAND_IN}"),
-        ("What is the URL of your site? URLs, CURL", "URL", f"What is the {real_set.LINK_STAND_IN} of your site? URLs, CURL"),
+        (
+            "What is the URL of your site? URLs, CURL",
+            "URL",
+            f"What is the {real_set.LINK_STAND_IN} of your site? URLs, CURL",
+        ),
         ("What is the URL of your site?", "", "What is the URL of your site?"),
     ],
 )
-def test_a_sources_placeholder_for_removed_links_becomes_a_link_again(text: str, placeholder: str, expected: str) -> None:
+def test_a_sources_placeholder_for_removed_links_becomes_a_link_again(
+    text: str, placeholder: str, expected: str
+) -> None:
     assert real_set.with_links(text, placeholder) == expected
 
 
