@@ -161,6 +161,42 @@ def test_an_intent_whose_answer_gives_the_emergency_numbers_answers_a_fallback_a
         assert intent_of(message) == expected
 
 
+COURTESIES = {"courtesy_intents": ["thank", "greet", "goodbye"]}
+
+
+def test_a_courtesy_given_to_a_longer_message_is_read_again_as_a_fallback_is(tmp_path: Path) -> None:
+    """"Je voudrais savoir où est la piscine. Merci": DIET was sure it was thanks; five words or more are read again."""
+    component, _ = trained(tmp_path, **COURTESIES)
+    message = parsed("hello, the pool opens when? thanks", "thank", confidence=0.99)
+    component.process([message])
+    assert intent_of(message) == "ask_city_services"
+    assert message.get(SECOND_OPINION_KEY)["overruled"] == "thank"
+
+
+@pytest.mark.parametrize(
+    ("text", "settings"),
+    [
+        ("pool thanks", COURTESIES),  # a short courtesy is what it says
+        ("hello, the pool opens when? thanks", {}),  # config.yml names no courtesy: nothing is read again
+        ("thanks so much for the fire fire fire", COURTESIES),  # an emergency is never the answer: the safety net's
+    ],
+)
+def test_short_courtesies_and_emergencies_keep_the_classifiers_answer(
+    tmp_path: Path, text: str, settings: dict[str, Any]
+) -> None:
+    component, _ = trained(tmp_path, **settings)
+    message = parsed(text, "thank", confidence=0.99)
+    component.process([message])
+    assert intent_of(message) == "thank" and message.get(SECOND_OPINION_KEY) is None
+
+
+def test_a_longer_courtesy_stays_when_the_second_opinion_is_not_sure_enough(tmp_path: Path) -> None:
+    component, _ = trained(tmp_path, threshold=0.9, **COURTESIES)
+    message = parsed("thanks for the pothole near the pool", "thank", confidence=0.99)  # halfway between two
+    component.process([message])
+    assert intent_of(message) == "thank"
+
+
 @pytest.mark.parametrize("text", ["", "   ", "🙂🙂🙂", "x" * 100_000, "\x00\x01 binary"])
 def test_empty_huge_or_odd_messages_are_read_without_error(tmp_path: Path, text: str) -> None:
     component, _ = trained(tmp_path)

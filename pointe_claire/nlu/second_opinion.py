@@ -10,10 +10,14 @@ still show the way to 9-1-1 and 514-630-1234.
 
 It also reads again what the classifier answered without being quite sure (`recheck_below`), and overrules it
 when the second classifier is clearly for another intent (`overrule_threshold`). What the classifier was sure of
-stays as it was. It never decides or overrules an emergency, nor the netiquette's learned intents: those are the
-safety net's and the netiquette flagger's jobs (after it), and the fallback's answer already gives the emergency
-numbers. The parse output says `second_opinion: {name, confidence[, overruled]}` so staff and trainers can see
-whose judgement it was.
+stays as it was, but for one kind: a courtesy (`courtesy_intents`: thanks, greetings, goodbyes) given to a message
+of `courtesy_min_words` words or more. Courtesies are short; a longer message DIET calls one is most often a
+request wrapped in them ("Je voudrais savoir s'il vous plaît où se trouve … Merci"), and it is read again as a
+fallback is: the best other intent the second classifier is `threshold` sure of answers it.
+
+It never decides or overrules an emergency, nor the netiquette's learned intents: those are the safety net's and
+the netiquette flagger's jobs (after it), and the fallback's answer already gives the emergency numbers. The parse
+output says `second_opinion: {name, confidence[, overruled]}` so staff and trainers can see whose judgement it was.
 """
 
 from __future__ import annotations
@@ -35,6 +39,7 @@ from pointe_claire.names import EMERGENCY_INTENTS
 from pointe_claire.netiquette import LEARNED_RULES
 from pointe_claire.nlu.sentence_encoder import Encoder, default_encoder
 from pointe_claire.nlu.stored_component import StoredComponent
+from pointe_claire.text_normalization import words
 
 SECOND_OPINION_KEY = "second_opinion"
 # Intents only the rules after this component may give or take back: the safety net's and the netiquette flagger's.
@@ -74,14 +79,17 @@ class SecondOpinion(StoredComponent):
     def get_default_config() -> dict[str, Any]:
         # threshold and safe_threshold (to answer a fallback), recheck_below and overrule_threshold (to overrule an
         # unsure answer): chosen on the development set of real messages (bench/results/second_opinion.md);
-        # safe_intents: none unless config.yml names them; regularisation: the C of scikit-learn's
-        # LogisticRegression.
+        # safe_intents and courtesy_intents: none unless config.yml names them; courtesy_min_words: chosen with
+        # the bars (bench/results/second_opinion.md, "Courtesies on longer messages"); regularisation: the C of
+        # scikit-learn's LogisticRegression.
         return {
             "threshold": 0.3,
             "safe_intents": [],
             "safe_threshold": 0.2,
             "recheck_below": 0.95,
             "overrule_threshold": 0.6,
+            "courtesy_intents": [],
+            "courtesy_min_words": 5,
             "regularisation": 10.0,
         }
 
@@ -131,23 +139,44 @@ class SecondOpinion(StoredComponent):
     def _is_unsure(self, message: Message) -> bool:
         intent = message.get(INTENT) or {}
         name = intent.get(INTENT_NAME_KEY)
-        if name == DEFAULT_NLU_FALLBACK_INTENT_NAME:
+        if name == DEFAULT_NLU_FALLBACK_INTENT_NAME or self._is_long_courtesy(message):
             return True
         return name not in LEFT_TO_THE_RULES and (intent.get("confidence") or 0.0) < self._config["recheck_below"]
+
+    def _is_long_courtesy(self, message: Message) -> bool:
+        return _intent_name(message) in self._config["courtesy_intents"] and len(
+            words(str(message.get(TEXT) or ""))
+        ) >= int(self._config["courtesy_min_words"])
 
     def _answer(self, message: Message, probabilities: np.ndarray) -> None:
         assert self._classifier is not None
         best = int(np.argmax(probabilities))
         name, confidence = self._classifier.intents[best], float(probabilities[best])
         current = _intent_name(message)
+        if self._is_long_courtesy(message):
+            other = self._best_besides(probabilities, [*self._config["courtesy_intents"], *LEFT_TO_THE_RULES])
+            if other is not None and other[1] >= float(self._config["threshold"]):
+                self._set(message, *other, overruled=current)
+                return
         if current == DEFAULT_NLU_FALLBACK_INTENT_NAME:
-            if name in EMERGENCY_INTENTS or confidence < self._fallback_bar(name):
-                return
-            opinion: dict[str, Any] = {INTENT_NAME_KEY: name, "confidence": round(confidence, 3)}
-        else:
-            if name == current or name in LEFT_TO_THE_RULES or confidence < float(self._config["overrule_threshold"]):
-                return
-            opinion = {INTENT_NAME_KEY: name, "confidence": round(confidence, 3), "overruled": current}
+            if name not in EMERGENCY_INTENTS and confidence >= self._fallback_bar(name):
+                self._set(message, name, confidence)
+        elif name != current and name not in LEFT_TO_THE_RULES and confidence >= self._config["overrule_threshold"]:
+            self._set(message, name, confidence, overruled=current)
+
+    def _best_besides(self, probabilities: np.ndarray, excluded: list[str]) -> tuple[str, float] | None:
+        """The regression's most probable intent that is not one of `excluded`, with its probability."""
+        assert self._classifier is not None
+        for index in np.argsort(-probabilities):
+            if self._classifier.intents[index] not in excluded:
+                return self._classifier.intents[index], float(probabilities[index])
+        return None
+
+    @staticmethod
+    def _set(message: Message, name: str, confidence: float, overruled: str | None = None) -> None:
+        opinion: dict[str, Any] = {INTENT_NAME_KEY: name, "confidence": round(confidence, 3)}
+        if overruled is not None:
+            opinion["overruled"] = overruled
         intent = {INTENT_NAME_KEY: name, "confidence": confidence}
         # The fallback and the classifier's own guesses stay below, for staff and the safety net.
         others = [rank for rank in message.get(INTENT_RANKING_KEY) or [] if rank.get(INTENT_NAME_KEY) != name]
