@@ -165,7 +165,7 @@ COURTESIES = {"courtesy_intents": ["thank", "greet", "goodbye"]}
 
 
 def test_a_courtesy_given_to_a_longer_message_is_read_again_as_a_fallback_is(tmp_path: Path) -> None:
-    """"Je voudrais savoir où est la piscine. Merci": DIET was sure it was thanks; five words or more are read again."""
+    """A request wrapped in thanks ("Je voudrais savoir où est la piscine. Merci"), which DIET was sure of."""
     component, _ = trained(tmp_path, **COURTESIES)
     message = parsed("hello, the pool opens when? thanks", "thank", confidence=0.99)
     component.process([message])
