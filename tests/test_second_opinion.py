@@ -17,6 +17,7 @@ from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RANKING_KE
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from pointe_claire.city_facts import load_city_facts
 from pointe_claire.nlu.second_opinion import SECOND_OPINION_KEY, SecondOpinion
 from pointe_claire.nlu.sentence_encoder import default_encoder
 from scripts.evaluate import stored_parse_data
@@ -271,3 +272,20 @@ def test_through_the_assistant_the_second_opinion_gives_the_request_door(assista
         assert parse_data["intent"][INTENT_NAME_KEY] == "report_problem", text
         assert reply.startswith(reply_opening), reply
     assert opinions, f"DIET was sure of every {language} message here: add requests in words it does not know"
+
+
+# A request that ends in thanks, as residents write them: DIET took each for thanks on this project's machines; the
+# regression, whose numbers are the same on every machine, puts ask_jobs first, above the fallback's bar.
+THANKFUL_REQUESTS = {
+    "fr": ("bonsoir, je suis menuisier pis je cherche un emploi à la ville. merci", "Ça nous fait plaisir"),
+    "en": ("good evening I am an electrician and I need a job. thank you", "You're welcome"),
+}
+
+
+@pytest.mark.parametrize("language", sorted(THANKFUL_REQUESTS))
+def test_through_the_assistant_a_request_that_ends_in_thanks_gets_its_door(assistant: Assistant, language: str) -> None:
+    text, welcome = THANKFUL_REQUESTS[language]
+    reply = assistant.reply_text(f"thankful-{uuid.uuid4().hex[:12]}", text)
+    assert load_city_facts().variables[f"web_jobs_{language}"] in reply, reply
+    assert welcome not in reply
+
