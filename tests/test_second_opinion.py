@@ -288,4 +288,3 @@ def test_through_the_assistant_a_request_that_ends_in_thanks_gets_its_door(assis
     reply = assistant.reply_text(f"thankful-{uuid.uuid4().hex[:12]}", text)
     assert load_city_facts().variables[f"web_jobs_{language}"] in reply, reply
     assert welcome not in reply
-
