@@ -56,8 +56,8 @@ STAND_INS = {
     "[LICENCE_PLATE]": "ABC 123",
 }
 _SPACES = re.compile(r"\s+")
-# Phone numbers the Redactor (North American numbers) does not know: 10 to 12 digits, maybe with - or spaces.
 LINK_STAND_IN = "https://t.co/link"  # a shortened link, as tweets carry them
+# Phone numbers the Redactor (North American numbers) does not know: 10 to 12 digits, maybe with - or spaces.
 _FOREIGN_PHONE = re.compile(r"(?<![\w-])\+?\d(?:[ -]?\d){9,11}(?![\w-])")
 
 

@@ -191,6 +191,14 @@ def test_short_courtesies_and_emergencies_keep_the_classifiers_answer(
     assert intent_of(message) == "thank" and message.get(SECOND_OPINION_KEY) is None
 
 
+def test_a_sure_courtesy_is_not_traded_for_another_courtesy(tmp_path: Path) -> None:
+    """Read again only for its other intents: the regression's preferring another courtesy overrules nothing."""
+    component, _ = trained(tmp_path, courtesy_intents=["thank", "report_problem"])  # report_problem plays "goodbye"
+    message = parsed("thanks again for that pothole, bye now", "thank", confidence=0.99)
+    component.process([message])
+    assert intent_of(message) == "thank" and message.get(SECOND_OPINION_KEY) is None
+
+
 def test_a_longer_courtesy_stays_when_the_second_opinion_is_not_sure_enough(tmp_path: Path) -> None:
     component, _ = trained(tmp_path, threshold=0.9, **COURTESIES)
     message = parsed("thanks for the pothole near the pool", "thank", confidence=0.99)  # halfway between two

@@ -137,9 +137,12 @@ class SecondOpinion(StoredComponent):
         return messages
 
     def _is_unsure(self, message: Message) -> bool:
+        return self._classifier_was_unsure(message) or self._is_long_courtesy(message)
+
+    def _classifier_was_unsure(self, message: Message) -> bool:
         intent = message.get(INTENT) or {}
         name = intent.get(INTENT_NAME_KEY)
-        if name == DEFAULT_NLU_FALLBACK_INTENT_NAME or self._is_long_courtesy(message):
+        if name == DEFAULT_NLU_FALLBACK_INTENT_NAME:
             return True
         return name not in LEFT_TO_THE_RULES and (intent.get("confidence") or 0.0) < self._config["recheck_below"]
 
@@ -158,6 +161,8 @@ class SecondOpinion(StoredComponent):
             if other is not None and other[1] >= float(self._config["threshold"]):
                 self._set(message, *other, overruled=current)
                 return
+            if not self._classifier_was_unsure(message):
+                return  # what DIET was sure of stays, as for any other intent
         if current == DEFAULT_NLU_FALLBACK_INTENT_NAME:
             if name not in EMERGENCY_INTENTS and confidence >= self._fallback_bar(name):
                 self._set(message, name, confidence)
