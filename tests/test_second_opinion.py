@@ -162,7 +162,7 @@ def test_an_intent_whose_answer_gives_the_emergency_numbers_answers_a_fallback_a
         assert intent_of(message) == expected
 
 
-COURTESIES = {"courtesy_intents": ["thank", "greet", "goodbye"]}
+COURTESIES: dict[str, Any] = {"courtesy_intents": ["thank", "greet", "goodbye"]}
 
 
 def test_a_courtesy_given_to_a_longer_message_is_read_again_as_a_fallback_is(tmp_path: Path) -> None:
