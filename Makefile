@@ -126,6 +126,9 @@ types: $(VENV)/.installed ## Type check (mypy)
 # Both side processes run niced, equally: the shared model, which the main and production tiers wait for, first.
 # Measured (bench/results/test_suite_time.md): with the production tier in the main pytest, the main one was the
 # longest path by three minutes while a core idled.
+# Processes that share the cores (`make test`, several instances) give the sentence encoder one thread each, as
+# TensorFlow: on a busy core a second thread only waits (bench/results/encoder_threads.md).
+test run-cluster bench-cluster bench-soak: export ENCODER_THREADS ?= 1
 test: system-packages $(VENV)/.installed $(WEBCHAT) ## Everything: checks, unit tests, conversation tests through the real model
 	@slow_log=$$(mktemp); production_log=$$(mktemp); \
 	( trap 'kill $$step 2>/dev/null; exit 143' TERM; \

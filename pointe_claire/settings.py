@@ -47,6 +47,9 @@ VARIABLES = _variables(
     # Events the tracker store (or the lock store) could not take, kept on this instance's own disk until replayed
     # (pointe_claire/spool.py). Relative: to the working directory, like tracker.db; one directory per instance.
     Variable("ASSISTANT_SPOOL_DIR", "durable local spool of events a store could not take (one per instance)", "spool"),
+    # The sentence encoder's threads (OpenMP). On a busy machine two threads wait on each other's core: with one core
+    # taken, encoding took 4x the time and CPU of one thread (bench/results/test_suite_time.md); `make test` sets 1.
+    Variable("ENCODER_THREADS", "threads of the sentence encoder per process; 0: one per core", "0"),
     Variable("TICKET_LOCK_LIFETIME", "seconds a dead instance's conversation ticket blocks (cluster)", "30"),
     Variable("RASA_API_TOKEN", "token of Rasa's HTTP API in the cluster", secret=True),
     # channels (credentials.yml names these; keys live only in the production environment)

@@ -5,6 +5,9 @@ the deployed assistant for what the resident receives."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import uuid
 from pathlib import Path
 from typing import Any
@@ -17,7 +20,7 @@ from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RANKING_KE
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from pointe_claire.city_facts import load_city_facts
+from pointe_claire.city_facts import PROJECT_ROOT, load_city_facts
 from pointe_claire.nlu.second_opinion import SECOND_OPINION_KEY, SecondOpinion
 from pointe_claire.nlu.sentence_encoder import default_encoder
 from scripts.evaluate import stored_parse_data
@@ -236,6 +239,42 @@ def test_the_real_encoder_puts_a_request_near_its_translation_and_its_rewording(
     # e5's similarities are all high (0.8 and more): what carries the meaning is their order
     assert flooded @ reworded > flooded @ french > flooded @ unrelated
     assert np.allclose(np.linalg.norm([flooded, french]), np.sqrt(2), atol=1e-3)  # unit vectors
+
+
+def test_the_real_encoder_gives_each_text_its_own_vector_in_the_order_given() -> None:
+    """Texts are encoded in batches sorted by length: the rows still come back in the caller's order."""
+    texts = [f"{'very ' * (count % 7)}long request number {count} about a pothole" for count in range(40)]
+    texts[3] = "🚒"
+    texts[17] = "mon sous-sol est inondé depuis ce matin, l'eau monte encore, que faire?" * 3
+    encoder = default_encoder()
+    together = encoder.encode(texts)
+    assert together.shape == (40, 384) and together.dtype == np.float32
+    alone = np.concatenate([encoder.encode([text]) for text in texts])
+    assert np.allclose(together, alone, atol=1e-5)
+    assert encoder.encode([]).shape == (0, 384)
+
+
+THREADS_AFTER_ENCODING = """
+import os
+from pointe_claire.nlu.sentence_encoder import default_encoder
+default_encoder().encode(["is the pool open today", "nid-de-poule sur ma rue"] * 40)
+print(len(os.listdir("/proc/self/task")))
+"""
+
+
+@pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="one core: the engine starts no other thread")
+def test_the_encoders_threads_follow_the_setting() -> None:
+    """`make test` sets ENCODER_THREADS=1: on a shared machine a second thread only waits for the other core."""
+
+    def threads(setting: str) -> int:
+        environment = {**os.environ, "ENCODER_THREADS": setting, "PYTHONPATH": str(PROJECT_ROOT)}
+        environment.pop("OMP_NUM_THREADS", None)
+        run = subprocess.run(
+            [sys.executable, "-c", THREADS_AFTER_ENCODING], env=environment, capture_output=True, text=True, check=True
+        )
+        return int(run.stdout.split()[-1])
+
+    assert threads("2") == threads("1") + 1
 
 
 # Requests with words no example uses (lost and found, a cart in the creek, a cracked court). The encoder and the

