@@ -21,6 +21,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from pointe_claire.city_facts import PROJECT_ROOT, load_city_facts
+from pointe_claire.nlu.safety_net import SAFETY_NET, SafetyNet
 from pointe_claire.nlu.second_opinion import SECOND_OPINION_KEY, SecondOpinion
 from pointe_claire.nlu.sentence_encoder import default_encoder
 from scripts.evaluate import stored_parse_data
@@ -134,6 +135,49 @@ def test_emergencies_and_the_netiquettes_intents_are_never_overruled_nor_given(
     message = parsed(text, guess, confidence=0.6)
     component.process([message])
     assert intent_of(message) == guess and message.get(SECOND_OPINION_KEY) is None
+
+
+TAKE_BACK: dict[str, Any] = {"emergency_support": 0.3, "safe_intents": ["report_problem"]}
+
+
+def test_an_emergency_only_the_classifier_saw_is_taken_back_for_a_safe_answer(tmp_path: Path) -> None:
+    """config.yml's emergency_support: the second classifier gives the emergencies almost nothing and prefers a
+    safe intent, whose answer still names 9-1-1 and 514-630-1234."""
+    component, _ = trained(tmp_path, **TAKE_BACK)
+    message = parsed("the pothole is back, what a disaster", "report_life_threatening_emergency", confidence=0.9)
+    component.process([message])
+    assert intent_of(message) == "report_problem"
+    assert message.get(SECOND_OPINION_KEY)["overruled"] == "report_life_threatening_emergency"
+    ranking = [rank[INTENT_NAME_KEY] for rank in message.get(INTENT_RANKING_KEY)]
+    assert ranking[:2] == ["report_problem", "report_life_threatening_emergency"]  # kept below, for staff
+
+
+@pytest.mark.parametrize(
+    ("text", "settings"),
+    [
+        ("house on fire", TAKE_BACK),  # the second classifier supports it
+        ("pool hours please", TAKE_BACK),  # it prefers an intent whose answer has no emergency numbers
+        ("the pothole is back", {"safe_intents": ["report_problem"]}),  # emergency_support unset: never
+    ],
+)
+def test_an_emergency_guess_stays_when_supported_or_when_no_safe_answer_would_replace_it(
+    tmp_path: Path, text: str, settings: dict[str, Any]
+) -> None:
+    component, _ = trained(tmp_path, **settings)
+    message = parsed(text, "report_life_threatening_emergency", confidence=0.9)
+    component.process([message])
+    assert intent_of(message) == "report_life_threatening_emergency" and message.get(SECOND_OPINION_KEY) is None
+
+
+def test_the_safety_net_after_it_still_answers_an_emergency_the_lexicon_knows(tmp_path: Path) -> None:
+    """Taking back the classifier's guess never outranks the lexicon: the safety net runs after and decides."""
+    component, _ = trained(tmp_path, **TAKE_BACK)
+    message = parsed("pothole outside, my neighbour fell in and is not breathing", "report_life_threatening_emergency")
+    component.process([message])
+    assert intent_of(message) == "report_problem"  # the keyword encoder only sees "pothole"
+    SafetyNet.build().process([message])
+    assert intent_of(message) == "report_life_threatening_emergency"
+    assert message.get(SAFETY_NET)["kind"] == "life_threatening"
 
 
 def test_an_emergency_is_never_the_second_opinions_answer(tmp_path: Path) -> None:

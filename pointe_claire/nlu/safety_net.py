@@ -6,7 +6,9 @@ when `pointe_claire.safety` finds an emergency, the intent becomes `report_life_
 The other way round, when the classifier guessed an emergency but the lexicon recognised the message's emergency
 words as a look-alike ("fire prevention week", "if my basement floods, who do I call?"), the classifier's best
 non-emergency intent is used and the parse output says `safety_net: {dismissed: true}`. A guess with no
-emergency words the lexicon knows is left alone: a missed emergency costs more than a false alarm.
+emergency words the lexicon knows is left alone here: a missed emergency costs more than a false alarm. Only the
+second opinion, before, takes such a guess back, when the sentence encoder's classifier does not support it and
+prefers an intent whose answer still gives both emergency numbers (pointe_claire/nlu/second_opinion.py).
 
 No other finding downgrades an emergency. The NetiquetteFlagger, just before, turns a message the classifier is
 unsure of into `netiquette_violation` when it breaks a rule (a rescue request with an address and a phone is

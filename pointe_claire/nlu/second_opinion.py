@@ -15,9 +15,14 @@ of `courtesy_min_words` words or more. Courtesies are short; a longer message DI
 request wrapped in them ("Je voudrais savoir s'il vous plaît où se trouve … Merci"), and it is read again as a
 fallback is: the best other intent the second classifier is `threshold` sure of answers it.
 
-It never decides or overrules an emergency, nor the netiquette's learned intents: those are the safety net's and
-the netiquette flagger's jobs (after it), and the fallback's answer already gives the emergency numbers. The parse
-output says `second_opinion: {name, confidence[, overruled]}` so staff and trainers can see whose judgement it was.
+It never gives an emergency, nor the netiquette's learned intents: those are the safety net's and the netiquette
+flagger's jobs (after it), and the fallback's answer already gives the emergency numbers. It may take back an
+emergency the classifier guessed, in one case: the second classifier gives the emergencies together less than
+`emergency_support` and its best other intent is a safe intent, whose answer still gives both numbers. On real
+messages such guesses were mostly news, sympathy and figures of speech ("Thoughts go out to those trapped in the
+helicopter crash"); a message whose words the emergency lexicon knows is still turned into the emergency answer by
+the safety net, whatever this component said. The parse output says `second_opinion: {name, confidence[,
+overruled]}` so staff and trainers can see whose judgement it was.
 """
 
 from __future__ import annotations
@@ -80,8 +85,9 @@ class SecondOpinion(StoredComponent):
         # threshold and safe_threshold (to answer a fallback), recheck_below and overrule_threshold (to overrule an
         # unsure answer): chosen on the development set of real messages (bench/results/second_opinion.md);
         # safe_intents and courtesy_intents: none unless config.yml names them; courtesy_min_words: chosen with
-        # the bars (bench/results/second_opinion.md, "Courtesies on longer messages"); regularisation: the C of
-        # scikit-learn's LogisticRegression.
+        # the bars (bench/results/second_opinion.md, "Courtesies on longer messages"); emergency_support: 0 (never
+        # take back an emergency guess) unless config.yml sets it; regularisation: the C of scikit-learn's
+        # LogisticRegression.
         return {
             "threshold": 0.3,
             "safe_intents": [],
@@ -90,6 +96,7 @@ class SecondOpinion(StoredComponent):
             "overrule_threshold": 0.6,
             "courtesy_intents": [],
             "courtesy_min_words": 5,
+            "emergency_support": 0.0,
             "regularisation": 10.0,
         }
 
@@ -137,7 +144,14 @@ class SecondOpinion(StoredComponent):
         return messages
 
     def _is_unsure(self, message: Message) -> bool:
-        return self._classifier_was_unsure(message) or self._is_long_courtesy(message)
+        return (
+            self._classifier_was_unsure(message)
+            or self._is_long_courtesy(message)
+            or self._may_take_back_emergency(message)
+        )
+
+    def _may_take_back_emergency(self, message: Message) -> bool:
+        return _intent_name(message) in EMERGENCY_INTENTS and float(self._config["emergency_support"]) > 0
 
     def _classifier_was_unsure(self, message: Message) -> bool:
         intent = message.get(INTENT) or {}
@@ -156,6 +170,9 @@ class SecondOpinion(StoredComponent):
         best = int(np.argmax(probabilities))
         name, confidence = self._classifier.intents[best], float(probabilities[best])
         current = _intent_name(message)
+        if current in EMERGENCY_INTENTS:
+            self._check_emergency_guess(message, probabilities)
+            return
         if self._is_long_courtesy(message):
             other = self._best_besides(probabilities, [*self._config["courtesy_intents"], *LEFT_TO_THE_RULES])
             if other is not None and other[1] >= float(self._config["threshold"]):
@@ -168,6 +185,21 @@ class SecondOpinion(StoredComponent):
                 self._set(message, name, confidence)
         elif name != current and name not in LEFT_TO_THE_RULES and confidence >= self._config["overrule_threshold"]:
             self._set(message, name, confidence, overruled=current)
+
+    def _check_emergency_guess(self, message: Message, probabilities: np.ndarray) -> None:
+        """An emergency only the classifier saw, which the second classifier does not support, gets the safe intent
+        it prefers (an answer with both emergency numbers); with no safe intent to give, the guess stays."""
+        assert self._classifier is not None
+        support = sum(
+            float(probability)
+            for name, probability in zip(self._classifier.intents, probabilities, strict=True)
+            if name in EMERGENCY_INTENTS
+        )
+        if support >= float(self._config["emergency_support"]):
+            return
+        other = self._best_besides(probabilities, list(LEFT_TO_THE_RULES))
+        if other is not None and other[0] in self._config["safe_intents"]:
+            self._set(message, *other, overruled=_intent_name(message))
 
     def _best_besides(self, probabilities: np.ndarray, excluded: list[str]) -> tuple[str, float] | None:
         """The regression's most probable intent that is not one of `excluded`, with its probability."""
