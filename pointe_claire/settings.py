@@ -50,6 +50,11 @@ VARIABLES = _variables(
     # The sentence encoder's threads (OpenMP). On a busy machine two threads wait on each other's core: with one core
     # taken, encoding took 4x the time and CPU of one thread (bench/results/test_suite_time.md); `make test` sets 1.
     Variable("ENCODER_THREADS", "threads of the sentence encoder per process; 0: one per core", "0"),
+    Variable(
+        "ENCODER_CACHE_FILE",
+        "training examples' sentence vectors kept between trainings (never a resident's message); off: none",
+        "~/.cache/pointe-claire/training-vectors.sqlite3",
+    ),
     Variable("TICKET_LOCK_LIFETIME", "seconds a dead instance's conversation ticket blocks (cluster)", "30"),
     Variable("RASA_API_TOKEN", "token of Rasa's HTTP API in the cluster", secret=True),
     # channels (credentials.yml names these; keys live only in the production environment)

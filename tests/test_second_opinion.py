@@ -6,6 +6,7 @@ the deployed assistant for what the resident receives."""
 from __future__ import annotations
 
 import os
+import sqlite3
 import subprocess
 import sys
 import uuid
@@ -23,7 +24,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 from pointe_claire.city_facts import PROJECT_ROOT, load_city_facts
 from pointe_claire.nlu.safety_net import SAFETY_NET, SafetyNet
 from pointe_claire.nlu.second_opinion import SECOND_OPINION_KEY, SecondOpinion
-from pointe_claire.nlu.sentence_encoder import default_encoder
+from pointe_claire.nlu.sentence_encoder import TrainingVectors, default_encoder
 from scripts.evaluate import stored_parse_data
 from scripts.servers import Assistant
 
@@ -296,6 +297,60 @@ def test_the_real_encoder_gives_each_text_its_own_vector_in_the_order_given() ->
     alone = np.concatenate([encoder.encode([text]) for text in texts])
     assert np.allclose(together, alone, atol=1e-5)
     assert encoder.encode([]).shape == (0, 384)
+
+
+class CountingEncoder(KeywordEncoder):
+    """A keyword encoder that says what its vectors depend on, and counts the texts it encodes."""
+
+    def __init__(self, identity: str = "keywords v1") -> None:
+        super().__init__()
+        self.identity = identity
+        self.texts: list[str] = []
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        self.texts += texts
+        return super().encode(texts)
+
+
+def test_training_vectors_are_kept_and_only_new_texts_encoded(tmp_path: Path) -> None:
+    cache = TrainingVectors(tmp_path / "vectors.sqlite3")
+    encoder = CountingEncoder()
+    first = cache.encode(encoder, ["pothole on my street", "pool hours", "pothole on my street"])
+    assert encoder.texts == ["pothole on my street", "pool hours", "pothole on my street"]
+    again = cache.encode(encoder, ["fire in the kitchen", "pool hours", "pothole on my street"])
+    assert encoder.texts[3:] == ["fire in the kitchen"]  # the other two were kept
+    assert np.array_equal(again[1:], first[1::-1]) and again.dtype == np.float32
+    assert np.array_equal(again, KeywordEncoder().encode(["fire in the kitchen", "pool hours", "pothole on my street"]))
+    # another engine or model: nothing kept applies
+    other = CountingEncoder("keywords v2")
+    cache.encode(other, ["pool hours"])
+    assert other.texts == ["pool hours"]
+
+
+def test_training_uses_the_kept_vectors_and_parsing_never_stores_a_message(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = tmp_path / "vectors.sqlite3"
+    monkeypatch.setenv("ENCODER_CACHE_FILE", str(store))
+    encoder = CountingEncoder()
+    (tmp_path / "model").mkdir()
+    storage, resource = LocalModelStorage(tmp_path / "model"), Resource("second_opinion")
+    component = SecondOpinion(SecondOpinion.get_default_config(), storage, resource, encoder=encoder)
+    examples = [Message(data={TEXT: text, INTENT: intent}) for intent, texts in TRAINING.items() for text in texts]
+    component.train(TrainingData(examples))
+    component.train(TrainingData(examples))  # the trainer's retraining: nothing encoded again
+    assert len(encoder.texts) == len(examples)
+    with sqlite3.connect(store) as kept:
+        assert kept.execute("SELECT COUNT(*) FROM vectors").fetchone() == (len(examples),)
+    loaded = SecondOpinion.load(SecondOpinion.get_default_config(), storage, resource, execution_context=None)
+    loaded._encoder = encoder
+    loaded.process([parsed("my pothole at 12 Cedar, call me at 514-555-0199", "nlu_fallback")])
+    assert encoder.texts[-1].startswith("my pothole")  # read, but not kept
+    with sqlite3.connect(store) as kept:
+        assert kept.execute("SELECT COUNT(*) FROM vectors").fetchone() == (len(examples),)
+    monkeypatch.setenv("ENCODER_CACHE_FILE", "off")
+    component.train(TrainingData(examples))
+    assert len(encoder.texts) == 2 * len(examples) + 1
 
 
 THREADS_AFTER_ENCODING = """

@@ -42,7 +42,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from pointe_claire.names import EMERGENCY_INTENTS
 from pointe_claire.netiquette import LEARNED_RULES
-from pointe_claire.nlu.sentence_encoder import Encoder, default_encoder
+from pointe_claire.nlu.sentence_encoder import Encoder, default_encoder, training_vectors
 from pointe_claire.nlu.stored_component import StoredComponent
 from pointe_claire.text_normalization import words
 
@@ -127,7 +127,7 @@ class SecondOpinion(StoredComponent):
         labels = [str(example.get(INTENT)) for example in examples]
         if len(set(labels)) < 2:
             return self._resource
-        vectors = self.encoder.encode([str(example.get(TEXT)) for example in examples])
+        vectors = training_vectors(self.encoder, [str(example.get(TEXT)) for example in examples])
         classifier = LinearIntents.fit(vectors, labels, float(self._config["regularisation"]))
         with self._model_storage.write_to(self._resource) as directory:
             (directory / INTENTS_FILE).write_text(json.dumps(classifier.intents), encoding="utf-8")
