@@ -42,21 +42,21 @@ VARIABLES = _variables(
     # Rasa reads this one itself: endpoints.yml's action_endpoint is http://localhost:${ACTIONS_PORT}/webhook, which
     # Rasa leaves as written when it is unset, so the Makefile and scripts/servers.py always export it (this default).
     Variable("ACTIONS_PORT", "port of the action server, which endpoints.yml's action_endpoint names", "5055"),
-    # A ticket of a conversation whose message was on an instance that died blocks it this long (Rasa's default:
-    # 60 s). It must outlast the slowest message: 11 s at p95 with one instance at concurrency 32.
     # Events the tracker store (or the lock store) could not take, kept on this instance's own disk until replayed
     # (pointe_claire/spool.py). Relative: to the working directory, like tracker.db; one directory per instance.
     Variable("ASSISTANT_SPOOL_DIR", "durable local spool of events a store could not take (one per instance)", "spool"),
+    # A ticket of a conversation whose message was on an instance that died blocks it this long (Rasa's default:
+    # 60 s). It must outlast the slowest message: 11 s at p95 with one instance at concurrency 32.
+    Variable("TICKET_LOCK_LIFETIME", "seconds a dead instance's conversation ticket blocks (cluster)", "30"),
+    Variable("RASA_API_TOKEN", "token of Rasa's HTTP API in the cluster", secret=True),
     # The sentence encoder's threads (OpenMP). On a busy machine two threads wait on each other's core: with one core
-    # taken, encoding took 4x the time and CPU of one thread (bench/results/test_suite_time.md); `make test` sets 1.
+    # taken, a message took 4.3 times as long as with one thread (bench/results/encoder_threads.md); `make test` sets 1.
     Variable("ENCODER_THREADS", "threads of the sentence encoder per process; 0: one per core", "0"),
     Variable(
         "ENCODER_CACHE_FILE",
         "training examples' sentence vectors kept between trainings (never a resident's message); off: none",
         "~/.cache/pointe-claire/training-vectors.sqlite3",
     ),
-    Variable("TICKET_LOCK_LIFETIME", "seconds a dead instance's conversation ticket blocks (cluster)", "30"),
-    Variable("RASA_API_TOKEN", "token of Rasa's HTTP API in the cluster", secret=True),
     # channels (credentials.yml names these; keys live only in the production environment)
     Variable("X_CONSUMER_KEY", "X app key", secret=True),
     Variable("X_CONSUMER_SECRET", "X app secret: signs CRC answers, checks deliveries", secret=True),

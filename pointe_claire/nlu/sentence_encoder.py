@@ -72,7 +72,7 @@ class TrainingVectors:
 
     def encode(self, encoder: Encoder, texts: list[str]) -> np.ndarray:
         identity = getattr(encoder, "identity", None)
-        if identity is None:  # an encoder that cannot say what its vectors depend on is not cached
+        if identity is None or not texts:  # an encoder that cannot say what its vectors depend on is not cached
             return encoder.encode(texts)
         keys = [hashlib.sha256(f"{identity}\0{text}".encode()).hexdigest() for text in texts]
         self._path.parent.mkdir(parents=True, exist_ok=True)
@@ -87,7 +87,7 @@ class TrainingVectors:
                 ]
                 store.executemany("INSERT OR REPLACE INTO vectors VALUES (?, ?)", rows)
                 kept.update(rows)
-        return np.stack([np.frombuffer(kept[key], dtype=np.float32) for key in keys]) if keys else np.empty((0, 0))
+        return np.stack([np.frombuffer(kept[key], dtype=np.float32) for key in keys])
 
     @staticmethod
     def _read(store: sqlite3.Connection, keys: list[str]) -> list[tuple[str, bytes]]:
