@@ -9,10 +9,6 @@ PY := $(VENV)/bin/python
 RASA := $(VENV)/bin/rasa
 export PYTHONPATH := $(CURDIR)
 export TF_CPP_MIN_LOG_LEVEL ?= 2
-# One TensorFlow thread per process: training DIET used one core anyway, and with one thread it takes 7% less CPU
-# (278 s against 300 s, the same predictions on the held-out set); `make test`'s two trainings and servers share two cores.
-export TF_INTRA_OP_PARALLELISM_THREADS ?= 1
-export TF_INTER_OP_PARALLELISM_THREADS ?= 1
 export SQLALCHEMY_SILENCE_UBER_WARNING ?= 1
 # Rasa reports usage and errors to its servers unless told not to: nothing here may reach the internet.
 export RASA_TELEMETRY_ENABLED := false
@@ -126,9 +122,12 @@ types: $(VENV)/.installed ## Type check (mypy)
 # Both side processes run niced, equally: the shared model, which the main and production tiers wait for, first.
 # Measured (bench/results/test_suite_time.md): with the production tier in the main pytest, the main one was the
 # longest path by three minutes while a core idled.
-# Processes that share the cores (`make test`, several instances) give the sentence encoder one thread each, as
-# TensorFlow: on a busy core a second thread only waits (bench/results/encoder_threads.md).
+# Processes that share the cores (`make test`'s trainings and servers, several instances) get one thread each, for
+# TensorFlow and the sentence encoder: on a busy core a second thread only waits (bench/results/encoder_threads.md).
+# Alone (`make train`, `make run`) they use every core: `make train` took 7 min 19 s with one thread, 2026-12-06.
 test run-cluster bench-cluster bench-soak: export ENCODER_THREADS ?= 1
+test run-cluster bench-cluster bench-soak: export TF_INTRA_OP_PARALLELISM_THREADS ?= 1
+test run-cluster bench-cluster bench-soak: export TF_INTER_OP_PARALLELISM_THREADS ?= 1
 test: system-packages $(VENV)/.installed $(WEBCHAT) ## Everything: checks, unit tests, conversation tests through the real model
 	@slow_log=$$(mktemp); production_log=$$(mktemp); \
 	( trap 'kill $$step 2>/dev/null; exit 143' TERM; \

@@ -79,7 +79,7 @@ def _environment(root: Path = PROJECT_ROOT) -> dict[str, str]:
     env["PYTHONPATH"] = str(root) + os.pathsep + env.get("PYTHONPATH", "")
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     for threads in ("TF_INTRA_OP_PARALLELISM_THREADS", "TF_INTER_OP_PARALLELISM_THREADS"):
-        env.setdefault(threads, "1")  # as the Makefile: one TensorFlow thread per server
+        env.setdefault(threads, "1")  # as under `make test`: one TensorFlow thread per server (they run side by side)
     env.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
     env["RASA_TELEMETRY_ENABLED"] = "false"  # no usage or error reports to Rasa's servers: nothing leaves this host
     return env
