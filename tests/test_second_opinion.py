@@ -79,6 +79,14 @@ def intent_of(message: Message) -> str:
     return str(message.get(INTENT)[INTENT_NAME_KEY])
 
 
+def left_alone(tmp_path: Path, text: str, guess: str, confidence: float, settings: dict[str, Any]) -> bool:
+    """Whether the second opinion, configured with `settings`, leaves the classifier's `guess` as it was."""
+    component, _ = trained(tmp_path, **settings)
+    message = parsed(text, guess, confidence)
+    component.process([message])
+    return intent_of(message) == guess and message.get(SECOND_OPINION_KEY) is None
+
+
 def test_a_message_the_classifier_gave_up_on_gets_the_second_opinion_and_says_so(tmp_path: Path) -> None:
     component, _ = trained(tmp_path)
     message = parsed("the POTHOLE is back", "nlu_fallback")
@@ -132,10 +140,7 @@ def test_an_unsure_answer_stays_when_the_second_opinion_agrees_or_hesitates(tmp_
 def test_emergencies_and_the_netiquettes_intents_are_never_overruled_nor_given(
     tmp_path: Path, text: str, guess: str
 ) -> None:
-    component, _ = trained(tmp_path)
-    message = parsed(text, guess, confidence=0.6)
-    component.process([message])
-    assert intent_of(message) == guess and message.get(SECOND_OPINION_KEY) is None
+    assert left_alone(tmp_path, text, guess, 0.6, {})
 
 
 TAKE_BACK: dict[str, Any] = {"emergency_support": 0.3, "safe_intents": ["report_problem"]}
@@ -164,10 +169,7 @@ def test_an_emergency_only_the_classifier_saw_is_taken_back_for_a_safe_answer(tm
 def test_an_emergency_guess_stays_when_supported_or_when_no_safe_answer_would_replace_it(
     tmp_path: Path, text: str, settings: dict[str, Any]
 ) -> None:
-    component, _ = trained(tmp_path, **settings)
-    message = parsed(text, "report_life_threatening_emergency", confidence=0.9)
-    component.process([message])
-    assert intent_of(message) == "report_life_threatening_emergency" and message.get(SECOND_OPINION_KEY) is None
+    assert left_alone(tmp_path, text, "report_life_threatening_emergency", 0.9, settings)
 
 
 def test_the_safety_net_after_it_still_answers_an_emergency_the_lexicon_knows(tmp_path: Path) -> None:
@@ -233,10 +235,7 @@ def test_a_courtesy_given_to_a_longer_message_is_read_again_as_a_fallback_is(tmp
 def test_short_courtesies_and_emergencies_keep_the_classifiers_answer(
     tmp_path: Path, text: str, settings: dict[str, Any]
 ) -> None:
-    component, _ = trained(tmp_path, **settings)
-    message = parsed(text, "thank", confidence=0.99)
-    component.process([message])
-    assert intent_of(message) == "thank" and message.get(SECOND_OPINION_KEY) is None
+    assert left_alone(tmp_path, text, "thank", 0.99, settings)
 
 
 def test_a_sure_courtesy_is_not_traded_for_another_courtesy(tmp_path: Path) -> None:
