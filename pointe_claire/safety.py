@@ -245,6 +245,7 @@ class EmergencyDetector:
         breaks = "|".join(re.escape(word) for word in lexicon.clause_breaks)
         self._clause_breaks = re.compile(rf"{_CLAUSE_PUNCTUATION}|\b(?:{breaks})\b" if breaks else _CLAUSE_PUNCTUATION)
         self._applies_to = {exclusion.name: exclusion.applies_to for exclusion in lexicon.exclusions}
+        self._concern_order = {concern.name: order for order, concern in enumerate(lexicon.concerns)}
 
     @classmethod
     def from_path(cls, path: Path = DEFAULT_LEXICON_PATH) -> EmergencyDetector:
@@ -279,8 +280,17 @@ class EmergencyDetector:
         ]
         if not standing:
             return SafetyAssessment(None, dismissed=True)
-        # The most serious kind; then the first words the resident wrote, as long as the lexicon could read them.
-        best = min(standing, key=lambda item: (KINDS.index(item.category), item.start, item.start - item.end))
+        # The most serious kind; then the first words the resident wrote, as long as the lexicon could read them;
+        # then the concern the lexicon lists first, so that staff see the same concern for the same message.
+        best = min(
+            standing,
+            key=lambda item: (
+                KINDS.index(item.category),
+                item.start,
+                item.start - item.end,
+                self._concern_order[item.name],
+            ),
+        )
         phrase = normalized[best.start : best.end]
         return SafetyAssessment(EmergencyMatch(kind=best.category, phrase=phrase, concern=best.name))
 
