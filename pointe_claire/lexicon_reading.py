@@ -51,6 +51,16 @@ _LONG_REPEATS = re.compile(r"(.)\1{2,}")
 _EMOJI_JOINERS = re.compile("[\ufe0f\u200d\U0001f3fb-\U0001f3ff]")
 _EMOJI_ONLY = re.compile(f"{EMOJI}+")
 _HYPHEN_BETWEEN_LETTERS = re.compile(r"(?<=[^\W\d_])-(?=[^\W\d_])")
+# An elision typed with a comma for its apostrophe, as in SMS: "nous n, avons pas d, eau", "j,aimerais". French
+# elides only before a vowel or an h; the comma becomes the apostrophe, so the text keeps its length. Lower case,
+# or a capital written against its word ("J,ai"): "Plan C, and" is English.
+_COMMA_ELISION = re.compile(
+    r"(?<![^\W_])((?:[cdjlmnst]|qu),(?= ?[aeiouyhàâéèêëîïôûü])|(?:[CDJLMNST]|QU|Qu),(?=[^\W\d_]))"
+)
+# One letter, with or without its dot: "S. O. S.", "s V p" spell a word out. Any one character: "f u c k", "c @ l".
+_SPELLED_LETTER = re.compile(r"[^\W\d_]\.?")
+_ONE_CHARACTER = re.compile(r".", re.DOTALL)
+_MAX_SPELLED = 16
 _CHUNK = re.compile(r"\S+")
 _WEB_ADDRESS = re.compile(r"://|^www\.|@|[^\W_]\.[a-z]{2,}(?:/|$)", re.IGNORECASE)
 # spaCy's tokenizer takes quadratic time on one long run without spaces (5,000 emojis: 6 s). No lexicon word is
@@ -77,11 +87,11 @@ def visible(text: str) -> str:
     """The text the tokenizer reads: same length as the original, so offsets point into what the resident wrote.
 
     Hyphens between letters become spaces ("nid-de-poule", "sans-dessein", "f-u-c-k") except in web and e-mail
-    addresses; curly apostrophes become straight ones; emoji joiners become spaces; very long runs without a space
-    are cut.
+    addresses; curly apostrophes become straight ones, and so does a comma typed for an elision's apostrophe ("d,
+    eau"); emoji joiners become spaces; very long runs without a space are cut.
     """
     text = _EMOJI_JOINERS.sub(" ", text)
-    text = text.translate(_APOSTROPHES)
+    text = _COMMA_ELISION.sub(lambda match: match.group()[:-1] + "'", text.translate(_APOSTROPHES))
 
     def readable(match: re.Match[str]) -> str:
         chunk = match.group()
@@ -256,6 +266,9 @@ def _joined_end(doc: Doc, i: int, vocabulary: Vocabulary | None) -> int:
     hyphens that the lexicon knows as one ("hold-up"; in the lexicon, every hyphenated word), an English
     contraction, a hidden word."""
     token, following = doc[i], doc[i + 1]
+    # "d" + "'" (then a space): an elision whose apostrophe the tokenizer cut off, as in "pas d' eau".
+    if following.text == "'" and not token.whitespace_ and base_norm(token.text) in _FRENCH_ELISIONS:
+        return i + 2
     # "don'" + "t", "I'" + "ll": English contractions, one word as residents also type them ("dont", "ill").
     if (
         token.text.endswith("'")
@@ -264,7 +277,12 @@ def _joined_end(doc: Doc, i: int, vocabulary: Vocabulary | None) -> int:
         and base_norm(token.text) not in _FRENCH_ELISIONS
     ):
         return i + 2
-    if vocabulary is None or not (vocabulary.hidden_words or vocabulary.hidden_stems):
+    if vocabulary is None:
+        return i
+    spelled_end = _spelled_out_end(doc, i, vocabulary)
+    if spelled_end > i + 1:
+        return spelled_end
+    if not (vocabulary.hidden_words or vocabulary.hidden_stems):
         return i
     # "tabar" + "***", "1d10" + "t": pieces of one hidden word the tokenizer cut apart.
     chunk_end = i + 1
@@ -276,15 +294,32 @@ def _joined_end(doc: Doc, i: int, vocabulary: Vocabulary | None) -> int:
                 return end
     # "f u c k", "T A B A R N A K": letters spaced out.
     if len(token.text) == 1:
-        run_end = i
-        while run_end < len(doc) and len(doc[run_end].text) == 1 and doc[run_end].whitespace_ in (" ", ""):
-            run_end += 1
-        for end in range(run_end, i + 2, -1):
+        for end in range(_letters_end(doc, i, _ONE_CHARACTER), i + 2, -1):
             joined = "".join(t.text for t in doc[i:end])
             hidden = vocabulary.unhide(base_norm(joined)) or base_norm(joined)
             if vocabulary.is_hidden(hidden):
                 return end
     return i
+
+
+def _spelled_out_end(doc: Doc, i: int, vocabulary: Vocabulary) -> int:
+    """Where a lexicon word spelled out letter by letter ends, when one starts at token `i`: "S. O. S.", "s V p".
+    Three letters at least, or dotted ones: two bare letters are words of their own ("il y a")."""
+    for end in range(_letters_end(doc, i, _SPELLED_LETTER), i + 1, -1):
+        letters = doc[i:end]
+        dotted = all(token.text.endswith(".") for token in letters[:-1])
+        if (end - i >= 3 or dotted) and vocabulary.is_known(base_norm("".join(t.text.rstrip(".") for t in letters))):
+            return end
+    return i
+
+
+def _letters_end(doc: Doc, i: int, letter: re.Pattern[str]) -> int:
+    """Where a run of one-letter tokens from token `i` ends, at most _MAX_SPELLED of them: no lexicon word is
+    longer, and a message of thousands of lone letters must not cost their square."""
+    end, longest = i, min(len(doc), i + _MAX_SPELLED)
+    while end < longest and letter.fullmatch(doc[end].text) and doc[end].whitespace_ in (" ", ""):
+        end += 1
+    return end
 
 
 @lru_cache(maxsize=1)

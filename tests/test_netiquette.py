@@ -195,6 +195,13 @@ def test_obfuscated_swears_are_caught(swear: str):
     assert rules_of(f"{swear} de nid-de-poule sur Cedar") == {ABUSE}
 
 
+def test_a_swear_spelled_out_after_many_lone_letters_is_still_caught():
+    # Each run of lone letters is read at most 16 letters ahead (lexicon_reading._letters_end): a message of
+    # thousands of them once cost their square, two minutes for 2,000 characters.
+    assert rules_of("a " * 400 + "f u c k sur Cedar") == {ABUSE}
+    assert rules_of("a " * 400 + "sur Cedar") == set()
+
+
 @pytest.mark.parametrize(
     "text",
     [

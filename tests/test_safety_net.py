@@ -137,6 +137,35 @@ def test_accents_capitals_apostrophes_and_repeated_letters_do_not_matter(
 @pytest.mark.parametrize(
     ("text", "kind"),
     [
+        # SMS forms: a comma typed for the elision's apostrophe, letters spelled out with dots.
+        ("bonsoir nous n, avons pas d, eau depuis 3 jours", MUNICIPAL),
+        ("Nous n,avons pas d,eau", MUNICIPAL),
+        ("S. O. S. nous avons faim", MUNICIPAL),
+    ],
+)
+def test_elisions_typed_with_a_comma_and_words_spelled_out_are_read(detector: EmergencyDetector, text: str, kind: str):
+    assert kind_of(detector, text) == kind
+
+
+def test_a_comma_after_a_lone_capital_stays_a_comma_and_lone_letters_stay_words(detector: EmergencyDetector):
+    # "C, and": an English list, not an elision; the comma still ends the clause the past cue speaks for.
+    assert kind_of(detector, "Plan C, a fire drill last year") is None
+    assert kind_of(detector, "y a le feu chez le voisin") == LIFE_THREATENING
+
+
+def test_the_same_words_found_by_two_concerns_name_the_one_the_lexicon_lists_first(tmp_path: Path):
+    path = write_lexicon(tmp_path, "on fire", exclusion_target="flooding")
+    lexicon = yaml.safe_load(path.read_text(encoding="utf-8"))
+    for first, second in (("blaze", "burning"), ("burning", "blaze")):
+        lexicon["kinds"]["life_threatening"] = {first: ["house on fire"], second: ["house on fire"]}
+        path.write_text(yaml.safe_dump(lexicon, sort_keys=False), encoding="utf-8")
+        found = EmergencyDetector.from_path(path).detect("the house on fire next door")
+        assert found is not None and found.concern == first
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
         ("my father respire pus", LIFE_THREATENING),
         ("y'a un tree down sur Lakeshore", MUNICIPAL),
         ("help la maison d'à côté is on fire", LIFE_THREATENING),
