@@ -378,8 +378,9 @@ def test_the_encoders_threads_follow_the_setting() -> None:
 # Requests with words no example uses (lost and found, a cart in the creek, a cracked court). The encoder and the
 # regression give the same numbers on every machine, and put report_problem first for each; DIET's own answers
 # differ from one machine's training to another's (its floating point follows the CPU), so which of these DIET is
-# unsure of varies. On this project's machines it was unsure of at least one per language, and the second opinion
-# must then have given the request door.
+# unsure of varies. On this project's machines it was unsure of at least one per language, or guessed an emergency
+# the second opinion took back (the last of each list: the rink's boards, the fountain, with three seeds and 30 or 50
+# epochs), and the second opinion must then have given the request door.
 SECOND_OPINION_MESSAGES = {
     "en": (
         [
@@ -387,6 +388,7 @@ SECOND_OPINION_MESSAGES = {
             "a shopping cart has been sitting in the creek for weeks",
             "there's a huge crack running across the tennis court at Valois park",
             "the fence at the dog park is busted and dogs are getting out",
+            "the rink boards have a big gap and pucks fly out",
         ],
         "So that your request or complaint is handled",
     ),
@@ -396,6 +398,7 @@ SECOND_OPINION_MESSAGES = {
             "y'a une grosse fissure sur le terrain de tennis au parc Valois",
             "quelqu'un a laissé un vieux matelas pis un divan derrière l'aréna",
             "un panier d'épicerie traîne dans le ruisseau depuis des semaines",
+            "la fontaine du parc coule pu pantoute",
         ],
         "Pour que votre requête ou votre plainte",
     ),
