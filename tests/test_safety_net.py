@@ -142,6 +142,8 @@ def test_accents_capitals_apostrophes_and_repeated_letters_do_not_matter(
         ("bonsoir nous n, avons pas d, eau depuis 3 jours", MUNICIPAL),
         ("Nous n,avons pas d,eau", MUNICIPAL),
         ("S. O. S. nous avons faim", MUNICIPAL),
+        ("F. I. R. E. in the kitchen", LIFE_THREATENING),
+        ("f i r e in the basement", LIFE_THREATENING),
     ],
 )
 def test_elisions_typed_with_a_comma_and_words_spelled_out_are_read(detector: EmergencyDetector, text: str, kind: str):
