@@ -102,10 +102,13 @@ def test_a_message_the_classifier_gave_up_on_gets_the_second_opinion_and_says_so
     ]
 
 
-def test_what_the_classifier_was_sure_of_is_left_alone_and_the_encoder_not_run(tmp_path: Path) -> None:
+@pytest.mark.parametrize("confidence", [0.97, 0.8])  # recheck_below: 0.8
+def test_what_the_classifier_was_sure_of_is_left_alone_and_the_encoder_not_run(
+    tmp_path: Path, confidence: float
+) -> None:
     component, encoder = trained(tmp_path)
     calls_after_training = encoder.calls
-    message = parsed("pool hours please", "greet", confidence=0.97)
+    message = parsed("pool hours please", "greet", confidence=confidence)
     component.process([message])
     assert intent_of(message) == "greet" and message.get(SECOND_OPINION_KEY) is None
     assert encoder.calls == calls_after_training
@@ -113,7 +116,7 @@ def test_what_the_classifier_was_sure_of_is_left_alone_and_the_encoder_not_run(t
 
 def test_an_unsure_answer_is_overruled_when_the_second_opinion_is_clearly_for_another(tmp_path: Path) -> None:
     component, _ = trained(tmp_path)
-    message = parsed("pool hours please", "greet", confidence=0.8)
+    message = parsed("pool hours please", "greet", confidence=0.79)
     component.process([message])
     assert intent_of(message) == "ask_city_services"
     assert message.get(SECOND_OPINION_KEY)["overruled"] == "greet"
@@ -172,10 +175,26 @@ def test_an_emergency_guess_stays_when_supported_or_when_no_safe_answer_would_re
     assert left_alone(tmp_path, text, "report_life_threatening_emergency", 0.9, settings)
 
 
-def test_the_safety_net_after_it_still_answers_an_emergency_the_lexicon_knows(tmp_path: Path) -> None:
-    """Taking back the classifier's guess never outranks the lexicon: the safety net runs after and decides."""
-    component, _ = trained(tmp_path, **TAKE_BACK)
+def test_an_emergency_guess_the_lexicon_knows_is_not_read_again_and_the_safety_net_answers_it(
+    tmp_path: Path,
+) -> None:
+    """The keyword encoder only sees "pothole" and would take the guess back; the lexicon knows "not breathing", so
+    the safety net would answer with the emergency anyway: the encoder is not run, and the emergency stands."""
+    component, encoder = trained(tmp_path, **TAKE_BACK)
+    calls_after_training = encoder.calls
     message = parsed("pothole outside, my neighbour fell in and is not breathing", "report_life_threatening_emergency")
+    component.process([message])
+    assert encoder.calls == calls_after_training and message.get(SECOND_OPINION_KEY) is None
+    SafetyNet.build().process([message])
+    assert intent_of(message) == "report_life_threatening_emergency"
+    assert message.get(SAFETY_NET)["kind"] == "life_threatening"
+
+
+def test_the_safety_net_after_it_still_answers_an_emergency_the_lexicon_knows(tmp_path: Path) -> None:
+    """Taking back a guess never outranks the lexicon: a fallback's second opinion is a safe intent, and the safety
+    net, after, decides on the lexicon's words."""
+    component, _ = trained(tmp_path, **TAKE_BACK)
+    message = parsed("pothole outside, my neighbour fell in and is not breathing", "nlu_fallback")
     component.process([message])
     assert intent_of(message) == "report_problem"  # the keyword encoder only sees "pothole"
     SafetyNet.build().process([message])
