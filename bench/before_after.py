@@ -4,7 +4,8 @@ on the machine weighs on both alike. Run:
 `--before` is another checkout of the project with its own trained model (models/pointe-claire.tar.gz); the
 "after" is this checkout. Messages: the held-out set, both languages, each in a new conversation, concurrency 1;
 `--set dev`: the development set of real messages instead (built by `python -m scripts.real_set --set dev`), where
-more messages reach the fallback and its second opinion. Writes bench/results/before_after.md (before_after_dev.md).
+more messages reach the fallback and its second opinion. Adds the run at the top of bench/results/before_after.md
+(before_after_dev.md), under a heading with the date and both commits; the earlier runs stay below it.
 """
 
 from __future__ import annotations
@@ -13,10 +14,12 @@ import argparse
 import itertools
 import os
 import statistics
+import subprocess
 import tempfile
 import time
 import uuid
 from contextlib import ExitStack
+from datetime import datetime, timezone
 from pathlib import Path
 
 from scripts.evaluate_real import load_real_set
@@ -32,6 +35,20 @@ WARM_UP = 20
 def percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+def commit(root: Path) -> str:
+    """The checkout's commit, marked when its tracked files differ from it: what was measured."""
+    git = ["git", "-C", str(root)]
+    head = subprocess.run([*git, "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
+    dirty = subprocess.run([*git, "diff", "--quiet", "HEAD"], capture_output=True).returncode != 0
+    return (head or "not a git checkout") + (" with uncommitted changes" if dirty else "")
+
+
+def with_earlier_runs(path: Path, title: str, run: list[str]) -> str:
+    """The new run first, under the title, and every earlier run of the file below it."""
+    earlier = path.read_text(encoding="utf-8").split("\n", 1)[1].strip() if path.exists() else ""
+    return "\n".join([title, "", *run, *(["", earlier] if earlier else []), ""])
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -68,8 +85,10 @@ def main(argv: list[str] | None = None) -> int:
                 if index >= WARM_UP:
                     timings[name].append(1000 * (time.perf_counter() - started))
     p50 = {name: statistics.median(values) for name, values in timings.items()}
+    now = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    title = "# REST latency before and after, one run, concurrency 1 (`python -m bench.before_after`)"
     lines = [
-        "# REST latency before and after, one run, concurrency 1 (`python -m bench.before_after`)",
+        f"## {now}: {commit(PROJECT_ROOT)} against {commit(versions['before'])}",
         "",
         f"{args.messages} {SET_NAMES[args.set]} sent to each version in turn, each a new conversation; load average "
         f"{os.getloadavg()[0]:.1f} at the end on {os.cpu_count()} cores. Before: `{versions['before']}`.",
@@ -82,10 +101,9 @@ def main(argv: list[str] | None = None) -> int:
         ),
         "",
         f"After / before, p50: {p50['after'] / p50['before']:.2f}x.",
-        "",
     ]
     results = RESULTS / ("before_after.md" if args.set == "held-out" else f"before_after_{args.set}.md")
-    results.write_text("\n".join(lines), encoding="utf-8")
+    results.write_text(with_earlier_runs(results, title, lines), encoding="utf-8")
     print("\n".join(lines))
     return 0
 
