@@ -1,21 +1,10 @@
-"""The safety gate (scripts/safety_gate.py): in `make test` on the trained model, and how it decides."""
+"""The safety gate (scripts/safety_gate.py): how it decides. On the trained model, `make test` runs it once, in the
+worked example's first `make report` (tests/test_trainer_workflow.py), which fails when the gate does."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from scripts import safety_gate
-from scripts.report import evaluate
 from scripts.safety_gate import SafetyCase, failures, judge, known_alarms, to_json
-
-
-def test_the_trained_model_passes_the_safety_gate(trained_model: Path) -> None:
-    _, safety = evaluate(trained_model)
-    problems = failures(safety)
-    assert not problems, "\n".join(problems)
-    for language in ("fr", "en"):
-        assert safety[language].emergencies >= 100 and safety[language].ordinary >= 300
-
 
 CASES = [
     SafetyCase("fr", "mon père respire pus", True, "tests/safety/emergencies_fr.yml"),
@@ -56,6 +45,7 @@ def test_the_gate_reads_both_safety_sets_and_the_whole_held_out_set() -> None:
         assert any(not case.emergency and case.where.endswith("lookalikes.yml") for case in mine)
         assert any(case.emergency and "evaluation" in case.where for case in mine)
         assert any(not case.emergency and "evaluation" in case.where for case in mine)
+        assert sum(case.emergency for case in mine) >= 100 and sum(not case.emergency for case in mine) >= 300
 
 
 # The two held-out messages the model took for emergencies after `ask_library_hours` was added (issue 19), with

@@ -167,8 +167,11 @@ def test_slow_the_guides_worked_example_end_to_end(tmp_path: Path, request: pyte
     # Its fingerprint too: the copy's files are the same, so `make report` finds it fresh and does not retrain.
     stamp = trained_model.with_name(trained_model.name + ".fingerprint")
     shutil.copy2(stamp, before / (MODEL_NAME + ".fingerprint"))
+    # This is also `make test`'s safety gate on the shared model: every emergency of the safety and held-out sets
+    # recognised, no false alarm (tests/test_safety_gate.py tests how it decides).
     first = make(before, "report", "-o", MODEL_NAME)
     assert first.returncode == 0, first.stdout[-3000:] + first.stderr[-3000:]
+    assert "Safety gate passed" in first.stdout
     shutil.copytree(before / "reports", project / "reports")
 
     report = make(project, "report", timeout=1800)  # the model is fresh: no second training
