@@ -18,6 +18,8 @@ FLAGS_SLOT = "flags"
 # Keys a message's parse data gains from our NLU components.
 SAFETY_NET_KEY = "safety_net"  # pointe_claire.nlu.safety_net: the emergency kind the lexicon recognised
 NETIQUETTE_KEY = "netiquette"  # pointe_claire.nlu.netiquette_flagger: one record per rule broken
+# pointe_claire.nlu.second_opinion: the sentence encoder's classifier's intent when it answered, overruled or agreed
+SECOND_OPINION_KEY = "second_opinion"
 # The netiquette's rules (a record's "rule"; pointe_claire.netiquette decides them), and the threat flag on abuse,
 # which `score()` reports like a rule. Here so that the review app and moderation.yml know them without spaCy.
 ABUSE = "abuse"

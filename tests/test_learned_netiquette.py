@@ -6,20 +6,25 @@ nothing in them (asserted), so what is tested is the classifier's judgement."""
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 import pytest
 from rasa.shared.nlu.training_data.message import Message
 
-from pointe_claire.names import NETIQUETTE_KEY
+from pointe_claire.names import NETIQUETTE_KEY, SECOND_OPINION_KEY
 from pointe_claire.netiquette import LEARNED_RULES, default_checker
 from pointe_claire.nlu.netiquette_flagger import VIOLATION_INTENT, NetiquetteFlagger
 from scripts.servers import Assistant
 from tests.test_netiquette_through_model import REMINDER, stored_netiquette
 
 
-def flagged(intent: str, confidence: float, text: str = "whatever they say") -> Message:
+def flagged(
+    intent: str, confidence: float, text: str = "whatever they say", second_opinion: dict[str, Any] | None = None
+) -> Message:
     ranking = [{"name": intent, "confidence": confidence}, {"name": "ask_council", "confidence": 1 - confidence}]
     message = Message(data={"text": text, "intent": ranking[0], "intent_ranking": ranking})
+    if second_opinion is not None:
+        message.set(SECOND_OPINION_KEY, second_opinion)
     [message] = NetiquetteFlagger.build().process([message])
     return message
 
@@ -41,6 +46,33 @@ def test_an_unsure_learned_guess_is_not_understood_rather_than_a_violation():
     message = flagged("partisan_comment", 0.6, "when is the next election?")
     assert message.get("intent")["name"] == "nlu_fallback"
     assert message.get(NETIQUETTE_KEY) is None
+
+
+def test_an_unsure_learned_guess_the_second_opinion_agrees_with_is_a_violation_marked_learned():
+    agreeing = {"name": "partisan_comment", "confidence": 0.7, "agrees": True}
+    message = flagged("partisan_comment", 0.6, "Avec notre révolution fiscale, vous paierez moins d'impôt", agreeing)
+    assert message.get("intent") == {"name": VIOLATION_INTENT, "confidence": 1.0}
+    [record] = message.get(NETIQUETTE_KEY)
+    assert record["rule"] == "political" and record["learned"] is True
+
+
+@pytest.mark.parametrize(
+    "opinion",
+    [
+        {"name": "abusive_comment", "confidence": 0.7, "agrees": True},  # another rule's intent
+        {"name": "partisan_comment", "confidence": 0.7, "overruled": "ask_council"},  # not an agreement
+    ],
+)
+def test_only_the_second_opinions_agreement_on_the_same_intent_counts(opinion: dict[str, Any]):
+    message = flagged("partisan_comment", 0.6, "when is the next election?", opinion)
+    assert message.get("intent")["name"] == "nlu_fallback"
+    assert message.get(NETIQUETTE_KEY) is None
+
+
+def test_a_civil_phrase_overrules_an_agreed_learned_guess_too():
+    agreeing = {"name": "abusive_comment", "confidence": 0.8, "agrees": True}
+    message = flagged("abusive_comment", 0.6, "the parking meters are just a cash cow", agreeing)
+    assert message.get("intent")["name"] == "nlu_fallback"
 
 
 @pytest.mark.parametrize(

@@ -29,7 +29,7 @@ from scripts.evaluate import stored_parse_data
 from scripts.servers import Assistant
 
 # Each keyword points along one axis, so the second classifier's decision is known in advance.
-AXES = {"pothole": 0, "pool": 1, "fire": 2}
+AXES = {"pothole": 0, "pool": 1, "fire": 2, "vote": 3}
 
 
 class KeywordEncoder:
@@ -50,6 +50,7 @@ TRAINING = {
     "report_problem": ["pothole on my street", "big pothole", "another pothole here", "nid de poule pothole"],
     "ask_city_services": ["pool hours", "is the pool open", "pool schedule", "la piscine pool"],
     "report_life_threatening_emergency": ["fire in the kitchen", "house on fire", "fire!", "au feu fire"],
+    "partisan_comment": ["vote for us", "vote them out", "votez vote", "never vote liberal"],
 }
 
 
@@ -200,6 +201,41 @@ def test_the_safety_net_after_it_still_answers_an_emergency_the_lexicon_knows(tm
     SafetyNet.build().process([message])
     assert intent_of(message) == "report_life_threatening_emergency"
     assert message.get(SAFETY_NET)["kind"] == "life_threatening"
+
+
+AGREE: dict[str, Any] = {"netiquette_support": 0.3}
+
+
+def test_an_unsure_netiquette_guess_the_second_classifier_also_puts_first_is_marked_as_agreed(tmp_path: Path) -> None:
+    """The flagger calls a learned guess under 0.75 a violation only with this agreement (tests/
+    test_learned_netiquette.py); the intent itself is left to the flagger."""
+    component, _ = trained(tmp_path, **AGREE)
+    message = parsed("vote them all out", "partisan_comment", confidence=0.6)
+    component.process([message])
+    assert intent_of(message) == "partisan_comment"
+    opinion = message.get(SECOND_OPINION_KEY)
+    assert opinion[INTENT_NAME_KEY] == "partisan_comment" and opinion["agrees"] is True and opinion["confidence"] > 0.3
+
+
+@pytest.mark.parametrize(
+    ("text", "confidence", "settings"),
+    [
+        ("pool hours please", 0.6, AGREE),  # the second classifier puts another intent first
+        ("vote them all out", 0.6, {}),  # netiquette_support unset: never
+    ],
+)
+def test_no_agreement_when_the_second_classifier_prefers_another_intent_or_is_not_asked(
+    tmp_path: Path, text: str, confidence: float, settings: dict[str, Any]
+) -> None:
+    assert left_alone(tmp_path, text, "partisan_comment", confidence, settings)
+
+
+def test_a_netiquette_guess_the_flagger_is_sure_of_is_not_read(tmp_path: Path) -> None:
+    component, encoder = trained(tmp_path, **AGREE)
+    calls_after_training = encoder.calls
+    message = parsed("vote them all out", "partisan_comment", confidence=0.8)
+    component.process([message])
+    assert encoder.calls == calls_after_training and message.get(SECOND_OPINION_KEY) is None
 
 
 def test_an_emergency_is_never_the_second_opinions_answer(tmp_path: Path) -> None:

@@ -8,9 +8,9 @@ violation (no request the classifier is sure of) gets the intent `netiquette_vio
 Beside the lexicon, the learned layer: when the classifier's intent is one of `LEARNED_RULES` (partisan posts,
 hateful generalisations, ads: trained in data/nlu/*/netiquette.yml), the message is a violation of that rule even
 where no lexicon entry matched; its record says `learned: true` so staff know it is the classifier's judgement.
-Only a sure guess counts: below `LEARNED_CONFIDENCE`, or when the message holds one of the lexicon's
-`civil_phrases` (idioms such as "vache à lait"), the message is "not understood" rather than called a violation
-(a resident's question about the election must not get the political reminder).
+Only a sure guess counts: below `LEARNED_CONFIDENCE`, unless the second opinion (before it) agrees, or when the
+message holds one of the lexicon's `civil_phrases` (idioms such as "vache à lait"), the message is "not understood"
+rather than called a violation (a resident's question about the election must not get the political reminder).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from rasa.shared.constants import DEFAULT_NLU_FALLBACK_INTENT_NAME
 from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from pointe_claire.names import NETIQUETTE_KEY
+from pointe_claire.names import NETIQUETTE_KEY, SECOND_OPINION_KEY
 from pointe_claire.netiquette import LEARNED_RULES, NetiquetteChecker, default_checker
 from pointe_claire.nlu.message_rule import MessageRule
 
@@ -51,9 +51,7 @@ class NetiquetteFlagger(MessageRule):
         violations = self._checker.check(text)
         intent = message.get(INTENT) or {}
         learned_rule = LEARNED_RULES.get(intent.get(INTENT_NAME_KEY) or "")
-        if learned_rule is not None and (
-            (intent.get("confidence") or 0.0) < LEARNED_CONFIDENCE or self._checker.is_civil_phrase(text)
-        ):
+        if learned_rule is not None and (not _sure_of_learned_guess(message) or self._checker.is_civil_phrase(text)):
             learned_rule, intent = None, _decide_intent(message, DEFAULT_NLU_FALLBACK_INTENT_NAME)
         if not violations and learned_rule is None:
             return
@@ -68,6 +66,15 @@ class NetiquetteFlagger(MessageRule):
             or (intent.get("confidence") or 0.0) < SURE_REQUEST_CONFIDENCE
         ):
             _decide_intent(message, VIOLATION_INTENT)
+
+
+def _sure_of_learned_guess(message: Message) -> bool:
+    """The classifier is sure of its netiquette intent, or the second opinion puts the same intent first."""
+    intent = message.get(INTENT) or {}
+    if (intent.get("confidence") or 0.0) >= LEARNED_CONFIDENCE:
+        return True
+    opinion = message.get(SECOND_OPINION_KEY) or {}
+    return bool(opinion.get("agrees")) and opinion.get(INTENT_NAME_KEY) == intent.get(INTENT_NAME_KEY)
 
 
 def _decide_intent(message: Message, name: str) -> dict[str, Any]:

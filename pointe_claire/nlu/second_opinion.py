@@ -21,9 +21,14 @@ emergency the classifier guessed, in one case: the second classifier gives the e
 `emergency_support` and its best other intent is a safe intent, whose answer still gives both numbers. On real
 messages such guesses were mostly news, sympathy and figures of speech ("Thoughts go out to those trapped in the
 helicopter crash"). A guess whose emergency words the lexicon knows is not read again: the safety net, after, turns
-it into the emergency answer whatever this component would say, and the encoder's 20 ms would only delay it. The
-parse output says `second_opinion: {name, confidence[,
-overruled]}` so staff and trainers can see whose judgement it was.
+it into the emergency answer whatever this component would say, and the encoder's 20 ms would only delay it.
+
+A netiquette intent the classifier guessed without being sure (under the flagger's 0.75) is "not understood"
+rather than called a violation; when the second classifier also puts that intent first, with at least
+`netiquette_support`, the two agree and the parse output says so (`agrees: true`): the flagger then calls it a
+violation. On real text, partisan debate lines and hateful generalisations ("Les musulmans nous volent notre
+travail") were the guesses DIET was least sure of. The parse output says `second_opinion: {name, confidence[,
+overruled | agrees]}` so staff and trainers can see whose judgement it was.
 """
 
 from __future__ import annotations
@@ -41,14 +46,14 @@ from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RANKING_KE
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from pointe_claire.names import EMERGENCY_INTENTS
+from pointe_claire.names import EMERGENCY_INTENTS, SECOND_OPINION_KEY
 from pointe_claire.netiquette import LEARNED_RULES
+from pointe_claire.nlu.netiquette_flagger import LEARNED_CONFIDENCE
 from pointe_claire.nlu.sentence_encoder import Encoder, default_encoder, training_vectors
 from pointe_claire.nlu.stored_component import StoredComponent
 from pointe_claire.safety import EmergencyDetector, default_detector
 from pointe_claire.text_normalization import words
 
-SECOND_OPINION_KEY = "second_opinion"
 # Intents only the rules after this component may give or take back: the safety net's and the netiquette flagger's.
 LEFT_TO_THE_RULES = EMERGENCY_INTENTS | frozenset(LEARNED_RULES)
 WEIGHTS_FILE = "weights.npz"
@@ -89,8 +94,8 @@ class SecondOpinion(StoredComponent):
         # recheck_below 0.95 → 0.8 for the 30-epoch DIET: the same answers, a fifth fewer messages encoded);
         # safe_intents and courtesy_intents: none unless config.yml names them; courtesy_min_words: chosen with
         # the bars (bench/results/second_opinion.md, "Courtesies on longer messages"); emergency_support: 0 (never
-        # take back an emergency guess) unless config.yml sets it; regularisation: the C of scikit-learn's
-        # LogisticRegression.
+        # take back an emergency guess) and netiquette_support: 0 (never confirm a netiquette guess) unless
+        # config.yml sets them; regularisation: the C of scikit-learn's LogisticRegression.
         return {
             "threshold": 0.3,
             "safe_intents": [],
@@ -100,6 +105,7 @@ class SecondOpinion(StoredComponent):
             "courtesy_intents": [],
             "courtesy_min_words": 5,
             "emergency_support": 0.0,
+            "netiquette_support": 0.0,
             "regularisation": 10.0,
         }
 
@@ -159,6 +165,17 @@ class SecondOpinion(StoredComponent):
             self._classifier_was_unsure(message)
             or self._is_long_courtesy(message)
             or self._may_take_back_emergency(message)
+            or self._may_confirm_netiquette(message)
+        )
+
+    def _may_confirm_netiquette(self, message: Message) -> bool:
+        """A learned netiquette guess the flagger would find too unsure to call a violation (under its
+        LEARNED_CONFIDENCE, 0.75), which this component's agreement may make one."""
+        intent = message.get(INTENT) or {}
+        return (
+            intent.get(INTENT_NAME_KEY) in LEARNED_RULES
+            and float(self._config["netiquette_support"]) > 0
+            and (intent.get("confidence") or 0.0) < LEARNED_CONFIDENCE
         )
 
     def _may_take_back_emergency(self, message: Message) -> bool:
@@ -187,6 +204,14 @@ class SecondOpinion(StoredComponent):
         current = _intent_name(message)
         if current in EMERGENCY_INTENTS:
             self._check_emergency_guess(message, probabilities)
+            return
+        if current in LEARNED_RULES:
+            if name == current and confidence >= float(self._config["netiquette_support"]):
+                message.set(
+                    SECOND_OPINION_KEY,
+                    {INTENT_NAME_KEY: name, "confidence": round(confidence, 3), "agrees": True},
+                    add_to_output=True,
+                )
             return
         if self._is_long_courtesy(message):
             other = self._best_besides(probabilities, [*self._config["courtesy_intents"], *LEFT_TO_THE_RULES])
