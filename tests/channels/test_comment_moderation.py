@@ -17,9 +17,10 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 import yaml
+from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
-from selenium.webdriver.support.expected_conditions import staleness_of
+from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support.ui import WebDriverWait
 
 from bench.review_app import ReviewServer
@@ -53,6 +54,20 @@ def _queue_item(driver: WebDriver, server: ReviewServer, key: str) -> Any:
     return driver.find_element(By.ID, f"item-{key}")
 
 
+def _replaced(page: WebElement) -> bool:
+    """Selenium's `staleness_of`, but a page being replaced may also answer Chromium's inspector error "Node with
+    given id does not belong to the document" (seen once in `make test`): that page is gone too."""
+    try:
+        page.is_enabled()
+    except StaleElementReferenceException:
+        return True
+    except WebDriverException as error:
+        if "does not belong to the document" in str(error):
+            return True
+        raise
+    return False
+
+
 def _act(driver: WebDriver, button: str, reason: str = "") -> str:
     key = button.split("-", 1)[1]
     if reason:
@@ -60,7 +75,7 @@ def _act(driver: WebDriver, button: str, reason: str = "") -> str:
     page = driver.find_element(By.TAG_NAME, "html")
     driver.find_element(By.ID, button).click()
     # The page before may show the last action's outcome: the answer is the outcome of the page that replaces it.
-    WebDriverWait(driver, 120).until(staleness_of(page))
+    WebDriverWait(driver, 120).until(lambda _: _replaced(page))
     outcome = WebDriverWait(driver, 120).until(lambda d: d.find_elements(By.ID, "moderation-outcome"))
     return str(outcome[0].text)
 
