@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 import yaml
-from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
+from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.remote.webelement import WebElement
@@ -36,6 +36,7 @@ from tests.channels.test_facebook_comments import (
 )
 from tests.channels.test_staff_reply import STAFF, site, staff_browser  # noqa: F401  (fixtures, reused)
 from tests.channels.test_x_channel import _reply_to, mention, post_event
+from tests.page_waits import PageWait, page_is_changing
 
 pytestmark = pytest.mark.browser
 
@@ -50,19 +51,16 @@ def _hiding(comment_id: str, hidden: bool) -> Any:
 
 def _queue_item(driver: WebDriver, server: ReviewServer, key: str) -> Any:
     driver.get(f"{server.base_url}/moderation")
-    WebDriverWait(driver, 15).until(lambda d: d.find_elements(By.ID, "moderation-queue"))
+    PageWait(driver).until(lambda d: d.find_elements(By.ID, "moderation-queue"))
     return driver.find_element(By.ID, f"item-{key}")
 
 
 def _replaced(page: WebElement) -> bool:
-    """Selenium's `staleness_of`, but a page being replaced may also answer Chromium's inspector error "Node with
-    given id does not belong to the document" (seen once in `make test`): that page is gone too."""
+    """Selenium's `staleness_of`, where every error saying the page is changing means the old page is gone."""
     try:
         page.is_enabled()
-    except StaleElementReferenceException:
-        return True
     except WebDriverException as error:
-        if "does not belong to the document" in str(error):
+        if page_is_changing(error):
             return True
         raise
     return False
@@ -76,7 +74,7 @@ def _act(driver: WebDriver, button: str, reason: str = "") -> str:
     driver.find_element(By.ID, button).click()
     # The page before may show the last action's outcome: the answer is the outcome of the page that replaces it.
     WebDriverWait(driver, 120).until(lambda _: _replaced(page))
-    outcome = WebDriverWait(driver, 120).until(lambda d: d.find_elements(By.ID, "moderation-outcome"))
+    outcome = PageWait(driver, 120).until(lambda d: d.find_elements(By.ID, "moderation-outcome"))
     return str(outcome[0].text)
 
 

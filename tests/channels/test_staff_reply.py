@@ -35,6 +35,7 @@ from tests.channels.test_webchat import bot_messages, focus_message_field_with_k
 from tests.channels.test_webchat_doors import run_axe
 from tests.channels.test_x_channel import _dm_to, direct_message, post_event
 from tests.conftest import FROZEN_TIME
+from tests.page_waits import PageWait
 
 STAFF = "claire"
 
@@ -68,7 +69,7 @@ def staff_browser(site: ReviewServer) -> Iterator[WebDriver]:
         driver.find_element(By.ID, "name").send_keys(STAFF)
         driver.find_element(By.ID, "password").send_keys(PASSWORD)
         driver.find_element(By.ID, "login").click()
-        WebDriverWait(driver, 15).until(lambda d: d.find_elements(By.ID, "current-user"))
+        PageWait(driver).until(lambda d: d.find_elements(By.ID, "current-user"))
         yield driver
 
 
@@ -79,12 +80,12 @@ def resident_browser() -> Iterator[WebDriver]:
 
 def _open(driver: WebDriver, site: ReviewServer, conversation: str) -> None:
     driver.get(f"{site.base_url}/conversation?id={conversation}")
-    WebDriverWait(driver, 15).until(lambda d: d.find_elements(By.ID, "reply-form"))
+    PageWait(driver).until(lambda d: d.find_elements(By.ID, "reply-form"))
 
 
 def _press(driver: WebDriver, element_id: str, done: Callable[[WebDriver], Any]) -> None:
     driver.find_element(By.ID, element_id).click()
-    WebDriverWait(driver, 120).until(done)
+    PageWait(driver, 120).until(done)  # the click may replace the page
 
 
 def reply_from_the_inbox(driver: WebDriver, site: ReviewServer, conversation: str, text: str, **ticks: bool) -> str:

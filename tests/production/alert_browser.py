@@ -6,16 +6,11 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
-from selenium.webdriver.support.ui import WebDriverWait
 
 from bench.review_app import PASSWORD
-
-
-def _wait(driver: WebDriver) -> WebDriverWait:
-    return WebDriverWait(driver, 15, ignored_exceptions=(NoSuchElementException, StaleElementReferenceException))
+from tests.page_waits import PageWait
 
 
 def log_in(driver: WebDriver, base_url: str, name: str) -> None:
@@ -23,7 +18,7 @@ def log_in(driver: WebDriver, base_url: str, name: str) -> None:
     driver.find_element(By.ID, "name").send_keys(name)
     driver.find_element(By.ID, "password").send_keys(PASSWORD)
     driver.find_element(By.ID, "login").click()
-    _wait(driver).until(lambda d: bool(d.find_elements(By.ID, "alert-form")))
+    PageWait(driver).until(lambda d: bool(d.find_elements(By.ID, "alert-form")))
 
 
 def fill_and_submit(driver: WebDriver, fields: dict[str, str]) -> None:
@@ -37,7 +32,7 @@ def fill_and_submit(driver: WebDriver, fields: dict[str, str]) -> None:
             element.clear()
             element.send_keys(value)
     driver.find_element(By.ID, "alert-submit").click()
-    _wait(driver).until(lambda d: bool(d.find_elements(By.ID, "alert-done")))
+    PageWait(driver).until(lambda d: bool(d.find_elements(By.ID, "alert-done")))
 
 
 def seconds_after(since: float, check: Callable[[], bool], timeout: float) -> float | None:

@@ -15,10 +15,9 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
-from selenium.webdriver.support.ui import Select, WebDriverWait
+from selenium.webdriver.support.ui import Select
 
 from bench.review_app import (
     PASSWORD,
@@ -32,6 +31,7 @@ from bench.review_app import (
 from review import staff
 from scripts.browser import chromium_missing, headless_chromium
 from scripts.servers import Assistant
+from tests.page_waits import PageWait
 
 FIRE = "Il y a un feu dans la maison de mon voisin"
 HUMAN = "I want to talk to a human"
@@ -77,21 +77,16 @@ def _wait_for_file(folder: Path, suffix: str, timeout: float = 20) -> Path:
     raise AssertionError(f"no {suffix} downloaded into {folder}: {os.listdir(folder)}")
 
 
-def _wait(driver: WebDriver) -> WebDriverWait:
-    """Waits through the moment a click's navigation replaces the page (elements found just before go stale)."""
-    return WebDriverWait(driver, 15, ignored_exceptions=(NoSuchElementException, StaleElementReferenceException))
-
-
 def _filter(driver: WebDriver, flag: str) -> list[str]:
     """Chooses a flag in the inbox filters, applies it, and returns the conversations listed."""
     Select(driver.find_element(By.ID, "flag")).select_by_value(flag)
     driver.find_element(By.ID, "apply-filters").click()
     wanted = "flag=" + urllib.parse.quote(flag, safe="")
-    _wait(driver).until(
+    PageWait(driver).until(
         lambda d: wanted in d.current_url and d.execute_script("return document.readyState") == "complete"
     )
     # Read inside a wait: a link found while the new page settles can go stale before its text is read.
-    links: tuple[list[str]] = _wait(driver).until(
+    links: tuple[list[str]] = PageWait(driver).until(
         lambda d: ([link.text for link in d.find_elements(By.CLASS_NAME, "conversation-link")],)
     )
     return links[0]
@@ -99,7 +94,7 @@ def _filter(driver: WebDriver, flag: str) -> list[str]:
 
 def _click_and_wait(driver: WebDriver, element_id: str, condition: Callable[[WebDriver], bool]) -> None:
     driver.find_element(By.ID, element_id).click()
-    _wait(driver).until(condition)
+    PageWait(driver).until(condition)
 
 
 def _log_in(driver: WebDriver, base_url: str) -> None:
@@ -145,7 +140,7 @@ def test_staff_member_logs_in_filters_reads_notes_exports_and_logs_out(
 
     _filter(driver, "emergency")
     driver.find_element(By.LINK_TEXT, conversations["fire"]).click()
-    _wait(driver).until(lambda d: bool(d.find_elements(By.ID, "sender-id")))
+    PageWait(driver).until(lambda d: bool(d.find_elements(By.ID, "sender-id")))
     page = driver.find_element(By.TAG_NAME, "main").text
     assert FIRE in page and "9-1-1" in page  # both sides of the conversation
     assert "report_life_threatening_emergency" in page and "Urgence (9-1-1)" in page
@@ -156,7 +151,7 @@ def test_staff_member_logs_in_filters_reads_notes_exports_and_logs_out(
     assert "claire" in driver.find_element(By.ID, "notes").text
 
     driver.find_element(By.LINK_TEXT, "Retour").click()
-    _wait(driver).until(lambda d: bool(d.find_elements(By.ID, "apply-filters")))
+    PageWait(driver).until(lambda d: bool(d.find_elements(By.ID, "apply-filters")))
     _filter(driver, "emergency")
     driver.find_element(By.ID, "export-csv").click()
     exported = _wait_for_file(downloads, ".csv")

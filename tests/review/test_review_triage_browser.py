@@ -13,11 +13,9 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from review_fixtures import FIXTURE_NOW, known_conversations
-from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.remote.webdriver import WebDriver
-from selenium.webdriver.support.ui import WebDriverWait
 
 from bench.review_app import (
     PASSWORD,
@@ -31,6 +29,7 @@ from bench.review_app import (
 from review import saved_views, staff
 from review.inbox import Filters
 from scripts.browser import chromium_missing, headless_chromium
+from tests.page_waits import PageWait
 
 PHONE_WIDTH = 390
 ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
@@ -67,12 +66,8 @@ def driver(site: ReviewServer) -> Iterator[WebDriver]:
         chromium.find_element(By.ID, "name").send_keys("claire")
         chromium.find_element(By.ID, "password").send_keys(PASSWORD)
         chromium.find_element(By.ID, "login").click()
-        _wait(chromium).until(lambda d: bool(d.find_elements(By.ID, "current-user")))
+        PageWait(chromium).until(lambda d: bool(d.find_elements(By.ID, "current-user")))
         yield chromium
-
-
-def _wait(driver: WebDriver) -> WebDriverWait:
-    return WebDriverWait(driver, 15, ignored_exceptions=(NoSuchElementException, StaleElementReferenceException))
 
 
 def _press(driver: WebDriver, key: str) -> None:
@@ -81,7 +76,7 @@ def _press(driver: WebDriver, key: str) -> None:
 
 def _open(driver: WebDriver, url: str) -> None:
     driver.get(url)
-    _wait(driver).until(lambda d: d.execute_script("return document.readyState") == "complete")
+    PageWait(driver).until(lambda d: d.execute_script("return document.readyState") == "complete")
 
 
 def test_every_page_fits_a_390_px_phone_without_sideways_scrolling(site: ReviewServer, driver: WebDriver) -> None:
@@ -141,7 +136,7 @@ def test_keyboard_triage_moves_ticks_opens_marks_and_goes_to_the_next(site: Revi
     assert "conversation suivante" in panel.text
     assert driver.execute_script("return document.getElementById('shortcuts').contains(document.activeElement)")
     driver.switch_to.active_element.send_keys(Keys.ESCAPE)
-    _wait(driver).until(lambda d: d.find_element(By.ID, "shortcuts").get_attribute("open") is None)
+    PageWait(driver).until(lambda d: d.find_element(By.ID, "shortcuts").get_attribute("open") is None)
     _press(driver, "j")
     _press(driver, "j")
     assert driver.switch_to.active_element.text == links[1]  # the second row is chosen
@@ -151,12 +146,12 @@ def test_keyboard_triage_moves_ticks_opens_marks_and_goes_to_the_next(site: Revi
     ticked = driver.find_elements(By.CSS_SELECTOR, "input.pick-row:checked")
     assert [box.get_attribute("value") for box in ticked] == [links[0]]
     driver.switch_to.active_element.send_keys("o")
-    _wait(driver).until(lambda d: d.find_elements(By.ID, "sender-id") and d.find_element(By.ID, "sender-id").text)
+    PageWait(driver).until(lambda d: d.find_elements(By.ID, "sender-id") and d.find_element(By.ID, "sender-id").text)
     assert driver.find_element(By.ID, "sender-id").text == links[0]
     _press(driver, "s")  # mark reviewed and go to the next of the list
-    _wait(driver).until(lambda d: d.find_element(By.ID, "sender-id").text == links[1])
+    PageWait(driver).until(lambda d: d.find_element(By.ID, "sender-id").text == links[1])
     _press(driver, "k")  # back to the first: now reviewed
-    _wait(driver).until(lambda d: d.find_element(By.ID, "sender-id").text == links[0])
+    PageWait(driver).until(lambda d: d.find_element(By.ID, "sender-id").text == links[0])
     assert driver.find_element(By.ID, "reviewed-state").text == "Révisée"
     _press(driver, "r")  # already reviewed: the key never un-reviews
     assert driver.find_element(By.ID, "reviewed-state").text == "Révisée"
