@@ -22,6 +22,7 @@ from contextlib import ExitStack
 from datetime import datetime, timezone
 from pathlib import Path
 
+from scripts.baseline import head_commit
 from scripts.evaluate_real import load_real_set
 from scripts.nlu_files import LANGUAGES, PROJECT_ROOT, evaluation_examples
 from scripts.servers import ActionServer, Assistant
@@ -39,10 +40,11 @@ def percentile(values: list[float], share: float) -> float:
 
 def commit(root: Path) -> str:
     """The checkout's commit, marked when its tracked files differ from it: what was measured."""
-    git = ["git", "-C", str(root)]
-    head = subprocess.run([*git, "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
-    dirty = subprocess.run([*git, "diff", "--quiet", "HEAD"], capture_output=True).returncode != 0
-    return (head or "not a git checkout") + (" with uncommitted changes" if dirty else "")
+    head = head_commit(root)
+    if head is None:
+        return "not a git checkout"
+    dirty = subprocess.run(["git", "-C", str(root), "diff", "--quiet", "HEAD"], capture_output=True).returncode != 0
+    return head[:7] + (" with uncommitted changes" if dirty else "")
 
 
 def with_earlier_runs(path: Path, title: str, run: list[str]) -> str:
