@@ -57,8 +57,9 @@ STAND_INS = {
 }
 _SPACES = re.compile(r"\s+")
 LINK_STAND_IN = "https://t.co/link"  # a shortened link, as tweets carry them
-# Phone numbers the Redactor (North American numbers) does not know: 10 to 12 digits, maybe with - or spaces.
-_FOREIGN_PHONE = re.compile(r"(?<![\w-])\+?\d(?:[ -]?\d){9,11}(?![\w-])")
+# Phone numbers the Redactor (North American numbers) does not know: 10 to 12 digits, maybe with - or spaces; not a
+# date and hour ("2016-10-08 09:39", a news tweet's time stamp, has ten digits too).
+_FOREIGN_PHONE = re.compile(r"(?<![\w-])(?!\d{4}-\d\d-\d\d)\+?\d(?:[ -]?\d){9,11}(?![\w-])")
 
 
 @dataclass(frozen=True)

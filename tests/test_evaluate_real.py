@@ -63,6 +63,7 @@ def test_the_manifest_labels_every_message_with_known_doors_and_holds_no_text() 
             ("Alex Martin", "514-555-0199", "alex.martin@example.com", "stuck on his roof"),
             ("Brent", "2046", "mailbox.org"),
         ),
+        ("LIVE 2016-10-08 09:39: children trapped in a B&B", (), ("2016-10-08 09:39", "children trapped"), ("514",)),
     ],
 )
 def test_the_builder_replaces_names_phones_e_mails_and_handles_with_stand_ins(
