@@ -97,7 +97,7 @@ validate: $(VENV)/.installed $(if $(GATE),train) ## Check the training data, dom
 new-intent: $(VENV)/.installed ## Start an intent: YAML stubs in French and English (NAME=ask_parking [TOPIC=parking])
 	@$(PY) -m scripts.new_intent $(NAME) $(if $(TOPIC),--topic $(TOPIC))
 
-# The first `make try` starts the assistant in the background (half a minute) and leaves it running: the next ones
+# The first `make try` starts the assistant in the background (about 20 s) and leaves it running: the next ones
 # answer in under a second. A new model restarts it; `make try-stop` stops it.
 try: $(VENV)/.installed ## What the current model makes of a message, no retraining: make try TEXT="..." [FILE=f] (none: type them)
 	@$(PY) -m scripts.try_messages $(if $(TEXT),"$$TEXT") $(if $(FILE),--file "$(FILE)")

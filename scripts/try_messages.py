@@ -1,7 +1,7 @@
 """`make try`: what the current model makes of a message, in seconds and without retraining: the intent (top 3),
 the language, the safety and netiquette findings, and the reply the resident would get.
 
-The first call starts the assistant and its action server in the background (half a minute) and leaves them
+The first call starts the assistant and its action server in the background (about 20 s) and leaves them
 running, so that the next calls answer in well under a second; a new model (after `make train`) restarts them,
 and `make try-stop` stops them. Each message is a new conversation, so one try never colours the next.
 """
@@ -168,7 +168,7 @@ def stop() -> bool:
 
 
 def background_assistant(model: Path = MODEL) -> Endpoint:
-    """The background assistant on the current model: the running one, or a new one (half a minute)."""
+    """The background assistant on the current model: the running one, or a new one (about 20 s)."""
     if not model.is_file():
         raise SystemExit(f"No model at {model}: run `make train` first.")
     state = _read_state()

@@ -85,8 +85,9 @@ def assistant(
 ) -> Iterator[Assistant]:
     """The real assistant: trained model, REST channel, action server, SQLite tracker store; the web chat may be
     shown by `city_site`'s allowed origin; the X and Facebook channels are live, on the stand-in APIs. One server
-    for every test that needs one: each Rasa server costs half a minute of CPU to start. (Without keys, the
-    channels answer 503: the guide's worked example checks that on its own assistant, as `make run` starts it.)"""
+    for every test that needs one: each Rasa server costs about 20 s of CPU to start (bench/results/model_load.md).
+    (Without keys, the channels answer 503: the guide's worked example checks that on its own assistant, as `make run`
+    starts it.)"""
     monkeypatch = pytest.MonkeyPatch()
     monkeypatch.setenv("ASSISTANT_FROZEN_TIME", FROZEN_TIME)
     monkeypatch.setenv("WEBCHAT_ALLOWED_ORIGINS", city_site.allowed_origin)

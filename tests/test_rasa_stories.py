@@ -23,7 +23,7 @@ class StoryRun:
 
 @pytest.fixture(scope="module")
 def story_run(trained_model: Path, tmp_path_factory: pytest.TempPathFactory) -> StoryRun:
-    """One `rasa test core` over both languages' files: the model is loaded once (about 30 s of CPU each time).
+    """One `rasa test core` over both languages' files: the model is loaded once (about 20 s of CPU each time).
     Without --fail-on-prediction-errors, which stops at the first wrong action: every failed story is written out,
     named with the file it came from."""
     out = tmp_path_factory.mktemp("rasa-test")

@@ -1,6 +1,6 @@
 """The production shape, for real: two Rasa instances behind HAProxy (round-robin), sharing PostgreSQL and Redis.
 
-One cluster for the whole module (starting a Rasa instance costs a core for half a minute); the instance-kill
+One cluster for the whole module (starting a Rasa instance costs a core for about 20 s); the instance-kill
 test runs last.
 """
 

@@ -1,0 +1,112 @@
+"""A model load, Rasa's way and ours (pointe_claire/nlu/tf_model_load.py): time, and whether the answers are the same.
+Run: `python -m bench.model_load [--model M] [--runs N]` (writes bench/results/model_load.md).
+
+Each run is a fresh process, as a Rasa server or a report is: it loads the model, then parses every held-out message
+and asks TED for the next action after each of them. The two ways alternate, so a busy minute falls on both.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+
+from scripts.baseline import head_commit
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results" / "model_load.md"
+MODEL = ROOT / "models" / "pointe-claire.tar.gz"
+
+MEASURE = """
+import asyncio, json, sys, time
+import pointe_claire.nlu.tf_model_load as tf_model_load
+if sys.argv[2] == "rasa":
+    tf_model_load.uninstall()
+from rasa.core.agent import Agent
+from rasa.core.policies.ted_policy import TEDPolicy
+from rasa.shared.core.events import ActionExecuted, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+from scripts.nlu_files import evaluation_examples
+wall, cpu = time.perf_counter(), time.process_time()
+agent = Agent.load(sys.argv[1])
+load = [time.perf_counter() - wall, time.process_time() - cpu]
+ted = next(node._component for node in agent.processor.graph_runner._instantiated_nodes.values()
+           if isinstance(node._component, TEDPolicy))
+domain = agent.domain
+async def answers():
+    out = []
+    for example in [ex for language in ("fr", "en") for ex in evaluation_examples(language)]:
+        parsed = await agent.parse_message(example.text)
+        ranking = [(i["name"], round(float(i["confidence"]), 6)) for i in parsed.get("intent_ranking") or []][:3]
+        tracker = DialogueStateTracker.from_events("bench", [ActionExecuted("action_listen"),
+            UserUttered(example.text, parsed["intent"], parse_data=parsed)], domain.slots)
+        probabilities = ted.predict_action_probabilities(tracker, domain).probabilities
+        out.append([parsed["intent"]["name"], ranking, [round(p, 6) for p in probabilities]])
+    return out
+print(json.dumps({"load": load, "answers": asyncio.run(answers()), "has_ted_model": ted.model is not None}))
+"""
+
+
+def measure(model: Path, way: str) -> dict:
+    environment = {**os.environ, "PYTHONPATH": str(ROOT)}
+    run = subprocess.run(
+        [sys.executable, "-c", MEASURE, str(model), way],
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
+    )
+    result: dict = json.loads(run.stdout.splitlines()[-1])
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="A model load, Rasa's way and ours.")
+    parser.add_argument("--model", type=Path, default=MODEL)
+    parser.add_argument("--runs", type=int, default=3, help="runs of each way")
+    args = parser.parse_args()
+    loads: dict[str, list[list[float]]] = {"rasa": [], "ours": []}
+    answers: dict[str, list] = {}
+    for _ in range(args.runs):
+        for way in ("rasa", "ours"):
+            result = measure(args.model, way)
+            assert result["has_ted_model"], f"{way}: TED loaded without its model"
+            loads[way].append(result["load"])
+            answers.setdefault(way, result["answers"])
+            if result["answers"] != answers[way]:
+                sys.exit(f"{way}: the same way gave other answers from one process to the next")
+            print(way, [round(x, 1) for x in result["load"]], flush=True)
+    same = sum(a == b for a, b in zip(answers["rasa"], answers["ours"], strict=True))
+    cores = len(os.sched_getaffinity(0))
+    when = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    commit = (head_commit() or "unknown")[:7]
+    rows = []
+    for way, title in (
+        ("rasa", "Rasa's `RasaModel.load` (one training step traced)"),
+        ("ours", "ours (the step run eagerly)"),
+    ):
+        walls, cpus = [x[0] for x in loads[way]], [x[1] for x in loads[way]]
+        rows.append(f"| {title} | {statistics.median(walls):.1f} s | {statistics.median(cpus):.1f} s | {len(walls)} |")
+    RESULTS.write_text(
+        "# A model load, Rasa's way and ours (`python -m bench.model_load`)\n\n"
+        f"Run {when} on {cores} CPUs, commit {commit}, model {args.model.name}. Each run a fresh process"
+        " (`Agent.load`, as a Rasa server or a report loads it); the two ways alternate. Threads as the environment"
+        f" set them (ENCODER_THREADS={os.environ.get('ENCODER_THREADS', 'all')}, TF_INTRA_OP_PARALLELISM_THREADS="
+        f"{os.environ.get('TF_INTRA_OP_PARALLELISM_THREADS', 'all')}).\n\n"
+        "| load | wall (median) | CPU (median) | runs |\n| --- | ---: | ---: | ---: |\n"
+        + "\n".join(rows)
+        + f"\n\nThe same answers: {same} of {len(answers['rasa'])} held-out messages (the intent ranking's first"
+        " three with their confidences, and TED's probabilities of every action after the message, to 6 decimals).\n",
+        encoding="utf-8",
+    )
+    print(f"{same} of {len(answers['rasa'])} the same; written to {RESULTS.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()

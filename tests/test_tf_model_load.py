@@ -1,0 +1,99 @@
+"""The quicker TensorFlow model load (pointe_claire/nlu/tf_model_load.py): Rasa's answers; Rasa's load if it fails."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from pathlib import Path
+from typing import Any
+
+import pytest
+from rasa.core.agent import Agent
+from rasa.core.policies.ted_policy import TEDPolicy
+from rasa.engine.storage.local_model_storage import LocalModelStorage
+from rasa.nlu.classifiers.diet_classifier import DIETClassifier
+from rasa.shared.core.events import ActionExecuted, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.utils.tensorflow.models import RasaModel
+
+from pointe_claire.nlu import tf_model_load
+from scripts.nlu_files import evaluation_examples
+
+
+def _answers(agent: Agent, texts: list[str]) -> list[Any]:
+    """What a message gets from DIET (the ranking's first three) and from TED (every action's probability next)."""
+    ted = next(n._component for n in _tf_nodes(agent) if isinstance(n._component, TEDPolicy))
+    assert ted.model is not None  # TED's load turns a failure into a policy without its model
+
+    async def answer(text: str) -> list[Any]:
+        parsed = await agent.parse_message(text)
+        ranking = [(i["name"], round(float(i["confidence"]), 6)) for i in parsed["intent_ranking"][:3]]
+        events = [ActionExecuted("action_listen"), UserUttered(text, parsed["intent"], parse_data=parsed)]
+        tracker = DialogueStateTracker.from_events("load-test", events, agent.domain.slots)
+        probabilities = ted.predict_action_probabilities(tracker, agent.domain).probabilities
+        return [ranking, [round(p, 6) for p in probabilities]]
+
+    return [asyncio.run(answer(text)) for text in texts]
+
+
+def _tf_nodes(agent: Agent) -> list[Any]:
+    nodes = agent.processor.graph_runner._instantiated_nodes.values()
+    return [n for n in nodes if isinstance(n._component, (DIETClassifier, TEDPolicy))]
+
+
+def test_the_assistants_model_loaded_the_quick_way_answers_as_loaded_rasas_way(
+    trained_model: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+):
+    texts = [ex.text for language in ("fr", "en") for ex in evaluation_examples(language)[:40]]
+    tf_model_load.uninstall()
+    try:
+        agent = Agent.load(str(trained_model))
+    finally:
+        tf_model_load.install()
+    rasas = _answers(agent, texts)
+    nodes = _tf_nodes(agent)
+    assert len(nodes) == 2
+    # DIET and TED again, the quick way, from the archive unpacked again (the agent's unpacked copy is gone)
+    storage, _ = LocalModelStorage.from_model_archive(tmp_path / "storage", trained_model)
+    with caplog.at_level(logging.WARNING, logger=tf_model_load.__name__):
+        for node in nodes:
+            node._model_storage = storage
+            node._load_component()
+    assert not caplog.records  # the quick way itself, not Rasa's after a failure
+    assert _answers(agent, texts) == rasas
+
+
+def test_when_the_quick_way_fails_rasas_own_load_is_used(monkeypatch: pytest.MonkeyPatch, caplog):
+    calls = []
+
+    class Unbuildable(RasaModel):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            raise ValueError("no such layer")
+
+    def rasas_load(cls: type, *args: Any, **kwargs: Any) -> str:
+        calls.append((cls, args[0]))
+        return "Rasa's model"
+
+    monkeypatch.setattr(tf_model_load, "_RASA_LOAD", classmethod(rasas_load))
+    with caplog.at_level(logging.WARNING, logger=tf_model_load.__name__):
+        model = tf_model_load._load_without_training_graph(Unbuildable, "weights.tf_model", None)
+    assert model == "Rasa's model" and calls == [(Unbuildable, "weights.tf_model")]
+    assert "loading it Rasa's way" in caplog.text and "no such layer" in caplog.text
+
+
+def test_fine_tuning_and_other_rasa_versions_load_rasas_way(monkeypatch: pytest.MonkeyPatch):
+    calls: list[bool] = []
+
+    def rasas_load(cls: type, *args: Any, **kwargs: Any) -> str:
+        calls.append(args[3])  # finetune_mode
+        return "Rasa's"
+
+    monkeypatch.setattr(tf_model_load, "_RASA_LOAD", classmethod(rasas_load))
+    assert tf_model_load._load_without_training_graph(RasaModel, "w", None, None, True) == "Rasa's"
+    monkeypatch.setattr(tf_model_load.rasa, "__version__", "3.7.0")
+    assert tf_model_load._load_without_training_graph(RasaModel, "w", None, None, False) == "Rasa's"
+    assert calls == [True, False]
+
+
+def test_the_components_install_the_quick_load():
+    assert RasaModel.__dict__["load"].__func__ is tf_model_load._load_without_training_graph
