@@ -16,6 +16,7 @@ import sys
 from datetime import datetime, timezone
 from pathlib import Path
 
+from pointe_claire import settings
 from scripts.baseline import head_commit
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -96,9 +97,9 @@ def main() -> None:
     RESULTS.write_text(
         "# A model load, Rasa's way and ours (`python -m bench.model_load`)\n\n"
         f"Run {when} on {cores} CPUs, commit {commit}, model {args.model.name}. Each run a fresh process"
-        " (`Agent.load`, as a Rasa server or a report loads it); the two ways alternate. Threads as the environment"
-        f" set them (ENCODER_THREADS={os.environ.get('ENCODER_THREADS', 'all')}, TF_INTRA_OP_PARALLELISM_THREADS="
-        f"{os.environ.get('TF_INTRA_OP_PARALLELISM_THREADS', 'all')}).\n\n"
+        " (`Agent.load`, as a Rasa server or a report loads it); the two ways alternate. Sentence encoder threads:"
+        f" {settings.integer('ENCODER_THREADS') or 'one per core'} (ENCODER_THREADS; `make test` sets 1, and one"
+        " TensorFlow thread).\n\n"
         "| load | wall (median) | CPU (median) | runs |\n| --- | ---: | ---: | ---: |\n"
         + "\n".join(rows)
         + f"\n\nThe same answers: {same} of {len(answers['rasa'])} held-out messages (the intent ranking's first"

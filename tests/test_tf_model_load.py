@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +19,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.tensorflow.models import RasaModel
 
 from pointe_claire.nlu import tf_model_load
-from scripts.nlu_files import evaluation_examples
+from scripts.nlu_files import PROJECT_ROOT, evaluation_examples
 
 
 def _answers(agent: Agent, texts: list[str]) -> list[Any]:
@@ -95,5 +97,27 @@ def test_fine_tuning_and_other_rasa_versions_load_rasas_way(monkeypatch: pytest.
     assert calls == [True, False]
 
 
-def test_the_components_install_the_quick_load():
-    assert RasaModel.__dict__["load"].__func__ is tf_model_load._load_without_training_graph
+INSTALLED_AFTER = """
+import sys
+import {module}
+from rasa.utils.tensorflow.models import RasaModel
+from pointe_claire.nlu import tf_model_load
+print(RasaModel.__dict__["load"].__func__ is tf_model_load._load_without_training_graph)
+"""
+
+
+def test_importing_the_tokenizer_as_rasa_does_installs_the_quick_load():
+    run = subprocess.run(
+        [sys.executable, "-c", INSTALLED_AFTER.format(module="pointe_claire.nlu.tokenizer")],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=PROJECT_ROOT,
+    )
+    assert run.stdout.split()[-1] == "True"
+
+
+def test_the_sentence_encoder_is_still_imported_without_tensorflow():
+    check = "import sys, pointe_claire.nlu.sentence_encoder; print('tensorflow' in sys.modules)"
+    run = subprocess.run([sys.executable, "-c", check], capture_output=True, text=True, check=True, cwd=PROJECT_ROOT)
+    assert run.stdout.split()[-1] == "False"

@@ -1,12 +1,12 @@
 """Loads Rasa's TensorFlow models (DIET, TED) without tracing a training graph: every model load about 17 s sooner.
 
-Installed by `pointe_claire.nlu` (config.yml's components import it before Rasa loads DIET or TED), so every Rasa
-server, report and `rasa test` loads this way. Rasa 3.6's `RasaModel.load` makes a saved model's variables by
-training it one step on one example, then restores the weights. Tracing that step's graph is about half of a model
-load (bench/results/model_load.md). Here the step runs eagerly: the same Python code makes the same variables, and no
-graph is traced for it. The optimizer it used is replaced, because its slots were made in another order than the
-checkpoint's and inference needs none. Then the weights are restored and the prediction graph is traced, as in
-Rasa's own load.
+Installed by the tokenizer's module (pointe_claire/nlu/tokenizer.py: in every pipeline of ours, and Rasa imports it
+before it loads DIET or TED), so every Rasa server, report and `rasa test` loads this way. Rasa 3.6's
+`RasaModel.load` makes a saved model's variables by training it one step on one example, then restores the weights.
+Tracing that step's graph is about half of a model load (bench/results/model_load.md). Here the step runs eagerly:
+the same Python code makes the same variables, and no graph is traced for it. The optimizer it used is replaced,
+because its slots were made in another order than the checkpoint's and inference needs none. Then the weights are
+restored and the prediction graph is traced, as in Rasa's own load.
 """
 
 from __future__ import annotations
@@ -48,7 +48,9 @@ def _load_without_training_graph(
         model.compile(
             optimizer=tf.keras.optimizers.Adam(config.get(LEARNING_RATE, 0.001)), run_eagerly=config.get(RUN_EAGERLY)
         )
-        model.load_weights(model_file_name).assert_existing_objects_matched()
+        # Every variable made gets its value; the checkpoint's optimizer slots, which inference never reads, are
+        # left unread without a warning per slot in the server's log.
+        model.load_weights(model_file_name).assert_existing_objects_matched().expect_partial()
     except Exception as error:  # noqa: BLE001 - Rasa's own load is always right, only slower
         # TED's load turns a ValueError into a policy without a model: never let this shortcut be the cause.
         logger.warning("Loading %s the quick way failed (%s): loading it Rasa's way.", cls.__name__, error)

@@ -8,7 +8,10 @@ is the words it joins ("#PotHole" -> "Pot", "Hole"; "#PointeClaireStrong" -> "Po
 A long letter is understood by its request, not drowned by its story: in a message of three sentences or more, the
 sentences that ask something (a question, "please", "svp", "pouvez-vous"...) are given twice, so their words weigh
 double in the classifier's features (measured on tests/evaluation/resident_style_*.yml: docs/evaluation.md).
-Being first, it also hands every later component well-formed text (see `process`).
+Being first, it also hands every later component well-formed text (see `process`). And importing it installs the
+quicker load of DIET and TED (pointe_claire/nlu/tf_model_load.py): Rasa imports every component of config.yml before
+it loads any, and this one is in every pipeline of ours. Not in the package's `__init__`: the sentence encoder is
+imported without TensorFlow (its thread test, the benchmarks).
 """
 
 from __future__ import annotations
@@ -26,8 +29,11 @@ from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from pointe_claire.city_facts import EMAIL_PATTERN, URL_PATTERN
+from pointe_claire.nlu import tf_model_load
 from pointe_claire.patterns import LINK
 from pointe_claire.text_normalization import fold, hashtag_words, sentence_spans, strip_control_characters
+
+tf_model_load.install()
 
 MENTION = "<mention>"
 EMAIL = "<email>"
