@@ -8,6 +8,7 @@ and asks TED for the next action after each of them. The two ways alternate, so 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import os
 import statistics
@@ -15,6 +16,12 @@ import subprocess
 import sys
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
+
+from rasa.core.agent import Agent
+from rasa.core.policies.ted_policy import TEDPolicy
+from rasa.shared.core.events import ActionExecuted, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
 
 from pointe_claire import settings
 from scripts.baseline import head_commit
@@ -24,33 +31,36 @@ RESULTS = ROOT / "bench" / "results" / "model_load.md"
 MODEL = ROOT / "models" / "pointe-claire.tar.gz"
 
 MEASURE = """
-import asyncio, json, sys, time
-import pointe_claire.nlu.tf_model_load as tf_model_load
-if sys.argv[2] == "rasa":
-    tf_model_load.uninstall()
+import contextlib, json, sys, time
 from rasa.core.agent import Agent
-from rasa.core.policies.ted_policy import TEDPolicy
-from rasa.shared.core.events import ActionExecuted, UserUttered
-from rasa.shared.core.trackers import DialogueStateTracker
+from bench.model_load import answers
+from pointe_claire.nlu.tf_model_load import rasas_own_load
 from scripts.nlu_files import evaluation_examples
-wall, cpu = time.perf_counter(), time.process_time()
-agent = Agent.load(sys.argv[1])
-load = [time.perf_counter() - wall, time.process_time() - cpu]
-ted = next(node._component for node in agent.processor.graph_runner._instantiated_nodes.values()
-           if isinstance(node._component, TEDPolicy))
-domain = agent.domain
-async def answers():
-    out = []
-    for example in [ex for language in ("fr", "en") for ex in evaluation_examples(language)]:
-        parsed = await agent.parse_message(example.text)
-        ranking = [(i["name"], round(float(i["confidence"]), 6)) for i in parsed.get("intent_ranking") or []][:3]
-        tracker = DialogueStateTracker.from_events("bench", [ActionExecuted("action_listen"),
-            UserUttered(example.text, parsed["intent"], parse_data=parsed)], domain.slots)
-        probabilities = ted.predict_action_probabilities(tracker, domain).probabilities
-        out.append([parsed["intent"]["name"], ranking, [round(p, 6) for p in probabilities]])
-    return out
-print(json.dumps({"load": load, "answers": asyncio.run(answers()), "has_ted_model": ted.model is not None}))
+texts = [ex.text for language in ("fr", "en") for ex in evaluation_examples(language)]
+with rasas_own_load() if sys.argv[2] == "rasa" else contextlib.nullcontext():
+    wall, cpu = time.perf_counter(), time.process_time()
+    agent = Agent.load(sys.argv[1])
+    load = [time.perf_counter() - wall, time.process_time() - cpu]
+print(json.dumps({"load": load, "answers": answers(agent, texts)}))
 """
+
+
+def answers(agent: Agent, texts: list[str]) -> list[Any]:
+    """What a load must reproduce: each message's DIET ranking (first three, with confidences) and TED's probability
+    of every action after it, to 6 decimals. Also the test's measure (tests/test_tf_model_load.py)."""
+    nodes = agent.processor.graph_runner._instantiated_nodes.values()
+    ted = next(node._component for node in nodes if isinstance(node._component, TEDPolicy))
+    assert ted.model is not None, "TED loaded without its model"  # TED's load turns a failure into that
+
+    async def answer(text: str) -> list[Any]:
+        parsed = await agent.parse_message(text)
+        ranking = [(i["name"], round(float(i["confidence"]), 6)) for i in parsed["intent_ranking"][:3]]
+        events = [ActionExecuted("action_listen"), UserUttered(text, parsed["intent"], parse_data=parsed)]
+        tracker = DialogueStateTracker.from_events("load", events, agent.domain.slots)
+        probabilities = ted.predict_action_probabilities(tracker, agent.domain).probabilities
+        return [ranking, [round(p, 6) for p in probabilities]]
+
+    return [asyncio.run(answer(text)) for text in texts]
 
 
 def measure(model: Path, way: str) -> dict:
@@ -77,7 +87,6 @@ def main() -> None:
     for _ in range(args.runs):
         for way in ("rasa", "ours"):
             result = measure(args.model, way)
-            assert result["has_ted_model"], f"{way}: TED loaded without its model"
             loads[way].append(result["load"])
             answers.setdefault(way, result["answers"])
             if result["answers"] != answers[way]:

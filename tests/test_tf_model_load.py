@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import subprocess
 import sys
@@ -14,28 +13,11 @@ from rasa.core.agent import Agent
 from rasa.core.policies.ted_policy import TEDPolicy
 from rasa.engine.storage.local_model_storage import LocalModelStorage
 from rasa.nlu.classifiers.diet_classifier import DIETClassifier
-from rasa.shared.core.events import ActionExecuted, UserUttered
-from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.tensorflow.models import RasaModel
 
+from bench.model_load import answers
 from pointe_claire.nlu import tf_model_load
 from scripts.nlu_files import PROJECT_ROOT, evaluation_examples
-
-
-def _answers(agent: Agent, texts: list[str]) -> list[Any]:
-    """What a message gets from DIET (the ranking's first three) and from TED (every action's probability next)."""
-    ted = next(n._component for n in _tf_nodes(agent) if isinstance(n._component, TEDPolicy))
-    assert ted.model is not None  # TED's load turns a failure into a policy without its model
-
-    async def answer(text: str) -> list[Any]:
-        parsed = await agent.parse_message(text)
-        ranking = [(i["name"], round(float(i["confidence"]), 6)) for i in parsed["intent_ranking"][:3]]
-        events = [ActionExecuted("action_listen"), UserUttered(text, parsed["intent"], parse_data=parsed)]
-        tracker = DialogueStateTracker.from_events("load-test", events, agent.domain.slots)
-        probabilities = ted.predict_action_probabilities(tracker, agent.domain).probabilities
-        return [ranking, [round(p, 6) for p in probabilities]]
-
-    return [asyncio.run(answer(text)) for text in texts]
 
 
 def _tf_nodes(agent: Agent) -> list[Any]:
@@ -47,12 +29,10 @@ def test_the_assistants_model_loaded_the_quick_way_answers_as_loaded_rasas_way(
     trained_model: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ):
     texts = [ex.text for language in ("fr", "en") for ex in evaluation_examples(language)[:40]]
-    tf_model_load.uninstall()
-    try:
+    with tf_model_load.rasas_own_load():
         agent = Agent.load(str(trained_model))
-    finally:
-        tf_model_load.install()
-    rasas = _answers(agent, texts)
+        assert RasaModel.__dict__["load"] is tf_model_load._RASA_LOAD  # loading did not install ours again
+    rasas = answers(agent, texts)
     nodes = _tf_nodes(agent)
     assert len(nodes) == 2
     # DIET and TED again, the quick way, from the archive unpacked again (the agent's unpacked copy is gone)
@@ -62,7 +42,7 @@ def test_the_assistants_model_loaded_the_quick_way_answers_as_loaded_rasas_way(
             node._model_storage = storage
             node._load_component()
     assert not caplog.records  # the quick way itself, not Rasa's after a failure
-    assert _answers(agent, texts) == rasas
+    assert answers(agent, texts) == rasas
 
 
 def test_when_the_quick_way_fails_rasas_own_load_is_used(monkeypatch: pytest.MonkeyPatch, caplog):
@@ -97,10 +77,10 @@ def test_fine_tuning_and_other_rasa_versions_load_rasas_way(monkeypatch: pytest.
     assert calls == [True, False]
 
 
-INSTALLED_AFTER = """
-import sys
-import {module}
+INSTALLED_BY_THE_TOKENIZER = """
+import pointe_claire.nlu.tokenizer
 from rasa.utils.tensorflow.models import RasaModel
+from bench.model_load import answers
 from pointe_claire.nlu import tf_model_load
 print(RasaModel.__dict__["load"].__func__ is tf_model_load._load_without_training_graph)
 """
@@ -108,7 +88,7 @@ print(RasaModel.__dict__["load"].__func__ is tf_model_load._load_without_trainin
 
 def test_importing_the_tokenizer_as_rasa_does_installs_the_quick_load():
     run = subprocess.run(
-        [sys.executable, "-c", INSTALLED_AFTER.format(module="pointe_claire.nlu.tokenizer")],
+        [sys.executable, "-c", INSTALLED_BY_THE_TOKENIZER],
         capture_output=True,
         text=True,
         check=True,

@@ -11,7 +11,10 @@ restored and the prediction graph is traced, as in Rasa's own load.
 
 from __future__ import annotations
 
+import importlib
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import rasa
@@ -65,6 +68,13 @@ def install() -> None:
     RasaModel.load = classmethod(_load_without_training_graph)
 
 
-def uninstall() -> None:
-    """Rasa's own load again (the benchmark's "before", the test's reference)."""
+@contextmanager
+def rasas_own_load() -> Iterator[None]:
+    """Rasa's own load inside the block (the benchmark's "before", the test's reference), ours again after it."""
+    # Loading a model imports the tokenizer's module, which installs ours: imported first, it cannot do it inside.
+    importlib.import_module("pointe_claire.nlu.tokenizer")
     RasaModel.load = _RASA_LOAD
+    try:
+        yield
+    finally:
+        install()
