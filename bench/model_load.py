@@ -34,6 +34,7 @@ MEASURE = """
 import contextlib, json, sys, time
 from rasa.core.agent import Agent
 from bench.model_load import answers
+import pointe_claire.nlu.tokenizer  # imported by both ways before the clock starts, as rasas_own_load() must
 from pointe_claire.nlu.tf_model_load import rasas_own_load
 from scripts.nlu_files import evaluation_examples
 texts = [ex.text for language in ("fr", "en") for ex in evaluation_examples(language)]

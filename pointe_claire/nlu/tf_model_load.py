@@ -1,4 +1,4 @@
-"""Loads Rasa's TensorFlow models (DIET, TED) without tracing a training graph: every model load about 17 s sooner.
+"""Loads Rasa's TensorFlow models (DIET, TED) without tracing a training graph: every model load about 20 s sooner.
 
 Installed by the tokenizer's module (pointe_claire/nlu/tokenizer.py: in every pipeline of ours, and Rasa imports it
 before it loads DIET or TED), so every Rasa server, report and `rasa test` loads this way. Rasa 3.6's
