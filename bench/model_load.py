@@ -20,6 +20,8 @@ from typing import Any
 
 from rasa.core.agent import Agent
 from rasa.core.policies.ted_policy import TEDPolicy
+from rasa.engine.graph import GraphNode
+from rasa.nlu.classifiers.diet_classifier import DIETClassifier
 from rasa.shared.core.events import ActionExecuted, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
@@ -46,11 +48,16 @@ print(json.dumps({"load": load, "answers": answers(agent, texts)}))
 """
 
 
+def tf_nodes(agent: Agent) -> list[GraphNode]:
+    """The loaded graph's nodes that hold a TensorFlow model (DIET, TED): what the quick load replaces."""
+    nodes = agent.processor.graph_runner._instantiated_nodes.values()
+    return [node for node in nodes if isinstance(node._component, (DIETClassifier, TEDPolicy))]
+
+
 def answers(agent: Agent, texts: list[str]) -> list[Any]:
     """What a load must reproduce: each message's DIET ranking (first three, with confidences) and TED's probability
     of every action after it, to 6 decimals. Also the test's measure (tests/test_tf_model_load.py)."""
-    nodes = agent.processor.graph_runner._instantiated_nodes.values()
-    ted = next(node._component for node in nodes if isinstance(node._component, TEDPolicy))
+    ted = next(node._component for node in tf_nodes(agent) if isinstance(node._component, TEDPolicy))
     assert ted.model is not None, "TED loaded without its model"  # TED's load turns a failure into that
 
     async def answer(text: str) -> list[Any]:

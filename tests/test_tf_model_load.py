@@ -10,19 +10,12 @@ from typing import Any
 
 import pytest
 from rasa.core.agent import Agent
-from rasa.core.policies.ted_policy import TEDPolicy
 from rasa.engine.storage.local_model_storage import LocalModelStorage
-from rasa.nlu.classifiers.diet_classifier import DIETClassifier
 from rasa.utils.tensorflow.models import RasaModel
 
-from bench.model_load import answers
+from bench.model_load import answers, tf_nodes
 from pointe_claire.nlu import tf_model_load
 from scripts.nlu_files import PROJECT_ROOT, evaluation_examples
-
-
-def _tf_nodes(agent: Agent) -> list[Any]:
-    nodes = agent.processor.graph_runner._instantiated_nodes.values()
-    return [n for n in nodes if isinstance(n._component, (DIETClassifier, TEDPolicy))]
 
 
 def test_the_assistants_model_loaded_the_quick_way_answers_as_loaded_rasas_way(
@@ -33,7 +26,7 @@ def test_the_assistants_model_loaded_the_quick_way_answers_as_loaded_rasas_way(
         agent = Agent.load(str(trained_model))
         assert RasaModel.__dict__["load"] is tf_model_load._RASA_LOAD  # loading did not install ours again
     rasas = answers(agent, texts)
-    nodes = _tf_nodes(agent)
+    nodes = tf_nodes(agent)
     assert len(nodes) == 2
     # DIET and TED again, the quick way, from the archive unpacked again (the agent's unpacked copy is gone)
     storage, _ = LocalModelStorage.from_model_archive(tmp_path / "storage", trained_model)
@@ -80,7 +73,7 @@ def test_fine_tuning_and_other_rasa_versions_load_rasas_way(monkeypatch: pytest.
 INSTALLED_BY_THE_TOKENIZER = """
 import pointe_claire.nlu.tokenizer
 from rasa.utils.tensorflow.models import RasaModel
-from bench.model_load import answers
+from bench.model_load import answers, tf_nodes
 from pointe_claire.nlu import tf_model_load
 print(RasaModel.__dict__["load"].__func__ is tf_model_load._load_without_training_graph)
 """
