@@ -73,7 +73,6 @@ def test_fine_tuning_and_other_rasa_versions_load_rasas_way(monkeypatch: pytest.
 INSTALLED_BY_THE_TOKENIZER = """
 import pointe_claire.nlu.tokenizer
 from rasa.utils.tensorflow.models import RasaModel
-from bench.model_load import answers, tf_nodes
 from pointe_claire.nlu import tf_model_load
 print(RasaModel.__dict__["load"].__func__ is tf_model_load._load_without_training_graph)
 """
