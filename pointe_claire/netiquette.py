@@ -233,6 +233,13 @@ class NetiquetteChecker:
         self._civil_index = PatternIndex(self._reading.vocab)
         for pattern in raw.get("civil_phrases") or ():
             self._civil_index.add("civil", compiler.compile(str(pattern), where(source.name, pattern, "civil_phrases")))
+        # How a question opens: the learned layer's unsure guess on a question is "not understood" (rephrase), on a
+        # statement a comment (pointe_claire/nlu/netiquette_flagger.py).
+        self._question_index = PatternIndex(self._reading.vocab)
+        for pattern in raw.get("questions") or ():
+            self._question_index.add(
+                "question", compiler.compile(str(pattern), where(source.name, pattern, "questions"))
+            )
         hidden = [lists.list_terms(name, "obfuscated") for name in raw.get("obfuscated") or ()]
         self._vocabulary = lists.vocabulary_read(hidden)
         self._mild_words = tuple(items(raw.get("mild_words") or ""))
@@ -250,6 +257,13 @@ class NetiquetteChecker:
         """Whether the message holds one of the lexicon's `civil_phrases`: the learned layer's guess is then
         overruled (the lexicon's own findings never are)."""
         return any(True for _ in self._civil_index.find(self._reading.doc(text, self._vocabulary)))
+
+    def is_question(self, text: str) -> bool:
+        """Whether the message asks something: a question mark, or a sentence opening as the lexicon's `questions`
+        do ("when is the next election", "c'tu vrai que...")."""
+        if "?" in text:
+            return True
+        return any(True for _ in self._question_index.find(self._reading.doc(text, self._vocabulary)))
 
     def check(self, text: str) -> list[Violation]:
         """Every rule the message breaks, rule by rule in the order of RULES, with what shows it."""

@@ -48,6 +48,29 @@ def test_an_unsure_learned_guess_is_not_understood_rather_than_a_violation():
     assert message.get(NETIQUETTE_KEY) is None
 
 
+@pytest.mark.parametrize(
+    "text", ["when is the next election", "c'tu vrai que le maire se représente", "Le RN peut faire 50% au 1er tour ?"]
+)
+def test_an_unsure_learned_guess_on_a_question_is_not_understood_even_without_a_question_mark(text: str):
+    message = flagged("partisan_comment", 0.6, text)
+    assert message.get("intent")["name"] == "nlu_fallback"
+
+
+@pytest.mark.parametrize(
+    ("intent", "text"),
+    [
+        ("partisan_comment", "Le problème c'est pas l'immigration, c'est le peu de constructions neuves."),
+        ("abusive_comment", "Your speech is insidious and revolting."),
+    ],
+)
+def test_an_unsure_learned_guess_on_a_statement_is_answered_as_a_comment_and_flags_nothing(intent: str, text: str):
+    message = flagged(intent, 0.6, text)
+    assert message.get("intent") == {"name": "out_of_scope", "confidence": 1.0}
+    assert message.get(NETIQUETTE_KEY) is None
+    # The classifier's guess stays in the ranking, under the answer, for staff and trainers.
+    assert message.get("intent_ranking")[1]["name"] == intent
+
+
 def test_an_unsure_learned_guess_the_second_opinion_agrees_with_is_a_violation_marked_learned():
     agreeing = {"name": "partisan_comment", "confidence": 0.7, "agrees": True}
     message = flagged("partisan_comment", 0.6, "Avec notre révolution fiscale, vous paierez moins d'impôt", agreeing)

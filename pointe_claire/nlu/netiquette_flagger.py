@@ -9,8 +9,11 @@ Beside the lexicon, the learned layer: when the classifier's intent is one of `L
 hateful generalisations, ads: trained in data/nlu/*/netiquette.yml), the message is a violation of that rule even
 where no lexicon entry matched; its record says `learned: true` so staff know it is the classifier's judgement.
 Only a sure guess counts: below `LEARNED_CONFIDENCE`, unless the second opinion (before it) agrees, or when the
-message holds one of the lexicon's `civil_phrases` (idioms such as "vache à lait"), the message is "not understood"
-rather than called a violation (a resident's question about the election must not get the political reminder).
+message holds one of the lexicon's `civil_phrases` (idioms such as "vache à lait"), the message is not called a
+violation (a resident's question about the election must not get the political reminder). What it gets instead:
+a question or an idiom is "not understood" (the resident may rephrase); a statement the classifier read as a
+comment on politics, a group or a product is answered as a comment (`out_of_scope`: what this account can and
+cannot help with, both emergency numbers), as the labelling guide answers civil commentary.
 """
 
 from __future__ import annotations
@@ -27,6 +30,9 @@ from pointe_claire.netiquette import LEARNED_RULES, NetiquetteChecker, default_c
 from pointe_claire.nlu.message_rule import MessageRule
 
 VIOLATION_INTENT = "netiquette_violation"
+FALLBACK_INTENT = DEFAULT_NLU_FALLBACK_INTENT_NAME
+# A comment with no request: the answer to civil commentary.
+COMMENT_INTENT = "out_of_scope"
 # Intents that are no request to answer: with a violation, the message is the violation.
 NOT_A_REQUEST = frozenset({"out_of_scope", "nlu_fallback", "greet", "goodbye", "thank", "other_language"})
 # Below this confidence the classifier's request is a guess, not something the resident asked.
@@ -51,8 +57,11 @@ class NetiquetteFlagger(MessageRule):
         violations = self._checker.check(text)
         intent = message.get(INTENT) or {}
         learned_rule = LEARNED_RULES.get(intent.get(INTENT_NAME_KEY) or "")
-        if learned_rule is not None and (not _sure_of_learned_guess(message) or self._checker.is_civil_phrase(text)):
-            learned_rule, intent = None, _decide_intent(message, DEFAULT_NLU_FALLBACK_INTENT_NAME)
+        if learned_rule is not None:
+            civil_phrase = self._checker.is_civil_phrase(text)
+            if civil_phrase or not _sure_of_learned_guess(message):
+                unsure = civil_phrase or self._checker.is_question(text)
+                learned_rule, intent = None, _decide_intent(message, FALLBACK_INTENT if unsure else COMMENT_INTENT)
         if not violations and learned_rule is None:
             return
         language = next((e["value"] for e in message.get(ENTITIES) or [] if e.get("entity") == "language"), None)
