@@ -36,6 +36,11 @@ _FRAGMENT = re.compile(r"\{\{(\w+)\}\}")
 _ALPHANUMERIC = re.compile(r"[a-z0-9]+")
 # "St-Jean", "Ste-Anne", "St. Louis": saints abbreviated the way residents write them.
 _SAINT = re.compile(r"\bst(e?)(?:\.\s*|-)(?=[a-z])")
+# A value of a web address's query ("amazon.com/dp/B00?qid=1408929523", "facebook.com/photo.php?set=vb.1727483389"):
+# an id the site made, not someone's phone; nothing is taken inside it.
+_WEB_ADDRESS = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
+_QUERY_PARAMETER = re.compile(r"[?&;](?P<name>[^=&;?\s]*)=(?P<value>[^&;\s]*)")
+_PHONE_PARAMETER = re.compile(r"tel|phone|mobile|cell", re.IGNORECASE)
 # Small words in street names that tell nothing about which street it is ("boulevard de la ...").
 _PARTICLES = frozenset({"de", "du", "des", "la", "le", "les", "l", "d", "of", "the"})
 
@@ -217,12 +222,13 @@ class Redactor:
     def _find(self, text: str) -> list[_Found]:
         # A resident could paste the marker character itself; it must not hide their words from the patterns.
         visible = text.replace(_CLAIMED, " ")
+        query_values = _query_values(visible)
         found: list[_Found] = []
         for pattern in self._patterns:
             claimed: list[tuple[int, int]] = []
             for match in pattern.regex.finditer(visible):
                 start, end = pattern.span(match)
-                if start == end or _CLAIMED in visible[start:end]:
+                if start == end or _CLAIMED in visible[start:end] or any(start in value for value in query_values):
                     continue
                 value = text[start:end]
                 public = self._public.covers(pattern.kind, value)
@@ -232,6 +238,17 @@ class Redactor:
             for start, end in claimed:
                 visible = visible[:start] + _CLAIMED * (end - start) + visible[end:]
         return found
+
+
+def _query_values(text: str) -> list[range]:
+    """Where the values of web addresses' queries are ("...?qid=1408929523&set=vb.1727483389"), but for a
+    parameter named for a phone ("?tel=5145550199" is one)."""
+    return [
+        range(link.start() + parameter.start("value"), link.start() + parameter.end("value"))
+        for link in _WEB_ADDRESS.finditer(text)
+        for parameter in _QUERY_PARAMETER.finditer(link.group())
+        if not _PHONE_PARAMETER.search(parameter.group("name"))
+    ]
 
 
 @lru_cache(maxsize=1)

@@ -26,7 +26,7 @@ import subprocess
 import sys
 import zipfile
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -59,6 +59,7 @@ _SPACES = re.compile(r"\s+")
 LINK_STAND_IN = "https://t.co/link"  # a shortened link, as tweets carry them
 # Phone numbers the Redactor (North American numbers) does not know: 10 to 12 digits, maybe with - or spaces; not a
 # date and hour ("2016-10-08 09:39", a news tweet's time stamp, has ten digits too).
+_WEB_ADDRESS = re.compile(r"((?:https?://|www\.)\S+)", re.IGNORECASE)
 _FOREIGN_PHONE = re.compile(r"(?<![\w-])(?!\d{4}-\d\d-\d\d)\+?\d(?:[ -]?\d){9,11}(?![\w-])")
 
 
@@ -257,6 +258,13 @@ def with_links(text: str, placeholder: str) -> str:
     return re.sub(rf"(?<![\w/]){re.escape(placeholder)}(?![\w/])", LINK_STAND_IN, text)
 
 
+def _outside_web_addresses(change: Callable[[str], str], text: str) -> str:
+    """`change` applied to the text between web addresses: a video's or an item's id in a link
+    ("ebay.com/itm/191234567890") is no phone."""
+    parts = _WEB_ADDRESS.split(text)
+    return "".join(part if index % 2 else change(part) for index, part in enumerate(parts))
+
+
 def anonymised(text: str, mask: tuple[tuple[int, int, str], ...] = ()) -> str:
     """Private persons' names (the label's `mask` spans) become a stand-in name, handles become @user, and what
     the Redactor finds (phones, e-mails, addresses, postal codes, plates) becomes a fictitious value of its kind.
@@ -264,7 +272,9 @@ def anonymised(text: str, mask: tuple[tuple[int, int, str], ...] = ()) -> str:
     for start, end, kind in sorted(mask, reverse=True):
         text = text[:start] + (NAME_STAND_IN if kind == "NAME" else STAND_INS[f"[{kind}]"]) + text[end:]
     text = _HANDLE.sub("@user", html.unescape(text))
-    redacted = _FOREIGN_PHONE.sub(STAND_INS["[PHONE]"], default_redactor().redact(text).text)
+    redacted = _outside_web_addresses(
+        lambda part: _FOREIGN_PHONE.sub(STAND_INS["[PHONE]"], part), default_redactor().redact(text).text
+    )
     for placeholder, stand_in in STAND_INS.items():
         redacted = redacted.replace(placeholder, stand_in)
     return _SPACES.sub(" ", redacted).strip()

@@ -64,6 +64,12 @@ def test_the_manifest_labels_every_message_with_known_doors_and_holds_no_text() 
             ("Brent", "2046", "mailbox.org"),
         ),
         ("LIVE 2016-10-08 09:39: children trapped in a B&B", (), ("2016-10-08 09:39", "children trapped"), ("514",)),
+        (
+            "great deal http://www.ebay.com/itm/191234567890?x=1 or call +63 917 555 2046",
+            (),
+            ("http://www.ebay.com/itm/191234567890?x=1", "514-555-0199"),
+            ("2046",),
+        ),
     ],
 )
 def test_the_builder_replaces_names_phones_e_mails_and_handles_with_stand_ins(
