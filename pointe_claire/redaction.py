@@ -38,7 +38,7 @@ _ALPHANUMERIC = re.compile(r"[a-z0-9]+")
 _SAINT = re.compile(r"\bst(e?)(?:\.\s*|-)(?=[a-z])")
 # A value of a web address's query ("amazon.com/dp/B00?qid=1408929523", "facebook.com/photo.php?set=vb.1727483389"):
 # an id the site made, not someone's phone; nothing is taken inside it.
-_WEB_ADDRESS = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
+WEB_ADDRESS = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
 _QUERY_PARAMETER = re.compile(r"[?&;](?P<name>[^=&;?\s]*)=(?P<value>[^&;\s]*)")
 _PHONE_PARAMETER = re.compile(r"tel|phone|mobile|cell", re.IGNORECASE)
 # Small words in street names that tell nothing about which street it is ("boulevard de la ...").
@@ -245,7 +245,7 @@ def _query_values(text: str) -> list[range]:
     parameter named for a phone ("?tel=5145550199" is one)."""
     return [
         range(link.start() + parameter.start("value"), link.start() + parameter.end("value"))
-        for link in _WEB_ADDRESS.finditer(text)
+        for link in WEB_ADDRESS.finditer(text)
         for parameter in _QUERY_PARAMETER.finditer(link.group())
         if not _PHONE_PARAMETER.search(parameter.group("name"))
     ]

@@ -34,7 +34,7 @@ from typing import Any
 import yaml
 
 from pointe_claire import settings
-from pointe_claire.redaction import default_redactor
+from pointe_claire.redaction import WEB_ADDRESS, default_redactor
 from scripts.nlu_files import PROJECT_ROOT
 
 MANIFEST = PROJECT_ROOT / "tests" / "evaluation" / "real" / "manifest.yml"
@@ -59,7 +59,6 @@ _SPACES = re.compile(r"\s+")
 LINK_STAND_IN = "https://t.co/link"  # a shortened link, as tweets carry them
 # Phone numbers the Redactor (North American numbers) does not know: 10 to 12 digits, maybe with - or spaces; not a
 # date and hour ("2016-10-08 09:39", a news tweet's time stamp, has ten digits too).
-_WEB_ADDRESS = re.compile(r"((?:https?://|www\.)\S+)", re.IGNORECASE)
 _FOREIGN_PHONE = re.compile(r"(?<![\w-])(?!\d{4}-\d\d-\d\d)\+?\d(?:[ -]?\d){9,11}(?![\w-])")
 
 
@@ -261,8 +260,11 @@ def with_links(text: str, placeholder: str) -> str:
 def _outside_web_addresses(change: Callable[[str], str], text: str) -> str:
     """`change` applied to the text between web addresses: a video's or an item's id in a link
     ("ebay.com/itm/191234567890") is no phone."""
-    parts = _WEB_ADDRESS.split(text)
-    return "".join(part if index % 2 else change(part) for index, part in enumerate(parts))
+    pieces, position = [], 0
+    for link in WEB_ADDRESS.finditer(text):
+        pieces += [change(text[position : link.start()]), link.group()]
+        position = link.end()
+    return "".join([*pieces, change(text[position:])])
 
 
 def anonymised(text: str, mask: tuple[tuple[int, int, str], ...] = ()) -> str:
