@@ -38,6 +38,7 @@ from scripts.servers import Assistant, running_assistant
 MARKED_RULE_EXAMPLES = 15  # the issue's bars apply to rules with at least this many examples in a language
 REPORT_DIR = PROJECT_ROOT / "reports"
 FALLBACK_INTENT = "nlu_fallback"
+BOTH_LANGUAGES = "fr+en"
 LANGUAGE_NAMES = {"fr": "French", "en": "English"}
 
 
@@ -72,6 +73,11 @@ class Outcome:
     @property
     def correct(self) -> bool:
         return self.intent in self.message.intents
+
+    @property
+    def wrong_language(self) -> bool:
+        """A reply in both languages (sent while the resident's language is unknown) holds the resident's."""
+        return self.reply_language not in (self.message.language, BOTH_LANGUAGES)
 
 
 @dataclass
@@ -203,7 +209,7 @@ def score(outcomes: Iterable[Outcome]) -> dict[str, LanguageReport]:
         r.messages += 1
         r.correct += o.correct
         r.not_understood += o.not_understood
-        r.wrong_language += o.reply_language != o.message.language
+        r.wrong_language += o.wrong_language
         counts = r.categories.setdefault(o.message.category, [0, 0])
         counts[0] += 1
         counts[1] += o.correct
@@ -221,6 +227,16 @@ def score(outcomes: Iterable[Outcome]) -> dict[str, LanguageReport]:
     return reports
 
 
+def reply_language(identifier: LinguaIdentifier, reply: str) -> str | None:
+    """The reply's language, or `BOTH_LANGUAGES` when its lines are in French and in English (the response
+    generator's answer while the resident's language is unknown: French first, then English, one bubble each on
+    REST)."""
+    paragraphs = {identifier.identify(part).language for part in reply.splitlines() if part.strip()}
+    if set(LANGUAGES) <= paragraphs:
+        return BOTH_LANGUAGES
+    return identifier.identify(reply).language
+
+
 def run(assistant: Assistant, messages: Sequence[RealMessage]) -> list[Outcome]:
     """Each message in a conversation of its own, through the REST channel; what was stored read back after."""
     identifier = LinguaIdentifier()
@@ -234,7 +250,7 @@ def run(assistant: Assistant, messages: Sequence[RealMessage]) -> list[Outcome]:
         outcome(
             message,
             reply,
-            identifier.identify(reply).language,
+            reply_language(identifier, reply),
             stored.get(sender, {}),
             emergency_marks,
             not_understood.values(),
@@ -316,7 +332,7 @@ def failures(outcomes: Iterable[Outcome]) -> str:
             problems.append("false alarm")
         if o.not_understood:
             problems.append("not understood")
-        if o.reply_language != m.language:
+        if o.wrong_language:
             problems.append(f"reply in {o.reply_language}")
         if o.rules != m.netiquette:
             problems.append(f"netiquette {sorted(o.rules)} expected {sorted(m.netiquette)}")

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from pointe_claire.language import LinguaIdentifier
 from scripts import evaluate_real, real_set
 from scripts.evaluate_real import LanguageReport, Outcome, RealMessage, outcome, score
 from scripts.nlu_files import PROJECT_ROOT
@@ -164,6 +165,23 @@ def test_scores_count_what_each_resident_received() -> None:
     assert "| French | 3 | 33% | 0% (0/1) | 0.0% (0/2) | 33% (1) | 1 |" in table
     assert "| English | 3 | 33% | 100% (1/1) | 50.0% (1/2) | 0% (0) | 0 |" in table
     assert "| (none) | 1/3 | 1/3 |" in table  # by kind of message: none of these has a category
+
+
+def test_a_reply_in_both_languages_is_not_in_the_wrong_language() -> None:
+    identifier = LinguaIdentifier()
+    both = (
+        "Désolé, ce compte de la Ville ne peut pas vous aider avec cela. Pour les services de la Ville, appelez-nous."
+        "\nSorry, that's not something the City's account can help with. For City services, please call us."
+    )
+    assert evaluate_real.reply_language(identifier, both) == evaluate_real.BOTH_LANGUAGES
+    assert evaluate_real.reply_language(identifier, both.splitlines()[1]) == "en"
+    reports = score(
+        [
+            result(message("en", {"out_of_scope"}), "out_of_scope", reply_language=evaluate_real.BOTH_LANGUAGES),
+            result(message("en", {"out_of_scope"}), "out_of_scope", reply_language="fr"),
+        ]
+    )
+    assert reports["en"].wrong_language == 1
 
 
 def test_a_rule_is_marked_from_fifteen_examples() -> None:
