@@ -229,17 +229,11 @@ class NetiquetteChecker:
                 self._not_after[index] = lists.single_words(
                     entry.not_after, where(source.name, entry.not_after, entry.where)
                 )
-        # Idioms the learned layer may take for a violation ("vache à lait" is a cash cow, not an insult).
-        self._civil_index = PatternIndex(self._reading.vocab)
-        for pattern in raw.get("civil_phrases") or ():
-            self._civil_index.add("civil", compiler.compile(str(pattern), where(source.name, pattern, "civil_phrases")))
-        # How a question opens: the learned layer's unsure guess on a question is "not understood" (rephrase), on a
-        # statement a comment (pointe_claire/nlu/netiquette_flagger.py).
-        self._question_index = PatternIndex(self._reading.vocab)
-        for pattern in raw.get("questions") or ():
-            self._question_index.add(
-                "question", compiler.compile(str(pattern), where(source.name, pattern, "questions"))
-            )
+        # Phrase lists read on their own, for the learned layer (pointe_claire/nlu/netiquette_flagger.py): idioms it
+        # may take for a violation ("vache à lait" is a cash cow, not an insult), and how a question opens (its unsure
+        # guess on a question is "not understood", on a statement a comment).
+        self._civil_index = self._phrase_index(raw, "civil_phrases", compiler, source.name)
+        self._question_index = self._phrase_index(raw, "questions", compiler, source.name)
         hidden = [lists.list_terms(name, "obfuscated") for name in raw.get("obfuscated") or ()]
         self._vocabulary = lists.vocabulary_read(hidden)
         self._mild_words = tuple(items(raw.get("mild_words") or ""))
@@ -256,14 +250,22 @@ class NetiquetteChecker:
     def is_civil_phrase(self, text: str) -> bool:
         """Whether the message holds one of the lexicon's `civil_phrases`: the learned layer's guess is then
         overruled (the lexicon's own findings never are)."""
-        return any(True for _ in self._civil_index.find(self._reading.doc(text, self._vocabulary)))
+        return self._holds(self._civil_index, text)
 
     def is_question(self, text: str) -> bool:
         """Whether the message asks something: a question mark, or a sentence opening as the lexicon's `questions`
         do ("when is the next election", "c'tu vrai que...")."""
-        if "?" in text:
-            return True
-        return any(True for _ in self._question_index.find(self._reading.doc(text, self._vocabulary)))
+        return "?" in text or self._holds(self._question_index, text)
+
+    def _phrase_index(self, raw: dict[str, Any], key: str, compiler: Compiler, source: str) -> PatternIndex:
+        """The patterns of one of the lexicon's top-level phrase lists (`civil_phrases`, `questions`)."""
+        index = PatternIndex(self._reading.vocab)
+        for pattern in raw.get(key) or ():
+            index.add(key, compiler.compile(str(pattern), where(source, pattern, key)))
+        return index
+
+    def _holds(self, index: PatternIndex, text: str) -> bool:
+        return any(True for _ in index.find(self._reading.doc(text, self._vocabulary)))
 
     def check(self, text: str) -> list[Violation]:
         """Every rule the message breaks, rule by rule in the order of RULES, with what shows it."""

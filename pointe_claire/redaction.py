@@ -36,9 +36,9 @@ _FRAGMENT = re.compile(r"\{\{(\w+)\}\}")
 _ALPHANUMERIC = re.compile(r"[a-z0-9]+")
 # "St-Jean", "Ste-Anne", "St. Louis": saints abbreviated the way residents write them.
 _SAINT = re.compile(r"\bst(e?)(?:\.\s*|-)(?=[a-z])")
+WEB_ADDRESS = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
 # A value of a web address's query ("amazon.com/dp/B00?qid=1408929523", "facebook.com/photo.php?set=vb.1727483389"):
 # an id the site made, not someone's phone; nothing is taken inside it.
-WEB_ADDRESS = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
 _QUERY_PARAMETER = re.compile(r"[?&;](?P<name>[^=&;?\s]*)=(?P<value>[^&;\s]*)")
 _PHONE_PARAMETER = re.compile(r"tel|phone|mobile|cell", re.IGNORECASE)
 # Small words in street names that tell nothing about which street it is ("boulevard de la ...").

@@ -30,7 +30,6 @@ from pointe_claire.netiquette import LEARNED_RULES, NetiquetteChecker, default_c
 from pointe_claire.nlu.message_rule import MessageRule
 
 VIOLATION_INTENT = "netiquette_violation"
-FALLBACK_INTENT = DEFAULT_NLU_FALLBACK_INTENT_NAME
 # A comment with no request: the answer to civil commentary.
 COMMENT_INTENT = "out_of_scope"
 # Intents that are no request to answer: with a violation, the message is the violation.
@@ -61,7 +60,10 @@ class NetiquetteFlagger(MessageRule):
             civil_phrase = self._checker.is_civil_phrase(text)
             if civil_phrase or not _sure_of_learned_guess(message):
                 unsure = civil_phrase or self._checker.is_question(text)
-                learned_rule, intent = None, _decide_intent(message, FALLBACK_INTENT if unsure else COMMENT_INTENT)
+                learned_rule, intent = (
+                    None,
+                    _decide_intent(message, DEFAULT_NLU_FALLBACK_INTENT_NAME if unsure else COMMENT_INTENT),
+                )
         if not violations and learned_rule is None:
             return
         language = next((e["value"] for e in message.get(ENTITIES) or [] if e.get("entity") == "language"), None)
