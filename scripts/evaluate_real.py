@@ -231,9 +231,12 @@ def reply_language(identifier: LinguaIdentifier, reply: str) -> str | None:
     """The reply's language, or `BOTH_LANGUAGES` when its lines are in French and in English (the response
     generator's answer while the resident's language is unknown: French first, then English, one bubble each on
     REST)."""
-    paragraphs = {identifier.identify(part).language for part in reply.splitlines() if part.strip()}
-    if set(LANGUAGES) <= paragraphs:
+    parts = [part for part in reply.splitlines() if part.strip()]
+    languages = [identifier.identify(part).language for part in parts]
+    if set(LANGUAGES) <= set(languages):
         return BOTH_LANGUAGES
+    if len(parts) == 1:  # the usual one-line reply: its line's language is the reply's, read once
+        return languages[0]
     return identifier.identify(reply).language
 
 
