@@ -15,7 +15,7 @@ from typing import Any
 
 import yaml
 
-from pointe_claire.city_facts import PROJECT_ROOT, cached_city_facts
+from pointe_claire.city_facts import PROJECT_ROOT, URL_PATTERN, cached_city_facts
 from pointe_claire.text_normalization import fold
 
 DEFAULT_LEXICON_PATH = PROJECT_ROOT / "lexicons" / "personal_information.yml"
@@ -36,7 +36,8 @@ _FRAGMENT = re.compile(r"\{\{(\w+)\}\}")
 _ALPHANUMERIC = re.compile(r"[a-z0-9]+")
 # "St-Jean", "Ste-Anne", "St. Louis": saints abbreviated the way residents write them.
 _SAINT = re.compile(r"\bst(e?)(?:\.\s*|-)(?=[a-z])")
-WEB_ADDRESS = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
+# A web address as replies and the tokenizer read one (city_facts.URL_PATTERN), in any case: residents write "WWW.".
+WEB_ADDRESS = re.compile(URL_PATTERN.pattern, re.IGNORECASE)
 # A value of a web address's query ("amazon.com/dp/B00?qid=1408929523", "facebook.com/photo.php?set=vb.1727483389"):
 # an id the site made, not someone's phone; nothing is taken inside it.
 _QUERY_PARAMETER = re.compile(r"[?&;](?P<name>[^=&;?\s]*)=(?P<value>[^&;\s]*)")
