@@ -12,9 +12,8 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.follow_up import follow_up_variables
 from pointe_claire import clock
-from pointe_claire.names import FLAGS_SLOT, LANGUAGE_SLOT, FlagRecord
+from pointe_claire.names import FALLBACK_INTENT, FLAGS_SLOT, LANGUAGE_SLOT, FlagRecord
 
-FALLBACK_INTENT = "nlu_fallback"
 ASKED_FOR_PERSON = "asked_for_person"
 NOT_UNDERSTOOD_TWICE = "not_understood_twice"
 

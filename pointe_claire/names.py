@@ -15,6 +15,10 @@ LANGUAGES = (FRENCH, ENGLISH)  # the official languages, French first: the order
 LANGUAGE_SLOT = "language"
 FLAGS_SLOT = "flags"
 
+# Rasa's fallback intent (DEFAULT_NLU_FALLBACK_INTENT_NAME), "not understood": here so that actions, the review app
+# and the measures read it without importing Rasa's NLU.
+FALLBACK_INTENT = "nlu_fallback"
+
 # Keys a message's parse data gains from our NLU components.
 SAFETY_NET_KEY = "safety_net"  # pointe_claire.nlu.safety_net: the emergency kind the lexicon recognised
 NETIQUETTE_KEY = "netiquette"  # pointe_claire.nlu.netiquette_flagger: one record per rule broken

@@ -16,6 +16,7 @@ from typing import Any
 
 from pointe_claire.city_facts import cached_city_facts
 from pointe_claire.names import (
+    FALLBACK_INTENT,
     FLAGS_SLOT,
     INTENT_FOR_KIND,
     LIFE_THREATENING,
@@ -38,7 +39,6 @@ URGENT_KINDS = frozenset({EMERGENCY, MUNICIPAL_EMERGENCY})
 # Kinds the action queue does not list by themselves: answered emergencies and handoffs have their own sections,
 # an after-hours message is a time, not a problem.
 QUIET_KINDS = URGENT_KINDS | {HANDOFF, AFTER_HOURS}
-FALLBACK_INTENT = "nlu_fallback"
 FALLBACK_ACTIONS = frozenset({"action_handle_fallback", "action_default_fallback"})
 # An emergency kind of the safety net (and its intent) -> the flag staff filter on.
 EMERGENCY_FLAG_FOR_KIND = {LIFE_THREATENING: EMERGENCY, MUNICIPAL: MUNICIPAL_EMERGENCY}

@@ -30,6 +30,7 @@ from typing import Any
 import yaml
 
 from pointe_claire.language import LinguaIdentifier
+from pointe_claire.names import FALLBACK_INTENT
 from scripts.evaluate import parsed_intent, stored_parse_data
 from scripts.nlu_files import LANGUAGES, PROJECT_ROOT
 from scripts.real_set import RULES, SET_FILE, SETS, set_directory
@@ -37,7 +38,6 @@ from scripts.servers import Assistant, running_assistant
 
 MARKED_RULE_EXAMPLES = 15  # the bars apply to rules with at least this many examples in a language
 REPORT_DIR = PROJECT_ROOT / "reports"
-FALLBACK_INTENT = "nlu_fallback"
 BOTH_LANGUAGES = "fr+en"
 LANGUAGE_NAMES = {"fr": "French", "en": "English"}
 

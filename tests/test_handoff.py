@@ -10,7 +10,10 @@ import json
 import sqlite3
 from typing import Any
 
+from rasa.shared.constants import DEFAULT_NLU_FALLBACK_INTENT_NAME
+
 from pointe_claire.language import LinguaIdentifier
+from pointe_claire.names import FALLBACK_INTENT
 from scripts.servers import Assistant
 
 IDENTIFIER = LinguaIdentifier()
@@ -83,3 +86,8 @@ def test_action_server_down_mid_conversation_still_gives_emergency_numbers(assis
         assistant.actions.start()
     after = assistant.reply_text(sender, "Quand est-ce que quelqu'un va me répondre?")
     assert "le prochain jour ouvrable, le lundi 30 novembre" in after
+
+
+def test_the_fallback_name_the_actions_and_review_app_read_is_rasas() -> None:
+    """Two fallbacks in a row hand the resident to staff, and the review app flags "not understood", by this name."""
+    assert FALLBACK_INTENT == DEFAULT_NLU_FALLBACK_INTENT_NAME

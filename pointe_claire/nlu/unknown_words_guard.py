@@ -15,13 +15,13 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.constants import TOKENS_NAMES
+from rasa.shared.constants import DEFAULT_NLU_FALLBACK_INTENT_NAME
 from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from pointe_claire.nlu.stored_component import StoredComponent
 
-FALLBACK_INTENT = "nlu_fallback"
 VOCABULARY_FILE = "vocabulary.json"
 
 
@@ -46,10 +46,14 @@ class UnknownWordsGuard(StoredComponent):
         for message in messages:
             if self.has_no_known_word(message):
                 confidence = 1.0
-                intent = {INTENT_NAME_KEY: FALLBACK_INTENT, "confidence": confidence}
+                intent = {INTENT_NAME_KEY: DEFAULT_NLU_FALLBACK_INTENT_NAME, "confidence": confidence}
                 ranking = [
                     intent,
-                    *[r for r in message.get(INTENT_RANKING_KEY, []) if r.get("name") != FALLBACK_INTENT],
+                    *[
+                        r
+                        for r in message.get(INTENT_RANKING_KEY, [])
+                        if r.get("name") != DEFAULT_NLU_FALLBACK_INTENT_NAME
+                    ],
                 ]
                 message.set(INTENT, intent, add_to_output=True)
                 message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
