@@ -18,6 +18,8 @@ FLAGS_SLOT = "flags"
 # Rasa's fallback intent (DEFAULT_NLU_FALLBACK_INTENT_NAME), "not understood": here so that actions, the review app
 # and the measures read it without importing Rasa's NLU.
 FALLBACK_INTENT = "nlu_fallback"
+# The intent of a message that is only a netiquette violation (pointe_claire.nlu.netiquette_flagger decides it).
+VIOLATION_INTENT = "netiquette_violation"
 
 # Keys a message's parse data gains from our NLU components.
 SAFETY_NET_KEY = "safety_net"  # pointe_claire.nlu.safety_net: the emergency kind the lexicon recognised

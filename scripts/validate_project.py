@@ -32,6 +32,7 @@ from pointe_claire.channels.public_reply import ChannelTexts
 from pointe_claire.city_facts import SECTION_PREFIXES, CityFacts, contact_section, contacts_in_text, load_city_facts
 from pointe_claire.language import LanguageIdentifier, LinguaIdentifier
 from pointe_claire.moderation_settings import problems as moderation_problems
+from pointe_claire.names import FALLBACK_INTENT, VIOLATION_INTENT
 from pointe_claire.netiquette import LEARNED_RULES
 from pointe_claire.netiquette import lexicon_problems as netiquette_lexicon_problems
 from pointe_claire.patterns import PatternError
@@ -43,7 +44,7 @@ from scripts.nlu_files import LANGUAGES, PROJECT_ROOT, Example, load_yaml, read_
 MIN_EXAMPLES_ENV = "MIN_EXAMPLES_PER_LANGUAGE"
 LANGUAGE_NAMES = {"fr": "French", "en": "English"}
 # Intents that no trainer writes examples for: the classifier or our components set them.
-UNTRAINED_INTENTS = {"nlu_fallback", "other_language", "netiquette_violation"}
+UNTRAINED_INTENTS = {FALLBACK_INTENT, "other_language", VIOLATION_INTENT}
 # Template variables that custom actions pass to their responses, on top of facts and slots.
 ACTION_TEMPLATE_VARIABLES = set(FOLLOW_UP_VARIABLES)
 
@@ -321,20 +322,27 @@ def _rule_answers(root: Path) -> dict[str, set[str]]:
 
 
 def check_safe_intents(project: Project) -> list[Problem]:
-    """The second opinion may answer a fallback with its `safe_intents` at a lower bar (config.yml) because their
-    answers give both emergency numbers, as the fallback's does: each must be answered by rules, only with responses
-    whose every variation names both numbers."""
+    """Intents whose answer stands where a missed emergency may be, so every variation names both emergency
+    numbers, as the fallback's does: the second opinion's `safe_intents` (config.yml), which it may answer a
+    fallback with at a lower bar, and a message that is only a netiquette violation (a rescue plea with a phone or
+    an address the safety net missed is answered by the privacy reminder and this answer alone)."""
     config_path = project.root / "config.yml"
     config = load_yaml(config_path.read_text(encoding="utf-8")) or {}
     entry: Mapping[str, Any] = next((c for c in config.get("pipeline") or [] if c.get("name") == SECOND_OPINION), {})
-    safe_intents = entry.get("safe_intents") or []
-    if not safe_intents:
-        return []
-    where = f"config.yml:{line_number(config_path, 'safe_intents') or 1}"
+    config_line = f"config.yml:{line_number(config_path, 'safe_intents') or 1}"
+    # intent -> (where it is named, what else could be done)
+    named = {
+        intent: (config_line, f", or take '{intent}' out of the second opinion's safe_intents in config.yml")
+        for intent in entry.get("safe_intents") or []
+    }
+    named[VIOLATION_INTENT] = (
+        "data/rules/",
+        ": it follows the reminders of a message that is only a violation, maybe a plea the safety net missed",
+    )
     answers = _rule_answers(project.root)
     responses = project.domain.get("responses") or {}
     problems = []
-    for intent in safe_intents:
+    for intent, (where, alternative) in named.items():
         if not answers.get(intent):
             problems.append(Problem(where, f"safe intent '{intent}' is answered by no rule in data/rules/"))
         for action in sorted(answers.get(intent, ())):
@@ -349,8 +357,7 @@ def check_safe_intents(project: Project) -> list[Problem]:
                     Problem(
                         project.domain_line(f"{action}:"),
                         f"'{action}' answers the safe intent '{intent}' but not every variation names "
-                        f"{', '.join('{' + fact + '}' for fact in missing)}: give both emergency numbers, or take "
-                        f"'{intent}' out of the second opinion's safe_intents in config.yml",
+                        f"{', '.join('{' + fact + '}' for fact in missing)}: give both emergency numbers{alternative}",
                     )
                 )
     return problems

@@ -19,9 +19,9 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.training_data.message import Message
 
 from pointe_claire.city_facts import PROJECT_ROOT, load_city_facts
-from pointe_claire.names import BILINGUAL_PARTS_KEY, NETIQUETTE_KEY
+from pointe_claire.names import BILINGUAL_PARTS_KEY, NETIQUETTE_KEY, VIOLATION_INTENT
 from pointe_claire.nlg import BilingualFactsNLG
-from pointe_claire.nlu.netiquette_flagger import VIOLATION_INTENT, NetiquetteFlagger
+from pointe_claire.nlu.netiquette_flagger import NetiquetteFlagger
 from pointe_claire.nlu.safety_net import SafetyNet
 from scripts.servers import Assistant
 from tests.test_handoff import stored_flags

@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 from rasa.shared.nlu.training_data.message import Message
 
-from pointe_claire.names import NETIQUETTE_KEY, SECOND_OPINION_KEY
+from pointe_claire.names import NETIQUETTE_KEY, SECOND_OPINION_KEY, VIOLATION_INTENT
 from pointe_claire.netiquette import LEARNED_RULES, default_checker
-from pointe_claire.nlu.netiquette_flagger import VIOLATION_INTENT, NetiquetteFlagger
+from pointe_claire.nlu.netiquette_flagger import NetiquetteFlagger
 from scripts.servers import Assistant
 from tests.test_netiquette_through_model import REMINDER, stored_netiquette
 

@@ -128,3 +128,22 @@ def test_a_named_persons_address_still_opens_the_reply_with_the_privacy_reminder
     assistant: Assistant, text: str, language: str
 ):
     assert REMINDER["personal_information"][language] in assistant.reply_text(f"person-{uuid.uuid4().hex[:12]}", text)
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("On manque d'eau au chalet du parc Terra-Cotta, 30 personnes, contactez Luc au 514-555-0199", "fr"),
+        ("Je m'appelle Marie Tremblay, 12 rue Cedar, 514-555-0199", "fr"),
+        ("Food needed for 40 people at the Stewart Hall shelter, contact Marie at 514-555-0199", "en"),
+    ],
+)
+def test_a_message_answered_only_with_a_reminder_still_gives_both_emergency_numbers(
+    assistant: Assistant, text: str, language: str
+):
+    """A plea that carries a contact's phone, which the safety net may miss, is never left with the privacy or
+    solicitation reminder alone: the answer after it gives 514-630-1234 and 9-1-1, as the fallback's does."""
+    sender = f"plea-{uuid.uuid4().hex[:12]}"
+    reply = assistant.reply_text(sender, text)
+    assert stored_netiquette(assistant, sender), reply
+    assert all(number in reply for number in EMERGENCY_NUMBERS), reply

@@ -173,6 +173,17 @@ def safe_intent_answer_without_9_1_1(project: Path) -> None:
     )
 
 
+def violation_answer_without_9_1_1(project: Path) -> None:
+    _edit(
+        project / "domain.yml",
+        lambda text: text.replace(
+            "I'm here to help. If it's urgent: municipal emergency {phone_municipal_emergency} (24/7); if anyone is "
+            "in danger, call {phone_emergency}.",
+            "I'm here to help.",
+        ),
+    )
+
+
 def unsent_response(project: Path) -> None:
     _edit(
         project / "domain.yml",
@@ -252,6 +263,12 @@ BROKEN = {
         r"domain\.yml:\d+",
         "'utter_out_of_scope' answers the safe intent 'out_of_scope' but not every variation names {phone_emergency}, "
         "{phone_municipal_emergency}",
+    ),
+    "violation answered without the emergency numbers": (
+        violation_answer_without_9_1_1,
+        r"domain\.yml:\d+",
+        "'utter_netiquette_noted' answers the safe intent 'netiquette_violation' but not every variation names "
+        "{phone_emergency}, {phone_municipal_emergency}: give both emergency numbers: it follows the reminders",
     ),
     "response sent by nothing": (unsent_response, r"domain\.yml:\d+", "response 'utter_parking' is sent by no rule"),
     "buttons open other doors in english": (

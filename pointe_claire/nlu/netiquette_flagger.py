@@ -25,11 +25,10 @@ from rasa.shared.constants import DEFAULT_NLU_FALLBACK_INTENT_NAME
 from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from pointe_claire.names import NETIQUETTE_KEY, SECOND_OPINION_KEY
+from pointe_claire.names import NETIQUETTE_KEY, SECOND_OPINION_KEY, VIOLATION_INTENT
 from pointe_claire.netiquette import LEARNED_RULES, NetiquetteChecker, default_checker
 from pointe_claire.nlu.message_rule import MessageRule
 
-VIOLATION_INTENT = "netiquette_violation"
 # A comment with no request: the answer to civil commentary.
 COMMENT_INTENT = "out_of_scope"
 # Intents that are no request to answer: with a violation, the message is the violation.

@@ -29,9 +29,8 @@ from rasa.shared.nlu.constants import (
 )
 from rasa.shared.nlu.training_data.message import Message
 
-from pointe_claire.names import EMERGENCY_INTENTS, INTENT_FOR_KIND
+from pointe_claire.names import EMERGENCY_INTENTS, INTENT_FOR_KIND, VIOLATION_INTENT
 from pointe_claire.nlu.message_rule import MessageRule
-from pointe_claire.nlu.netiquette_flagger import VIOLATION_INTENT
 from pointe_claire.safety import EmergencyDetector, default_detector
 
 SAFETY_NET = "safety_net"
