@@ -11,6 +11,7 @@ X posts the channel adds the alert's short form itself).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -38,6 +39,8 @@ from pointe_claire.names import (
 )
 
 BILINGUAL_SEPARATOR = "\n\n"
+# A sentence's period after a variable that ends with an abbreviation's ("from 8:30 a.m." + "."): one is enough.
+_DOUBLED_PERIOD = re.compile(r"(\b(?:[A-Za-z]\.){2,})\.(?!\w)")
 
 
 def _first_answer_of_turn(tracker: DialogueStateTracker) -> bool:
@@ -111,6 +114,14 @@ class BilingualFactsNLG(TemplatedNaturalLanguageGenerator):
         around = _Around(opening, closing, tuple(turn_alerts(tracker)), alerts_first=not is_emergency(tracker))
         variables = {**self._facts.variables, **kwargs}
         return self._render(utter_action, tracker.current_slot_values(), output_channel, around, variables)
+
+    def generate_from_slots(
+        self, utter_action: str, filled_slots: dict[str, Any], output_channel: str, **kwargs: Any
+    ) -> dict[str, Any] | None:
+        response = super().generate_from_slots(utter_action, filled_slots, output_channel, **kwargs)
+        if response and response.get("text"):
+            response = {**response, "text": _DOUBLED_PERIOD.sub(r"\1", response["text"])}
+        return response
 
     def render(
         self,

@@ -55,6 +55,12 @@ def test_variables_from_an_action_fill_the_template(nlg: BilingualFactsNLG):
     assert reply is not None and "lire votre message demain" in reply["text"]
 
 
+def test_a_follow_up_ending_with_a_m_is_not_followed_by_a_second_period(nlg: BilingualFactsNLG):
+    follow_up = "tomorrow, Monday, December 7, from 8:30 a.m."
+    reply = nlg.render("utter_response_time", {"language": "en"}, "rest", follow_up_fr="x", follow_up_en=follow_up)
+    assert reply is not None and f"{follow_up} Municipal emergency" in reply["text"] and "a.m.." not in reply["text"]
+
+
 def test_every_response_renders_in_both_languages_without_leftover_placeholders(nlg: BilingualFactsNLG):
     domain = Domain.load(str(ROOT / "domain.yml"))
     for name in domain.responses:
