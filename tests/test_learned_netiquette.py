@@ -31,7 +31,7 @@ def flagged(
 
 @pytest.mark.parametrize(("intent", "rule"), sorted(LEARNED_RULES.items()))
 def test_a_learned_intent_becomes_a_violation_of_its_rule(intent: str, rule: str):
-    message = flagged(intent, 0.8)
+    message = flagged(intent, 0.8, "whatever they say, what a deal")
     assert message.get("intent") == {"name": VIOLATION_INTENT, "confidence": 1.0}
     assert message.get(NETIQUETTE_KEY) == [{"rule": rule, "threat": False, "language": None, "learned": True}]
 
@@ -154,3 +154,34 @@ def test_unseen_violations_the_lexicon_misses_get_their_reminder_and_a_learned_f
         if not records or not records[0].get("learned") or REMINDER[rule][language] not in reply:
             failures.append(f"[{rule}] {records} {text!r} -> {reply[:100]!r}")
     assert failures == [], "\n".join(failures)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Need lunch for about 300 people at the Stewart Hall shelter, please contact Marie: 514-555-0199",
+        "Il manque de l'eau et de la nourriture pour 40 familles au centre d'hébergement, svp aidez-nous",
+        "Our dog Freddy went missing during the storm near the marina. Please call if you see him",
+    ],
+)
+def test_a_learned_ad_guess_with_nothing_on_offer_is_answered_as_a_comment(text: str):
+    """Pleas and notices the classifier took for ads (lexicons/netiquette.yml, `learned_needs`): the comment's
+    answer gives both emergency numbers, and nothing is flagged as solicitation."""
+    message = flagged("advertising_or_spam", 0.9, text)
+    assert message.get("intent") == {"name": "out_of_scope", "confidence": 1.0}
+    assert "solicitation" not in {record["rule"] for record in message.get(NETIQUETTE_KEY) or []}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Home Depot offer, claim it before Friday",
+        "Prêts rapides, mauvais crédit accepté, faites votre demande en 5 minutes",
+        "Your parcel could not be delivered, confirm your address",
+        "Suivez-moi pis je vous suis en retour",
+    ],
+)
+def test_a_learned_ad_guess_that_offers_something_stays_a_solicitation(text: str):
+    message = flagged("advertising_or_spam", 0.9, text)
+    assert message.get("intent") == {"name": VIOLATION_INTENT, "confidence": 1.0}
+    assert {record["rule"] for record in message.get(NETIQUETTE_KEY)} == {"solicitation"}

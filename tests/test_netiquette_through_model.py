@@ -135,7 +135,8 @@ def test_a_named_persons_address_still_opens_the_reply_with_the_privacy_reminder
     [
         ("On manque d'eau au chalet du parc Terra-Cotta, 30 personnes, contactez Luc au 514-555-0199", "fr"),
         ("Je m'appelle Marie Tremblay, 12 rue Cedar, 514-555-0199", "fr"),
-        ("Food needed for 40 people at the Stewart Hall shelter, contact Marie at 514-555-0199", "en"),
+        ("We are 6 people stuck at 45 Maple Avenue, John Smith 514-555-0199", "en"),
+        ("John Smith, 45 Maple Avenue, 514-555-0199", "en"),
     ],
 )
 def test_a_message_answered_only_with_a_reminder_still_gives_both_emergency_numbers(

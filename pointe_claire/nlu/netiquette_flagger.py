@@ -57,7 +57,8 @@ class NetiquetteFlagger(MessageRule):
         learned_rule = LEARNED_RULES.get(intent.get(INTENT_NAME_KEY) or "")
         if learned_rule is not None:
             civil_phrase = self._checker.is_civil_phrase(text)
-            if civil_phrase or not _sure_of_learned_guess(message):
+            unsupported = not self._checker.supports_learned(learned_rule, text)
+            if civil_phrase or unsupported or not _sure_of_learned_guess(message):
                 unsure = civil_phrase or self._checker.is_question(text)
                 learned_rule, intent = (
                     None,
