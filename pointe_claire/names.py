@@ -26,6 +26,8 @@ SAFETY_NET_KEY = "safety_net"  # pointe_claire.nlu.safety_net: the emergency kin
 NETIQUETTE_KEY = "netiquette"  # pointe_claire.nlu.netiquette_flagger: one record per rule broken
 # pointe_claire.nlu.second_opinion: the sentence encoder's classifier's intent when it answered, overruled or agreed
 SECOND_OPINION_KEY = "second_opinion"
+# pointe_claire.nlu.topic_gate: the classifier's narrow intent it set aside, the message not naming its topic
+TOPIC_GATE_KEY = "topic_gate"
 # The netiquette's rules (a record's "rule"; pointe_claire.netiquette decides them), and the threat flag on abuse,
 # which `score()` reports like a rule. Here so that the review app and moderation.yml know them without spaCy.
 ABUSE = "abuse"

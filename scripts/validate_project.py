@@ -38,6 +38,7 @@ from pointe_claire.netiquette import lexicon_problems as netiquette_lexicon_prob
 from pointe_claire.patterns import PatternError
 from pointe_claire.safety import EmergencyLexicon
 from pointe_claire.text_normalization import fold
+from pointe_claire.topics import TopicLexicon
 from scripts.near_copies import CLOSE, NEAR, NearCopies
 from scripts.nlu_files import LANGUAGES, PROJECT_ROOT, Example, load_yaml, read_examples
 
@@ -694,6 +695,32 @@ def check_lexicons(project: Project) -> list[Problem]:
     return [Problem(error.where, error.message) for error in errors]
 
 
+def check_intent_topics(project: Project) -> list[Problem]:
+    """lexicons/intent_topics.yml reads, and every training and held-out example of an intent it lists names that
+    intent's topic: the TopicGate would otherwise answer the example with something else."""
+    path = project.root / "lexicons" / "intent_topics.yml"
+    try:
+        topics = TopicLexicon(path)
+    except PatternError as error:
+        return [Problem(error.where, error.message)]
+    held_out = [
+        ex
+        for language in LANGUAGES
+        if (file := project.root / "tests" / "evaluation" / f"nlu_{language}.yml").exists()
+        for ex in read_examples(file, language, project.root)
+    ]
+    examples = [*(ex for language_examples in project.examples.values() for ex in language_examples), *held_out]
+    return [
+        Problem(
+            ex.where,
+            f"'{ex.text}' ({ex.intent}) names none of its topic words in lexicons/intent_topics.yml: add the word "
+            "that tells its topic there, or the assistant would answer it as a comment",
+        )
+        for ex in examples
+        if not topics.names_topic(ex.intent, ex.text)
+    ]
+
+
 def check_channel_texts(project: Project) -> list[Problem]:
     """lexicons/channel_texts.yml, the texts the social-media connectors add (bot disclosure, private-reply
     notices…): each in French and English, its facts known to city_facts.yml."""
@@ -736,6 +763,7 @@ def run_checks(
         check_evaluation_held_out(project),
         check_near_copies_across_intents(project),
         check_lexicons(project),
+        check_intent_topics(project),
         check_channel_texts(project),
         check_moderation(project),
     )

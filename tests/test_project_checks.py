@@ -184,6 +184,10 @@ def violation_answer_without_9_1_1(project: Path) -> None:
     )
 
 
+def topic_word_removed(project: Path) -> None:
+    _edit(project / "lexicons/intent_topics.yml", lambda text: text.replace("journalist*|journaliste*|", ""))
+
+
 def unsent_response(project: Path) -> None:
     _edit(
         project / "domain.yml",
@@ -269,6 +273,11 @@ BROKEN = {
         r"domain\.yml:\d+",
         "'utter_netiquette_noted' answers the safe intent 'netiquette_violation' but not every variation names "
         "{phone_emergency}, {phone_municipal_emergency}: give both emergency numbers: it follows the reminders",
+    ),
+    "example without its topic word": (
+        topic_word_removed,
+        r"data/nlu/(en|fr)/media\.yml:\d+",
+        "(ask_media_relations) names none of its topic words in lexicons/intent_topics.yml",
     ),
     "response sent by nothing": (unsent_response, r"domain\.yml:\d+", "response 'utter_parking' is sent by no rule"),
     "buttons open other doors in english": (

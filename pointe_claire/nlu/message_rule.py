@@ -1,5 +1,5 @@
-"""Base of our non-trainable NLU components: each applies one rule layer (language, netiquette, safety) to every
-message, after the classifier. Subclasses say how they are built and what they do to one message.
+"""Base of our non-trainable NLU components: each applies one rule layer (topics, language, netiquette, safety) to
+every message, after the classifier. Subclasses say how they are built and what they do to one message.
 """
 
 from __future__ import annotations
@@ -9,6 +9,7 @@ from typing import Any
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
@@ -41,3 +42,15 @@ class MessageRule(GraphComponent):
 
     def annotate(self, message: Message) -> None:
         raise NotImplementedError
+
+
+# The answer to a statement that is no request: civil commentary gets what this account can and cannot help with.
+COMMENT_INTENT = "out_of_scope"
+
+
+def decide_intent(message: Message, name: str) -> dict[str, Any]:
+    """A rule's intent replaces the classifier's, whose ranking stays below it for staff and the safety net."""
+    intent = {INTENT_NAME_KEY: name, "confidence": 1.0}
+    message.set(INTENT, intent, add_to_output=True)
+    message.set(INTENT_RANKING_KEY, [intent, *(message.get(INTENT_RANKING_KEY) or [])], add_to_output=True)
+    return intent

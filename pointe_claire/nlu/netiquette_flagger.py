@@ -22,15 +22,13 @@ from typing import Any
 
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.shared.constants import DEFAULT_NLU_FALLBACK_INTENT_NAME
-from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_NAME_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from pointe_claire.names import NETIQUETTE_KEY, SECOND_OPINION_KEY, VIOLATION_INTENT
 from pointe_claire.netiquette import LEARNED_RULES, NetiquetteChecker, default_checker
-from pointe_claire.nlu.message_rule import MessageRule
+from pointe_claire.nlu.message_rule import COMMENT_INTENT, MessageRule, decide_intent
 
-# A comment with no request: the answer to civil commentary.
-COMMENT_INTENT = "out_of_scope"
 # Intents that are no request to answer: with a violation, the message is the violation.
 NOT_A_REQUEST = frozenset({"out_of_scope", "nlu_fallback", "greet", "goodbye", "thank", "other_language"})
 # Below this confidence the classifier's request is a guess, not something the resident asked.
@@ -62,7 +60,7 @@ class NetiquetteFlagger(MessageRule):
                 unsure = civil_phrase or self._checker.is_question(text)
                 learned_rule, intent = (
                     None,
-                    _decide_intent(message, DEFAULT_NLU_FALLBACK_INTENT_NAME if unsure else COMMENT_INTENT),
+                    decide_intent(message, DEFAULT_NLU_FALLBACK_INTENT_NAME if unsure else COMMENT_INTENT),
                 )
         if not violations and learned_rule is None:
             return
@@ -76,7 +74,7 @@ class NetiquetteFlagger(MessageRule):
             or intent.get(INTENT_NAME_KEY) in NOT_A_REQUEST
             or (intent.get("confidence") or 0.0) < SURE_REQUEST_CONFIDENCE
         ):
-            _decide_intent(message, VIOLATION_INTENT)
+            decide_intent(message, VIOLATION_INTENT)
 
 
 def _sure_of_learned_guess(message: Message) -> bool:
@@ -86,11 +84,3 @@ def _sure_of_learned_guess(message: Message) -> bool:
         return True
     opinion = message.get(SECOND_OPINION_KEY) or {}
     return bool(opinion.get("agrees")) and opinion.get(INTENT_NAME_KEY) == intent.get(INTENT_NAME_KEY)
-
-
-def _decide_intent(message: Message, name: str) -> dict[str, Any]:
-    """The rule's intent replaces the classifier's, whose ranking stays below it for staff and the safety net."""
-    intent = {INTENT_NAME_KEY: name, "confidence": 1.0}
-    message.set(INTENT, intent, add_to_output=True)
-    message.set(INTENT_RANKING_KEY, [intent, *(message.get(INTENT_RANKING_KEY) or [])], add_to_output=True)
-    return intent

@@ -1,0 +1,98 @@
+"""The TopicGate: a narrow intent the classifier gives a message that does not name its topic
+(lexicons/intent_topics.yml) is set aside, and the message is answered as a comment, or "not understood" when it
+asks something. What the classifier said stays visible to staff. The messages are written here, not taken from the
+real-message sets."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import uuid
+
+import pytest
+from rasa.shared.nlu.training_data.message import Message
+
+from pointe_claire.names import TOPIC_GATE_KEY
+from pointe_claire.nlu.topic_gate import TopicGate
+from pointe_claire.topics import DEFAULT_TOPICS_PATH, TopicLexicon
+from scripts.nlu_files import PROJECT_ROOT, read_examples
+from scripts.servers import Assistant
+
+
+def gated(intent: str, text: str) -> Message:
+    ranking = [{"name": intent, "confidence": 0.7}, {"name": "out_of_scope", "confidence": 0.3}]
+    message = Message(data={"text": text, "intent": ranking[0], "intent_ranking": ranking})
+    [message] = TopicGate.build().process([message])
+    return message
+
+
+@pytest.mark.parametrize(
+    ("intent", "text"),
+    [
+        ("ask_media_relations", "Je suis informaticien et ferronnier, j'ai tout perdu dans l'inondation"),
+        ("ask_media_relations", "I'm a retired teacher and I love this city"),
+        ("ask_comment_removed", "suppression du Sénat"),
+        ("ask_comment_removed", "Il faut supprimer le poste de président."),
+    ],
+)
+def test_a_narrow_intent_without_its_topic_is_answered_as_a_comment(intent: str, text: str):
+    message = gated(intent, text)
+    assert message.get("intent") == {"name": "out_of_scope", "confidence": 1.0}
+    assert message.get(TOPIC_GATE_KEY) == {"name": intent}
+    assert message.get("intent_ranking")[1]["name"] == intent  # staff still see the classifier's answer
+
+
+@pytest.mark.parametrize("text", ["je suis informaticien, pouvez-vous m'aider?", "est-ce que je peux supprimer ça"])
+def test_a_question_without_the_topic_is_not_understood(text: str):
+    assert gated("ask_media_relations", text).get("intent")["name"] == "nlu_fallback"
+
+
+@pytest.mark.parametrize(
+    ("intent", "text"),
+    [
+        ("ask_media_relations", "Je suis journaliste à La Presse, une entrevue avec le maire est-elle possible?"),
+        ("ask_media_relations", "news producer here, can someone from the city go on air tonight"),
+        ("ask_comment_removed", "pourquoi mon commentaire a été supprimé"),
+        ("ask_comment_removed", "you took down my question about the budget, why"),
+        ("ask_jobs", "summer jobs at the city?"),  # an intent the lexicon does not list needs nothing
+    ],
+)
+def test_a_message_that_names_the_topic_keeps_its_intent(intent: str, text: str):
+    message = gated(intent, text)
+    assert message.get("intent")["name"] == intent and message.get(TOPIC_GATE_KEY) is None
+
+
+def test_every_authored_example_of_a_listed_intent_names_its_topic():
+    """`make validate` says the same for each project; here for this one, so a narrowed lexicon fails at once."""
+    topics = TopicLexicon(DEFAULT_TOPICS_PATH)
+    files = [*PROJECT_ROOT.glob("data/nlu/*/*.yml"), *PROJECT_ROOT.glob("tests/evaluation/*.yml")]
+    examples = [
+        ex
+        for path in files
+        for ex in read_examples(path, path.stem[-2:] if "evaluation" in path.parts else path.parent.name)
+    ]
+    listed = [ex for ex in examples if ex.intent in topics.intents]
+    assert len(listed) > 200
+    assert [ex.where for ex in listed if not topics.names_topic(ex.intent, ex.text)] == []
+
+
+@pytest.mark.parametrize(
+    ("text", "answer", "not_answer"),
+    [
+        ("suppression du Sénat", "ne peut pas vous aider avec cela", "la Ville retire les commentaires"),
+        ("I'm a retired teacher and I love this city", "not something the City's account can help with", "remove"),
+    ],
+)
+def test_through_the_model_a_comment_gets_the_comment_answer_not_the_narrow_one(
+    assistant: Assistant, text: str, answer: str, not_answer: str
+):
+    """The trained classifier gives both messages the removed-comment intent (0.74 and 0.91 when this was written);
+    the resident gets the answer to a comment, with both emergency numbers, and the stored parse says why."""
+    sender = f"topic-{uuid.uuid4().hex[:12]}"
+    reply = assistant.reply_text(sender, text)
+    assert answer in reply and not_answer not in reply and "9-1-1" in reply
+    with sqlite3.connect(assistant.tracker_db) as connection:
+        [(data,)] = connection.execute(
+            "SELECT data FROM events WHERE sender_id = ? AND type_name = 'user'", (sender,)
+        ).fetchall()
+    assert json.loads(data)["parse_data"][TOPIC_GATE_KEY] == {"name": "ask_comment_removed"}
