@@ -33,6 +33,8 @@ def gated(intent: str, text: str) -> Message:
         ("ask_media_relations", "I'm a retired teacher and I love this city"),
         ("ask_comment_removed", "suppression du Sénat"),
         ("ask_comment_removed", "Il faut supprimer le poste de président."),
+        ("ask_following_meaning", "C'est un panneau qui signifie ralentir, pas arrêter"),
+        ("request_event_promotion", "Hospitals downtown need blood donors"),
     ],
 )
 def test_a_narrow_intent_without_its_topic_is_answered_as_a_comment(intent: str, text: str):
@@ -54,6 +56,8 @@ def test_a_question_without_the_topic_is_not_understood(text: str):
         ("ask_media_relations", "news producer here, can someone from the city go on air tonight"),
         ("ask_comment_removed", "pourquoi mon commentaire a été supprimé"),
         ("ask_comment_removed", "you took down my question about the budget, why"),
+        ("ask_following_meaning", "la ville suit cette compagnie, ça veut dire quoi?"),
+        ("request_event_promotion", "could you boost our blood drive on your socials"),
         ("ask_jobs", "summer jobs at the city?"),  # an intent the lexicon does not list needs nothing
     ],
 )
