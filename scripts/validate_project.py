@@ -32,7 +32,7 @@ from pointe_claire.channels.public_reply import ChannelTexts
 from pointe_claire.city_facts import SECTION_PREFIXES, CityFacts, contact_section, contacts_in_text, load_city_facts
 from pointe_claire.language import LanguageIdentifier, LinguaIdentifier
 from pointe_claire.moderation_settings import problems as moderation_problems
-from pointe_claire.names import FALLBACK_INTENT, VIOLATION_INTENT
+from pointe_claire.names import EMERGENCY_INTENTS, FALLBACK_INTENT, VIOLATION_INTENT
 from pointe_claire.netiquette import LEARNED_RULES
 from pointe_claire.netiquette import lexicon_problems as netiquette_lexicon_problems
 from pointe_claire.patterns import PatternError
@@ -83,6 +83,16 @@ class Project:
 
     def where(self, path: Path, line: int) -> str:
         return f"{path.relative_to(self.root)}:{line}"
+
+    @cached_property
+    def held_out(self) -> list[Example]:
+        """The authored held-out messages (tests/evaluation/nlu_<language>.yml), never trained on."""
+        return [
+            ex
+            for language in LANGUAGES
+            if (path := self.root / "tests" / "evaluation" / f"nlu_{language}.yml").exists()
+            for ex in read_examples(path, language, self.root)
+        ]
 
     def domain_line(self, needle: str) -> str:
         return f"domain.yml:{domain_line_number(self.root, needle) or 1}"
@@ -577,23 +587,15 @@ def _fact_key(contact: str, section: str) -> str:
 def check_evaluation_held_out(project: Project) -> list[Problem]:
     """The evaluation set stays unseen: none of its messages is a training example, nor nearly one."""
     training = NearCopies(ex for examples in project.examples.values() for ex in examples)
-    problems = []
-    for language in LANGUAGES:
-        path = project.root / "tests" / "evaluation" / f"nlu_{language}.yml"
-        if not path.exists():
-            continue
-        for ex in read_examples(path, language, project.root):
-            for ratio, twin in training.of(ex.text):
-                how = "also" if ratio == 1.0 else "nearly"
-                problems.append(
-                    Problem(
-                        twin.where,
-                        f"training example '{twin.text}' ({twin.intent}) is {how} the held-out message '{ex.text}' "
-                        f"({project.where(path, ex.line)}): reword or remove the training example, or the score "
-                        "would flatter",
-                    )
-                )
-    return problems
+    return [
+        Problem(
+            twin.where,
+            f"training example '{twin.text}' ({twin.intent}) is {'also' if ratio == 1.0 else 'nearly'} the held-out "
+            f"message '{ex.text}' ({ex.where}): reword or remove the training example, or the score would flatter",
+        )
+        for ex in project.held_out
+        for ratio, twin in training.of(ex.text)
+    ]
 
 
 def check_near_copies_across_intents(project: Project) -> list[Problem]:
@@ -644,13 +646,7 @@ def check_new_intent_overlaps(project: Project, new: Collection[str]) -> list[Pr
     if not new:
         return []
     training = [ex for examples in project.examples.values() for ex in examples]
-    held_out = [
-        ex
-        for language in LANGUAGES
-        if (path := project.root / "tests" / "evaluation" / f"nlu_{language}.yml").exists()
-        for ex in read_examples(path, language, project.root)
-    ]
-    others = NearCopies(ex for ex in [*training, *held_out] if ex.intent not in new)
+    others = NearCopies(ex for ex in [*training, *project.held_out] if ex.intent not in new)
     problems = []
     for intent in sorted(new):
         close = sorted(
@@ -703,14 +699,16 @@ def check_intent_topics(project: Project) -> list[Problem]:
         topics = TopicLexicon(path)
     except PatternError as error:
         return [Problem(error.where, error.message)]
-    held_out = [
-        ex
-        for language in LANGUAGES
-        if (file := project.root / "tests" / "evaluation" / f"nlu_{language}.yml").exists()
-        for ex in read_examples(file, language, project.root)
+    # An emergency is never set aside for lack of a topic word, nor an answer that stands in for one.
+    never = sorted(topics.intents & {*EMERGENCY_INTENTS, FALLBACK_INTENT, VIOLATION_INTENT})
+    problems = [
+        Problem(
+            f"lexicons/intent_topics.yml: {intent}", f"'{intent}' may not be listed: the gate is for narrow answers"
+        )
+        for intent in never
     ]
-    examples = [*(ex for language_examples in project.examples.values() for ex in language_examples), *held_out]
-    return [
+    examples = [*(ex for language_examples in project.examples.values() for ex in language_examples), *project.held_out]
+    return problems + [
         Problem(
             ex.where,
             f"'{ex.text}' ({ex.intent}) names none of its topic words in lexicons/intent_topics.yml: add the word "

@@ -188,6 +188,13 @@ def topic_word_removed(project: Path) -> None:
     _edit(project / "lexicons/intent_topics.yml", lambda text: text.replace("journalist*|journaliste*|", ""))
 
 
+def emergency_gated_by_topic(project: Path) -> None:
+    _edit(
+        project / "lexicons/intent_topics.yml",
+        lambda text: text.replace("intents:\n", "intents:\n  report_life_threatening_emergency:\n    - fire\n"),
+    )
+
+
 def unsent_response(project: Path) -> None:
     _edit(
         project / "domain.yml",
@@ -278,6 +285,11 @@ BROKEN = {
         topic_word_removed,
         r"data/nlu/(en|fr)/media\.yml:\d+",
         "(ask_media_relations) names none of its topic words in lexicons/intent_topics.yml",
+    ),
+    "emergency listed in the topic gate": (
+        emergency_gated_by_topic,
+        r"lexicons/intent_topics\.yml: report_life_threatening_emergency",
+        "'report_life_threatening_emergency' may not be listed: the gate is for narrow answers",
     ),
     "response sent by nothing": (unsent_response, r"domain\.yml:\d+", "response 'utter_parking' is sent by no rule"),
     "buttons open other doors in english": (
