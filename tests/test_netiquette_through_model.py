@@ -3,7 +3,6 @@ messages, however strongly worded, get neither. Sets: tests/netiquette/netiquett
 
 from __future__ import annotations
 
-import json
 import sqlite3
 import uuid
 from pathlib import Path
@@ -33,11 +32,7 @@ def labelled(language: str) -> dict[str, Any]:
 
 
 def stored_netiquette(assistant: Assistant, sender: str) -> list[dict[str, Any]]:
-    with sqlite3.connect(assistant.tracker_db) as connection:
-        rows = connection.execute(
-            "SELECT data FROM events WHERE sender_id = ? AND type_name = 'user'", (sender,)
-        ).fetchall()
-    return [record for (data,) in rows for record in json.loads(data).get("parse_data", {}).get("netiquette") or []]
+    return [record for parse in assistant.stored_parses(sender) for record in parse.get("netiquette") or []]
 
 
 @pytest.mark.parametrize("language", ["fr", "en"])

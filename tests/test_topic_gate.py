@@ -5,8 +5,6 @@ real-message sets."""
 
 from __future__ import annotations
 
-import json
-import sqlite3
 import uuid
 
 import pytest
@@ -95,8 +93,5 @@ def test_through_the_model_a_comment_gets_the_comment_answer_not_the_narrow_one(
     sender = f"topic-{uuid.uuid4().hex[:12]}"
     reply = assistant.reply_text(sender, text)
     assert answer in reply and not_answer not in reply and "9-1-1" in reply
-    with sqlite3.connect(assistant.tracker_db) as connection:
-        [(data,)] = connection.execute(
-            "SELECT data FROM events WHERE sender_id = ? AND type_name = 'user'", (sender,)
-        ).fetchall()
-    assert json.loads(data)["parse_data"][TOPIC_GATE_KEY] == {"name": "ask_comment_removed"}
+    [parse] = assistant.stored_parses(sender)
+    assert parse[TOPIC_GATE_KEY] == {"name": "ask_comment_removed"}
