@@ -33,6 +33,7 @@ def gated(intent: str, text: str) -> Message:
         ("ask_comment_removed", "Il faut supprimer le poste de président."),
         ("ask_following_meaning", "C'est un panneau qui signifie ralentir, pas arrêter"),
         ("request_event_promotion", "Hospitals downtown need blood donors"),
+        ("thank", "FLOOD WARNING FOR THE WHOLE WEST ISLAND FROM GOD ALMIGHTY"),
     ],
 )
 def test_a_narrow_intent_without_its_topic_is_answered_as_a_comment(intent: str, text: str):
@@ -56,6 +57,8 @@ def test_a_question_without_the_topic_is_not_understood(text: str):
         ("ask_comment_removed", "you took down my question about the budget, why"),
         ("ask_following_meaning", "la ville suit cette compagnie, ça veut dire quoi?"),
         ("request_event_promotion", "could you boost our blood drive on your socials"),
+        ("thank", "JE VOUS FÉLICITE pour le déneigement"),
+        ("thank", "merci bcp"),
         ("ask_jobs", "summer jobs at the city?"),  # an intent the lexicon does not list needs nothing
     ],
 )
