@@ -128,13 +128,17 @@ class Evaluation:
 
 
 def stored_parse_data(tracker_db: Path, senders: list[str]) -> dict[str, dict[str, Any]]:
-    """What the deployed assistant recorded of each conversation's (single) resident message: intent, netiquette."""
-    wanted = set(senders)
+    """What the deployed assistant recorded of each conversation's (single) resident message: intent, netiquette.
+    Only the wanted conversations' rows are read (a test asks for one among thousands)."""
     found: dict[str, dict[str, Any]] = {}
     with sqlite3.connect(tracker_db) as connection:
-        for sender_id, data in connection.execute("SELECT sender_id, data FROM events WHERE type_name = 'user'"):
-            if sender_id in wanted:
-                found[sender_id] = json.loads(data).get("parse_data", {})
+        rows = connection.execute(
+            "SELECT sender_id, data FROM events WHERE type_name = 'user' "
+            "AND sender_id IN (SELECT value FROM json_each(?)) ORDER BY id",
+            (json.dumps(list(senders)),),
+        )
+        for sender_id, data in rows:
+            found[sender_id] = json.loads(data).get("parse_data", {})
     return found
 
 

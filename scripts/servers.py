@@ -10,7 +10,6 @@ import json
 import os
 import signal
 import socket
-import sqlite3
 import subprocess
 import sys
 import time
@@ -232,14 +231,6 @@ class Assistant:
 
     def reply_text(self, sender: str, message: str) -> str:
         return "\n".join(reply.get("text", "") for reply in self.send(sender, message))
-
-    def stored_parses(self, sender: str) -> list[dict[str, Any]]:
-        """The parse data stored with each of `sender`'s messages (the SQLite tracker store), oldest first."""
-        with sqlite3.connect(self.tracker_db) as connection:
-            rows = connection.execute(
-                "SELECT data FROM events WHERE sender_id = ? AND type_name = 'user' ORDER BY id", (sender,)
-            ).fetchall()
-        return [json.loads(data).get("parse_data") or {} for (data,) in rows]
 
 
 @contextmanager

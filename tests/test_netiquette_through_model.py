@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 import yaml
 
+from scripts.evaluate import stored_parse_data
 from scripts.servers import Assistant
 from tests.test_netiquette import KNOWN_MISSES
 
@@ -32,7 +33,7 @@ def labelled(language: str) -> dict[str, Any]:
 
 
 def stored_netiquette(assistant: Assistant, sender: str) -> list[dict[str, Any]]:
-    return [record for parse in assistant.stored_parses(sender) for record in parse.get("netiquette") or []]
+    return stored_parse_data(assistant.tracker_db, [sender]).get(sender, {}).get("netiquette") or []
 
 
 @pytest.mark.parametrize("language", ["fr", "en"])
