@@ -9,6 +9,7 @@ from typing import Any
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.constants import DEFAULT_NLU_FALLBACK_INTENT_NAME
 from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
@@ -54,3 +55,9 @@ def decide_intent(message: Message, name: str) -> dict[str, Any]:
     message.set(INTENT, intent, add_to_output=True)
     message.set(INTENT_RANKING_KEY, [intent, *(message.get(INTENT_RANKING_KEY) or [])], add_to_output=True)
     return intent
+
+
+def set_aside(message: Message, asks: bool) -> dict[str, Any]:
+    """The classifier's guess set aside: a question is "not understood" (the resident may rephrase), a statement is
+    answered as a comment; both answers give the emergency numbers."""
+    return decide_intent(message, DEFAULT_NLU_FALLBACK_INTENT_NAME if asks else COMMENT_INTENT)

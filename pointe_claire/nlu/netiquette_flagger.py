@@ -21,13 +21,12 @@ from __future__ import annotations
 from typing import Any
 
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.shared.constants import DEFAULT_NLU_FALLBACK_INTENT_NAME
 from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_NAME_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from pointe_claire.names import NETIQUETTE_KEY, SECOND_OPINION_KEY, VIOLATION_INTENT
 from pointe_claire.netiquette import LEARNED_RULES, NetiquetteChecker, default_checker
-from pointe_claire.nlu.message_rule import COMMENT_INTENT, MessageRule, decide_intent
+from pointe_claire.nlu.message_rule import MessageRule, decide_intent, set_aside
 
 # Intents that are no request to answer: with a violation, the message is the violation.
 NOT_A_REQUEST = frozenset({"out_of_scope", "nlu_fallback", "greet", "goodbye", "thank", "other_language"})
@@ -55,13 +54,12 @@ class NetiquetteFlagger(MessageRule):
         learned_rule = LEARNED_RULES.get(intent.get(INTENT_NAME_KEY) or "")
         if learned_rule is not None:
             civil_phrase = self._checker.is_civil_phrase(text)
-            unsupported = not self._checker.supports_learned(learned_rule, text)
-            if civil_phrase or unsupported or not _sure_of_learned_guess(message):
-                unsure = civil_phrase or self._checker.is_question(text)
-                learned_rule, intent = (
-                    None,
-                    decide_intent(message, DEFAULT_NLU_FALLBACK_INTENT_NAME if unsure else COMMENT_INTENT),
-                )
+            if (
+                civil_phrase
+                or not _sure_of_learned_guess(message)
+                or not self._checker.supports_learned(learned_rule, text)
+            ):
+                learned_rule, intent = None, set_aside(message, civil_phrase or self._checker.is_question(text))
         if not violations and learned_rule is None:
             return
         language = next((e["value"] for e in message.get(ENTITIES) or [] if e.get("entity") == "language"), None)

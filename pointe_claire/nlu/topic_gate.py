@@ -10,13 +10,12 @@ stays in the ranking and under `topic_gate` in the parse output, for staff and t
 from __future__ import annotations
 
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.shared.constants import DEFAULT_NLU_FALLBACK_INTENT_NAME
 from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from pointe_claire.names import TOPIC_GATE_KEY
 from pointe_claire.netiquette import NetiquetteChecker, default_checker
-from pointe_claire.nlu.message_rule import COMMENT_INTENT, MessageRule, decide_intent
+from pointe_claire.nlu.message_rule import MessageRule, set_aside
 from pointe_claire.topics import TopicLexicon, default_topics
 
 
@@ -37,5 +36,5 @@ class TopicGate(MessageRule):
         text = message.get(TEXT) or ""
         if name is None or self._topics.names_topic(name, text):
             return
-        decide_intent(message, DEFAULT_NLU_FALLBACK_INTENT_NAME if self._checker.is_question(text) else COMMENT_INTENT)
+        set_aside(message, self._checker.is_question(text))
         message.set(TOPIC_GATE_KEY, {INTENT_NAME_KEY: name}, add_to_output=True)
