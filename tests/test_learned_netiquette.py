@@ -14,8 +14,9 @@ from rasa.shared.nlu.training_data.message import Message
 from pointe_claire.names import NETIQUETTE_KEY, SECOND_OPINION_KEY, VIOLATION_INTENT
 from pointe_claire.netiquette import LEARNED_RULES, default_checker
 from pointe_claire.nlu.netiquette_flagger import NetiquetteFlagger
+from scripts.evaluate import stored_parse_data
 from scripts.servers import Assistant
-from tests.test_netiquette_through_model import REMINDER, stored_netiquette
+from tests.test_netiquette_through_model import EMERGENCY_NUMBERS, REMINDER, stored_netiquette
 
 
 def flagged(
@@ -92,6 +93,29 @@ def test_only_the_second_opinions_agreement_on_the_same_intent_counts(opinion: d
     assert message.get(NETIQUETTE_KEY) is None
 
 
+@pytest.mark.parametrize(
+    ("text", "answer"),
+    [
+        ("@user Can we donate money online for the flood victims, as well as over the phone?", "nlu_fallback"),
+        ("Power shutdown across the island tonight, stay safe everyone", "out_of_scope"),
+    ],
+)
+def test_a_sure_learned_guess_the_second_opinion_disputes_is_no_violation(text: str, answer: str):
+    """A relief question or a notice DIET was sure was partisan, which the sentence encoder's classifier gives under
+    its `netiquette_dispute` bar: not understood if it asks, answered as a comment if not; nothing flagged."""
+    disputing = {"name": "out_of_scope", "confidence": 0.8, "disputes": "partisan_comment", "support": 0.05}
+    message = flagged("partisan_comment", 0.92, text, disputing)
+    assert message.get("intent") == {"name": answer, "confidence": 1.0}
+    assert message.get(NETIQUETTE_KEY) is None
+
+
+def test_a_dispute_of_another_intent_leaves_a_sure_guess_standing():
+    disputing = {"name": "out_of_scope", "confidence": 0.8, "disputes": "abusive_comment", "support": 0.05}
+    message = flagged("partisan_comment", 0.92, "Vote for the only team with a plan", disputing)
+    assert message.get("intent") == {"name": VIOLATION_INTENT, "confidence": 1.0}
+    assert [record["rule"] for record in message.get(NETIQUETTE_KEY)] == ["political"]
+
+
 def test_a_civil_phrase_overrules_an_agreed_learned_guess_too():
     agreeing = {"name": "abusive_comment", "confidence": 0.8, "agrees": True}
     message = flagged("abusive_comment", 0.6, "the parking meters are just a cash cow", agreeing)
@@ -154,6 +178,29 @@ def test_unseen_violations_the_lexicon_misses_get_their_reminder_and_a_learned_f
         if not records or not records[0].get("learned") or REMINDER[rule][language] not in reply:
             failures.append(f"[{rule}] {records} {text!r} -> {reply[:100]!r}")
     assert failures == [], "\n".join(failures)
+
+
+@pytest.mark.parametrize(
+    ("language", "text", "guess"),
+    [
+        # Headlines written for this test, of the kind DIET was sure were partisan or abusive on real text.
+        ("fr", "L'accident de train de Valois fait quatre morts http://t.co/abc", "partisan_comment"),
+        ("en", "Death toll from the Valois train crash rises to four - http://t.co/abc", "abusive_comment"),
+    ],
+)
+def test_a_headline_the_classifier_is_sure_is_a_violation_gets_no_reminder_when_the_encoder_disputes_it(
+    assistant: Assistant, language: str, text: str, guess: str
+):
+    sender = f"disputed-{uuid.uuid4().hex[:12]}"
+    reply = assistant.reply_text(sender, text)
+    parse_data = stored_parse_data(assistant.tracker_db, [sender])[sender]
+    classifier_guess = {rank["name"]: rank["confidence"] for rank in parse_data["intent_ranking"][1:]}
+    # What this test is about: DIET was sure (the flagger's 0.75) and the sentence encoder's classifier disputed it.
+    assert classifier_guess.get(guess, 0.0) >= 0.75, parse_data["intent_ranking"]
+    assert parse_data["second_opinion"]["disputes"] == guess
+    assert parse_data["intent"]["name"] == "out_of_scope" and not parse_data.get("netiquette")
+    assert not any(reminder[language] in reply for reminder in REMINDER.values()), reply
+    assert all(number in reply for number in EMERGENCY_NUMBERS), reply
 
 
 @pytest.mark.parametrize(

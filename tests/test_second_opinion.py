@@ -238,6 +238,33 @@ def test_a_netiquette_guess_the_flagger_is_sure_of_is_not_read(tmp_path: Path) -
     assert encoder.calls == calls_after_training and message.get(SECOND_OPINION_KEY) is None
 
 
+DISPUTE: dict[str, Any] = {"netiquette_support": 0.3, "netiquette_dispute": 0.15}
+
+
+def test_a_sure_netiquette_guess_the_second_classifier_gives_little_is_disputed(tmp_path: Path) -> None:
+    """The flagger then calls no violation (tests/test_learned_netiquette.py); the intent is left to it."""
+    component, _ = trained(tmp_path, **DISPUTE)
+    message = parsed("can we donate to the pool fund online?", "partisan_comment", confidence=0.92)
+    component.process([message])
+    assert intent_of(message) == "partisan_comment"
+    opinion = message.get(SECOND_OPINION_KEY)
+    assert opinion[INTENT_NAME_KEY] == "ask_city_services" and opinion["disputes"] == "partisan_comment"
+    assert opinion["support"] < 0.15
+
+
+@pytest.mark.parametrize(
+    ("text", "settings"),
+    [
+        ("vote them all out", DISPUTE),  # the second classifier supports it
+        ("can we donate to the pool fund online?", AGREE),  # netiquette_dispute unset: never disputed
+    ],
+)
+def test_a_sure_netiquette_guess_is_left_alone_when_supported_or_when_disputes_are_off(
+    tmp_path: Path, text: str, settings: dict[str, Any]
+) -> None:
+    assert left_alone(tmp_path, text, "partisan_comment", 0.92, settings)
+
+
 def test_an_emergency_is_never_the_second_opinions_answer(tmp_path: Path) -> None:
     component, _ = trained(tmp_path)
     message = parsed("fire fire fire", "nlu_fallback")

@@ -8,12 +8,13 @@ violation (no request the classifier is sure of) gets the intent `netiquette_vio
 Beside the lexicon, the learned layer: when the classifier's intent is one of `LEARNED_RULES` (partisan posts,
 hateful generalisations, ads: trained in data/nlu/*/netiquette.yml), the message is a violation of that rule even
 where no lexicon entry matched; its record says `learned: true` so staff know it is the classifier's judgement.
-Only a sure guess counts: below `LEARNED_CONFIDENCE`, unless the second opinion (before it) agrees, or when the
-message holds one of the lexicon's `civil_phrases` (idioms such as "vache à lait"), the message is not called a
-violation (a resident's question about the election must not get the political reminder). What it gets instead:
-a question or an idiom is "not understood" (the resident may rephrase); a statement the classifier read as a
-comment on politics, a group or a product is answered as a comment (`out_of_scope`: what this account can and
-cannot help with, both emergency numbers), as the labelling guide answers civil commentary.
+Only a sure guess counts: below `LEARNED_CONFIDENCE` unless the second opinion (before it) agrees, above it when
+the second opinion disputes it, or when the message holds one of the lexicon's `civil_phrases` (idioms such as
+"vache à lait"), the message is not called a violation (a resident's question about the election must not get the
+political reminder). What it gets instead: a question or an idiom is "not understood" (the resident may
+rephrase); a statement the classifier read as a comment on politics, a group or a product is answered as a comment
+(`out_of_scope`: what this account can and cannot help with, both emergency numbers), as the labelling guide
+answers civil commentary.
 """
 
 from __future__ import annotations
@@ -76,9 +77,10 @@ class NetiquetteFlagger(MessageRule):
 
 
 def _sure_of_learned_guess(message: Message) -> bool:
-    """The classifier is sure of its netiquette intent, or the second opinion puts the same intent first."""
+    """The classifier is sure of its netiquette intent and the second opinion does not dispute it, or the second
+    opinion puts the same intent first."""
     intent = message.get(INTENT) or {}
-    if (intent.get("confidence") or 0.0) >= LEARNED_CONFIDENCE:
-        return True
     opinion = message.get(SECOND_OPINION_KEY) or {}
+    if (intent.get("confidence") or 0.0) >= LEARNED_CONFIDENCE:
+        return opinion.get("disputes") != intent.get(INTENT_NAME_KEY)
     return bool(opinion.get("agrees")) and opinion.get(INTENT_NAME_KEY) == intent.get(INTENT_NAME_KEY)

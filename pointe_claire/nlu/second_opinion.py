@@ -27,8 +27,12 @@ A netiquette intent the classifier guessed without being sure (under the flagger
 rather than called a violation; when the second classifier also puts that intent first, with at least
 `netiquette_support`, the two agree and the parse output says so (`agrees: true`): the flagger then calls it a
 violation. On real text, partisan debate lines and hateful generalisations ("Les musulmans nous volent notre
-travail") were the guesses DIET was least sure of. The parse output says `second_opinion: {name, confidence[,
-overruled | agrees]}` so staff and trainers can see whose judgement it was.
+travail") were the guesses DIET was least sure of. A netiquette guess DIET was sure of is read too: when the second
+classifier gives its intent less than `netiquette_dispute`, it disputes it (`disputes: <the intent>`) and the flagger
+does not call the message a violation. On real text DIET was sure of such guesses on relief questions ("Can we donate
+money online for #Clutha?" got the political reminder), news headlines taken for ads and rescue pleas for spam.
+The parse output says `second_opinion: {name, confidence[, overruled | agrees | disputes, support]}` so staff and
+trainers can see whose judgement it was.
 """
 
 from __future__ import annotations
@@ -94,8 +98,9 @@ class SecondOpinion(StoredComponent):
         # recheck_below 0.95 → 0.8 for the 30-epoch DIET: the same answers, a fifth fewer messages encoded);
         # safe_intents and courtesy_intents: none unless config.yml names them; courtesy_min_words: chosen with
         # the bars (bench/results/second_opinion.md, "Courtesies on longer messages"); emergency_support: 0 (never
-        # take back an emergency guess) and netiquette_support: 0 (never confirm a netiquette guess) unless
-        # config.yml sets them; regularisation: the C of scikit-learn's LogisticRegression.
+        # take back an emergency guess), netiquette_support: 0 (never confirm a netiquette guess) and
+        # netiquette_dispute: 0 (never dispute one) unless config.yml sets them; regularisation: the C of
+        # scikit-learn's LogisticRegression.
         return {
             "threshold": 0.3,
             "safe_intents": [],
@@ -106,6 +111,7 @@ class SecondOpinion(StoredComponent):
             "courtesy_min_words": 5,
             "emergency_support": 0.0,
             "netiquette_support": 0.0,
+            "netiquette_dispute": 0.0,
             "regularisation": 10.0,
         }
 
@@ -165,18 +171,18 @@ class SecondOpinion(StoredComponent):
             self._classifier_was_unsure(message)
             or self._is_long_courtesy(message)
             or self._may_take_back_emergency(message)
-            or self._may_confirm_netiquette(message)
+            or self._may_judge_netiquette(message)
         )
 
-    def _may_confirm_netiquette(self, message: Message) -> bool:
-        """A learned netiquette guess the flagger would find too unsure to call a violation (under its
-        LEARNED_CONFIDENCE, 0.75), which this component's agreement may make one."""
+    def _may_judge_netiquette(self, message: Message) -> bool:
+        """A learned netiquette guess: one the flagger would find too unsure to call a violation (under its
+        LEARNED_CONFIDENCE, 0.75), which this component's agreement may make one, or a sure one it may dispute."""
         intent = message.get(INTENT) or {}
-        return (
-            intent.get(INTENT_NAME_KEY) in LEARNED_RULES
-            and float(self._config["netiquette_support"]) > 0
-            and (intent.get("confidence") or 0.0) < LEARNED_CONFIDENCE
-        )
+        if intent.get(INTENT_NAME_KEY) not in LEARNED_RULES:
+            return False
+        if (intent.get("confidence") or 0.0) < LEARNED_CONFIDENCE:
+            return float(self._config["netiquette_support"]) > 0
+        return float(self._config["netiquette_dispute"]) > 0
 
     def _may_take_back_emergency(self, message: Message) -> bool:
         """A guess whose emergency words the lexicon knows is not read again: the safety net, after, answers it with
@@ -206,12 +212,7 @@ class SecondOpinion(StoredComponent):
             self._check_emergency_guess(message, probabilities)
             return
         if current in LEARNED_RULES:
-            if name == current and confidence >= float(self._config["netiquette_support"]):
-                message.set(
-                    SECOND_OPINION_KEY,
-                    {INTENT_NAME_KEY: name, "confidence": round(confidence, 3), "agrees": True},
-                    add_to_output=True,
-                )
+            self._judge_netiquette_guess(message, current, probabilities)
             return
         if self._is_long_courtesy(message):
             other = self._best_besides(probabilities, [*self._config["courtesy_intents"], *LEFT_TO_THE_RULES])
@@ -225,6 +226,28 @@ class SecondOpinion(StoredComponent):
                 self._set(message, name, confidence)
         elif name != current and name not in LEFT_TO_THE_RULES and confidence >= self._config["overrule_threshold"]:
             self._set(message, name, confidence, overruled=current)
+
+    def _judge_netiquette_guess(self, message: Message, guess: str, probabilities: np.ndarray) -> None:
+        """An unsure guess this classifier also puts first is agreed; a sure one it gives under
+        `netiquette_dispute` is disputed. The intent itself is left to the netiquette flagger."""
+        assert self._classifier is not None
+        best = int(np.argmax(probabilities))
+        name, confidence = self._classifier.intents[best], float(probabilities[best])
+        opinion: dict[str, Any] = {INTENT_NAME_KEY: name, "confidence": round(confidence, 3)}
+        if ((message.get(INTENT) or {}).get("confidence") or 0.0) < LEARNED_CONFIDENCE:
+            if name != guess or confidence < float(self._config["netiquette_support"]):
+                return
+            opinion["agrees"] = True
+        else:
+            support = (
+                float(probabilities[self._classifier.intents.index(guess)])
+                if guess in self._classifier.intents
+                else 0.0
+            )
+            if support >= float(self._config["netiquette_dispute"]):
+                return
+            opinion.update(disputes=guess, support=round(support, 3))
+        message.set(SECOND_OPINION_KEY, opinion, add_to_output=True)
 
     def _check_emergency_guess(self, message: Message, probabilities: np.ndarray) -> None:
         """An emergency only the classifier saw, which the second classifier does not support, gets the safe intent
