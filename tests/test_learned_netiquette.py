@@ -219,6 +219,15 @@ def test_a_learned_ad_guess_with_nothing_on_offer_is_answered_as_a_comment(text:
     assert "solicitation" not in {record["rule"] for record in message.get(NETIQUETTE_KEY) or []}
 
 
+def test_a_call_back_request_with_a_phone_is_a_privacy_matter_not_an_ad():
+    """"Call me" offers a contractor's services; "call me back" asks the City for a call. The phone still gets the
+    privacy reminder."""
+    message = flagged("advertising_or_spam", 0.9, "call me back at 514 555 0199 about my tax bill")
+    assert {record["rule"] for record in message.get(NETIQUETTE_KEY)} == {"personal_information"}
+    contractor = flagged("advertising_or_spam", 0.9, "call me at 514 555 0199 for your roof, best in town")
+    assert "solicitation" in {record["rule"] for record in contractor.get(NETIQUETTE_KEY)}
+
+
 @pytest.mark.parametrize(
     "text",
     [
