@@ -234,11 +234,15 @@ class NetiquetteChecker:
         # guess on a question is "not understood", on a statement a comment).
         self._civil_index = self._phrase_index(raw, "civil_phrases", compiler, source.name)
         self._question_index = self._phrase_index(raw, "questions", compiler, source.name)
-        # What a learned guess of a rule needs to stand: an ad offers something (`learned_needs`).
-        self._learned_needs = {
-            str(rule): self._phrase_index({rule: patterns}, str(rule), compiler, source.name)
-            for rule, patterns in (raw.get("learned_needs") or {}).items()
-        }
+        # What a learned guess of a rule needs to stand (`learned_needs`: an ad offers something), and what makes it
+        # civil after all (`learned_unless`: an opinion on institutions is not partisan).
+        self._learned_needs, self._learned_unless = (
+            {
+                str(rule): self._phrase_index({rule: patterns}, str(rule), compiler, source.name)
+                for rule, patterns in (raw.get(key) or {}).items()
+            }
+            for key in ("learned_needs", "learned_unless")
+        )
         hidden = [lists.list_terms(name, "obfuscated") for name in raw.get("obfuscated") or ()]
         self._vocabulary = lists.vocabulary_read(hidden)
         self._mild_words = tuple(items(raw.get("mild_words") or ""))
@@ -259,9 +263,9 @@ class NetiquetteChecker:
 
     def supports_learned(self, rule: str, text: str) -> bool:
         """Whether the message shows what the learned layer's guess of `rule` needs (`learned_needs`: an ad offers
-        something); a rule without such a list needs nothing."""
-        index = self._learned_needs.get(rule)
-        return index is None or self._holds(index, text)
+        something; a rule without such a list needs nothing) and nothing that makes it civil (`learned_unless`)."""
+        needs, unless = self._learned_needs.get(rule), self._learned_unless.get(rule)
+        return (needs is None or self._holds(needs, text)) and (unless is None or not self._holds(unless, text))
 
     def is_question(self, text: str) -> bool:
         """Whether the message asks something: a question mark, or a sentence opening as the lexicon's `questions`
@@ -269,7 +273,8 @@ class NetiquetteChecker:
         return "?" in text or self._holds(self._question_index, text)
 
     def _phrase_index(self, raw: dict[str, Any], key: str, compiler: Compiler, source: str) -> PatternIndex:
-        """The patterns of one of the lexicon's phrase lists (`civil_phrases`, `questions`, a `learned_needs` rule)."""
+        """The patterns of one of the lexicon's phrase lists (`civil_phrases`, `questions`, a `learned_needs` or
+        `learned_unless` rule)."""
         index = PatternIndex(self._reading.vocab)
         for pattern in raw.get(key) or ():
             index.add(key, compiler.compile(str(pattern), where(source, pattern, key)))

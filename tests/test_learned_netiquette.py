@@ -219,8 +219,28 @@ def test_a_learned_ad_guess_with_nothing_on_offer_is_answered_as_a_comment(text:
     assert "solicitation" not in {record["rule"] for record in message.get(NETIQUETTE_KEY) or []}
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "On devrait abolir le conseil d'agglomération, il ne sert à rien",
+        "the senate should be elected, not appointed",
+        "Le mode de scrutin devrait être proportionnel",
+    ],
+)
+def test_a_learned_partisan_guess_on_an_opinion_about_institutions_is_answered_as_a_comment(text: str):
+    """lexicons/netiquette.yml, `learned_unless`: institutions are not parties or candidates."""
+    message = flagged("partisan_comment", 0.9, text)
+    assert message.get("intent") == {"name": "out_of_scope", "confidence": 1.0}
+    assert message.get(NETIQUETTE_KEY) is None
+
+
+def test_a_partisan_post_naming_no_institution_stays_political():
+    message = flagged("partisan_comment", 0.9, "Notre équipe est la seule qui a un vrai plan pour les familles")
+    assert message.get(NETIQUETTE_KEY) == [{"rule": "political", "threat": False, "language": None, "learned": True}]
+
+
 def test_a_call_back_request_with_a_phone_is_a_privacy_matter_not_an_ad():
-    """"Call me" offers a contractor's services; "call me back" asks the City for a call. The phone still gets the
+    """ "Call me" offers a contractor's services; "call me back" asks the City for a call. The phone still gets the
     privacy reminder."""
     message = flagged("advertising_or_spam", 0.9, "call me back at 514 555 0199 about my tax bill")
     assert {record["rule"] for record in message.get(NETIQUETTE_KEY)} == {"personal_information"}

@@ -286,7 +286,8 @@ def test_every_example_written_in_the_lexicon_is_flagged_with_its_rule(rule: str
 
 def test_every_word_list_of_the_lexicon_is_used():
     raw = yaml.safe_load(DEFAULT_LEXICON_PATH.read_text(encoding="utf-8"))
-    text = yaml.safe_dump([raw["rules"], raw["learned_needs"]]) + " ".join(str(v) for v in raw["words"].values())
+    lists = [raw["rules"], raw["learned_needs"], raw["learned_unless"]]
+    text = yaml.safe_dump(lists) + " ".join(str(v) for v in raw["words"].values())
     used = {name for name in raw["words"] if re.search(rf"@{name}\b", text)} | {"not_a_name", *raw["obfuscated"]}
     assert sorted(set(raw["words"]) - used) == []
 
