@@ -162,11 +162,23 @@ def test_an_emergency_only_the_classifier_saw_is_taken_back_for_a_safe_answer(tm
     assert ranking[:2] == ["report_problem", "report_life_threatening_emergency"]  # kept below, for staff
 
 
+def test_an_unsupported_emergency_guess_gets_the_safe_answer_even_when_another_intent_is_preferred(
+    tmp_path: Path,
+) -> None:
+    """The second classifier prefers the pool's opening hours, whose answer names no emergency number: the safe
+    intent answers instead (report_problem's answer names 9-1-1 and 514-630-1234)."""
+    component, _ = trained(tmp_path, **TAKE_BACK)
+    message = parsed("pool hours please", "report_life_threatening_emergency", confidence=0.9)
+    component.process([message])
+    assert intent_of(message) == "report_problem"
+    assert message.get(SECOND_OPINION_KEY)["overruled"] == "report_life_threatening_emergency"
+
+
 @pytest.mark.parametrize(
     ("text", "settings"),
     [
         ("house on fire", TAKE_BACK),  # the second classifier supports it
-        ("pool hours please", TAKE_BACK),  # it prefers an intent whose answer has no emergency numbers
+        ("pool hours please", {**TAKE_BACK, "safe_intents": []}),  # no safe intent to answer with
         ("the pothole is back", {"safe_intents": ["report_problem"]}),  # emergency_support unset: never
     ],
 )

@@ -18,7 +18,7 @@ fallback is: the best other intent the second classifier is `threshold` sure of 
 It never gives an emergency, nor the netiquette's learned intents: those are the safety net's and the netiquette
 flagger's jobs (after it), and the fallback's answer already gives the emergency numbers. It may take back an
 emergency the classifier guessed, in one case: the second classifier gives the emergencies together less than
-`emergency_support` and its best other intent is a safe intent, whose answer still gives both numbers. On real
+`emergency_support`: the safe intent it prefers answers, whose answer still gives both numbers. On real
 messages such guesses were mostly news, sympathy and figures of speech ("Thoughts go out to those trapped in the
 helicopter crash"). A guess whose emergency words the lexicon knows is not read again: the safety net, after, turns
 it into the emergency answer whatever this component would say, and the encoder's 20 ms would only delay it.
@@ -251,7 +251,8 @@ class SecondOpinion(StoredComponent):
 
     def _check_emergency_guess(self, message: Message, probabilities: np.ndarray) -> None:
         """An emergency only the classifier saw, which the second classifier does not support, gets the safe intent
-        it prefers (an answer with both emergency numbers); with no safe intent to give, the guess stays."""
+        it prefers (an answer with both emergency numbers), even when it prefers some other intent still: that
+        one's answer might not name 9-1-1; with no safe intent to give, the guess stays."""
         assert self._classifier is not None
         support = sum(
             float(probability)
@@ -260,9 +261,10 @@ class SecondOpinion(StoredComponent):
         )
         if support >= float(self._config["emergency_support"]):
             return
-        other = self._best_besides(probabilities, list(LEFT_TO_THE_RULES))
-        if other is not None and other[0] in self._config["safe_intents"]:
-            self._set(message, *other, overruled=_intent_name(message))
+        unsafe = [name for name in self._classifier.intents if name not in self._config["safe_intents"]]
+        safe = self._best_besides(probabilities, unsafe)
+        if safe is not None:
+            self._set(message, *safe, overruled=_intent_name(message))
 
     def _best_besides(self, probabilities: np.ndarray, excluded: list[str]) -> tuple[str, float] | None:
         """The regression's most probable intent that is not one of `excluded`, with its probability."""
