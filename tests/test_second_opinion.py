@@ -222,7 +222,7 @@ def test_an_unsure_netiquette_guess_the_second_classifier_also_puts_first_is_mar
     """The flagger calls a learned guess under 0.75 a violation only with this agreement (tests/
     test_learned_netiquette.py); the intent itself is left to the flagger."""
     component, _ = trained(tmp_path, **AGREE)
-    message = parsed("vote them all out", "partisan_comment", confidence=0.6)
+    message = parsed("our vote matters this fall", "partisan_comment", confidence=0.6)
     component.process([message])
     assert intent_of(message) == "partisan_comment"
     opinion = message.get(SECOND_OPINION_KEY)
@@ -233,7 +233,7 @@ def test_an_unsure_netiquette_guess_the_second_classifier_also_puts_first_is_mar
     ("text", "confidence", "settings"),
     [
         ("pool hours please", 0.6, AGREE),  # the second classifier puts another intent first
-        ("vote them all out", 0.6, {}),  # netiquette_support unset: never
+        ("our vote matters this fall", 0.6, {}),  # netiquette_support unset: never
     ],
 )
 def test_no_agreement_when_the_second_classifier_prefers_another_intent_or_is_not_asked(
@@ -245,7 +245,7 @@ def test_no_agreement_when_the_second_classifier_prefers_another_intent_or_is_no
 def test_a_netiquette_guess_the_flagger_is_sure_of_is_not_read(tmp_path: Path) -> None:
     component, encoder = trained(tmp_path, **AGREE)
     calls_after_training = encoder.calls
-    message = parsed("vote them all out", "partisan_comment", confidence=0.8)
+    message = parsed("our vote matters this fall", "partisan_comment", confidence=0.8)
     component.process([message])
     assert encoder.calls == calls_after_training and message.get(SECOND_OPINION_KEY) is None
 
@@ -267,7 +267,7 @@ def test_a_sure_netiquette_guess_the_second_classifier_gives_little_is_disputed(
 @pytest.mark.parametrize(
     ("text", "settings"),
     [
-        ("vote them all out", DISPUTE),  # the second classifier supports it
+        ("our vote matters this fall", DISPUTE),  # the second classifier supports it
         ("can we donate to the pool fund online?", AGREE),  # netiquette_dispute unset: never disputed
     ],
 )
@@ -275,6 +275,18 @@ def test_a_sure_netiquette_guess_is_left_alone_when_supported_or_when_disputes_a
     tmp_path: Path, text: str, settings: dict[str, Any]
 ) -> None:
     assert left_alone(tmp_path, text, "partisan_comment", 0.92, settings)
+
+
+def test_a_netiquette_guess_whose_rule_the_lexicon_finds_is_not_read(tmp_path: Path) -> None:
+    """"Vote them all out" is the political lexicon's own finding: the flagger reports it whatever the encoder says,
+    so the encoder is not run, for a sure guess or an unsure one."""
+    component, encoder = trained(tmp_path, **DISPUTE)
+    calls_after_training = encoder.calls
+    for confidence in (0.92, 0.6):
+        message = parsed("vote them all out", "partisan_comment", confidence=confidence)
+        component.process([message])
+        assert message.get(SECOND_OPINION_KEY) is None
+    assert encoder.calls == calls_after_training
 
 
 def test_an_emergency_is_never_the_second_opinions_answer(tmp_path: Path) -> None:

@@ -51,7 +51,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from pointe_claire.names import EMERGENCY_INTENTS, SECOND_OPINION_KEY
-from pointe_claire.netiquette import LEARNED_RULES
+from pointe_claire.netiquette import LEARNED_RULES, NetiquetteChecker, default_checker
 from pointe_claire.nlu.netiquette_flagger import LEARNED_CONFIDENCE
 from pointe_claire.nlu.sentence_encoder import Encoder, default_encoder, training_vectors
 from pointe_claire.nlu.stored_component import StoredComponent
@@ -126,6 +126,7 @@ class SecondOpinion(StoredComponent):
         self._classifier: LinearIntents | None = None  # none until trained or read: no second opinion
         self._encoder = encoder
         self._detector: EmergencyDetector | None = None
+        self._checker: NetiquetteChecker | None = None
 
     def read(self, directory: Path) -> None:
         intents = json.loads((directory / INTENTS_FILE).read_text(encoding="utf-8"))
@@ -144,6 +145,13 @@ class SecondOpinion(StoredComponent):
         if self._detector is None:
             self._detector = default_detector()
         return self._detector
+
+    @property
+    def checker(self) -> NetiquetteChecker:
+        """The netiquette flagger's lexicon (the same object: `default_checker` is built once per process)."""
+        if self._checker is None:
+            self._checker = default_checker()
+        return self._checker
 
     def train(self, training_data: TrainingData) -> Resource:
         examples = [example for example in training_data.intent_examples if example.get(TEXT)]
@@ -176,13 +184,17 @@ class SecondOpinion(StoredComponent):
 
     def _may_judge_netiquette(self, message: Message) -> bool:
         """A learned netiquette guess: one the flagger would find too unsure to call a violation (under its
-        LEARNED_CONFIDENCE, 0.75), which this component's agreement may make one, or a sure one it may dispute."""
+        LEARNED_CONFIDENCE, 0.75), which this component's agreement may make one, or a sure one it may dispute.
+        A guess whose rule the lexicon finds in the message is not read: the flagger, after, reports the lexicon's
+        finding whatever this component would say (most of the authored netiquette sets' messages)."""
         intent = message.get(INTENT) or {}
-        if intent.get(INTENT_NAME_KEY) not in LEARNED_RULES:
+        rule = LEARNED_RULES.get(intent.get(INTENT_NAME_KEY) or "")
+        if rule is None:
             return False
-        if (intent.get("confidence") or 0.0) < LEARNED_CONFIDENCE:
-            return float(self._config["netiquette_support"]) > 0
-        return float(self._config["netiquette_dispute"]) > 0
+        sure = (intent.get("confidence") or 0.0) >= LEARNED_CONFIDENCE
+        if float(self._config["netiquette_dispute" if sure else "netiquette_support"]) <= 0:
+            return False
+        return all(violation.rule != rule for violation in self.checker.check(str(message.get(TEXT) or "")))
 
     def _may_take_back_emergency(self, message: Message) -> bool:
         """A guess whose emergency words the lexicon knows is not read again: the safety net, after, answers it with
