@@ -278,8 +278,8 @@ def test_a_sure_netiquette_guess_is_left_alone_when_supported_or_when_disputes_a
 
 
 def test_a_netiquette_guess_whose_rule_the_lexicon_finds_is_not_read(tmp_path: Path) -> None:
-    """"Vote them all out" is the political lexicon's own finding: the flagger reports it whatever the encoder says,
-    so the encoder is not run, for a sure guess or an unsure one."""
+    """The political lexicon itself finds "vote them all out": the flagger reports it whatever the encoder says, so
+    the encoder is not run, for a sure guess or an unsure one."""
     component, encoder = trained(tmp_path, **DISPUTE)
     calls_after_training = encoder.calls
     for confidence in (0.92, 0.6):
