@@ -216,9 +216,7 @@ class SecondOpinion(StoredComponent):
         ) >= int(self._config["courtesy_min_words"])
 
     def _answer(self, message: Message, probabilities: np.ndarray) -> None:
-        assert self._classifier is not None
-        best = int(np.argmax(probabilities))
-        name, confidence = self._classifier.intents[best], float(probabilities[best])
+        name, confidence = self._best(probabilities)
         current = _intent_name(message)
         if current in EMERGENCY_INTENTS:
             self._check_emergency_guess(message, probabilities)
@@ -243,8 +241,7 @@ class SecondOpinion(StoredComponent):
         """An unsure guess this classifier also puts first is agreed; a sure one it gives under
         `netiquette_dispute` is disputed. The intent itself is left to the netiquette flagger."""
         assert self._classifier is not None
-        best = int(np.argmax(probabilities))
-        name, confidence = self._classifier.intents[best], float(probabilities[best])
+        name, confidence = self._best(probabilities)
         opinion: dict[str, Any] = {INTENT_NAME_KEY: name, "confidence": round(confidence, 3)}
         if ((message.get(INTENT) or {}).get("confidence") or 0.0) < LEARNED_CONFIDENCE:
             if name != guess or confidence < float(self._config["netiquette_support"]):
@@ -277,6 +274,12 @@ class SecondOpinion(StoredComponent):
         safe = self._best_besides(probabilities, unsafe)
         if safe is not None:
             self._set(message, *safe, overruled=_intent_name(message))
+
+    def _best(self, probabilities: np.ndarray) -> tuple[str, float]:
+        """The regression's most probable intent, with its probability."""
+        assert self._classifier is not None
+        best = int(np.argmax(probabilities))
+        return self._classifier.intents[best], float(probabilities[best])
 
     def _best_besides(self, probabilities: np.ndarray, excluded: list[str]) -> tuple[str, float] | None:
         """The regression's most probable intent that is not one of `excluded`, with its probability."""
