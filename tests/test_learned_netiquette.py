@@ -239,10 +239,14 @@ def test_a_partisan_post_naming_no_institution_stays_political():
     assert message.get(NETIQUETTE_KEY) == [{"rule": "political", "threat": False, "language": None, "learned": True}]
 
 
-def test_a_call_back_request_with_a_phone_is_a_privacy_matter_not_an_ad():
+@pytest.mark.parametrize(
+    "text",
+    ["call me back at 514 555 0199 about my tax bill", "rappelez-moi au 514 555 0199 svp, c'est pour mon permis"],
+)
+def test_a_call_back_request_with_a_phone_is_a_privacy_matter_not_an_ad(text: str):
     """ "Call me" offers a contractor's services; "call me back" asks the City for a call. The phone still gets the
     privacy reminder."""
-    message = flagged("advertising_or_spam", 0.9, "call me back at 514 555 0199 about my tax bill")
+    message = flagged("advertising_or_spam", 0.9, text)
     assert {record["rule"] for record in message.get(NETIQUETTE_KEY)} == {"personal_information"}
     contractor = flagged("advertising_or_spam", 0.9, "call me at 514 555 0199 for your roof, best in town")
     assert "solicitation" in {record["rule"] for record in contractor.get(NETIQUETTE_KEY)}
