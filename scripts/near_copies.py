@@ -29,6 +29,35 @@ def similarity(first: str, second: str) -> float:
     return SequenceMatcher(None, comparable(first), comparable(second), autojunk=False).ratio()
 
 
+# difflib matchers per compared text, and the ratios found, kept for the process: `make validate` builds several
+# NearCopies over the same examples, and the tests run the checks on some 30 copies of the project.
+_MATCHERS: dict[str, SequenceMatcher] = {}
+_RATIOS: dict[tuple[str, str], float] = {}
+
+
+def _matcher(key: str) -> SequenceMatcher:
+    """A matcher of `key` as its second sequence, which difflib indexes once, for every text."""
+    matcher = _MATCHERS.get(key)
+    if matcher is None:
+        matcher = _MATCHERS[key] = SequenceMatcher(None, b=key, autojunk=False)
+    return matcher
+
+
+def _ratio(text_key: str, example_key: str, threshold: float) -> float | None:
+    """difflib's ratio of the two keys, or None when its upper bounds are already below `threshold`."""
+    pair = (text_key, example_key)
+    if pair in _RATIOS:
+        return _RATIOS[pair]
+    matcher = _matcher(example_key)
+    matcher.set_seq1(text_key)
+    # Upper bounds of ratio(), from lengths then letter counts: most candidates stop there (validate's slowest
+    # check, 5 times faster), with the same findings.
+    if matcher.real_quick_ratio() < threshold or matcher.quick_ratio() < threshold:
+        return None
+    ratio = _RATIOS[pair] = matcher.ratio()
+    return ratio
+
+
 class NearCopies:
     """Finds, among examples, those nearly the same as a message; candidates share one of its rarest words."""
 
@@ -40,14 +69,6 @@ class NearCopies:
         for index, key in enumerate(self._keys):
             for word in set(key.split()):
                 self._with_word[word].append(index)
-        self._matchers: dict[int, SequenceMatcher] = {}
-
-    def _matcher(self, index: int) -> SequenceMatcher:
-        """A matcher of the example's key as its second sequence, which difflib indexes once, for every text."""
-        matcher = self._matchers.get(index)
-        if matcher is None:
-            matcher = self._matchers[index] = SequenceMatcher(None, b=self._keys[index], autojunk=False)
-        return matcher
 
     def of(self, text: str, threshold: float = NEAR) -> list[tuple[float, Example]]:
         """The examples at least `threshold` similar to `text` (an exact copy too), most similar first."""
@@ -56,14 +77,9 @@ class NearCopies:
         candidates = sorted({index for word in rarest for index in self._with_word.get(word, ())})
         found = []
         for index in candidates:
-            matcher = self._matcher(index)
-            matcher.set_seq1(key)
-            # Upper bounds of ratio(), from lengths then letter counts: most candidates stop there (validate's
-            # slowest check, 5 times faster), with the same findings.
-            if matcher.real_quick_ratio() >= threshold and matcher.quick_ratio() >= threshold:
-                ratio = matcher.ratio()
-                if ratio >= threshold:
-                    found.append((ratio, self._examples[index]))
+            ratio = _ratio(key, self._keys[index], threshold)
+            if ratio is not None and ratio >= threshold:
+                found.append((ratio, self._examples[index]))
         return sorted(found, key=lambda item: -item[0])
 
     def close_to(self, text: str, threshold: float = CLOSE) -> list[tuple[float, Example]]:
