@@ -82,30 +82,6 @@ def test_the_guides_blocks_are_yaml_and_name_what_new_intent_writes():
         assert examples.count("\n- ") + 1 >= 25
 
 
-@pytest.mark.slow  # runs the real `make new-intent` and `make validate` in a copy of the project
-def test_new_intent_writes_stubs_that_validate_reports(tmp_path: Path):
-    project = copy_project(tmp_path)
-    original_domain = (project / "domain.yml").read_text(encoding="utf-8").splitlines()
-    run = make(project, "new-intent", "NAME=ask_volunteering")
-    assert run.returncode == 0, run.stderr
-    for path in ("data/nlu/fr/volunteering.yml", "data/nlu/en/volunteering.yml", "data/rules/volunteering.yml"):
-        assert path in run.stdout and (project / path).exists()
-    domain_text = (project / "domain.yml").read_text(encoding="utf-8")
-    domain = yaml.safe_load(domain_text)
-    assert "ask_volunteering" in domain["intents"]
-    conditions = [v["condition"][0]["value"] for v in domain["responses"]["utter_volunteering"]]
-    assert conditions == ["fr", "en"]
-    # Inserted, not re-dumped: every original line (comments included) is still there, in order.
-    new_lines = iter(domain_text.splitlines())
-    assert all(any(line == new for new in new_lines) for line in original_domain)
-
-    found = errors(make(project, "validate"))
-    assert any(e.startswith("data/nlu/fr/volunteering.yml:") and "has 3 French examples" in e for e in found)
-    assert any(e.startswith("data/nlu/en/volunteering.yml:") and "has 3 English examples" in e for e in found)
-    assert sum("is a placeholder" in e for e in found) == 6
-    assert any(re.match(r"domain\.yml:\d+: response 'utter_volunteering' still has a placeholder", e) for e in found)
-
-
 def test_new_intent_adds_to_an_existing_topic_and_refuses_bad_or_taken_names(tmp_path: Path):
     project = copy_project(tmp_path)
     before = yaml.safe_load((project / "data/nlu/fr/requests.yml").read_text(encoding="utf-8"))["nlu"]
@@ -139,13 +115,37 @@ def test_a_change_within_the_measured_noise_is_the_same():
     assert noise_band(noise, "fr", None) == 0.01 and noise_band(None, "fr", "ask_jobs") == MIN_NOISE
 
 
+def check_new_intent_stubs(project: Path) -> None:
+    """The real `make new-intent`: stubs in both languages, inserted into domain.yml, which `make validate` names."""
+    original_domain = (project / "domain.yml").read_text(encoding="utf-8").splitlines()
+    run = make(project, "new-intent", "NAME=ask_volunteering")
+    assert run.returncode == 0, run.stderr
+    for path in ("data/nlu/fr/volunteering.yml", "data/nlu/en/volunteering.yml", "data/rules/volunteering.yml"):
+        assert path in run.stdout and (project / path).exists()
+    domain_text = (project / "domain.yml").read_text(encoding="utf-8")
+    domain = yaml.safe_load(domain_text)
+    assert "ask_volunteering" in domain["intents"]
+    conditions = [v["condition"][0]["value"] for v in domain["responses"]["utter_volunteering"]]
+    assert conditions == ["fr", "en"]
+    # Inserted, not re-dumped: every original line (comments included) is still there, in order.
+    new_lines = iter(domain_text.splitlines())
+    assert all(any(line == new for new in new_lines) for line in original_domain)
+
+    validate = make(project, "validate")
+    assert validate.returncode != 0
+    found = errors(validate)
+    assert any(e.startswith("data/nlu/fr/volunteering.yml:") and "has 3 French examples" in e for e in found)
+    assert any(e.startswith("data/nlu/en/volunteering.yml:") and "has 3 English examples" in e for e in found)
+    assert sum("is a placeholder" in e for e in found) == 6
+    assert any(re.match(r"domain\.yml:\d+: response 'utter_volunteering' still has a placeholder", e) for e in found)
+
+
 @pytest.mark.slow  # trains a model (about 5 minutes): `make test` runs it in its second pytest, beside the rest
 @pytest.mark.conversation  # the shared model too, asked for in the test (request.getfixturevalue)
 def test_slow_the_guides_worked_example_end_to_end(tmp_path: Path, request: pytest.FixtureRequest):
     """new-intent, the guide's blocks, validate, train, report: the new intent is recognised in both languages."""
     project = copy_project(_folder(tmp_path / "project"))
-    assert make(project, "new-intent", "NAME=ask_volunteering").returncode == 0
-    assert make(project, "validate").returncode != 0
+    check_new_intent_stubs(project)
     apply_guide(project)
     validate = make(project, "validate")
     assert validate.returncode == 0, validate.stdout[-3000:]
