@@ -241,11 +241,16 @@ def test_a_partisan_post_naming_no_institution_stays_political():
 
 @pytest.mark.parametrize(
     "text",
-    ["call me back at 514 555 0199 about my tax bill", "rappelez-moi au 514 555 0199 svp, c'est pour mon permis"],
+    [
+        "call me back at 514 555 0199 about my tax bill",
+        "rappelez-moi au 514 555 0199 svp, c'est pour mon permis",
+        "can you call me back about my tax account, 514 555 0199",
+        "rappelez-moi pour mon compte de taxes, 514 555 0199",
+    ],
 )
 def test_a_call_back_request_with_a_phone_is_a_privacy_matter_not_an_ad(text: str):
-    """ "Call me" offers a contractor's services; "call me back" asks the City for a call. The phone still gets the
-    privacy reminder."""
+    """ "Call me" offers a contractor's services; "call me back" asks the City for a call, and "my account" is the
+    resident's own (a scam names "your account"). The phone still gets the privacy reminder."""
     message = flagged("advertising_or_spam", 0.9, text)
     assert {record["rule"] for record in message.get(NETIQUETTE_KEY)} == {"personal_information"}
     contractor = flagged("advertising_or_spam", 0.9, "call me at 514 555 0199 for your roof, best in town")
@@ -259,6 +264,8 @@ def test_a_call_back_request_with_a_phone_is_a_privacy_matter_not_an_ad(text: st
         "Prêts rapides, mauvais crédit accepté, faites votre demande en 5 minutes",
         "Your parcel could not be delivered, confirm your address",
         "Suivez-moi pis je vous suis en retour",
+        "Your account is on hold until you confirm your details",
+        "Votre carte est bloquée jusqu'à la confirmation de vos informations",
     ],
 )
 def test_a_learned_ad_guess_that_offers_something_stays_a_solicitation(text: str):
