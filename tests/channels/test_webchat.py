@@ -35,6 +35,7 @@ from pointe_claire.city_facts import cached_city_facts
 from pointe_claire.language import LinguaIdentifier
 from scripts.browser import chromium_missing, headless_chromium
 from scripts.servers import Assistant, http
+from tests.channels.conftest import stored_user_events
 
 IDENTIFIER = LinguaIdentifier()
 ANSWER_SECONDS = 30  # the first message of a run also warms the model up
@@ -120,13 +121,9 @@ def emergency_banner_in_view(browser: WebDriver) -> bool:
     )
 
 
-def stored_user_events(assistant: Assistant, session_id: str) -> list[dict[str, Any]]:
-    with sqlite3.connect(assistant.tracker_db) as connection:
-        rows = connection.execute(
-            "SELECT data FROM events WHERE sender_id = ? AND type_name = 'user' ORDER BY id",
-            (conversation_id(WEBCHAT, session_id),),
-        ).fetchall()
-    return [json.loads(data) for (data,) in rows]
+def stored_webchat_events(assistant: Assistant, session_id: str) -> list[dict[str, Any]]:
+    """The resident's messages of this web chat session, as the tracker store holds them."""
+    return stored_user_events(assistant, conversation_id(WEBCHAT, session_id))
 
 
 def test_french_resident_reports_a_leak_and_gets_a_french_answer_with_the_number_to_tap(
@@ -142,10 +139,10 @@ def test_french_resident_reports_a_leak_and_gets_a_french_answer_with_the_number
     assert IDENTIFIER.identify(text_of(answer)).language == "fr", text_of(answer)
     assert links(answer).get("514-630-1234") == "tel:+15146301234", text_of(answer)
     assert emergency_banner_in_view(browser)
-    assert [event["text"] for event in stored_user_events(assistant, session_id)] == [
+    assert [event["text"] for event in stored_webchat_events(assistant, session_id)] == [
         "Bonjour, il y a une fuite d'eau dans ma rue"
     ]
-    assert {event["input_channel"] for event in stored_user_events(assistant, session_id)} == {"webchat"}
+    assert {event["input_channel"] for event in stored_webchat_events(assistant, session_id)} == {"webchat"}
 
 
 def test_english_resident_reports_a_fire_and_gets_an_english_answer_with_9_1_1(
@@ -168,7 +165,7 @@ def test_english_resident_reports_a_fire_and_gets_an_english_answer_with_9_1_1(
     assert IDENTIFIER.identify(text_of(answer)).language == "en", text_of(answer)
     assert links(answer).get("9-1-1") == "tel:911", text_of(answer)
     assert emergency_banner_in_view(browser)
-    assert [(event["text"], event["input_channel"]) for event in stored_user_events(assistant, session_id)] == [
+    assert [(event["text"], event["input_channel"]) for event in stored_webchat_events(assistant, session_id)] == [
         ("My neighbour's house is on fire", "webchat")
     ]
 
@@ -189,7 +186,7 @@ def test_a_reload_keeps_the_conversation_and_the_banner_stays_on_screen_as_it_gr
         assert emergency_banner_in_view(browser)
 
     assert browser.execute_script("return window.scrollY") > 0, "the conversation should be longer than the window"
-    assert len(stored_user_events(assistant, session_id)) == 4
+    assert len(stored_webchat_events(assistant, session_id)) == 4
 
 
 def on_screen_below_the_banner(browser: WebDriver, element: WebElement) -> bool:
@@ -293,7 +290,7 @@ def test_a_message_of_only_invisible_characters_is_not_sent_and_the_page_says_wh
     assert answer and browser.find_element(By.ID, "status").text == "Connected."
     classes = [entry.get_attribute("class") for entry in browser.find_elements(By.CSS_SELECTOR, "#log .message")]
     assert classes[:2] == ["message bot", "message user"]
-    assert [event["text"] for event in stored_user_events(assistant, session_id)] == ["Hello"]
+    assert [event["text"] for event in stored_webchat_events(assistant, session_id)] == ["Hello"]
 
 
 def test_the_page_says_the_assistant_is_writing_until_its_reply_comes(page_url: str, browser: WebDriver):
@@ -476,7 +473,7 @@ def test_malformed_socket_events_are_ignored_and_the_next_message_is_answered(as
         "Your message is too long; please shorten it.",
     ]
     assert greeting and greeting[0].startswith("Bonjour"), greeting
-    assert [event["text"] for event in stored_user_events(assistant, session_id)] == ["Bonjour!"]
+    assert [event["text"] for event in stored_webchat_events(assistant, session_id)] == ["Bonjour!"]
     with log.open(errors="replace") as server_log:
         server_log.seek(log_before)
         assert "Traceback" not in server_log.read()
@@ -500,7 +497,7 @@ def test_conversation_store_down_the_page_still_gets_the_emergency_numbers(
     # Nothing lost (pointe_claire.spool): the message waits in the spool, then is stored once, marked, by the
     # background replay (every 10 s) or the next message.
     deadline = time.monotonic() + 30
-    while not (stored := stored_user_events(assistant, session_id)) and time.monotonic() < deadline:
+    while not (stored := stored_webchat_events(assistant, session_id)) and time.monotonic() < deadline:
         time.sleep(0.5)
     assert [event["text"] for event in stored] == ["Bonjour, je suis journaliste : à qui dois-je m'adresser?"]
     assert stored[0]["metadata"]["spooled"]["reason"] == "tracker_store_unreachable"
@@ -611,4 +608,6 @@ def test_the_rest_channel_cannot_write_into_a_web_chat_conversation(assistant: A
     answered, _ = assistant.post_raw(json.dumps({"sender": conversation, "message": "I want a person"}).encode())
     assert answered == 400
     assert conversation == f"webchat:{session_id}"
-    assert [event["text"] for event in stored_user_events(assistant, session_id)] == ["Bonjour, je suis journaliste."]
+    assert [event["text"] for event in stored_webchat_events(assistant, session_id)] == [
+        "Bonjour, je suis journaliste."
+    ]
