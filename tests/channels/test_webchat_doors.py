@@ -36,7 +36,7 @@ from tests.channels.test_webchat import (
     focus_message_field_with_keyboard,
     open_chat,
     say,
-    stored_user_events,
+    stored_webchat_events,
     text_of,
 )
 from tests.conftest import FROZEN_TIME
@@ -86,7 +86,7 @@ def tab_to(browser: WebDriver, text: str, backwards: bool = False, most: int = 1
 
 
 def stored_intents(assistant: Assistant, session_id: str) -> list[tuple[str, str]]:
-    return [(e["text"], e["parse_data"]["intent"]["name"]) for e in stored_user_events(assistant, session_id)]
+    return [(e["text"], e["parse_data"]["intent"]["name"]) for e in stored_webchat_events(assistant, session_id)]
 
 
 @pytest.mark.parametrize(
@@ -150,7 +150,7 @@ def test_talk_to_a_person_opens_a_handoff_that_says_when_staff_will_read_it(
     follow_up = follow_up_variables(datetime.fromisoformat(FROZEN_TIME))
     assert text_of(answer) == expected("utter_handoff", language, **follow_up)
     assert follow_up[f"follow_up_{language}"] in text_of(answer)
-    events = stored_user_events(assistant, session_id)
+    events = stored_webchat_events(assistant, session_id)
     assert (events[-1]["text"], events[-1]["parse_data"]["intent"]["name"]) == (TITLES[language][4], "ask_for_human")
 
 
@@ -192,8 +192,8 @@ def test_end_conversation_asks_first_then_clears_the_page_and_starts_a_new_conve
     assert stored["id"] == new_session and [entry["who"] for entry in stored["log"]] == ["bot"]
 
     say(browser, "Thanks!")
-    assert [e["text"] for e in stored_user_events(assistant, new_session)] == ["Thanks!"]
-    assert [e["text"] for e in stored_user_events(assistant, first_session)] == ["When is the next council meeting?"]
+    assert [e["text"] for e in stored_webchat_events(assistant, new_session)] == ["Thanks!"]
+    assert [e["text"] for e in stored_webchat_events(assistant, first_session)] == ["When is the next council meeting?"]
     open_chat(browser, f"{page_url}?lang=en")  # a reload keeps the new conversation
     assert browser.find_element(By.ID, "chat").get_attribute("data-session-id") == new_session
 
@@ -270,7 +270,7 @@ def test_only_the_welcomes_own_pairs_of_title_and_payload_skip_nlu(assistant: As
     )
     assert any("9-1-1" in part for part in answers[0]), answers[0]
     assert "\n".join(answers[2]) == expected("utter_council", "en")
-    events = stored_user_events(assistant, session_id)
+    events = stored_webchat_events(assistant, session_id)
     assert [e["text"] for e in events] == [fire, "City Council", "City Council"]
     assert events[0]["parse_data"]["intent"]["name"] == "report_life_threatening_emergency"
     # Read by the classifier (it ranks every intent) but the last, the welcome's own pair.
