@@ -495,6 +495,19 @@ def test_a_request_that_merely_names_a_hazard_takes_back_the_classifiers_emergen
     assert message.get(SAFETY_NET) == {"dismissed": True, "classifier_guess": "report_municipal_emergency"}
 
 
+def test_a_dismissed_emergency_guess_is_never_answered_with_a_learned_netiquette_intent(safety_net: SafetyNet):
+    ranking = [
+        {"name": "report_municipal_emergency", "confidence": 0.8},
+        {"name": "advertising_or_spam", "confidence": 0.06},
+        {"name": "out_of_scope", "confidence": 0.05},
+    ]
+    message = Message(data={"text": "a dead raccoon by the road near the school", "intent": ranking[0]})
+    message.set("intent_ranking", ranking)
+    [message] = safety_net.process([message])
+    assert message.get("intent") == {"name": "out_of_scope", "confidence": 0.05}
+    assert [rank["name"] for rank in message.get("intent_ranking")] == ["out_of_scope"]
+
+
 def test_a_message_without_text_is_left_untouched(safety_net: SafetyNet):
     message = Message(data={"intent": {"name": "greet", "confidence": 0.9}})
     [after] = safety_net.process([message])

@@ -30,6 +30,7 @@ from rasa.shared.nlu.constants import (
 from rasa.shared.nlu.training_data.message import Message
 
 from pointe_claire.names import EMERGENCY_INTENTS, INTENT_FOR_KIND, VIOLATION_INTENT
+from pointe_claire.netiquette import LEARNED_RULES
 from pointe_claire.nlu.message_rule import MessageRule
 from pointe_claire.safety import EmergencyDetector, default_detector
 
@@ -83,11 +84,17 @@ class SafetyNet(MessageRule):
 
     @staticmethod
     def _dismiss_emergency_guess(message: Message) -> None:
+        """The classifier's best other intent answers a look-alike. Not a learned netiquette intent: only the
+        netiquette flagger, before, turns those into a violation, and no answer is written for them."""
         intent = message.get(INTENT) or {}
         if intent.get(INTENT_NAME_KEY) not in EMERGENCY_INTENTS:
             return
         ranking = message.get(INTENT_RANKING_KEY) or []
-        others = [rank for rank in ranking if rank.get(INTENT_NAME_KEY) not in EMERGENCY_INTENTS]
+        others = [
+            rank
+            for rank in ranking
+            if rank.get(INTENT_NAME_KEY) not in EMERGENCY_INTENTS and rank.get(INTENT_NAME_KEY) not in LEARNED_RULES
+        ]
         if not others:
             return
         message.set(INTENT, others[0], add_to_output=True)
