@@ -167,6 +167,33 @@ def test_scores_count_what_each_resident_received() -> None:
     assert "| (none) | 1/3 | 1/3 |" in table  # by kind of message: none of these has a category
 
 
+def test_each_source_of_the_development_set_is_counted_apart() -> None:
+    fire = RealMessage(
+        "humaid_fire:7",
+        "texte",
+        "en",
+        frozenset({"report_life_threatening_emergency"}),
+        "life_threatening",
+        frozenset(),
+    )
+    tally = RealMessage("humaid_fire:8", "texte", "en", frozenset({"out_of_scope"}), "none", frozenset())
+    insult = RealMessage("ado:3", "texte", "fr", frozenset({"netiquette_violation"}), "none", frozenset({"abuse"}))
+    civil = RealMessage("ado:4", "texte", "fr", frozenset({"out_of_scope"}), "none", frozenset())
+    scores = evaluate_real.by_source(
+        [
+            result(fire, "out_of_scope"),  # missed
+            result(tally, "report_life_threatening_emergency", alarm=True),  # false alarm
+            result(insult, "out_of_scope"),  # abuse not found
+            result(civil, "netiquette_violation", rules={"abuse"}),  # a civil row flagged
+        ]
+    )
+    assert scores["humaid_fire"] == evaluate_real.SourceScore(2, 0, 1, 0, 1, 0, 0, 0)
+    assert scores["ado"] == evaluate_real.SourceScore(2, 0, 0, 0, 0, 1, 0, 1)
+    table = evaluate_real.source_table(scores)
+    assert "| humaid_fire | 0/2 | 0/1 | 1 | – | 0 |" in table
+    assert "| ado | 0/2 | – | 0 | 0/1 | 1 |" in table
+
+
 def test_a_reply_in_both_languages_is_not_in_the_wrong_language() -> None:
     identifier = LinguaIdentifier()
     both = (
