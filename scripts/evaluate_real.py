@@ -150,6 +150,7 @@ class SourceScore:
 
 
 def by_source(outcomes: Iterable[Outcome]) -> dict[str, SourceScore]:
+    """Each source's counts; a rule counts as found only on a row labelled with it."""
     scores: dict[str, SourceScore] = {}
     for o in outcomes:
         s = scores.setdefault(o.message.source, SourceScore())

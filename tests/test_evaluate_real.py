@@ -18,8 +18,10 @@ from scripts.nlu_files import PROJECT_ROOT
 LABEL_KEYS = {"source", "row", "language", "intents", "emergency", "netiquette", "category", "mask"}
 
 
-def message(language: str, intents: set[str], emergency: str = "none", rules: set[str] | None = None) -> RealMessage:
-    return RealMessage("s:1", "texte", language, frozenset(intents), emergency, frozenset(rules or ()))
+def message(
+    language: str, intents: set[str], emergency: str = "none", rules: set[str] | None = None, row: str = "s:1"
+) -> RealMessage:
+    return RealMessage(row, "texte", language, frozenset(intents), emergency, frozenset(rules or ()))
 
 
 def result(m: RealMessage, intent: str, *, alarm: bool = False, rules: set[str] | None = None, **kw: object) -> Outcome:
@@ -168,17 +170,10 @@ def test_scores_count_what_each_resident_received() -> None:
 
 
 def test_each_source_of_the_development_set_is_counted_apart() -> None:
-    fire = RealMessage(
-        "humaid_fire:7",
-        "texte",
-        "en",
-        frozenset({"report_life_threatening_emergency"}),
-        "life_threatening",
-        frozenset(),
-    )
-    tally = RealMessage("humaid_fire:8", "texte", "en", frozenset({"out_of_scope"}), "none", frozenset())
-    insult = RealMessage("ado:3", "texte", "fr", frozenset({"netiquette_violation"}), "none", frozenset({"abuse"}))
-    civil = RealMessage("ado:4", "texte", "fr", frozenset({"out_of_scope"}), "none", frozenset())
+    fire = message("en", {"report_life_threatening_emergency"}, "life_threatening", row="humaid_fire:7")
+    tally = message("en", {"out_of_scope"}, row="humaid_fire:8")
+    insult = message("fr", {"netiquette_violation"}, rules={"abuse"}, row="ado:3")
+    civil = message("fr", {"out_of_scope"}, row="ado:4")
     scores = evaluate_real.by_source(
         [
             result(fire, "out_of_scope"),  # missed
