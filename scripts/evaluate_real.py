@@ -107,6 +107,8 @@ class RuleScore:
 
 @dataclass
 class LanguageReport:
+    """What a group of outcomes got: one language's (`score`), or one source's of the development set (`by_source`)."""
+
     messages: int = 0
     correct: int = 0
     emergencies: int = 0
@@ -115,8 +117,30 @@ class LanguageReport:
     false_alarms: int = 0
     not_understood: int = 0
     wrong_language: int = 0
+    civil_flagged: int = 0  # messages labelled with no rule that got a netiquette finding
     rules: dict[str, RuleScore] = field(default_factory=lambda: {rule: RuleScore() for rule in RULES})
     categories: dict[str, list[int]] = field(default_factory=dict)  # category: [messages, correct]
+
+    def add(self, o: Outcome) -> None:
+        self.messages += 1
+        self.correct += o.correct
+        self.not_understood += o.not_understood
+        self.wrong_language += o.wrong_language
+        self.civil_flagged += bool(o.rules) and not o.message.netiquette
+        counts = self.categories.setdefault(o.message.category, [0, 0])
+        counts[0] += 1
+        counts[1] += o.correct
+        if o.message.is_emergency:
+            self.emergencies += 1
+            self.emergencies_answered += o.emergency_answer
+        else:
+            self.others += 1
+            self.false_alarms += o.emergency_answer
+        for rule, rule_score in self.rules.items():
+            expected, found = rule in o.message.netiquette, rule in o.rules
+            rule_score.examples += expected
+            rule_score.true_positives += expected and found
+            rule_score.false_positives += found and not expected
 
     @property
     def accuracy(self) -> float:
@@ -135,46 +159,24 @@ class LanguageReport:
         return self.not_understood / self.messages if self.messages else 0.0
 
 
-@dataclass
-class SourceScore:
-    """One source's rows: how a batch of fresh rows did, measured once before anyone tunes on it."""
-
-    messages: int = 0
-    correct: int = 0
-    emergencies: int = 0
-    emergencies_answered: int = 0
-    false_alarms: int = 0
-    flags_expected: int = 0
-    flags_found: int = 0
-    civil_flagged: int = 0
-
-
-def by_source(outcomes: Iterable[Outcome]) -> dict[str, SourceScore]:
-    """Each source's counts; a rule counts as found only on a row labelled with it."""
-    scores: dict[str, SourceScore] = {}
+def by_source(outcomes: Iterable[Outcome]) -> dict[str, LanguageReport]:
+    """Each source's counts: how a batch of fresh rows did, measured once before anyone tunes on it."""
+    reports: dict[str, LanguageReport] = {}
     for o in outcomes:
-        s = scores.setdefault(o.message.source, SourceScore())
-        s.messages += 1
-        s.correct += o.correct
-        if o.message.is_emergency:
-            s.emergencies += 1
-            s.emergencies_answered += o.emergency_answer
-        else:
-            s.false_alarms += o.emergency_answer
-        s.flags_expected += len(o.message.netiquette)
-        s.flags_found += len(o.message.netiquette & o.rules)
-        s.civil_flagged += bool(o.rules) and not o.message.netiquette
-    return scores
+        reports.setdefault(o.message.source, LanguageReport()).add(o)
+    return reports
 
 
-def source_table(scores: dict[str, SourceScore]) -> str:
+def source_table(reports: dict[str, LanguageReport]) -> str:
     lines = [
         "| source | right | emergencies answered | false alarms | netiquette rules found | civil rows flagged |",
         "| --- | ---: | ---: | ---: | ---: | ---: |",
     ]
-    for source, s in sorted(scores.items()):
+    for source, s in sorted(reports.items()):
         emergencies = f"{s.emergencies_answered}/{s.emergencies}" if s.emergencies else "–"
-        flags = f"{s.flags_found}/{s.flags_expected}" if s.flags_expected else "–"
+        expected = sum(rule.examples for rule in s.rules.values())
+        found = sum(rule.true_positives for rule in s.rules.values())
+        flags = f"{found}/{expected}" if expected else "–"
         lines.append(
             f"| {source} | {s.correct}/{s.messages} | {emergencies} | {s.false_alarms} | {flags} | {s.civil_flagged} |"
         )
@@ -256,25 +258,7 @@ def outcome(
 def score(outcomes: Iterable[Outcome]) -> dict[str, LanguageReport]:
     reports = {language: LanguageReport() for language in LANGUAGES}
     for o in outcomes:
-        r = reports[o.message.language]
-        r.messages += 1
-        r.correct += o.correct
-        r.not_understood += o.not_understood
-        r.wrong_language += o.wrong_language
-        counts = r.categories.setdefault(o.message.category, [0, 0])
-        counts[0] += 1
-        counts[1] += o.correct
-        if o.message.is_emergency:
-            r.emergencies += 1
-            r.emergencies_answered += o.emergency_answer
-        else:
-            r.others += 1
-            r.false_alarms += o.emergency_answer
-        for rule, rule_score in r.rules.items():
-            expected, found = rule in o.message.netiquette, rule in o.rules
-            rule_score.examples += expected
-            rule_score.true_positives += expected and found
-            rule_score.false_positives += found and not expected
+        reports[o.message.language].add(o)
     return reports
 
 

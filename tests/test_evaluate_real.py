@@ -182,8 +182,11 @@ def test_each_source_of_the_development_set_is_counted_apart() -> None:
             result(civil, "netiquette_violation", rules={"abuse"}),  # a civil row flagged
         ]
     )
-    assert scores["humaid_fire"] == evaluate_real.SourceScore(2, 0, 1, 0, 1, 0, 0, 0)
-    assert scores["ado"] == evaluate_real.SourceScore(2, 0, 0, 0, 0, 1, 0, 1)
+    fires, ado = scores["humaid_fire"], scores["ado"]
+    assert (fires.messages, fires.correct, fires.emergencies) == (2, 0, 1)
+    assert (fires.emergencies_answered, fires.false_alarms, fires.civil_flagged) == (0, 1, 0)
+    assert (ado.messages, ado.correct, ado.emergencies, ado.false_alarms) == (2, 0, 0, 0)
+    assert (ado.rules["abuse"].examples, ado.rules["abuse"].true_positives, ado.civil_flagged) == (1, 0, 1)
     table = evaluate_real.source_table(scores)
     assert "| humaid_fire | 0/2 | 0/1 | 1 | – | 0 |" in table
     assert "| ado | 0/2 | – | 0 | 0/1 | 1 |" in table
