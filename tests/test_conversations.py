@@ -85,26 +85,6 @@ def test_response_time_question_after_hours_names_the_next_business_day(assistan
 
 
 @pytest.mark.parametrize(
-    ("language", "message", "privacy", "handoff"),
-    [
-        ("en", "please call me back at 514-555-0123 about my tax bill", "don't post personal information",
-         "I've passed your conversation to the Communications team"),
-        ("fr", "rappelez-moi au 438 555-0142 svp, c'est pour mon compte de taxes", "ne publiez pas de renseignements",
-         "j'ai transmis votre conversation à l'équipe des Communications"),
-    ],
-)  # fmt: skip
-def test_call_me_at_a_number_gets_the_privacy_reminder_then_a_staff_follow_up(
-    assistant: Assistant, sender: str, language: str, message: str, privacy: str, handoff: str
-):
-    # A resident asking to be called back is handed to staff (not told when the City answers its phone), and told
-    # first not to post a phone number here.
-    reply = assistant.reply_text(sender, message)
-    assert privacy in reply and handoff in reply
-    assert reply.index(privacy) < reply.index(handoff)
-    assert "555-01" not in reply and language_of(reply) == language
-
-
-@pytest.mark.parametrize(
     "message",
     ["", "   ", "👍", "🙏🙏🙏", "\x00\x07\x1b[31m", "a" * 20_000, "asdfghjkl qwerty", "/etc/passwd", "{}", "????"],
     ids=[
