@@ -32,7 +32,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import yaml
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
 
@@ -40,10 +39,10 @@ from pointe_claire.names import EMERGENCY_INTENTS, NETIQUETTE_KEY
 from pointe_claire.nlu.sentence_encoder import default_encoder
 from pointe_claire.safety import default_detector
 from scripts.evaluate_real import RealMessage, load_real_set
-from scripts.nlu_files import PROJECT_ROOT, training_examples
+from scripts.nlu_files import LANGUAGES, PROJECT_ROOT, training_examples
 from scripts.real_set import DEV_MANIFEST, load_manifest, mirror_of, with_links
+from scripts.safety_gate import emergencies_of, lookalikes_of
 
-SAFETY_DIR = PROJECT_ROOT / "tests" / "safety"
 MODEL = PROJECT_ROOT / "models" / "pointe-claire.tar.gz"
 VETO_BARS = (0.05, 0.1, 0.2, 0.3)
 FLAG_BARS = (0.8, 0.9, 0.95)
@@ -90,20 +89,22 @@ def _fit(vectors: np.ndarray, labels: np.ndarray, regularisation: float = 10.0) 
     return LogisticRegression(C=regularisation, max_iter=5000, class_weight="balanced").fit(vectors, labels)
 
 
-def authored_emergency_examples(with_safety_emergencies: bool) -> list[tuple[str, int]]:
-    """The authored examples: 1 for an emergency happening now, 0 for anything else."""
+def authored_emergency_examples() -> tuple[list[str], np.ndarray, np.ndarray]:
+    """The authored examples (NLU examples, look-alikes, the safety sets' emergencies), 1 for an emergency happening
+    now and 0 for anything else, and which of them are the safety sets' emergencies."""
     examples = [
-        (example.text, int(example.intent in EMERGENCY_INTENTS))
-        for language in ("en", "fr")
+        (example.text, int(example.intent in EMERGENCY_INTENTS), False)
+        for language in LANGUAGES
         for example in training_examples(language)
     ]
-    lookalikes = yaml.safe_load((SAFETY_DIR / "lookalikes.yml").read_text(encoding="utf-8"))["messages"]
-    examples += [(text, 0) for texts in lookalikes.values() for text in texts]
-    if with_safety_emergencies:
-        for name in ("emergencies_en", "emergencies_fr"):
-            messages = yaml.safe_load((SAFETY_DIR / f"{name}.yml").read_text(encoding="utf-8"))["messages"]
-            examples += [(message["text"], 1) for message in messages]
-    return examples
+    for language in LANGUAGES:
+        examples += [(text, 0, False) for text in lookalikes_of(language)]
+        examples += [(item["text"], 1, True) for item in emergencies_of(language)]
+    return (
+        [text for text, _, _ in examples],
+        np.array([label for _, label, _ in examples]),
+        np.array([safety for _, _, safety in examples]),
+    )
 
 
 def emergency_judge(dev: list[RealMessage], dev_vectors: np.ndarray, encode: Callable) -> str:
@@ -124,14 +125,15 @@ def emergency_judge(dev: list[RealMessage], dev_vectors: np.ndarray, encode: Cal
         "| judge trained on | AUC | " + " | ".join(f"veto < {bar}" for bar in VETO_BARS) + " |",
         "| --- | ---: | " + " | ".join("---:" for _ in VETO_BARS) + " |",
     ]
+    texts, all_labels, safety_emergencies = authored_emergency_examples()
+    all_vectors = encode(texts)  # once: each judge below trains on all of them or on all but the safety emergencies
     for name, with_emergencies, with_dev in (
         ("authored examples + look-alikes", False, False),
         ("+ the safety sets' emergencies", True, False),
         ("+ the development set's other sources (left-one-source-out)", True, True),
     ):
-        examples = authored_emergency_examples(with_emergencies)
-        vectors = encode([text for text, _ in examples])
-        labels = np.array([label for _, label in examples])
+        kept = np.ones(len(texts), dtype=bool) if with_emergencies else ~safety_emergencies
+        vectors, labels = all_vectors[kept], all_labels[kept]
         support = np.zeros(len(dev))
         if with_dev:
             for source in sorted(set(sources[judged])):
@@ -165,7 +167,7 @@ def public_netiquette_rows(dev_rows: dict[str, set[str]]) -> list[tuple[str, str
                 rows.append((with_links(text, "URL"), label))  # OLID wrote URL for each link
     rows += [
         (example.text, "civil")
-        for language in ("en", "fr")
+        for language in LANGUAGES
         for example in training_examples(language)
         if example.intent not in NETIQUETTE_INTENTS
     ]
@@ -216,8 +218,8 @@ def netiquette_head(dev: list[RealMessage], dev_vectors: np.ndarray, encode: Cal
         for language in ("fr", "en"):
             rows_of = [i for i, message in enumerate(dev) if message.language == language]
             cells = [_recall_precision(dev, rows_of, rule, today)]
+            column = probabilities[:, classes.index(rule)]
             for bar in FLAG_BARS:
-                column = probabilities[:, classes.index(rule)]
                 flags = [found | ({rule} if column[i] >= bar else set()) for i, found in enumerate(today)]
                 cells.append(_recall_precision(dev, rows_of, rule, flags))
             lines.append(f"| {rule} | {language} | " + " | ".join(cells) + " |")
