@@ -57,6 +57,8 @@ _LAST_WORDS = 3
 _TIME_LINKS = frozenset({"de", "du", "d'", "of", "from", "at", "on"})
 # Another time, or someone else's disaster heard of (news, sympathy): a `now` word in the clause cancels them.
 _ANOTHER_TIME = (PAST, HABITUAL, PLANNED, ELSEWHERE)
+# Times that may stand as a clause of their own before the event they date ("Last year, ...", "Chaque printemps, ...").
+_FRONTED_TIMES = (PAST, HABITUAL, PLANNED)
 
 _EXCLUSION = "exclusion"
 _CUE = "cue"
@@ -204,10 +206,24 @@ class _Clauses:
     """Where the clauses of a text begin: cues count only inside the clause of the match they qualify."""
 
     def __init__(self, text: str, breaks: re.Pattern[str]) -> None:
+        self._text = text
         self._starts = [match.end() for match in breaks.finditer(text)]
 
     def index(self, position: int) -> int:
         return bisect_right(self._starts, position)
+
+    def is_fronted(self, cue: _Found) -> bool:
+        """Whether the cue is a clause of its own that a comma ends: "last year, our basement flooded" dates the
+        clause that follows it as "last year our basement flooded" does."""
+        clause = self.index(cue.start)
+        start = self._starts[clause - 1] if clause else 0
+        end = self._starts[clause] if clause < len(self._starts) else len(self._text)
+        return (
+            end < len(self._text)
+            and self._text[end - 1] == ","
+            and not words(self._text[start : cue.start])
+            and not words(self._text[cue.end : end])
+        )
 
 
 class EmergencyDetector:
@@ -318,7 +334,12 @@ class EmergencyDetector:
 
     def _not_now(self, match: _Found, cues: list[_Found], clauses: _Clauses, folded: str) -> bool:
         clause = clauses.index(match.start)
-        in_clause = [cue for cue in cues if clauses.index(cue.start) == clause]
+        in_clause = [
+            cue
+            for cue in cues
+            if clauses.index(cue.start) == clause
+            or (cue.name in _FRONTED_TIMES and clauses.index(cue.start) == clause - 1 and clauses.is_fronted(cue))
+        ]
         scope = self._lexicon.cue_scope
 
         def before(cue: _Found) -> bool:
