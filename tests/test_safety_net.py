@@ -18,6 +18,7 @@ from rasa.shared.nlu.training_data.message import Message
 from pointe_claire.city_facts import PROJECT_ROOT
 from pointe_claire.lexicon_reading import visible
 from pointe_claire.names import INTENT_FOR_KIND
+from pointe_claire.netiquette import default_checker
 from pointe_claire.nlu.safety_net import SAFETY_NET, SafetyNet
 from pointe_claire.safety import (
     KINDS,
@@ -449,7 +450,7 @@ def classified(text: str, intent: str = "greet", confidence: float = 0.9) -> Mes
 
 @pytest.fixture(scope="module")
 def safety_net(detector: EmergencyDetector) -> SafetyNet:
-    return SafetyNet(detector)
+    return SafetyNet(detector, default_checker())
 
 
 def test_not_breathing_overrides_the_classifier_with_the_life_threatening_intent(safety_net: SafetyNet):
@@ -497,15 +498,41 @@ def test_a_request_that_merely_names_a_hazard_takes_back_the_classifiers_emergen
 
 def test_a_dismissed_emergency_guess_is_never_answered_with_a_learned_netiquette_intent(safety_net: SafetyNet):
     ranking = [
-        {"name": "report_municipal_emergency", "confidence": 0.8},
-        {"name": "advertising_or_spam", "confidence": 0.06},
-        {"name": "out_of_scope", "confidence": 0.05},
+        {"name": "report_municipal_emergency", "confidence": 0.3},
+        {"name": "advertising_or_spam", "confidence": 0.36},
+        {"name": "out_of_scope", "confidence": 0.34},
     ]
     message = Message(data={"text": "a dead raccoon by the road near the school", "intent": ranking[0]})
     message.set("intent_ranking", ranking)
     [message] = safety_net.process([message])
-    assert message.get("intent") == {"name": "out_of_scope", "confidence": 0.05}
+    assert message.get("intent") == {"name": "out_of_scope", "confidence": 0.34}
     assert [rank["name"] for rank in message.get("intent_ranking")] == ["out_of_scope"]
+
+
+@pytest.mark.parametrize(
+    ("text", "answer"),
+    [
+        ("last year our basement was flooded", "out_of_scope"),
+        ("l'an passé, notre sous-sol a été inondé", "out_of_scope"),
+        ("if my basement floods, who do I call?", "nlu_fallback"),
+        ("que faire si mon sous-sol est inondé?", "nlu_fallback"),
+    ],
+)
+def test_a_sure_emergency_guess_dismissed_with_no_likely_other_intent_is_set_aside(
+    safety_net: SafetyNet, text: str, answer: str
+):
+    """What was left of the classifier's sure guess ("thank", 0.004) would have answered "you're welcome": a
+    statement is answered as a comment, a question as not understood; both answers give the emergency numbers."""
+    ranking = [
+        {"name": "report_municipal_emergency", "confidence": 0.99},
+        {"name": "thank", "confidence": 0.004},
+        {"name": "report_problem", "confidence": 0.003},
+    ]
+    message = Message(data={"text": text, "intent": ranking[0], "intent_ranking": ranking})
+    [message] = safety_net.process([message])
+    assert message.get("intent") == {"name": answer, "confidence": 1.0}
+    assert [rank["name"] for rank in message.get("intent_ranking")] == [answer, "thank", "report_problem"]
+    assert message.get(SAFETY_NET) == {"dismissed": True, "classifier_guess": "report_municipal_emergency"}
 
 
 def test_a_message_without_text_is_left_untouched(safety_net: SafetyNet):

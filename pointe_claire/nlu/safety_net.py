@@ -5,10 +5,12 @@ when `pointe_claire.safety` finds an emergency, the intent becomes `report_life_
 `report_municipal_emergency` with confidence 1.0, and the parse output gains `safety_net: {kind, phrase}`.
 The other way round, when the classifier guessed an emergency but the lexicon recognised the message's emergency
 words as a look-alike ("fire prevention week", "if my basement floods, who do I call?"), the classifier's best
-non-emergency intent is used and the parse output says `safety_net: {dismissed: true}`. A guess with no
-emergency words the lexicon knows is left alone here: a missed emergency costs more than a false alarm. Only the
-second opinion, before, takes such a guess back, when the sentence encoder's classifier does not support it and
-prefers an intent whose answer still gives both emergency numbers (pointe_claire/nlu/second_opinion.py).
+non-emergency intent is used and the parse output says `safety_net: {dismissed: true}`; when the classifier was so
+sure of the emergency that no other intent has `RUNNER_UP_BAR`, the look-alike is set aside as the topic gate sets
+aside a guess ("last year our basement was flooded" is answered as a comment, not with "you're welcome").
+A guess with no emergency words the lexicon knows is left alone here: a missed emergency costs more than a false
+alarm. Only the second opinion, before, takes such a guess back, when the sentence encoder's classifier does not
+support it and prefers an intent whose answer still gives both emergency numbers (pointe_claire/nlu/second_opinion.py).
 
 No other finding downgrades an emergency. The NetiquetteFlagger, just before, turns a message the classifier is
 unsure of into `netiquette_violation` when it breaks a rule (a rescue request with an address and a phone is
@@ -30,23 +32,27 @@ from rasa.shared.nlu.constants import (
 from rasa.shared.nlu.training_data.message import Message
 
 from pointe_claire.names import EMERGENCY_INTENTS, INTENT_FOR_KIND, VIOLATION_INTENT
-from pointe_claire.netiquette import LEARNED_RULES
-from pointe_claire.nlu.message_rule import MessageRule
+from pointe_claire.netiquette import LEARNED_RULES, NetiquetteChecker, default_checker
+from pointe_claire.nlu.message_rule import MessageRule, set_aside
 from pointe_claire.safety import EmergencyDetector, default_detector
 
 SAFETY_NET = "safety_net"
+# The least confidence of the classifier's best other intent for it to answer a dismissed emergency guess: below it,
+# that intent is the remainder of a sure emergency guess, not a reading of the message (the second opinion's bar).
+RUNNER_UP_BAR = 0.3
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
 class SafetyNet(MessageRule):
     """Overrides the intent of a message that reports an emergency; adds `safety_net` to the parse output."""
 
-    def __init__(self, detector: EmergencyDetector) -> None:
+    def __init__(self, detector: EmergencyDetector, checker: NetiquetteChecker) -> None:
         self._detector = detector
+        self._checker = checker
 
     @classmethod
     def build(cls) -> SafetyNet:
-        return cls(default_detector())
+        return cls(default_detector(), default_checker())
 
     def annotate(self, message: Message) -> None:
         assessment = self._detector.assess(message.get(TEXT) or "")
@@ -82,10 +88,10 @@ class SafetyNet(MessageRule):
         message.set(INTENT, guess, add_to_output=True)
         message.set(INTENT_RANKING_KEY, [guess, *ranking[2:], violation], add_to_output=True)
 
-    @staticmethod
-    def _dismiss_emergency_guess(message: Message) -> None:
-        """The classifier's best other intent answers a look-alike. Not a learned netiquette intent: only the
-        netiquette flagger, before, turns those into a violation, and no answer is written for them."""
+    def _dismiss_emergency_guess(self, message: Message) -> None:
+        """The classifier's best other intent answers a look-alike when it has RUNNER_UP_BAR; else the guess is set
+        aside. Not a learned netiquette intent: only the netiquette flagger, before, turns those into a violation,
+        and no answer is written for them."""
         intent = message.get(INTENT) or {}
         if intent.get(INTENT_NAME_KEY) not in EMERGENCY_INTENTS:
             return
@@ -97,8 +103,11 @@ class SafetyNet(MessageRule):
         ]
         if not others:
             return
-        message.set(INTENT, others[0], add_to_output=True)
         message.set(INTENT_RANKING_KEY, others, add_to_output=True)
+        if float(others[0].get(PREDICTED_CONFIDENCE_KEY) or 0.0) >= RUNNER_UP_BAR:
+            message.set(INTENT, others[0], add_to_output=True)
+        else:
+            set_aside(message, self._checker.is_question(message.get(TEXT) or ""))
         message.set(
             SAFETY_NET, {"dismissed": True, "classifier_guess": intent.get(INTENT_NAME_KEY)}, add_to_output=True
         )
