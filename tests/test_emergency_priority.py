@@ -19,7 +19,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.training_data.message import Message
 
 from pointe_claire.city_facts import PROJECT_ROOT, load_city_facts
-from pointe_claire.names import BILINGUAL_PARTS_KEY, NETIQUETTE_KEY, VIOLATION_INTENT
+from pointe_claire.names import BILINGUAL_PARTS_KEY, EMERGENCY_INTENTS, NETIQUETTE_KEY, VIOLATION_INTENT
 from pointe_claire.nlg import BilingualFactsNLG
 from pointe_claire.nlu.netiquette_flagger import NetiquetteFlagger
 from pointe_claire.nlu.safety_net import SafetyNet
@@ -208,11 +208,15 @@ def test_a_repeated_emergency_with_a_phone_is_answered_with_911_every_time_and_n
         "c'est pas un feu, c'est juste la boucane du BBQ du voisin",
         "crosswalks still not repainted since the water main break",
         "les traverses sont toujours pas repeintes depuis le bris d'aqueduc",
+        "last year, our basement was flooded",
+        "l'an passé, notre sous-sol a été inondé",
     ],
-    ids=["negation-en", "negation-fr", "past-event-en", "past-event-fr"],
+    ids=["negation-en", "negation-fr", "past-event-en", "past-event-fr", "past-time-first-en", "past-time-first-fr"],
 )
 def test_a_denied_or_past_hazard_raises_no_alarm(assistant: Assistant, sender: str, message: str):
+    """No alarm, and no courtesy either: what is left of the classifier's emergency guess is no reading of the
+    message ("last year, our basement was flooded" was answered "you're welcome")."""
     replies = assistant.send(sender, message)
     assert replies and not str(replies[0].get("text", "")).lstrip().startswith(EMERGENCY_OPENINGS), replies
     [intent] = stored_intents(assistant, sender)
-    assert intent not in {"report_life_threatening_emergency", "report_municipal_emergency"}
+    assert intent not in {*EMERGENCY_INTENTS, "thank", "greet", "goodbye"}
