@@ -156,7 +156,9 @@ class LinguaIdentifier:
         return LanguageGuess(None, 0.0, "short message, ambiguous")
 
     def _identify_long(self, original_words: list[str]) -> LanguageGuess:
-        sentence = " ".join(original_words)
+        # Letters drawn out past two are no clue to the language, and mislead the statistics: "on se calmmmmmm" read
+        # as English (0.70), "on se calmm" as neither.
+        sentence = " ".join(_REPEATED_LETTERS.sub(r"\1\1", word) for word in original_words)
         content = [fold(w) for w in original_words]
         scores = {
             value.language.iso_code_639_1.name.lower(): value.value

@@ -45,6 +45,12 @@ def test_english_with_french_place_names_or_few_words_is_english(text: str):
     assert IDENTIFIER.identify(text).language == "en"
 
 
+@pytest.mark.parametrize("text", ["on se calmmmmmm", "c'est fouuuuu", "la rue est inondéeeeee svp"])
+def test_french_with_drawn_out_letters_is_never_taken_for_english(text: str):
+    """Lingua read "on se calmmmmmm" as English (0.70): a French resident got an English reply."""
+    assert IDENTIFIER.identify(text).language in {"fr", None}
+
+
 @pytest.mark.parametrize("text", ["ok", "merci", "lol", "ok merci", "merci bcp", "👍", "", "   ", "bye"])
 def test_short_messages_used_in_both_languages_are_not_decided(text: str):
     assert IDENTIFIER.identify(text).language is None
