@@ -365,7 +365,12 @@ class EmergencyDetector:
             cue.name == NOW and cue.start >= match.end and set(words(folded[match.end : cue.start])) <= _TIME_LINKS
             for cue in in_clause
         )
-        if not now_after and any(cue.name == AFTERMATH and (right_before(cue) or leads_into(cue)) for cue in in_clause):
+        # "Since" that begins a recent time is a duration, not a cause: "no power since last night" is still out.
+        durations = {cue.start for cue in in_clause if cue.name == NOW}
+        if not now_after and any(
+            cue.name == AFTERMATH and cue.start not in durations and (right_before(cue) or leads_into(cue))
+            for cue in in_clause
+        ):
             return True
         doubts = [cue for cue in in_clause if cue.name == NOT_A_CONDITION]
         for cue in in_clause:
