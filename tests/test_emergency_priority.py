@@ -220,3 +220,24 @@ def test_a_denied_or_past_hazard_raises_no_alarm(assistant: Assistant, sender: s
     assert replies and not str(replies[0].get("text", "")).lstrip().startswith(EMERGENCY_OPENINGS), replies
     [intent] = stored_intents(assistant, sender)
     assert intent not in {*EMERGENCY_INTENTS, "thank", "greet", "goodbye"}
+
+
+@pytest.mark.parametrize(
+    ("language", "message"),
+    [
+        ("en", "no power since last night on Cedar, it's freezing"),
+        ("fr", "pas d'électricité depuis hier soir sur la rue Maple"),
+        ("en", "a tree fell on the wires on Cedar last night and nobody has come yet"),
+        ("fr", "hier soir un arbre est tombé sur les fils sur Cedar pis personne est venu"),
+    ],
+    ids=["since-last-night-en", "since-last-night-fr", "unattended-en", "unattended-fr"],
+)
+def test_a_hazard_that_began_earlier_and_goes_on_gets_the_municipal_line(
+    assistant: Assistant, sender: str, language: str, message: str
+):
+    """A past time does not make a hazard past when it is still going on: "since last night" was taken for the
+    water main break's aftermath, and the classifier's emergency guess was set aside for the request answer."""
+    replies = assistant.send(sender, message)
+    assert replies and str(replies[0].get("text", "")).startswith(MUNICIPAL[language]), replies
+    assert FACTS["phone_municipal_emergency"] in replies[0]["text"]
+    assert stored_intents(assistant, sender) == ["report_municipal_emergency"]
