@@ -35,6 +35,10 @@ def gated(intent: str, text: str) -> Message:
         ("ask_following_meaning", "C'est un panneau qui signifie ralentir, pas arrêter"),
         ("request_event_promotion", "Hospitals downtown need blood donors"),
         ("thank", "FLOOD WARNING FOR THE WHOLE WEST ISLAND FROM GOD ALMIGHTY"),
+        ("report_problem", "maudite bande de crasseux dégueulasses"),
+        ("report_problem", "you are all a bunch of lazy bums"),
+        ("report_problem", "trop de ministres pis trop de députés, faut couper"),
+        ("report_problem", "katy perry just stop it, nobody likes that song"),
     ],
 )
 def test_a_narrow_intent_without_its_topic_is_answered_as_a_comment(intent: str, text: str):
@@ -60,6 +64,14 @@ def test_a_question_without_the_topic_is_not_understood(text: str):
         ("request_event_promotion", "could you boost our blood drive on your socials"),
         ("thank", "JE VOUS FÉLICITE pour le déneigement"),
         ("thank", "merci bcp"),
+        ("report_problem", "y'a un char parké sur le trottoir depuis 3 jours"),
+        ("report_problem", "the lamp post on Cedar keeps flickering"),
+        ("report_problem", "le lampadaire est brûlé au coin de Cedar pis Maple"),
+        ("report_problem", "our bin was never picked up"),
+        ("report_problem", "ça fait 2 semaines que personne est venu ramasser"),
+        ("report_problem", "Screen missing on the basketball court's scoreboard, still not fixed"),
+        ("report_problem", "la fontaine du parc coule sans arrêt"),
+        ("report_problem", "noisy leaf blowers at 6am every Sunday"),
         ("ask_jobs", "summer jobs at the city?"),  # an intent the lexicon does not list needs nothing
     ],
 )
@@ -80,6 +92,26 @@ def test_every_authored_example_of_a_listed_intent_names_its_topic():
     listed = [ex for ex in examples if ex.intent in topics.intents]
     assert len(listed) > 200
     assert [ex.where for ex in listed if not topics.names_topic(ex.intent, ex.text)] == []
+
+
+@pytest.mark.parametrize(
+    ("text", "reminder", "request_answer"),
+    [
+        ("maudite bande de crasseux dégueulasses", "garder un ton respectueux", "formulaire de requête"),
+        ("you are all a bunch of lazy bums", "keep a respectful tone", "online request form"),
+    ],
+)
+def test_through_the_model_an_insult_read_as_a_request_gets_the_reminder_alone(
+    assistant: Assistant, text: str, reminder: str, request_answer: str
+):
+    """The trained classifier reads both insults as problem reports by their shape (a complaint about people); they
+    name nothing that is wrong in the city, so the resident gets the netiquette reminder, then the answer to a
+    message that is only a violation (both emergency numbers), not the request form as if a pothole were reported."""
+    sender = f"topic-{uuid.uuid4().hex[:12]}"
+    reply = assistant.reply_text(sender, text)
+    assert reminder in reply and request_answer not in reply and "9-1-1" in reply
+    parse = stored_parse_data(assistant.tracker_db, [sender])[sender]
+    assert parse[TOPIC_GATE_KEY] == {"name": "report_problem"} and parse["intent"]["name"] == "netiquette_violation"
 
 
 @pytest.mark.parametrize(
