@@ -39,6 +39,10 @@ def gated(intent: str, text: str) -> Message:
         ("report_problem", "you are all a bunch of lazy bums"),
         ("report_problem", "trop de ministres pis trop de députés, faut couper"),
         ("report_problem", "katy perry just stop it, nobody likes that song"),
+        ("goodbye", "on se calme là, voyons"),
+        ("goodbye", "yes sir!"),
+        ("ask_city_services", "c'est toi qui cherches la chicane, calme-toi"),
+        ("ask_city_services", "my brother is such a clown lol"),
     ],
 )
 def test_a_narrow_intent_without_its_topic_is_answered_as_a_comment(intent: str, text: str):
@@ -72,6 +76,11 @@ def test_a_question_without_the_topic_is_not_understood(text: str):
         ("report_problem", "Screen missing on the basketball court's scoreboard, still not fixed"),
         ("report_problem", "la fontaine du parc coule sans arrêt"),
         ("report_problem", "noisy leaf blowers at 6am every Sunday"),
+        ("goodbye", "bon ben j'vous laisse, bonne soirée"),
+        ("goodbye", "peace out everyone"),
+        ("ask_city_services", "when is bulky item pickup"),
+        ("ask_city_services", "l'écocentre ouvre à quelle heure"),
+        ("ask_city_services", "is the boil water advisory lifted in Valois"),
         ("ask_jobs", "summer jobs at the city?"),  # an intent the lexicon does not list needs nothing
     ],
 )
