@@ -5,8 +5,6 @@ real-message sets."""
 
 from __future__ import annotations
 
-import uuid
-
 import pytest
 from rasa.shared.nlu.training_data.message import Message
 
@@ -111,12 +109,11 @@ def test_every_authored_example_of_a_listed_intent_names_its_topic():
     ],
 )
 def test_through_the_model_an_insult_read_as_a_request_gets_the_reminder_alone(
-    assistant: Assistant, text: str, reminder: str, request_answer: str
+    assistant: Assistant, sender: str, text: str, reminder: str, request_answer: str
 ):
     """The trained classifier reads both insults as problem reports by their shape (a complaint about people); they
     name nothing that is wrong in the city, so the resident gets the netiquette reminder, then the answer to a
     message that is only a violation (both emergency numbers), not the request form as if a pothole were reported."""
-    sender = f"topic-{uuid.uuid4().hex[:12]}"
     reply = assistant.reply_text(sender, text)
     assert reminder in reply and request_answer not in reply and "9-1-1" in reply
     parse = stored_parse_data(assistant.tracker_db, [sender])[sender]
@@ -131,11 +128,10 @@ def test_through_the_model_an_insult_read_as_a_request_gets_the_reminder_alone(
     ],
 )
 def test_through_the_model_a_comment_gets_the_comment_answer_not_the_narrow_one(
-    assistant: Assistant, text: str, answer: str, not_answer: str
+    assistant: Assistant, sender: str, text: str, answer: str, not_answer: str
 ):
     """The trained classifier gives both messages the removed-comment intent (0.74 and 0.91 when this was written);
     the resident gets the answer to a comment, with both emergency numbers, and the stored parse says why."""
-    sender = f"topic-{uuid.uuid4().hex[:12]}"
     reply = assistant.reply_text(sender, text)
     assert answer in reply and not_answer not in reply and "9-1-1" in reply
     assert stored_parse_data(assistant.tracker_db, [sender])[sender][TOPIC_GATE_KEY] == {"name": "ask_comment_removed"}
