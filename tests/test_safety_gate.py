@@ -1,5 +1,7 @@
-"""The safety gate (scripts/safety_gate.py): how it decides. On the trained model, `make test` runs it once, in the
-worked example's first `make report` (tests/test_trainer_workflow.py), which fails when the gate does."""
+"""The safety gate (scripts/safety_gate.py): how it decides. In `make test`, the worked example's two `make report`
+runs (tests/test_trainer_workflow.py) fail when the gate does: the first, on the shared model, over the held-out set;
+the second, on the trainer's retrained model, over the safety sets too. The shared model's answers to the safety sets
+go through REST in tests/test_safety_through_model.py."""
 
 from __future__ import annotations
 
