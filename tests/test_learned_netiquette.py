@@ -183,9 +183,20 @@ def test_unseen_violations_the_lexicon_misses_get_their_reminder_and_a_learned_f
 @pytest.mark.parametrize(
     ("language", "text", "guess"),
     [
-        # Headlines written for this test, of the kind DIET was sure were partisan or abusive on real text.
-        ("fr", "L'accident de train de Valois fait quatre morts http://t.co/abc", "partisan_comment"),
-        ("en", "Death toll from the Valois train crash rises to four - http://t.co/abc", "abusive_comment"),
+        # Headlines written for this test, of the kind DIET was sure were ads or partisan on real text. Which ones it
+        # is sure of moves with each retraining (the twenty-sixth round's model no longer was of "L'accident de train
+        # de Valois fait quatre morts"): the first assertion says when to write others.
+        (
+            "fr",
+            "Quelque 3 000 personnes seraient touchées par la crue à Rigaud. Des opérations de secours sont en cours "
+            "http://t.co/abc",
+            "advertising_or_spam",
+        ),
+        (
+            "en",
+            "State of emergency declared by the Italian government after cyclone kills 12 on the island http://t.co/abc",
+            "partisan_comment",
+        ),
     ],
 )
 def test_a_headline_the_classifier_is_sure_is_a_violation_gets_no_reminder_when_the_encoder_disputes_it(
