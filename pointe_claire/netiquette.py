@@ -4,8 +4,8 @@ personal information, illegal activity). Called by the assistant, and by the tes
 Personal information is decided here, on top of the Redactor's findings: e-mails, plates... always count, an
 address only when the lexicon's `decides: STREET_ADDRESS` entry ties it to a person (the place of a problem is no
 one's information), a phone unless the `releases: PHONE` entry shows it is an organisation's published line (a
-hotline, a relief fund's number). What the tracker store removes is the Redactor's business alone and does not
-change: it removes them all.
+hotline, a relief fund's number) or the message is an ad the solicitation rule flags (the advertiser's line). What
+the tracker store removes is the Redactor's business alone and does not change: it removes them all.
 """
 
 from __future__ import annotations
@@ -303,7 +303,15 @@ class NetiquetteChecker:
                     # Evidence is shown to staff and logged: never repeat a phone or address it happens to span.
                     evidence = self._redactor.redact(evidence).text
                 violations.append(Violation(rule, evidence, item.threat))
-        return _deduplicated(violations)
+        violations = _deduplicated(violations)
+        return self.in_an_ad(violations) if any(v.rule == SOLICITATION for v in violations) else violations
+
+    def in_an_ad(self, violations: list[Violation]) -> list[Violation]:
+        """The violations of a message that is an ad (this lexicon's solicitation finding, or the learned layer's):
+        its phones are the advertiser's line ("WIN a cruise! Call 514-... now"), released as an organisation's are,
+        so no privacy reminder; an e-mail or an address tied to a person still counts."""
+        released = {self._placeholders[kind] for kind in self._released}
+        return [v for v in violations if not (v.rule == PERSONAL_INFORMATION and v.evidence in released)]
 
     def _redacted_keys(self, redacted: str, kinds: Sequence[str]) -> frozenset[str]:
         """The deciding and releasing entries that match the message as the Redactor writes it: read once, and only

@@ -249,8 +249,20 @@ def test_a_complaint_mixed_with_an_insult_yields_the_insult():
 
 
 def test_several_rules_can_fire_on_one_message():
-    text = "Vote for Jane Smith, the mayor is a crook, DM me for prices at 514-555-0199"
+    text = "Vote for Jane Smith, the mayor is a crook, DM me for prices at jane.smith82@gmail.com"
     assert rules_of(text) == {ABUSE, POLITICAL, "solicitation", PERSONAL_INFORMATION}
+
+
+def test_the_phone_in_an_ad_is_the_advertisers_line_not_personal_information():
+    # The ad gets the solicitation reminder only; a resident's own phone and an e-mail in an ad still count.
+    assert rules_of("Free estimates! call 514-555-0123") == {"solicitation"}
+    assert rules_of("Room for rent, $700 all included, call 514-555-0123") == {"solicitation"}
+    assert rules_of("Déneigement à bas prix, soumission sans frais, texte-moi au 514-555-7878") == {"solicitation"}
+    assert rules_of("call me at 514-555-0123 for the fence, my neighbour won't listen") == {PERSONAL_INFORMATION}
+    assert rules_of("Room for rent, $700 all included, write jean.tremblay82@gmail.com") == {
+        "solicitation",
+        PERSONAL_INFORMATION,
+    }
 
 
 def test_violations_come_rule_by_rule_in_the_documented_order():
