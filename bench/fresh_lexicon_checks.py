@@ -1,0 +1,123 @@
+"""The lexicons on fresh public texts no set uses: the emergency lexicon on storm tweets
+(bench/data/fresh_storm_tweets.yml: recall on the emergencies, false alarms on the rest) and the netiquette
+lexicon's solicitation rule on scam texts (bench/data/fresh_scam_texts.yml: every row is solicitation). Rows looked at
+while writing patterns (`tune`) are counted apart from those never looked at (`check`), and the working lexicons are
+compared with a git revision's (HEAD by default), so a change is measured on text its author did not write.
+
+    python -m bench.fresh_lexicon_checks [--before HEAD] [--output bench/results/fresh_lexicon_checks.md]
+
+Needs the sources' snapshots (`fetch github:sajao/CrisisLex`, `fetch github:MarazMia/SMISH_DT`); prints no text.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import subprocess
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from pointe_claire.names import SOLICITATION
+from pointe_claire.netiquette import NetiquetteChecker
+from pointe_claire.safety import EmergencyDetector, EmergencyLexicon
+from scripts.real_set import DEFAULT_MIRRORS, mirror_of
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT / "bench" / "data"
+RESULT = ROOT / "bench" / "results" / "fresh_lexicon_checks.md"
+
+
+def source_texts(source: dict[str, Any], mirrors: Path = DEFAULT_MIRRORS) -> dict[str, str]:
+    """Row id -> text of a CSV source, read from the snapshot's commit."""
+    data = subprocess.run(
+        ["git", "--git-dir", str(mirror_of(source["repo"], mirrors)), "show", f"{source['commit']}:{source['path']}"],
+        capture_output=True,
+        check=True,
+    ).stdout.decode("utf-8", errors="replace")
+    reader = csv.DictReader(io.StringIO(data), skipinitialspace=True)
+    return {str(row[source["key"]]).strip().strip("'"): str(row[source["column"]] or "") for row in reader}
+
+
+def labelled(name: str) -> tuple[list[tuple[str, bool]], int]:
+    """(text, is a positive) in the order read, and how many of the first rows were looked at."""
+    spec = yaml.safe_load((DATA / name).read_text(encoding="utf-8"))
+    texts = source_texts(spec["source"])
+    rows = [
+        (texts[str(row[0])], bool(row[1])) if isinstance(row, list) else (texts[str(row)], True) for row in spec["rows"]
+    ]
+    return rows, int(spec["tune_rows"])
+
+
+def cells(flags: Callable[[str], bool], rows: list[tuple[str, bool]]) -> list[str]:
+    found = [(flags(text), positive) for text, positive in rows]
+    positives = sum(positive for _, positive in found)
+    negatives = len(found) - positives
+    out = [f"{sum(hit for hit, positive in found if positive)}/{positives}"]
+    if negatives:
+        out.append(f"{sum(hit for hit, positive in found if not positive)}/{negatives}")
+    return out
+
+
+def alarms(detector: EmergencyDetector) -> Callable[[str], bool]:
+    return lambda text: detector.detect(text) is not None
+
+
+def solicits(checker: NetiquetteChecker) -> Callable[[str], bool]:
+    return lambda text: SOLICITATION in {v.rule for v in checker.check(text)}
+
+
+def lexicon_file(revision: str, path: str) -> Path:
+    text = subprocess.run(["git", "-C", str(ROOT), "show", f"{revision}:{path}"], capture_output=True, check=True)
+    copy = Path(tempfile.mkdtemp()) / Path(path).name
+    copy.write_bytes(text.stdout)
+    return copy
+
+
+def table(title: str, header: list[str], checks: dict[str, Callable[[str], bool]], name: str) -> list[str]:
+    rows, tuned = labelled(name)
+    lines = [f"## {title}", "", f"{len(rows)} rows (bench/data/{name}); the first {tuned} were looked at (tune).", ""]
+    lines += ["| lexicon | " + " | ".join(header) + " |", "| --- |" + " ---: |" * len(header)]
+    for label, flags in checks.items():
+        lines.append(f"| {label} | " + " | ".join(cells(flags, rows[:tuned]) + cells(flags, rows[tuned:])) + " |")
+    return lines + [""]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--before", default="HEAD", help="git revision of the lexicons to compare with")
+    parser.add_argument("--output", type=Path, default=RESULT)
+    args = parser.parse_args(argv)
+    before = f"`{args.before}`"
+    detectors = {
+        before: EmergencyDetector(EmergencyLexicon.load(lexicon_file(args.before, "lexicons/emergencies.yml"))),
+        "working tree": EmergencyDetector(EmergencyLexicon.load()),
+    }
+    checkers = {
+        before: NetiquetteChecker(lexicon_file(args.before, "lexicons/netiquette.yml")),
+        "working tree": NetiquetteChecker(),
+    }
+    lines = ["# The lexicons on fresh public texts (`python -m bench.fresh_lexicon_checks`)", ""]
+    lines += table(
+        "Emergency lexicon, Sandy tweets: emergencies caught, false alarms",
+        ["tune: caught", "tune: false alarms", "check: caught", "check: false alarms"],
+        {label: alarms(detector) for label, detector in detectors.items()},
+        "fresh_storm_tweets.yml",
+    )
+    lines += table(
+        "Netiquette lexicon, SmishTank scam texts: flagged as solicitation",
+        ["tune: flagged", "check: flagged"],
+        {label: solicits(checker) for label, checker in checkers.items()},
+        "fresh_scam_texts.yml",
+    )
+    args.output.write_text("\n".join(lines), encoding="utf-8")
+    print("\n".join(lines))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
