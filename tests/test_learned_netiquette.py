@@ -236,10 +236,13 @@ def test_a_learned_ad_guess_with_nothing_on_offer_is_answered_as_a_comment(text:
         "On devrait abolir le conseil d'agglomération, il ne sert à rien",
         "the senate should be elected, not appointed",
         "Le mode de scrutin devrait être proportionnel",
+        "La première ministre sortante reste en tête dans les sondages, selon le journal",
+        "the governing party still trails in the polls after the debate",
     ],
 )
 def test_a_learned_partisan_guess_on_an_opinion_about_institutions_is_answered_as_a_comment(text: str):
-    """lexicons/netiquette.yml, `learned_unless`: institutions are not parties or candidates."""
+    """lexicons/netiquette.yml, `learned_unless`: institutions are not parties or candidates, nor are poll standings
+    told as news."""
     message = flagged("partisan_comment", 0.9, text)
     assert message.get("intent") == {"name": "out_of_scope", "confidence": 1.0}
     assert message.get(NETIQUETTE_KEY) is None
