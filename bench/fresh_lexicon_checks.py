@@ -1,12 +1,14 @@
 """The lexicons on fresh public texts no set uses: the emergency lexicon on storm tweets
 (bench/data/fresh_storm_tweets.yml: recall on the emergencies, false alarms on the rest) and the netiquette
-lexicon's solicitation rule on scam texts (bench/data/fresh_scam_texts.yml: every row is solicitation). Rows looked at
+lexicon's solicitation rule on scam texts (bench/data/fresh_scam_texts.yml: every row is solicitation) and its abuse
+rule on French hate texts (bench/data/fresh_hate_texts_fr.yml: every row is abuse). Rows looked at
 while writing patterns (`tune`) are counted apart from those never looked at (`check`), and the working lexicons are
 compared with a git revision's (HEAD by default), so a change is measured on text its author did not write.
 
     python -m bench.fresh_lexicon_checks [--before HEAD] [--output bench/results/fresh_lexicon_checks.md]
 
-Needs the sources' snapshots (`fetch github:sajao/CrisisLex`, `fetch github:MarazMia/SMISH_DT`); prints no text.
+Needs the sources' snapshots (`fetch github:sajao/CrisisLex`, `fetch github:MarazMia/SMISH_DT`,
+`fetch github:marcoguerini/CONAN`); prints no text.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from typing import Any
 
 import yaml
 
-from pointe_claire.names import SOLICITATION
+from pointe_claire.names import ABUSE, SOLICITATION
 from pointe_claire.netiquette import NetiquetteChecker
 from pointe_claire.safety import EmergencyDetector, EmergencyLexicon
 from scripts.real_set import DEFAULT_MIRRORS, mirror_of
@@ -67,8 +69,8 @@ def alarms(detector: EmergencyDetector) -> Callable[[str], bool]:
     return lambda text: detector.detect(text) is not None
 
 
-def solicits(checker: NetiquetteChecker) -> Callable[[str], bool]:
-    return lambda text: SOLICITATION in {v.rule for v in checker.check(text)}
+def breaks(checker: NetiquetteChecker, rule: str) -> Callable[[str], bool]:
+    return lambda text: rule in {v.rule for v in checker.check(text)}
 
 
 def lexicon_file(revision: str, path: str) -> Path:
@@ -111,8 +113,14 @@ def main(argv: list[str] | None = None) -> int:
     lines += table(
         "Netiquette lexicon, SmishTank scam texts: flagged as solicitation",
         ["tune: flagged", "check: flagged"],
-        {label: solicits(checker) for label, checker in checkers.items()},
+        {label: breaks(checker, SOLICITATION) for label, checker in checkers.items()},
         "fresh_scam_texts.yml",
+    )
+    lines += table(
+        "Netiquette lexicon, CONAN French hate texts: flagged as abuse",
+        ["tune: flagged", "check: flagged"],
+        {label: breaks(checker, ABUSE) for label, checker in checkers.items()},
+        "fresh_hate_texts_fr.yml",
     )
     args.output.write_text("\n".join(lines), encoding="utf-8")
     print("\n".join(lines))
