@@ -4,7 +4,7 @@ personal information, illegal activity). Called by the assistant, and by the tes
 Personal information is decided here, on top of the Redactor's findings: e-mails, plates... always count, an
 address only when the lexicon's `decides: STREET_ADDRESS` entry ties it to a person (the place of a problem is no
 one's information), a phone unless the `releases: PHONE` entry shows it is an organisation's published line (a
-hotline, a relief fund's number) or the message is an ad the solicitation rule flags (the advertiser's line). What
+hotline, a relief fund's number) or the message is an ad this lexicon flags (the advertiser's line). What
 the tracker store removes is the Redactor's business alone and does not change: it removes them all.
 """
 
@@ -307,9 +307,10 @@ class NetiquetteChecker:
         return self.in_an_ad(violations) if any(v.rule == SOLICITATION for v in violations) else violations
 
     def in_an_ad(self, violations: list[Violation]) -> list[Violation]:
-        """The violations of a message that is an ad (this lexicon's solicitation finding, or the learned layer's):
-        its phones are the advertiser's line ("WIN a cruise! Call 514-... now"), released as an organisation's are,
-        so no privacy reminder; an e-mail or an address tied to a person still counts."""
+        """The violations of a message this lexicon finds to be an ad: its phones are the advertiser's line ("Free
+        estimates! call 514-..."), released as an organisation's are, so no privacy reminder; an e-mail or an address
+        tied to a person still counts. Not on the learned layer's guess alone: "Textez-moi au 514-... quand le camion
+        passe" is a resident's own number, and a privacy reminder too many costs less than one missing."""
         released = {self._placeholders[kind] for kind in self._released}
         return [v for v in violations if not (v.rule == PERSONAL_INFORMATION and v.evidence in released)]
 

@@ -268,8 +268,11 @@ def test_a_call_back_request_with_a_phone_is_a_privacy_matter_not_an_ad(text: st
     message = flagged("advertising_or_spam", 0.9, text)
     assert {record["rule"] for record in message.get(NETIQUETTE_KEY)} == {"personal_information"}
     contractor = flagged("advertising_or_spam", 0.9, "call me at 514 555 0199 for your roof, best in town")
-    # The ad's phone is the advertiser's line (released as an organisation's is): the ad's reminder, not privacy's.
-    assert {record["rule"] for record in contractor.get(NETIQUETTE_KEY)} == {"solicitation"}
+    # The learned guess alone does not release the phone (the lexicon's ad finding does: tests/test_netiquette.py):
+    # "Textez-moi au 514-… quand le camion passe" is a resident's number the classifier may take for an ad.
+    assert {record["rule"] for record in contractor.get(NETIQUETTE_KEY)} == {"solicitation", "personal_information"}
+    resident = flagged("advertising_or_spam", 0.9, "Textez-moi au (514) 555-7788 quand le camion passe")
+    assert "personal_information" in {record["rule"] for record in resident.get(NETIQUETTE_KEY)}
 
 
 @pytest.mark.parametrize(

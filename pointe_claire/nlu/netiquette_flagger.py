@@ -25,7 +25,7 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_NAME_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from pointe_claire.names import NETIQUETTE_KEY, SECOND_OPINION_KEY, SOLICITATION, VIOLATION_INTENT
+from pointe_claire.names import NETIQUETTE_KEY, SECOND_OPINION_KEY, VIOLATION_INTENT
 from pointe_claire.netiquette import LEARNED_RULES, NetiquetteChecker, default_checker
 from pointe_claire.nlu.message_rule import MessageRule, decide_intent, set_aside
 
@@ -61,8 +61,6 @@ class NetiquetteFlagger(MessageRule):
                 or not self._checker.supports_learned(learned_rule, text)
             ):
                 learned_rule, intent = None, set_aside(message, civil_phrase or self._checker.is_question(text))
-        if learned_rule == SOLICITATION:
-            violations = self._checker.in_an_ad(violations)
         if not violations and learned_rule is None:
             return
         language = next((e["value"] for e in message.get(ENTITIES) or [] if e.get("entity") == "language"), None)
