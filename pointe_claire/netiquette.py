@@ -304,9 +304,9 @@ class NetiquetteChecker:
                     evidence = self._redactor.redact(evidence).text
                 violations.append(Violation(rule, evidence, item.threat))
         violations = _deduplicated(violations)
-        return self.in_an_ad(violations) if any(v.rule == SOLICITATION for v in violations) else violations
+        return self._in_an_ad(violations) if any(v.rule == SOLICITATION for v in violations) else violations
 
-    def in_an_ad(self, violations: list[Violation]) -> list[Violation]:
+    def _in_an_ad(self, violations: list[Violation]) -> list[Violation]:
         """The violations of a message this lexicon finds to be an ad: its phones are the advertiser's line ("Free
         estimates! call 514-..."), released as an organisation's are, so no privacy reminder; an e-mail or an address
         tied to a person still counts. Not on the learned layer's guess alone: "Textez-moi au 514-... quand le camion
