@@ -292,8 +292,12 @@ class NetiquetteChecker:
         for kind in redaction.kinds:
             if kind in self._decided and self._decided[kind] not in keys:
                 continue  # an address that is only the place of a problem ("a pothole in front of 12 Cedar")
-            if kind in self._released and self._released[kind] in keys:
-                continue  # an organisation's published line ("call the relief fund at 514-...")
+            if kind in self._released and (self._released[kind] in keys or found[SOLICITATION]):
+                # An organisation's published line ("call the relief fund at 514-..."), or the advertiser's in a
+                # message this lexicon finds to be an ad ("Free estimates! call 514-..."). Not on the learned
+                # layer's ad guess alone: "Textez-moi au 514-... quand le camion passe" is a resident's own number,
+                # and a privacy reminder too many costs less than one missing.
+                continue
             found[PERSONAL_INFORMATION].append(_Found(-1, -1, self._placeholders[kind], False))
         violations = []
         for rule in RULES:
@@ -303,16 +307,7 @@ class NetiquetteChecker:
                     # Evidence is shown to staff and logged: never repeat a phone or address it happens to span.
                     evidence = self._redactor.redact(evidence).text
                 violations.append(Violation(rule, evidence, item.threat))
-        violations = _deduplicated(violations)
-        return self._in_an_ad(violations) if any(v.rule == SOLICITATION for v in violations) else violations
-
-    def _in_an_ad(self, violations: list[Violation]) -> list[Violation]:
-        """The violations of a message this lexicon finds to be an ad: its phones are the advertiser's line ("Free
-        estimates! call 514-..."), released as an organisation's are, so no privacy reminder; an e-mail or an address
-        tied to a person still counts. Not on the learned layer's guess alone: "Textez-moi au 514-... quand le camion
-        passe" is a resident's own number, and a privacy reminder too many costs less than one missing."""
-        released = {self._placeholders[kind] for kind in self._released}
-        return [v for v in violations if not (v.rule == PERSONAL_INFORMATION and v.evidence in released)]
+        return _deduplicated(violations)
 
     def _redacted_keys(self, redacted: str, kinds: Sequence[str]) -> frozenset[str]:
         """The deciding and releasing entries that match the message as the Redactor writes it: read once, and only
