@@ -14,41 +14,28 @@ Needs the sources' snapshots (`fetch github:sajao/CrisisLex`, `fetch github:Mara
 from __future__ import annotations
 
 import argparse
-import csv
-import io
 import subprocess
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import yaml
 
 from pointe_claire.names import ABUSE, SOLICITATION
 from pointe_claire.netiquette import NetiquetteChecker
 from pointe_claire.safety import EmergencyDetector, EmergencyLexicon
-from scripts.real_set import DEFAULT_MIRRORS, mirror_of
+from scripts.real_set import Source, source_rows
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "bench" / "data"
 RESULT = ROOT / "bench" / "results" / "fresh_lexicon_checks.md"
 
 
-def source_texts(source: dict[str, Any], mirrors: Path = DEFAULT_MIRRORS) -> dict[str, str]:
-    """Row id -> text of a CSV source, read from the snapshot's commit."""
-    data = subprocess.run(
-        ["git", "--git-dir", str(mirror_of(source["repo"], mirrors)), "show", f"{source['commit']}:{source['path']}"],
-        capture_output=True,
-        check=True,
-    ).stdout.decode("utf-8", errors="replace")
-    reader = csv.DictReader(io.StringIO(data), skipinitialspace=True)
-    return {str(row[source["key"]]).strip().strip("'"): str(row[source["column"]] or "") for row in reader}
-
-
 def labelled(name: str) -> tuple[list[tuple[str, bool]], int]:
     """(text, is a positive) in the order read, and how many of the first rows were looked at."""
     spec = yaml.safe_load((DATA / name).read_text(encoding="utf-8"))
-    texts = source_texts(spec["source"])
+    # The sets' own reader of CSV files (scripts.real_set): the row id from `key`, quotes dropped, the text `column`.
+    texts = source_rows(Source(name=name, licence="", format="table", **spec["source"]))
     rows = [
         (texts[str(row[0])], bool(row[1])) if isinstance(row, list) else (texts[str(row)], True) for row in spec["rows"]
     ]
